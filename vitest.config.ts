@@ -8,11 +8,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
-        extends: false,
         test: { name: 'repo', include: ['test/**/*.test.ts'], exclude: ['test/submissions/**'], pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
-        extends: false,
         plugins: [publicTestsAgainst('solutions')],
         test: { name: 'public-on-solutions', include: ['exercises/*/*.test.ts'], pool: 'forks' },
       },

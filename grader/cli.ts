@@ -1,0 +1,53 @@
+/**
+ * `gradlab <command>`: the entry point only dispatches; each command is a small module, loaded
+ * lazily so that `gradlab hint` does not pay for vitest.
+ */
+import { CliError } from './errors.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  grade: { summary: 'grade a submission with the hidden suites and write the reports', load: () => import('./commands/grade.js') },
+  check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
+  hint: { summary: 'show the hints of an exercise', load: () => import('./commands/hint.js') },
+  list: { summary: 'list the exercises, their points and tests', load: () => import('./commands/list.js') },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(7)} ${c.summary}`);
+  return [
+    'Usage: gradlab <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Examples:',
+    '  npx gradlab check                      # your progress on the public tests',
+    '  npx gradlab hint 02-backprop',
+    '  npx gradlab grade solutions            # grade a folder shaped like exercises/',
+    '  npx gradlab grade sub --format gradescope --out results.json',
+    '',
+    'Run `gradlab <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new CliError('E_UNKNOWN_COMMAND', `unknown command '${name}': use one of ${Object.keys(COMMANDS).join(', ')} (see \`gradlab --help\`)`);
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`gradlab: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // an internal failure: one line for the user, the details only when asked for
+    process.stderr.write(`gradlab: internal error: ${(err as Error)?.message ?? String(err)}\n` +
+      'This is a bug in the grader, not in your code. Re-run with GRADLAB_DEBUG=1 for details and tell the course staff.\n');
+    if (process.env.GRADLAB_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}

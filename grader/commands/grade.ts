@@ -1,0 +1,129 @@
+/** `gradlab grade [submission=exercises] [--exercise SLUG]... [--format F]... [--out FILE]...` */
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.js';
+import { loadManifest } from '../manifest.js';
+import type { GradeReport, TestStatus } from '../results.js';
+
+export const FORMATS = ['text', 'json', 'gradescope', 'classroom', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const HELP = `Usage: gradlab grade [submission] [--exercise SLUG]... [--format FORMAT]... [--out FILE]...
+
+Grades a folder shaped like exercises/ (default: exercises) with the hidden suites.
+
+Options:
+  --exercise, -e SLUG   grade only this exercise (repeatable), e.g. -e 02-backprop
+  --format, -f FORMAT   text | json | gradescope | classroom | junit (repeatable);
+                        default: text on a terminal, json otherwise
+  --out, -o FILE        write the n-th --format to the n-th --out (formats without one go to stdout)
+  --timeout MS          per-call time limit for student code (default 5000)
+
+Exit status: 0 whenever grading completed, whatever the score; 2 for bad arguments or a missing
+submission folder; 1 if the grader itself failed. Results files are written in every case.`;
+
+export interface GradeArgs {
+  submission: string;
+  exercises: string[];
+  formats: Format[];
+  outs: string[];
+  timeoutMs: number;
+}
+
+export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        exercise: { type: 'string', short: 'e', multiple: true },
+        format: { type: 'string', short: 'f', multiple: true },
+        out: { type: 'string', short: 'o', multiple: true },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab grade --help\`.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length > 1) throw new CliError('E_USAGE', `grade takes one submission folder, got ${positionals.length} (${positionals.join(', ')})`);
+  const slugs = loadManifest().exercises.map((e) => e.slug);
+  const exercises = values.exercise ?? [];
+  for (const e of exercises) {
+    if (!slugs.includes(e)) throw new CliError('E_UNKNOWN_EXERCISE', `unknown exercise '${e}': use one of ${slugs.join(', ')}`);
+  }
+  const formats = (values.format ?? [isTTY ? 'text' : 'json']).map((f) => {
+    if (!(FORMATS as readonly string[]).includes(f)) throw new CliError('E_USAGE', `unknown format '${f}': use one of ${FORMATS.join(', ')}`);
+    return f as Format;
+  });
+  const outs = values.out ?? [];
+  if (outs.length > formats.length) throw new CliError('E_USAGE', `${outs.length} --out files for ${formats.length} --format: give one --format per --out, in the same order`);
+  const timeoutMs = values.timeout === undefined ? 5000 : Number(values.timeout);
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new CliError('E_USAGE', `--timeout must be a number of milliseconds ≥ 100, got '${values.timeout}'`);
+  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs };
+}
+
+/** Every test of the chosen exercises with one status and message: for when grading could not happen. */
+export function reportWithoutGrading(submission: string, exercises: string[], status: TestStatus, message: string): GradeReport {
+  const chosen = loadManifest().exercises.filter((e) => exercises.length === 0 || exercises.includes(e.slug));
+  return {
+    submission,
+    score: 0,
+    maxScore: chosen.reduce((a, e) => a + e.points, 0),
+    durationMs: 0,
+    exercises: chosen.map((e) => ({ slug: e.slug, score: 0, maxScore: e.points, status: status === 'missing' ? 'missing' : 'error' })),
+    tests: chosen.flatMap((e) => e.tests.map((t) => ({
+      id: t.id, exercise: e.slug, name: `${e.slug} › ${t.name}`, score: 0, maxScore: t.points,
+      status, visibility: t.visibility, message, durationMs: 0,
+    }))),
+  };
+}
+
+async function writeOutputs(report: GradeReport, args: GradeArgs, isTTY: boolean): Promise<void> {
+  const { renderReport } = await import('../report/index.js');
+  for (const [i, format] of args.formats.entries()) {
+    const out = args.outs[i];
+    const body = renderReport(format, report, { color: isTTY && !out && !process.env.NO_COLOR });
+    if (out) {
+      mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      writeFileSync(out, body);
+    } else {
+      process.stdout.write(body.endsWith('\n') ? body : body + '\n');
+    }
+    if (format === 'classroom') {
+      const { writeClassroomOutputs } = await import('../report/classroom.js');
+      writeClassroomOutputs(report);
+    }
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const isTTY = Boolean(process.stdout.isTTY);
+  const args = parseGradeArgs(argv, isTTY);
+  if (args === 'help') {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const dir = path.resolve(args.submission);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const message = `the submission folder '${args.submission}' does not exist: pass a folder shaped like exercises/ (01-activations/activations.ts, …)`;
+    await writeOutputs(reportWithoutGrading(args.submission, args.exercises, 'missing', message), { ...args, formats: args.formats.filter((_, i) => args.outs[i]) }, false);
+    throw new CliError('E_NO_SUBMISSION', message);
+  }
+  let report: GradeReport;
+  try {
+    const { gradeSubmissions } = await import('../runner.js');
+    [report] = await gradeSubmissions([dir], { exercises: args.exercises, callTimeoutMs: args.timeoutMs });
+    report.submission = args.submission;
+  } catch (err) {
+    const message = `the grader failed before it could grade (${(err as Error)?.message ?? String(err)}); this is not your code's fault: tell the course staff`;
+    await writeOutputs(reportWithoutGrading(args.submission, args.exercises, 'error', message), args, isTTY);
+    throw new CliError('E_GRADER', message, 1);
+  }
+  await writeOutputs(report, args, isTTY);
+  return 0;
+}

@@ -1,0 +1,188 @@
+/**
+ * Grades one or many submissions in ONE vitest run: submissions are compiled here (the trusted
+ * process), handed to the workers through `provide`, and each (submission, exercise) pair gets a
+ * two-line wrapper test file that runs the exercise's hidden suite against that submission.
+ * Results come from vitest's reporter API and the manifest; nothing is parsed from stdout.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestCase, TestModule } from 'vitest/node';
+import { loadManifest, type ManifestExercise } from './manifest.js';
+import { ROOT, SUITES_DIR } from './paths.js';
+import type { ExerciseResult, ExerciseStatus, GradeReport, TestStatus, TimedTestResult } from './results.js';
+import { compileExercise, type CompileResult } from './sandbox/compile.js';
+import type { GradlabProvided, TestMeta } from './suites/harness.js';
+
+export interface GradeOptions {
+  /** Only these exercise slugs (default: all of the manifest). */
+  exercises?: string[];
+  callTimeoutMs?: number;
+  loadTimeoutMs?: number;
+  /** Upper bound on the whole vitest run; past it the run is cancelled and unfinished tests time out. */
+  runTimeoutMs?: number;
+  /** Parallel vitest workers (default 2). */
+  maxWorkers?: number;
+}
+
+interface Outcome { status: TestStatus; message: string; durationMs: number; meta?: TestMeta }
+
+/** Grades each submission folder; the reports come back in the same order. */
+export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}): Promise<GradeReport[]> {
+  const started = Date.now();
+  const manifest = loadManifest();
+  const exercises = opts.exercises?.length
+    ? manifest.exercises.filter((e) => opts.exercises?.includes(e.slug))
+    : manifest.exercises;
+
+  const compiled: CompileResult[][] = await Promise.all(
+    dirs.map((dir) => Promise.all(exercises.map((ex) => compileExercise(path.resolve(dir), ex.folder, ex.file)))),
+  );
+
+  const provided: GradlabProvided = {
+    submissions: dirs.map((dir, s) => ({
+      label: dir,
+      modules: Object.fromEntries(exercises.flatMap((ex, e) => {
+        const c = compiled[s][e];
+        return c.ok ? [[ex.slug, { code: c.code }]] : [];
+      })),
+    })),
+    callTimeoutMs: opts.callTimeoutMs ?? 5000,
+    loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
+  };
+
+  // wrapper files for the pairs that compiled; the others are decided without running anything
+  const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
+  const wrappers = new Map<string, { s: number; ex: ManifestExercise }>();
+  dirs.forEach((_dir, s) => exercises.forEach((ex, e) => {
+    if (!compiled[s][e].ok) return;
+    const file = path.join(work, `s${s}-${ex.slug}.test.ts`);
+    const suite = JSON.stringify(path.join(SUITES_DIR, `${ex.slug}.suite.ts`));
+    writeFileSync(file, `import suite from ${suite};\nsuite(${s});\n`);
+    wrappers.set(file, { s, ex });
+  }));
+
+  const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
+  try {
+    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, opts, (file, testCase) => {
+      const w = wrappers.get(file);
+      if (w) outcomes.set(`${w.s}\u0000${testCase.name}`, outcomeOf(testCase));
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const durationMs = Date.now() - started;
+  return dirs.map((dir, s) => buildReport(dir, exercises, compiled[s], (id) => outcomes.get(`${s}\u0000${id}`), durationMs));
+}
+
+async function runVitest(
+  files: string[], provided: GradlabProvided, opts: GradeOptions,
+  onResult: (file: string, testCase: TestCase) => void,
+): Promise<void> {
+  const { createVitest } = await import('vitest/node');
+  const exitCode = process.exitCode;
+  const vitest = await createVitest('test', {
+    root: ROOT,
+    config: false,
+    watch: false,
+    pool: 'forks',
+    maxWorkers: opts.maxWorkers ?? 2,
+    testTimeout: 120_000,
+    hookTimeout: 30_000,
+    teardownTimeout: 5_000,
+    isolate: false,
+    // one silent reporter: the run's outcome is read below, never from stdout
+    reporters: [{}],
+    provide: { gradlab: provided },
+    coverage: { enabled: false },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const project = vitest.getRootProject();
+    const specs = files.map((f) => project.createSpecification(f));
+    const watchdog = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        // cancelling with a reason is what stops a hung worker promptly (see the sandbox notes)
+        void vitest.cancelCurrentRun('keyboard-input').finally(resolve);
+      }, opts.runTimeoutMs ?? 600_000);
+    });
+    await Promise.race([vitest.runTestSpecifications(specs), watchdog]);
+    for (const mod of vitest.state.getTestModules() as TestModule[]) {
+      for (const testCase of mod.children.allTests()) onResult(mod.moduleId, testCase);
+    }
+  } finally {
+    clearTimeout(timer);
+    await vitest.close();
+    process.exitCode = exitCode; // vitest sets 1 when tests fail; a graded failure is not ours
+  }
+}
+
+function outcomeOf(testCase: TestCase): Outcome {
+  const result = testCase.result();
+  const durationMs = Math.round(testCase.diagnostic()?.duration ?? 0);
+  const meta = testCase.meta().gradlab;
+  if (result.state === 'passed' && meta?.status === 'passed') return { status: 'passed', message: '', durationMs, meta };
+  if (result.state === 'failed') {
+    const message = (result.errors?.[0]?.message ?? 'failed').trim();
+    if (meta) return { status: meta.status === 'passed' ? 'failed' : meta.status, message, durationMs, meta };
+    // no meta: the test was stopped from outside (vitest's own timeout) or the harness broke
+    return { status: /timed out/i.test(message) ? 'timeout' : 'error', message, durationMs };
+  }
+  return { status: 'error', message: 'the test did not finish: the grader stopped it (time limit of the whole run)', durationMs };
+}
+
+function buildReport(
+  dir: string, exercises: ManifestExercise[], compiled: CompileResult[],
+  outcome: (id: string) => Outcome | undefined, durationMs: number,
+): GradeReport {
+  const tests: TimedTestResult[] = [];
+  const exResults: ExerciseResult[] = exercises.map((ex, e) => {
+    const c = compiled[e];
+    const exTests = ex.tests.map((t): TimedTestResult => {
+      let o: Outcome;
+      if (!c.ok) o = { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
+      else o = outcome(t.id) ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
+      const passed = o.status === 'passed';
+      return {
+        id: t.id,
+        exercise: ex.slug,
+        name: `${ex.slug} › ${t.name}`,
+        score: passed ? t.points : 0,
+        maxScore: t.points,
+        status: o.status,
+        visibility: t.visibility,
+        message: passed ? '' : o.message,
+        ...(o.meta?.diagnosis ? { diagnosis: o.meta.diagnosis } : {}),
+        durationMs: o.durationMs,
+      };
+    });
+    tests.push(...exTests);
+    return { slug: ex.slug, score: roundScore(sumOf(exTests.map((t) => t.score))), maxScore: ex.points, status: exerciseStatus(exTests) };
+  });
+  return {
+    submission: dir,
+    score: roundScore(sumOf(exResults.map((e) => e.score))),
+    maxScore: sumOf(exercises.map((e) => e.points)),
+    durationMs,
+    exercises: exResults,
+    tests,
+  };
+}
+
+function exerciseStatus(tests: TimedTestResult[]): ExerciseStatus {
+  if (tests.every((t) => t.status === 'passed')) return 'passed';
+  if (tests.every((t) => t.status === 'missing')) return 'missing';
+  if (tests.every((t) => t.status === 'not-implemented')) return 'not-implemented';
+  if (tests.every((t) => t.status === 'error' || t.status === 'timeout')) return 'error';
+  return 'failed';
+}
+
+function sumOf(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Scores are multiples of 1/10000 at most, so sums never show 3.0000000000000004. */
+export function roundScore(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

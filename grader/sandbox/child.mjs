@@ -1,0 +1,141 @@
+// The sandbox child: loads one compiled student module from a data: URL and calls its exports
+// on request. It runs under Node's permission model (no file system, child processes or
+// workers), with a capped heap, stdout ignored and an empty environment (see client.ts).
+//
+// Student code shares this process, so it may patch globals (Array.prototype, Math, Object.is,
+// process.send). The protocol code below therefore keeps its own copies of everything it uses,
+// taken before the student module loads. Expected values never come here: only inputs go out
+// and outputs come back, and every verdict is made in the trusted vitest worker.
+
+const send = process.send.bind(process);
+const { isArray } = Array;
+const ObjectKeys = Object.keys;
+const ObjectHasOwn = Object.hasOwn;
+const StringCtor = String;
+const structuredCloneFn = globalThis.structuredClone;
+const PromiseResolve = Promise.resolve.bind(Promise);
+const ReflectApply = Reflect.apply;
+
+let mod = null;
+const handles = new Map();
+let nextHandle = 1;
+
+const HANDLE = '__gradlabHandle';
+const RNG = '__gradlabRng';
+
+function errorInfo(err) {
+  try {
+    if (err && typeof err === 'object') {
+      const name = typeof err.name === 'string' ? err.name : 'Error';
+      const message = typeof err.message === 'string' ? err.message : StringCtor(err);
+      return { name: StringCtor(name).slice(0, 200), message: StringCtor(message).slice(0, 2000) };
+    }
+    return { name: 'Error', message: `threw a non-Error value: ${StringCtor(err).slice(0, 200)}` };
+  } catch {
+    return { name: 'Error', message: 'threw a value that cannot be described' };
+  }
+}
+
+/** Replaces handle references in the arguments with the values they stand for. */
+function resolveHandles(value) {
+  if (isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = resolveHandles(value[i]);
+    return out;
+  }
+  if (value && typeof value === 'object') {
+    if (ObjectHasOwn(value, RNG)) return mod.__gradlabCreateRng(value[RNG]);
+    if (ObjectHasOwn(value, HANDLE)) {
+      const id = value[HANDLE];
+      if (!handles.has(id)) throw new Error(`handle ${id} is no longer valid (the sandbox restarted)`);
+      return handles.get(id);
+    }
+    const out = {};
+    for (const k of ObjectKeys(value)) out[k] = resolveHandles(value[k]);
+    return out;
+  }
+  return value;
+}
+
+/** Keeps an opaque `cache` field here and sends a handle instead, so any cache design works. */
+function storeCaches(result) {
+  if (result && typeof result === 'object' && !isArray(result) && ObjectHasOwn(result, 'cache')) {
+    const id = nextHandle++;
+    handles.set(id, result.cache);
+    const out = {};
+    for (const k of ObjectKeys(result)) out[k] = k === 'cache' ? { [HANDLE]: id } : result[k];
+    return out;
+  }
+  return result;
+}
+
+function safeClone(value) {
+  // structuredClone fails on functions, symbols and class instances with private state: say so.
+  try {
+    return { ok: true, value: structuredCloneFn(value) };
+  } catch (err) {
+    return { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } };
+  }
+}
+
+/** Rng objects hold functions, which cannot be cloned: report them as null in argsAfter. */
+function stripRng(values) {
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v && typeof v === 'object' && typeof v.uniform === 'function' ? null : v;
+  }
+  return out;
+}
+
+async function callOne(fn, args) {
+  const f = mod[fn];
+  const real = resolveHandles(args);
+  try {
+    const value = await PromiseResolve(ReflectApply(f, undefined, real));
+    const stored = storeCaches(value);
+    const cloned = safeClone(stored);
+    if (!cloned.ok) return cloned;
+    const after = safeClone(stripRng(real));
+    return { ok: true, value: cloned.value, argsAfter: after.ok ? after.value : null };
+  } catch (err) {
+    return { ok: false, error: errorInfo(err) };
+  }
+}
+
+async function handle(msg) {
+  if (msg.type === 'load') {
+    try {
+      mod = await import('data:text/javascript;base64,' + msg.code);
+      const exports = {};
+      for (const k of ObjectKeys(mod)) if (k !== '__gradlabCreateRng') exports[k] = typeof mod[k];
+      return { ok: true, exports };
+    } catch (err) {
+      return { ok: false, error: errorInfo(err) };
+    }
+  }
+  if (msg.type === 'call') {
+    if (!mod || typeof mod[msg.fn] !== 'function') return { ok: false, error: { name: 'MissingExport', message: `does not export a function '${msg.fn}'` } };
+    if (msg.batch) {
+      const results = new Array(msg.batch.length);
+      for (let i = 0; i < msg.batch.length; i++) results[i] = await callOne(msg.fn, msg.batch[i]);
+      return { ok: true, results };
+    }
+    return callOne(msg.fn, msg.args);
+  }
+  return { ok: false, error: { name: 'ProtocolError', message: `unknown message type ${StringCtor(msg.type)}` } };
+}
+
+process.on('message', (msg) => {
+  handle(msg).then(
+    (reply) => {
+      try {
+        send({ id: msg.id, reply });
+      } catch (err) {
+        send({ id: msg.id, reply: { ok: false, error: { name: 'ResultError', message: `could not send the result: ${errorInfo(err).message}` } } });
+      }
+    },
+    (err) => send({ id: msg.id, reply: { ok: false, error: errorInfo(err) } }),
+  );
+});
+send({ ready: true });

@@ -1,0 +1,222 @@
+/**
+ * The trusted side of the sandbox: spawns the child (child.mjs) under Node's permission model,
+ * loads a compiled student module into it and calls its exports over IPC with structured clone.
+ *
+ * Every call has a timer; on expiry the child is killed and the next call respawns it. A module
+ * that cannot load (throws, exits, hangs at import) is remembered, so later calls fail at once
+ * instead of paying the timeout again; a function that timed out once is not called again.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { CHILD_SCRIPT } from '../paths.js';
+
+export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
+
+/** A call that did not return a value: why, in words a student can act on. */
+export class SandboxError extends Error {
+  constructor(readonly kind: FailureKind, message: string, readonly fn?: string) {
+    super(message);
+    this.name = 'SandboxError';
+  }
+}
+
+export interface SandboxOptions {
+  /** The compiled ES module (one piece, see compile.ts). */
+  code: string;
+  /** Names the module in messages, e.g. '01-activations/activations.ts'. */
+  label: string;
+  callTimeoutMs?: number;
+  loadTimeoutMs?: number;
+  heapMb?: number;
+}
+
+/** One call as it happened: kept so known mistakes can be diagnosed from the same outputs. */
+export interface CallRecord {
+  fn: string;
+  args: unknown[];
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string };
+  /** The arguments as they were after the call (to see whether the student mutated an input). */
+  argsAfter?: unknown[] | null;
+}
+
+interface ErrorInfo { name: string; message: string }
+type CallReply = { ok: true; value: unknown; argsAfter: unknown[] | null } | { ok: false; error: ErrorInfo };
+type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[] } & Partial<CallReply> | { ok: false; error: ErrorInfo };
+
+interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string }
+
+const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+
+/** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
+export interface Handle { __gradlabHandle: number }
+
+export class Sandbox {
+  readonly records: CallRecord[] = [];
+  private child: ChildProcess | null = null;
+  private ready: Promise<Record<string, string>> | null = null;
+  private loadError: SandboxError | null = null;
+  private readonly timedOut = new Set<string>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderrTail = '';
+  private readonly callTimeoutMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly heapMb: number;
+
+  constructor(private readonly opts: SandboxOptions) {
+    this.callTimeoutMs = opts.callTimeoutMs ?? 5000;
+    this.loadTimeoutMs = opts.loadTimeoutMs ?? 5000;
+    this.heapMb = opts.heapMb ?? 256;
+  }
+
+  /** The module's exports and their `typeof`, loading it if needed. */
+  async exports(): Promise<Record<string, string>> {
+    if (this.loadError) throw this.loadError;
+    if (!this.ready) this.ready = this.spawnAndLoad();
+    return this.ready;
+  }
+
+  /** Calls `fn(...args)` in the sandbox and returns its (cloned) result. */
+  async call(fn: string, ...args: unknown[]): Promise<unknown> {
+    const reply = await this.request(fn, { type: 'call', fn, args }) as CallReply;
+    this.records.push({ fn, args, ...this.recordOf(reply) });
+    if (!reply.ok) throw this.callError(fn, reply.error);
+    return reply.value;
+  }
+
+  /**
+   * Calls `fn` once per argument list in one round trip (a whole grid per message). Returns each
+   * call's value or error; the batch fails as a whole only if the sandbox itself fails.
+   */
+  async callMany(fn: string, argLists: unknown[][]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
+    const reply = await this.request(fn, { type: 'call', fn, batch: argLists });
+    if (!reply.ok) throw this.callError(fn, reply.error);
+    const results = reply.results ?? [];
+    return results.map((r, i) => {
+      this.records.push({ fn, args: argLists[i], ...this.recordOf(r) });
+      return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
+    });
+  }
+
+  /** Kills the child; safe to call twice. */
+  close(): void {
+    this.kill();
+    this.ready = null;
+  }
+
+  private recordOf(r: CallReply): Omit<CallRecord, 'fn' | 'args'> {
+    return r.ok ? { ok: true, value: r.value, argsAfter: r.argsAfter } : { ok: false, error: r.error };
+  }
+
+  private callError(fn: string, error: ErrorInfo): SandboxError {
+    if (error.name === 'NotImplementedError') return new SandboxError('not-implemented', `${fn} is not implemented yet (it still throws NotImplementedError)`, fn);
+    if (error.name === 'MissingExport') return new SandboxError('missing', `${this.opts.label} does not export a function '${fn}': check its name and that it is exported`, fn);
+    if (error.name === 'ResultError') return new SandboxError('error', `${fn} ${error.message}`, fn);
+    return new SandboxError('error', `${fn} threw ${error.name}: ${error.message}`, fn);
+  }
+
+  private async request(fn: string, msg: Record<string, unknown>): Promise<Reply> {
+    if (this.timedOut.has(fn)) {
+      throw new SandboxError('timeout', `${fn} is not called again: it ran past ${this.callTimeoutMs} ms earlier in this run (an infinite loop?)`, fn);
+    }
+    await this.exports();
+    try {
+      return await this.send(msg, this.callTimeoutMs, fn);
+    } catch (err) {
+      if (err instanceof SandboxError && err.kind === 'timeout') this.timedOut.add(fn);
+      throw err;
+    }
+  }
+
+  private spawnAndLoad(): Promise<Record<string, string>> {
+    this.spawn();
+    const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
+    return this.send({ type: 'load', code }, this.loadTimeoutMs, 'import').then(
+      (reply) => {
+        if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
+        return reply.exports ?? {};
+      },
+      (err: SandboxError) => {
+        const kind = err.kind === 'timeout' ? 'timeout' : 'error';
+        throw this.remember(new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}`));
+      },
+    );
+  }
+
+  private remember(err: SandboxError): SandboxError {
+    this.loadError = err;
+    this.kill();
+    return err;
+  }
+
+  private spawn(): void {
+    this.stderrTail = '';
+    const child = fork(CHILD_SCRIPT, [], {
+      execArgv: [permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: {},
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
+    });
+    child.on('message', (m: { id?: number; reply?: Reply }) => {
+      const p = m && typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
+      if (!p || !m.reply) return; // not an answer to a question we asked: ignore it
+      this.pending.delete(m.id as number);
+      clearTimeout(p.timer);
+      p.resolve(m.reply);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.child === child) {
+        this.child = null;
+        this.ready = null;
+      }
+      const why = this.describeExit(code, signal);
+      for (const [id, p] of this.pending) {
+        if ((p as Pending & { child?: ChildProcess }).child !== child) continue;
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new SandboxError('crash', `the sandbox stopped while running ${p.what}: ${why}`));
+      }
+    });
+    child.on('error', () => { /* reported through 'exit' */ });
+    this.child = child;
+  }
+
+  private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+    if (/heap out of memory|Allocation failed/i.test(this.stderrTail)) return 'it ran out of memory (a runaway allocation?)';
+    if (signal) return `it was killed by ${signal}${signal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
+    return `it exited with code ${code} (does the code call process.exit?)`;
+  }
+
+  private send(msg: Record<string, unknown>, timeoutMs: number, what: string): Promise<Reply> {
+    const child = this.child;
+    if (!child || !child.connected) return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.kill();
+        reject(new SandboxError('timeout', `${what} did not finish within ${timeoutMs} ms (an infinite loop?)`, what));
+      }, timeoutMs);
+      const entry: Pending & { child: ChildProcess } = { resolve, reject, timer, what, child };
+      this.pending.set(id, entry);
+      try {
+        child.send({ id, ...msg });
+      } catch (err) {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new SandboxError('error', `could not send the arguments of ${what} to the sandbox: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  private kill(): void {
+    const child = this.child;
+    this.child = null;
+    this.ready = null;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}

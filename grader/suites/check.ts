@@ -1,0 +1,114 @@
+/**
+ * Comparisons for the hidden suites. Each throws a GradeFailure whose message says what was
+ * expected, what came, where (input, index, shape) and by how much — and, for `hidden` tests,
+ * never the expected numbers themselves.
+ */
+import { GradeFailure, type TestContext } from './harness.js';
+import type { Diagnosis } from '../results.js';
+
+type Matrix = number[][];
+
+/** CS231n relative error |a − b| / max(1e-8, |a| + |b|). */
+export function relError(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(1e-8, Math.abs(a) + Math.abs(b));
+}
+
+export function fmt(x: unknown): string {
+  if (typeof x === 'number') return Number.isInteger(x) ? String(x) : x.toPrecision(10).replace(/\.?0+(e|$)/, '$1');
+  if (x === undefined) return 'undefined';
+  try {
+    const s = JSON.stringify(x);
+    return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  } catch {
+    return String(x);
+  }
+}
+
+/** `want` shown unless the test is hidden. */
+function expected(ctx: Pick<TestContext, 'hidden'>, want: unknown): string {
+  return ctx.hidden ? '(hidden)' : fmt(want);
+}
+
+export function fail(message: string, diagnosis?: Diagnosis): never {
+  throw new GradeFailure(message, diagnosis);
+}
+
+/** A finite number, or a failure naming `what`. */
+export function expectNumber(got: unknown, what: string): number {
+  if (typeof got !== 'number') fail(`${what} should be a number, got ${fmt(got)} (${typeof got})`);
+  if (!Number.isFinite(got)) fail(`${what} should be finite, got ${got}`);
+  return got;
+}
+
+/** |got − want| ≤ atol + rtol·|want|. */
+export function expectClose(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: number, tol: { rtol: number; atol: number }, what: string): void {
+  const g = expectNumber(got, what);
+  const err = Math.abs(g - want);
+  if (!(err <= tol.atol + tol.rtol * Math.abs(want))) {
+    fail(`${what}: expected ${expected(ctx, want)}, got ${fmt(g)} (|error| ${fmt(err)} > ${fmt(tol.atol)} + ${fmt(tol.rtol)}·|expected|)`);
+  }
+}
+
+/** A matrix of the given shape with finite entries, or a failure naming `what`. */
+export function expectMatrix(got: unknown, rows: number, cols: number, what: string): Matrix {
+  if (!Array.isArray(got)) fail(`${what} should be a matrix (number[][]) of shape [${rows}x${cols}], got ${fmt(got)}`);
+  if (got.length !== rows || got.some((r) => !Array.isArray(r) || r.length !== cols)) {
+    const shape = got.every((r) => Array.isArray(r)) ? `[${got.length}x${(got[0] as unknown[] | undefined)?.length ?? 0}]` : 'not a matrix';
+    const transposed = got.length === cols && got.every((r) => Array.isArray(r) && r.length === rows) && rows !== cols;
+    fail(`${what} should have shape [${rows}x${cols}], got ${shape}${transposed ? ' (transposed?)' : ''}`,
+      transposed ? { id: 'transposed', hint: `${what} comes out transposed: check the order of the factors (which side does Wᵀ or xᵀ go on?)` } : undefined);
+  }
+  got.forEach((row: unknown[], i) => row.forEach((v, j) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${what}[${i}][${j}] should be a finite number, got ${fmt(v)}`);
+  }));
+  return got as Matrix;
+}
+
+/** A vector of the given length with finite entries. */
+export function expectVector(got: unknown, n: number, what: string): number[] {
+  if (!Array.isArray(got) || got.length !== n) fail(`${what} should be a vector of ${n} numbers, got ${Array.isArray(got) ? `${got.length} entries` : fmt(got)}`);
+  got.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${what}[${i}] should be a finite number, got ${fmt(v)}`);
+  });
+  return got as number[];
+}
+
+/** Max CS231n relative error over all entries ≤ maxRel; the message names the worst entry. */
+export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: Matrix, maxRel: number, what: string): void {
+  const g = expectMatrix(got, want.length, want[0]?.length ?? 0, what);
+  let worst = { err: 0, i: 0, j: 0 };
+  for (let i = 0; i < want.length; i++) {
+    for (let j = 0; j < want[i].length; j++) {
+      const err = relError(g[i][j], want[i][j]);
+      if (err > worst.err) worst = { err, i, j };
+    }
+  }
+  if (worst.err > maxRel) {
+    const { i, j } = worst;
+    fail(`${what}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; worst at [${i}][${j}]: expected ${expected(ctx, want[i][j])}, got ${fmt(g[i][j])}`,
+      constantFactor(g, want, what, ctx.hidden));
+  }
+}
+
+/** The same for a vector. */
+export function expectVectorRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: number[], maxRel: number, what: string): void {
+  const g = expectVector(got, want.length, what);
+  expectMatrixRel(ctx, [g], [want], maxRel, what);
+}
+
+/**
+ * A wrong answer off by one constant factor everywhere is a known kind of mistake (a missing
+ * 1/N, a missing γ, N vs N − 1): the element-wise ratio tells it apart from noise.
+ */
+function constantFactor(got: Matrix, want: Matrix, what: string, hidden: boolean): Diagnosis | undefined {
+  const ratios: number[] = [];
+  got.forEach((row, i) => row.forEach((v, j) => {
+    const w = want[i][j];
+    if (Math.abs(w) > 1e-12) ratios.push(v / w);
+  }));
+  if (ratios.length < 2) return undefined;
+  const k = ratios[0];
+  if (Math.abs(k - 1) < 1e-6 || !ratios.every((r) => relError(r, k) < 1e-6)) return undefined;
+  const times = hidden ? 'the same multiple of' : `${fmt(k)}×`;
+  return { id: 'constant-factor', hint: `every entry of ${what} is ${times} the expected one: look for a missing or extra constant factor (1/N, γ, N vs N − 1, a sign)` };
+}

@@ -1,0 +1,125 @@
+/**
+ * The trusted side of every hidden suite. A suite file calls `defineSuite(slug, body)`; the
+ * runner generates one small wrapper test file per (submission, exercise) that calls the suite
+ * with the submission's index, so one vitest run grades many submissions with the same suites.
+ *
+ * Student code runs only in the sandbox; the expected values, the comparisons and the verdict
+ * stay here. Each test records its outcome in `task.meta.gradlab`, which the runner reads
+ * through vitest's reporter API (never from stdout).
+ */
+import { afterAll, describe, inject, it } from 'vitest';
+import { findExercise, findTest } from '../manifest.js';
+import type { Diagnosis, TestStatus, Visibility } from '../results.js';
+import { Sandbox, SandboxError, type CallRecord } from '../sandbox/client.js';
+
+/** What the runner hands every worker through vitest's `provide`. */
+export interface GradlabProvided {
+  submissions: Array<{ label: string; modules: Record<string, { code: string }> }>;
+  callTimeoutMs: number;
+  loadTimeoutMs: number;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    gradlab: GradlabProvided;
+  }
+}
+
+/** What a test leaves for the runner. */
+export interface TestMeta {
+  status: TestStatus;
+  diagnosis?: Diagnosis;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    gradlab?: TestMeta;
+  }
+}
+
+/** A wrong answer: the message says what was expected, what came, where and by how much. */
+export class GradeFailure extends Error {
+  constructor(message: string, readonly diagnosis?: Diagnosis) {
+    super(message);
+    this.name = 'GradeFailure';
+  }
+}
+
+/** An argument the sandbox replaces by `createRng(seed)` from the course's own exercises/lib. */
+export function seededRng(seed: number): { __gradlabRng: number } {
+  return { __gradlabRng: seed };
+}
+
+export interface TestContext {
+  /** Calls a student function in the sandbox; a failure to return ends the test with its status. */
+  call<T = unknown>(fn: string, ...args: unknown[]): Promise<T>;
+  /** Calls a student function on many argument lists in one round trip; the first error ends the test. */
+  callMany<T = unknown>(fn: string, argLists: unknown[][]): Promise<T[]>;
+  /** The calls of this test so far, with inputs, outputs and arguments after each call. */
+  readonly records: CallRecord[];
+  /** 'hidden' tests never print expected values. */
+  readonly visibility: Visibility;
+  readonly hidden: boolean;
+}
+
+export type SuiteBody = (test: (id: string, fn: (ctx: TestContext) => Promise<void>) => void) => void;
+
+/** Registers the hidden suite of `slug`; returns the function the wrapper file calls. */
+export function defineSuite(slug: string, body: SuiteBody): (submission: number) => void {
+  return (submission: number) => {
+    const provided = inject('gradlab');
+    const sub = provided.submissions[submission];
+    const mod = sub?.modules[slug];
+    const exercise = findExercise(slug);
+    let sandbox: Sandbox | null = null;
+    const getSandbox = (): Sandbox => {
+      if (!mod) throw new SandboxError('missing', `${exercise.folder}/${exercise.file} was not compiled for this submission`);
+      sandbox ??= new Sandbox({
+        code: mod.code,
+        label: `${exercise.folder}/${exercise.file}`,
+        callTimeoutMs: provided.callTimeoutMs,
+        loadTimeoutMs: provided.loadTimeoutMs,
+      });
+      return sandbox;
+    };
+
+    describe(slug, () => {
+      afterAll(() => sandbox?.close());
+      body((id, fn) => {
+        const visibility = findTest(exercise, id).visibility;
+        it(id, async (vctx) => {
+          const sb = getSandbox();
+          const first = sb.records.length;
+          const ctx: TestContext = {
+            call: (name, ...args) => sb.call(name, ...args) as Promise<never>,
+            callMany: async (name, argLists) => {
+              const results = await sb.callMany(name, argLists);
+              return results.map((r) => {
+                if (!r.ok) throw r.error;
+                return r.value;
+              }) as never;
+            },
+            get records() { return sb.records.slice(first); },
+            visibility,
+            hidden: visibility === 'hidden',
+          };
+          try {
+            await fn(ctx);
+            vctx.task.meta.gradlab = { status: 'passed' };
+          } catch (err) {
+            vctx.task.meta.gradlab = metaOf(err);
+            throw err instanceof Error ? err : new Error(String(err));
+          }
+        });
+      });
+    });
+  };
+}
+
+function metaOf(err: unknown): TestMeta {
+  if (err instanceof SandboxError) {
+    return { status: err.kind === 'crash' ? 'error' : err.kind };
+  }
+  if (err instanceof GradeFailure) return err.diagnosis ? { status: 'failed', diagnosis: err.diagnosis } : { status: 'failed' };
+  return { status: 'failed' };
+}
