@@ -84,21 +84,10 @@ export function reportWithoutGrading(submission: string, exercises: string[], st
 }
 
 async function writeOutputs(report: GradeReport, args: GradeArgs, isTTY: boolean): Promise<void> {
-  const { renderReport } = await import('../report/index.js');
-  for (const [i, format] of args.formats.entries()) {
-    const out = args.outs[i];
-    const body = renderReport(format, report, { color: isTTY && !out && !process.env.NO_COLOR });
-    if (out) {
-      mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      writeFileSync(out, body);
-    } else {
-      process.stdout.write(body.endsWith('\n') ? body : body + '\n');
-    }
-    if (format === 'classroom') {
-      const { writeClassroomOutputs } = await import('../report/classroom.js');
-      writeClassroomOutputs(report);
-    }
-  }
+  const { writeReports } = await import('../report/index.js');
+  const targets = args.formats.map((format, i) => ({ format, file: args.outs[i] }));
+  const textToTerminal = targets.some((t) => t.format === 'text' && t.file === undefined);
+  writeReports(report, targets, { color: isTTY && textToTerminal && !process.env.NO_COLOR && targets.every((t) => t.format !== 'text' || !t.file) });
 }
 
 export async function run(argv: string[]): Promise<number> {
