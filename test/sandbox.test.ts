@@ -1,0 +1,226 @@
+/**
+ * The sandbox, with real child processes: what student code can and cannot do there, and how
+ * each way of failing comes back (status and message), without harming the next call.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileExercise } from '../grader/sandbox/compile';
+import { Sandbox, SandboxError } from '../grader/sandbox/client';
+import { ROOT } from '../grader/paths';
+
+const open: Sandbox[] = [];
+function sandbox(code: string, opts: { callTimeoutMs?: number; loadTimeoutMs?: number; heapMb?: number } = {}): Sandbox {
+  const sb = new Sandbox({ code, label: 'm.ts', callTimeoutMs: 1000, loadTimeoutMs: 2000, ...opts });
+  open.push(sb);
+  return sb;
+}
+afterAll(() => open.forEach((s) => s.close()));
+
+async function failure(p: Promise<unknown>): Promise<SandboxError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(SandboxError);
+    return err as SandboxError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('Sandbox calls', () => {
+  it('returns structured clones of results, keeps caches as handles and passes them back', async () => {
+    const sb = sandbox(`
+      export function fwd(x) { return { out: x.map((r) => r.map((v) => 2 * v)), cache: { x, f: () => 3 } }; }
+      export function bwd(d, cache) { return cache.f() * d + cache.x[0][0]; }
+      export function nan() { return [NaN, -0, Infinity]; }`);
+    expect(await sb.exports()).toEqual({ fwd: 'function', bwd: 'function', nan: 'function' });
+    const r = (await sb.call('fwd', [[1, 2]])) as { out: number[][]; cache: unknown };
+    expect(r.out).toEqual([[2, 4]]);
+    expect(r.cache).toEqual({ __gradlabHandle: 1 });
+    expect(await sb.call('bwd', 10, r.cache)).toBe(31);
+    expect(await sb.call('nan')).toEqual([NaN, -0, Infinity]);
+    expect(sb.records.map((c) => c.fn)).toEqual(['fwd', 'bwd', 'nan']);
+  });
+
+  it('records the arguments as they were after the call, so mutation shows', async () => {
+    const sb = sandbox('export function f(s) { s.v[0] = 99; return 1; }');
+    await sb.call('f', { v: [1, 2] });
+    expect(sb.records[0].args).toEqual([{ v: [1, 2] }]);
+    expect(sb.records[0].argsAfter).toEqual([{ v: [99, 2] }]);
+  });
+
+  it('turns seeded-Rng arguments into the course createRng inside the sandbox', async () => {
+    const { code } = await compileOk('export function draw(rng) { return [rng.uniform(), rng.normal()]; }');
+    const sb = sandbox(code);
+    const { createRng } = await import('../exercises/lib/rng');
+    const r = createRng(5);
+    expect(await sb.call('draw', { __gradlabRng: 5 })).toEqual([r.uniform(), r.normal()]);
+    expect(sb.records[0].argsAfter).toEqual([null]);
+  });
+
+  it('callMany runs a batch and keeps per-call errors apart', async () => {
+    const sb = sandbox('export function f(x) { if (x < 0) throw new RangeError("neg " + x); return x * x; }');
+    const res = await sb.callMany('f', [[2], [-1], [3]]);
+    expect(res[0]).toEqual({ ok: true, value: 4 });
+    expect(res[1].ok).toBe(false);
+    expect(!res[1].ok && res[1].error.message).toBe('f threw RangeError: neg -1');
+    expect(res[2]).toEqual({ ok: true, value: 9 });
+  });
+
+  it('tells not-implemented, missing, thrown and uncloneable results apart', async () => {
+    const sb = sandbox(`
+      class NotImplementedError extends Error { constructor(n) { super(n + ' is not implemented yet'); this.name = 'NotImplementedError'; } }
+      export function todo() { throw new NotImplementedError('todo'); }
+      export function bad() { throw 'a string'; }
+      export function fn() { return () => 1; }
+      export const notAFunction = 3;`);
+    expect((await failure(sb.call('todo'))).kind).toBe('not-implemented');
+    const missing = await failure(sb.call('absent'));
+    expect(missing.kind).toBe('missing');
+    expect(missing.message).toBe("m.ts does not export a function 'absent': check its name and that it is exported");
+    expect((await failure(sb.call('notAFunction'))).kind).toBe('missing');
+    const thrown = await failure(sb.call('bad'));
+    expect(thrown.kind).toBe('error');
+    expect(thrown.message).toBe('bad threw Error: threw a non-Error value: a string');
+    const fnResult = await failure(sb.call('fn'));
+    expect(fnResult.message).toMatch(/^fn returned a value that cannot be copied out of the sandbox/);
+  });
+});
+
+describe('Sandbox limits', () => {
+  it('kills an infinite loop at the call timeout, refuses that function afterwards, and keeps the others working', async () => {
+    const sb = sandbox('export function spin() { for (;;) {} } export function ok(x) { return x + 1; }', { callTimeoutMs: 300 });
+    const t = await failure(sb.call('spin'));
+    expect(t.kind).toBe('timeout');
+    expect(t.message).toBe('spin did not finish within 300 ms (an infinite loop?)');
+    expect(await sb.call('ok', 1)).toBe(2);
+    const again = await failure(sb.call('spin'));
+    expect(again.kind).toBe('timeout');
+    expect(again.message).toMatch(/is not called again/);
+  });
+
+  it('survives process.exit inside a call and respawns for the next one', async () => {
+    const sb = sandbox('export function quit() { process.exit(7); } export function ok() { return "fine"; }');
+    const e = await failure(sb.call('quit'));
+    expect(e.kind).toBe('crash');
+    expect(e.message).toBe('the sandbox stopped while running quit: it exited with code 7 (does the code call process.exit?)');
+    expect(await sb.call('ok')).toBe('fine');
+  });
+
+  it('reports running out of memory as a crash of that call only', async () => {
+    const sb = sandbox('const keep = []; export function hog() { for (;;) keep.push(new Array(1e6).fill(1.5)); } export function ok() { return 1; }',
+      { callTimeoutMs: 20_000, heapMb: 64 });
+    const e = await failure(sb.call('hog'));
+    expect(e.kind).toBe('crash');
+    expect(e.message).toMatch(/out of memory/);
+    expect(await sb.call('ok')).toBe(1);
+  });
+
+  it('remembers a module that cannot load: throw, exit or hang at import', async () => {
+    const throws = sandbox('throw new TypeError("boom at import"); export function f() {}');
+    const e1 = await failure(throws.call('f'));
+    expect(e1.kind).toBe('error');
+    expect(e1.message).toBe('m.ts throws when it is imported: TypeError: boom at import');
+    const e1b = await failure(throws.call('f'));
+    expect(e1b).toBe(e1);
+
+    const exits = sandbox('process.exit(0); export function f() {}');
+    expect((await failure(exits.call('f'))).message).toMatch(/could not be imported: the sandbox stopped while running import: it exited with code 0/);
+
+    const hangs = sandbox('for (;;) {} export function f() {}', { loadTimeoutMs: 300 });
+    const e3 = await failure(hangs.call('f'));
+    expect(e3.kind).toBe('timeout');
+    const started = Date.now();
+    await failure(hangs.call('f'));
+    expect(Date.now() - started).toBeLessThan(250); // remembered: no second wait for the timeout
+  });
+
+  it('denies the file system, child processes and workers', async () => {
+    const sb = sandbox(`
+      import fs from 'node:fs';
+      import cp from 'node:child_process';
+      import { Worker } from 'node:worker_threads';
+      const tryIt = (f) => { try { f(); return 'allowed'; } catch (e) { return e.code || e.message; } };
+      export function probe(root) {
+        return {
+          read: tryIt(() => fs.readFileSync(root + '/package.json', 'utf8')),
+          write: tryIt(() => fs.writeFileSync('/tmp/gradlab-sandbox-probe', 'x')),
+          spawn: tryIt(() => cp.execSync('echo hi')),
+          worker: tryIt(() => new Worker('1', { eval: true })),
+          env: Object.keys(process.env).length,
+        };
+      }`);
+    expect(await sb.call('probe', ROOT)).toEqual({
+      read: 'ERR_ACCESS_DENIED', write: 'ERR_ACCESS_DENIED', spawn: 'ERR_ACCESS_DENIED', worker: 'ERR_ACCESS_DENIED', env: 0,
+    });
+  });
+
+  it('ignores messages it did not ask for (a student calling process.send)', async () => {
+    const sb = sandbox('export function f() { process.send({ id: 999, reply: { ok: true, value: "fake" } }); process.send("noise"); return "real"; }');
+    expect(await sb.call('f')).toBe('real');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-compile-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+/** Writes a one-exercise submission and compiles it. */
+async function compileFiles(files: Record<string, string>, folder = '02-backprop', file = 'backprop.ts') {
+  const dir = path.join(tmp, `s${n++}`);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return compileExercise(dir, folder, file);
+}
+
+async function compileOk(source: string) {
+  const r = await compileFiles({ '02-backprop/backprop.ts': source });
+  if (!r.ok) throw new Error(r.message);
+  return r;
+}
+
+describe('compileExercise', () => {
+  it('resolves ../lib to the grader’s own lib, whatever the submission holds there', async () => {
+    const r = await compileFiles({
+      'lib/tensor.ts': 'export function matmul() { return "rigged"; }',
+      '02-backprop/backprop.ts': "import { matmul } from '../lib/tensor';\nimport { Matrix } from '../lib/types';\nexport function f(a: Matrix, b: Matrix) { return matmul(a, b); }",
+    });
+    expect(r.ok).toBe(true);
+    const sb = sandbox(r.ok ? r.code : '');
+    expect(await sb.call('f', [[1, 2]], [[3], [4]])).toEqual([[11]]);
+  });
+
+  it('resolves another exercise to the reference solution, and keeps files of its own folder', async () => {
+    const r = await compileFiles({
+      '01-activations/activations.ts': 'export function sigmoid() { return 42; }',
+      '02-backprop/util.ts': 'export const two = 2;',
+      '02-backprop/backprop.ts': "import { sigmoid } from '../01-activations/activations';\nimport { two } from './util';\nexport function f() { return sigmoid(0) * two; }",
+    });
+    const sb = sandbox(r.ok ? r.code : '');
+    expect(await sb.call('f')).toBe(1);
+  });
+
+  it('refuses packages and paths outside the submission, naming them', async () => {
+    const r1 = await compileFiles({ '02-backprop/backprop.ts': "import { expect } from 'vitest';\nexport const e = expect;" });
+    expect(r1).toEqual({ ok: false, kind: 'compile', message: "02-backprop/backprop.ts imports 'vitest': a submission may only import ../lib/<module>, another exercise (../01-activations/activations) or files in its own folder." });
+    const r2 = await compileFiles({ '02-backprop/backprop.ts': "import data from '../../fixtures/02-backprop/dense.json';\nexport const d = data;" });
+    expect(r2.ok).toBe(false);
+    expect(!r2.ok && r2.message).toBe("02-backprop/backprop.ts imports '../../fixtures/02-backprop/dense.json', which is outside the submission folder.");
+    const r3 = await compileFiles({ '02-backprop/backprop.ts': "import { x } from './nope';\nexport const y = x;" });
+    expect(!r3.ok && r3.message).toBe("02-backprop/backprop.ts imports './nope', which does not exist.");
+  });
+
+  it('reports a missing file and a syntax error with what to do', async () => {
+    const missing = await compileFiles({ '01-activations/activations.ts': '' });
+    expect(missing).toEqual({ ok: false, kind: 'missing', message: "02-backprop/backprop.ts is missing from the submission: create it from the exercise's stub (exercises/02-backprop/backprop.ts)." });
+    const syntax = await compileFiles({ '02-backprop/backprop.ts': 'export function f( { return 1 }' });
+    expect(syntax.ok).toBe(false);
+    expect(!syntax.ok && syntax.kind).toBe('compile');
+    expect(!syntax.ok && syntax.message).toMatch(/^02-backprop\/backprop\.ts does not compile: [\s\S]*Fix it and check with `npx tsc --noEmit`\.$/);
+  });
+});
