@@ -1,0 +1,103 @@
+/**
+ * The Gradescope report: /autograder/results/results.json per Gradescope's autograder spec.
+ *
+ * - `number` is "<exercise>.<test>": the exercise's number from its slug ('02-backprop' → 2) and
+ *   the test's position in it (1-based), so Gradescope sorts tests in course order.
+ * - Visibility: the course's `hidden` means "name and score show, expected values never"
+ *   (spec/COURSE.md, Grading), while Gradescope's `hidden` hides the whole test from the student.
+ *   So manifest `visible` → `visible`, `after_due_date` → `after_due_date`, and `hidden` →
+ *   `visible` with only the suites' sanitized message as output (they never put fixture values in a
+ *   hidden test's message); extra_data.visibility keeps the manifest's word.
+ * - The top-level `output` is a summary (per-exercise points, total, next step): it is always
+ *   visible, so it never carries a test's message.
+ */
+import type { GradeReport, TestStatus, Visibility } from '../results.js';
+import { roundReport } from './round.js';
+import { escapeControls } from './sanitize.js';
+import { formatPoints, nextStep } from './text.js';
+import { validate } from './validate.js';
+
+type GsVisibility = 'hidden' | 'after_due_date' | 'after_published' | 'visible';
+
+export interface GradescopeTest {
+  name: string;
+  number: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  visibility: GsVisibility;
+  tags: string[];
+  output: string;
+  output_format: 'text';
+  extra_data: { id: string; status: TestStatus; visibility: Visibility; diagnosis?: { id: string; hint: string } };
+}
+
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  output_format: 'text';
+  tests: GradescopeTest[];
+}
+
+/** Manifest visibility → Gradescope visibility (see the module comment for `hidden`). */
+export const GRADESCOPE_VISIBILITY: Record<Visibility, GsVisibility> = {
+  visible: 'visible',
+  after_due_date: 'after_due_date',
+  hidden: 'visible',
+};
+
+/** The exercise's number from its slug ('01-activations' → 1), or its 1-based position. */
+function exerciseNumber(slug: string, index: number): number {
+  const n = Number.parseInt(slug, 10);
+  return Number.isFinite(n) ? n : index + 1;
+}
+
+function testOutput(message: string, diagnosis: { id: string; hint: string } | undefined): string {
+  const lines = [escapeControls(message)];
+  if (diagnosis) lines.push(`Known mistake ${escapeControls(diagnosis.id)}: ${escapeControls(diagnosis.hint)}`);
+  return lines.filter(Boolean).join('\n\n');
+}
+
+/** The results.json object, validated against grader/schemas/gradescope.schema.json. */
+export function toGradescope(report: GradeReport): GradescopeResults {
+  const rounded = roundReport(report);
+  const tests = rounded.exercises.flatMap((ex, i) =>
+    ex.tests.map(({ test, score, maxScore }, j): GradescopeTest => {
+      const extra: GradescopeTest['extra_data'] = { id: test.id, status: test.status, visibility: test.visibility };
+      if (test.diagnosis) extra.diagnosis = { id: test.diagnosis.id, hint: test.diagnosis.hint };
+      return {
+        name: test.name,
+        number: `${exerciseNumber(ex.exercise.slug, i)}.${j + 1}`,
+        score,
+        max_score: maxScore,
+        status: test.status === 'passed' ? 'passed' : 'failed',
+        visibility: GRADESCOPE_VISIBILITY[test.visibility],
+        tags: [ex.exercise.slug],
+        output: test.status === 'passed' ? '' : testOutput(test.message, test.diagnosis),
+        output_format: 'text',
+        extra_data: extra,
+      };
+    }),
+  );
+  const summary = [
+    ...rounded.exercises.map(
+      (e) => `${e.exercise.slug}: ${formatPoints(e.score)}/${formatPoints(e.maxScore)} (${e.exercise.status})`,
+    ),
+    '',
+    `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`,
+    nextStep(report, rounded),
+  ].join('\n');
+  return validate('gradescope', {
+    score: rounded.score,
+    execution_time: Math.max(0, Math.round(report.durationMs / 1000)),
+    output: summary,
+    output_format: 'text',
+    tests,
+  } satisfies GradescopeResults);
+}
+
+/** `--format gradescope`: results.json text. */
+export function renderGradescope(report: GradeReport): string {
+  return `${JSON.stringify(toGradescope(report), null, 2)}\n`;
+}

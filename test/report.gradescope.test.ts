@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { GRADESCOPE_VISIBILITY, renderGradescope, toGradescope } from '../grader/report/gradescope.ts';
+import { toResults } from '../grader/report/json.ts';
+import { schemaErrors } from '../grader/report/validate.ts';
+import { COURSE, everyStatusReport, mixedCourseReport, thirdsReport } from './report.fixtures.ts';
+
+describe('gradescope report', () => {
+  it('matches the Gradescope results.json schema', () => {
+    for (const report of [mixedCourseReport(), everyStatusReport(), thirdsReport([2])]) {
+      expect(schemaErrors('gradescope', toGradescope(report))).toEqual([]);
+    }
+    expect(schemaErrors('gradescope', { ...toGradescope(mixedCourseReport()), stdout: 'x' })[0]?.params).toEqual({
+      additionalProperty: 'stdout',
+    });
+    const tests = [{ ...toGradescope(mixedCourseReport()).tests[0], status: 'error' }];
+    expect(schemaErrors('gradescope', { score: 0, tests })[0]?.instancePath).toBe('/tests/0/status');
+  });
+
+  it('scores like the native results: total, per test, and their sum', () => {
+    const report = mixedCourseReport();
+    const gs = toGradescope(report);
+    const native = toResults(report);
+    expect(gs.score).toBe(87.5);
+    expect(gs.tests.reduce((a, t) => a + t.score, 0)).toBe(87.5);
+    expect(gs.tests.reduce((a, t) => a + t.max_score, 0)).toBe(100);
+    expect(gs.tests.map((t) => [t.score, t.max_score])).toEqual(native.tests.map((t) => [t.score, t.maxScore]));
+    expect(gs.execution_time).toBe(1);
+    expect(toGradescope(thirdsReport([1, 2, 3])).tests.map((t) => t.score)).toEqual([3.3334, 3.3333, 3.3333]);
+  });
+
+  it('numbers tests exercise.test, tags them with the slug and passes or fails them', () => {
+    const gs = toGradescope(mixedCourseReport());
+    const expected = COURSE.flatMap(([slug, n], i) => Array.from({ length: n }, (_, k) => [`${i + 1}.${k + 1}`, slug]));
+    expect(gs.tests.map((t) => [t.number, t.tags[0]])).toEqual(expected);
+    expect(gs.tests.find((t) => t.number === '2.2')).toMatchObject({
+      name: '02-backprop › check 2 holds',
+      status: 'failed',
+      score: 0,
+      max_score: 2.5,
+      output: 'expected 0.25 at x = 0, got 0.5 (relative error 1) [test 2]',
+    });
+    expect(gs.tests.find((t) => t.number === '2.1')).toMatchObject({ status: 'passed', score: 2.5, output: '' });
+  });
+
+  it('maps every status to passed|failed and keeps the native one, the id and the diagnosis in extra_data', () => {
+    const gs = toGradescope(everyStatusReport());
+    expect(gs.tests.map((t) => t.status)).toEqual(['passed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed']);
+    expect(gs.tests.map((t) => t.extra_data.status)).toEqual([
+      'passed',
+      'failed',
+      'error',
+      'timeout',
+      'not-implemented',
+      'missing',
+      'failed',
+      'failed',
+    ]);
+    expect(gs.tests[1]!.extra_data).toEqual({
+      id: 'backprop.check.t2',
+      status: 'failed',
+      visibility: 'visible',
+      diagnosis: { id: 'dw-not-transposed', hint: 'Which of x and dout needs a transpose for dW to have W’s shape?' },
+    });
+    expect(gs.tests[1]!.output).toBe(
+      'dW is wrong at [0, 1]: expected 0.5, got -0.5 (relative error 2)\n\n' +
+        'Known mistake dw-not-transposed: Which of x and dout needs a transpose for dW to have W’s shape?',
+    );
+  });
+
+  it('maps visibility: hidden tests show name and score with only their sanitized message', () => {
+    expect(GRADESCOPE_VISIBILITY).toEqual({ visible: 'visible', after_due_date: 'after_due_date', hidden: 'visible' });
+    const gs = toGradescope(everyStatusReport());
+    const hidden = gs.tests[6]!;
+    expect(hidden).toMatchObject({ visibility: 'visible', extra_data: { visibility: 'hidden' } });
+    expect(hidden.output).toBe('gradients wrong at 3 of 8 hidden inputs (hidden test: values not shown)');
+    expect(gs.tests[7]).toMatchObject({ visibility: 'after_due_date', output: 'ratio expected 1e-3, got 0.5' });
+  });
+
+  it('puts only a summary in the top-level output, never a test message', () => {
+    const gs = toGradescope(everyStatusReport());
+    expect(gs.output).toBe('02-backprop: 2.5/20 (failed)\n\nScore: 2.5/20\nNext: run `npx gradlab hint 02-backprop`');
+    expect(gs.output_format).toBe('text');
+    expect(gs.tests[2]!.output).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(gs.tests[2]!.output).toContain('\\u001b[2J');
+  });
+
+  it('renders pretty JSON that parses back to the same object', () => {
+    const text = renderGradescope(mixedCourseReport());
+    expect(JSON.parse(text)).toEqual(toGradescope(mixedCourseReport()));
+    expect(text.endsWith('\n')).toBe(true);
+  });
+});
