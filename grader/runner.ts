@@ -11,6 +11,7 @@ import type { TestCase, TestModule } from 'vitest/node';
 import { loadManifest, type ManifestExercise } from './manifest.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import type { ExerciseResult, ExerciseStatus, GradeReport, TestStatus, TimedTestResult } from './results.js';
+import { sumScores } from './report/round.js';
 import { compileExercise, type CompileResult } from './sandbox/compile.js';
 import type { GradlabProvided, TestMeta } from './suites/harness.js';
 
@@ -158,12 +159,12 @@ function buildReport(
       };
     });
     tests.push(...exTests);
-    return { slug: ex.slug, score: roundScore(sumOf(exTests.map((t) => t.score))), maxScore: ex.points, status: exerciseStatus(exTests) };
+    return { slug: ex.slug, score: sumScores(exTests.map((t) => t.score)), maxScore: ex.points, status: exerciseStatus(exTests) };
   });
   return {
     submission: dir,
-    score: roundScore(sumOf(exResults.map((e) => e.score))),
-    maxScore: sumOf(exercises.map((e) => e.points)),
+    score: sumScores(exResults.map((e) => e.score)),
+    maxScore: sumScores(exercises.map((e) => e.points)),
     durationMs,
     exercises: exResults,
     tests,
@@ -178,11 +179,3 @@ function exerciseStatus(tests: TimedTestResult[]): ExerciseStatus {
   return 'failed';
 }
 
-function sumOf(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
-/** Scores are multiples of 1/10000 at most, so sums never show 3.0000000000000004. */
-export function roundScore(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
