@@ -82,7 +82,8 @@ function submissionResolver(submissionDir: string, folder: string, entryFile: st
 }
 
 /** Bundles `<submissionDir>/<folder>/<file>` with its allowed imports into one ES module. */
-export async function compileExercise(submissionDir: string, folder: string, file: string): Promise<CompileResult> {
+export async function compileExercise(dir: string, folder: string, file: string): Promise<CompileResult> {
+  const submissionDir = path.resolve(dir);
   const entry = path.join(submissionDir, folder, file);
   if (!existsSync(entry)) {
     return { ok: false, kind: 'missing', message: `${folder}/${file} is missing from the submission: create it from the exercise's stub (exercises/${folder}/${file}).` };

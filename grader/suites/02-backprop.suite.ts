@@ -1,0 +1,174 @@
+/**
+ * Hidden suite of 02-backprop: forward and backward passes against the fixtures (CS231n relative
+ * error ≤ 1e-7), every backward pass against central finite differences of the student's own
+ * forward pass, and the vanishing gradient of a 10-layer sigmoid network next to ReLU/He.
+ */
+import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
+import { expectMatrixRel, expectNumber, expectVectorRel, fail, fmt, relError } from './check.js';
+import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { defineSuite, type TestContext } from './harness.js';
+import type { Dense, LayerGrads, Matrix } from '../../exercises/lib/types.js';
+
+const REL = 1e-7; // the contract's fixture tolerance
+const FD_REL = 1e-6; // finite differences in float64 with h = 1e-5 on smooth functions
+
+const fixture = <K extends FixtureKind>(name: string, kind: K): FixtureByKind[K] => loadFixture('02-backprop', name, kind);
+
+interface MlpOut { out: Matrix; cache: unknown }
+interface MlpGrads { dx: Matrix; grads: LayerGrads[] }
+
+function expectGrads(ctx: TestContext, got: unknown, want: LayerGrads[], what: string): void {
+  if (!Array.isArray(got) || got.length !== want.length) {
+    fail(`${what} should hold one { dW, db } per layer (${want.length}), got ${Array.isArray(got) ? got.length : fmt(got)}`);
+  }
+  want.forEach((w, i) => {
+    const g = got[i] as Partial<LayerGrads> | undefined;
+    // a list in the wrong order is a classic: say so instead of only "wrong numbers"
+    const reversed = got[want.length - 1 - i] as Partial<LayerGrads> | undefined;
+    if (i !== want.length - 1 - i && reversed?.dW && Array.isArray(reversed.dW) && reversed.dW.length === w.dW.length &&
+      (reversed.dW[0] as unknown[] | undefined)?.length === w.dW[0].length && maxRel(reversed.dW, w.dW) <= REL && maxRel(g?.dW, w.dW) > REL) {
+      fail(`${what}[${i}] holds the gradients of another layer`, { id: 'grads-reversed', hint: 'grads[i] belongs to layers[i], input side first: does your list come out in the order of the backward loop?' });
+    }
+    expectMatrixRel(ctx, g?.dW, w.dW, REL, `${what}[${i}].dW`);
+    expectVectorRel(ctx, g?.db, w.db, REL, `${what}[${i}].db`);
+  });
+}
+
+function maxRel(a: unknown, b: Matrix): number {
+  if (!Array.isArray(a)) return Infinity;
+  let m = 0;
+  b.forEach((row, i) => row.forEach((v, j) => { m = Math.max(m, relError((a[i] as number[] | undefined)?.[j] ?? NaN, v) || Infinity); }));
+  return m;
+}
+
+/** ‖dW‖ per layer of the student's own forward/backward on a recipe network. */
+async function deepGradNorms(ctx: TestContext, f: DeepMlpGradientsFixture): Promise<number[]> {
+  const { x, layers, dout } = rebuildMlp(f.recipe);
+  const fwd = await ctx.call<MlpOut>('mlpForward', x, layers, f.recipe.act);
+  const bwd = await ctx.call<MlpGrads>('mlpBackward', dout, fwd.cache);
+  const norms = await ctx.call<unknown>('layerGradNorms', bwd.grads);
+  if (!Array.isArray(norms) || norms.length !== layers.length) fail(`layerGradNorms should give one norm per layer (${layers.length}), got ${fmt(norms)}`);
+  return norms.map((n, i) => expectNumber(n, `layerGradNorms(...)[${i}]`));
+}
+
+export default defineSuite('02-backprop', (test) => {
+  test('backprop.neuronForward.values', async (ctx) => {
+    for (const c of fixture('neuron', 'neuron-forward').cases) {
+      const { w, b, x, act } = c.inputs;
+      const got = await ctx.call<{ z: unknown; a: unknown }>('neuronForward', w, b, x, act);
+      const where = `neuronForward(w = ${fmt(w)}, b = ${fmt(b)}, x = ${fmt(x)}, '${act}')`;
+      for (const key of ['z', 'a'] as const) {
+        const g = expectNumber(got?.[key], `${where}.${key}`);
+        const err = relError(g, c.expected[key]);
+        if (err > REL) {
+          fail(`${where}.${key}: ${ctx.hidden ? '' : `expected ${fmt(c.expected[key])}, `}got ${fmt(g)} (relative error ${fmt(err)} > ${fmt(REL)})`,
+            key === 'a' && relError(g, c.expected.z) <= REL ? { id: 'activation-missing', hint: 'a is act(z): is the activation applied?' } : undefined);
+        }
+      }
+    }
+  });
+
+  test('backprop.denseForward.values', async (ctx) => {
+    for (const c of fixture('dense', 'dense').cases) {
+      const z = await ctx.call('denseForward', c.inputs.x, c.inputs.layer);
+      expectMatrixRel(ctx, z, c.expected.z, REL, `denseForward (${c.label})`);
+    }
+  });
+
+  test('backprop.denseBackward.fixture', async (ctx) => {
+    for (const c of fixture('dense', 'dense').cases) {
+      const got = await ctx.call<Record<string, unknown>>('denseBackward', c.inputs.dz, c.inputs.x, c.inputs.layer);
+      expectMatrixRel(ctx, got?.dx, c.expected.dx, REL, 'dx');
+      expectMatrixRel(ctx, got?.dW, c.expected.dW, REL, 'dW');
+      const db = got?.db;
+      if (Array.isArray(db) && db.length === c.expected.db.length && c.inputs.x.length > 1 &&
+        db.every((v, j) => relError((v as number) * c.inputs.x.length, c.expected.db[j]) <= REL)) {
+        fail('db is the mean of dz over the batch', { id: 'db-mean', hint: 'z = x·W + b adds b to every row: each row contributes its full dz to db. Sum, do not average.' });
+      }
+      expectVectorRel(ctx, db, c.expected.db, REL, 'db');
+    }
+  });
+
+  test('backprop.denseBackward.gradcheck', async (ctx) => {
+    const { x, layer, dz } = fixture('dense', 'dense').cases[0].inputs;
+    const got = await ctx.call<Record<string, unknown>>('denseBackward', dz, x, layer);
+    const numeric = await finiteDifferences(ctx, 'denseForward', [x, layer],
+      [{ name: 'dx', path: [0] }, { name: 'dW', path: [1, 'W'] }, { name: 'db', path: [1, 'b'] }], (out) => dot(out, dz));
+    for (const n of numeric) expectMatchesNumeric(got?.[n.name], n, FD_REL, 'denseForward');
+  });
+
+  test('backprop.activationBackward.all', async (ctx) => {
+    for (const c of fixture('activation-backward', 'activation-backward').cases) {
+      const { act, z, da } = c.inputs;
+      const dz = await ctx.call('activationBackward', da, z, act);
+      expectMatrixRel(ctx, dz, c.expected.dz, REL, `activationBackward(da, z, '${act}')`);
+    }
+  });
+
+  test('backprop.mlpForward.values', async (ctx) => {
+    for (const c of fixture('mlp', 'mlp').cases) {
+      const got = await ctx.call<MlpOut>('mlpForward', c.inputs.x, c.inputs.layers, c.inputs.act);
+      expectMatrixRel(ctx, got?.out, c.expected.out, REL, `mlpForward(..., '${c.inputs.act}').out`);
+    }
+  });
+
+  test('backprop.mlpBackward.fixture', async (ctx) => {
+    for (const c of fixture('mlp', 'mlp').cases) {
+      const fwd = await ctx.call<MlpOut>('mlpForward', c.inputs.x, c.inputs.layers, c.inputs.act);
+      const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', c.inputs.dout, fwd?.cache);
+      expectMatrixRel(ctx, got?.dx, c.expected.dx, REL, `mlpBackward ('${c.inputs.act}').dx`);
+      expectGrads(ctx, got?.grads, c.expected.grads, `mlpBackward ('${c.inputs.act}').grads`);
+    }
+  });
+
+  test('backprop.mlpBackward.gradcheck', async (ctx) => {
+    // smooth activations only: finite differences across a ReLU kink would be wrong, not the student
+    for (const c of fixture('mlp', 'mlp').cases.filter((k) => ['sigmoid', 'tanh', 'elu'].includes(k.inputs.act))) {
+      const { x, layers, act, dout } = c.inputs;
+      const fwd = await ctx.call<MlpOut>('mlpForward', x, layers, act);
+      const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', dout, fwd?.cache);
+      const params = [{ name: 'dx', path: [0] as (string | number)[] }];
+      layers.forEach((_l: Dense, i: number) => params.push({ name: `grads[${i}].dW`, path: [1, i, 'W'] }, { name: `grads[${i}].db`, path: [1, i, 'b'] }));
+      const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (r) => dot((r as MlpOut).out, dout), { maxPerParam: 16 });
+      for (const n of numeric) {
+        const m = /^grads\[(\d+)\]\.(dW|db)$/.exec(n.name);
+        const analytic = m ? (got?.grads?.[Number(m[1])] as Record<string, unknown> | undefined)?.[m[2]] : got?.dx;
+        expectMatchesNumeric(analytic, { ...n, name: `${n.name} ('${act}')` }, FD_REL, 'mlpForward');
+      }
+    }
+  });
+
+  test('backprop.mseLoss.values', async (ctx) => {
+    for (const c of fixture('mse-loss', 'mse-loss').cases) {
+      const got = await ctx.call<{ loss: unknown; dpred: unknown }>('mseLoss', c.inputs.pred, c.inputs.target);
+      const loss = expectNumber(got?.loss, 'loss');
+      const [n, d] = [c.inputs.pred.length, c.inputs.pred[0].length];
+      if (relError(loss, c.expected.loss) > REL) {
+        const perEntry = relError(loss * d, c.expected.loss) <= REL;
+        const noHalf = relError(loss, 2 * c.expected.loss) <= REL;
+        fail(`loss: ${ctx.hidden ? '' : `expected ${fmt(c.expected.loss)}, `}got ${fmt(loss)} for a [${n}x${d}] batch (relative error ${fmt(relError(loss, c.expected.loss))})`,
+          perEntry ? { id: 'mse-per-entry', hint: 'N is the batch size (rows), not the number of entries: loss = (1/2N) Σᵢ ‖predᵢ − targetᵢ‖².' }
+            : noHalf ? { id: 'mse-missing-half', hint: 'The contract’s loss has a factor ½ so that dpred has none: loss = (1/2N) Σ‖pred − target‖².' } : undefined);
+      }
+      expectMatrixRel(ctx, got?.dpred, c.expected.dpred, REL, 'dpred');
+    }
+  });
+
+  test('backprop.layerGradNorms.vanishing', async (ctx) => {
+    // on known gradients first, so a wrong norm is not blamed on the network
+    for (const c of fixture('mlp', 'mlp').cases) {
+      const norms = await ctx.call('layerGradNorms', c.expected.grads);
+      expectVectorRel(ctx, norms, c.expected.gradNorms, REL, `layerGradNorms (${c.label} grads)`);
+    }
+    // then the phenomenon, through the student's own network
+    for (const name of ['vanishing-sigmoid-xavier', 'vanishing-relu-he']) {
+      const f = fixture(name, 'deep-mlp-gradients');
+      const norms = await deepGradNorms(ctx, f);
+      const ratio = norms[0] / norms[norms.length - 1];
+      const lim = f.limits.ratioFirstLast;
+      const what = `${f.recipe.sizes.length - 1}-layer ${f.recipe.act}/${f.recipe.init} network: ‖dW₁‖/‖dW_last‖`;
+      if (!(ratio >= lim.lo && ratio <= lim.hi)) fail(`${what} = ${fmt(ratio)}, expected between ${fmt(lim.lo)} and ${fmt(lim.hi)}`);
+      expectVectorRel(ctx, norms, f.expected.gradNorms, REL, `${what.split(':')[0]}: layer gradient norms`);
+    }
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * Hidden suite of 03-initialization. A student may draw from the Rng in any order, so values are
+ * graded by their statistics (mean, std, max |w|) within limits that a correct implementation
+ * misses less than once in 10⁶ seeds, plus shape, determinism for a seed, and the experiments
+ * that show why the schemes exist (20 ReLU layers; standard-normal tanh saturation).
+ */
+import { loadFixture, rebuildMlp, type Limit, type MatrixStatsLimits } from '../../fixtures/load.js';
+import { entryStd, preActivations } from '../../fixtures/nets.js';
+import { expectMatrix, fail, fmt } from './check.js';
+import { defineSuite, seededRng, type TestContext } from './harness.js';
+import type { Dense, Matrix } from '../../exercises/lib/types.js';
+
+type InitFn = 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal';
+
+function stats(m: Matrix): { mean: number; std: number; maxAbs: number } {
+  let n = 0, s = 0, maxAbs = 0;
+  for (const row of m) for (const v of row) { s += v; n++; maxAbs = Math.max(maxAbs, Math.abs(v)); }
+  return { mean: s / n, std: entryStd(m), maxAbs };
+}
+
+function within(x: number, lim: Limit): boolean {
+  return x >= lim.lo && x <= lim.hi;
+}
+
+/** Mean, std and max |w| within the limits, or a failure that names the statistic and, if it matches one, the mistake. */
+function expectStats(m: Matrix, limits: MatrixStatsLimits, what: string, mistakes: { label: string; std: number }[] = []): void {
+  const st = stats(m);
+  for (const key of ['std', 'mean', 'maxAbs'] as const) {
+    if (within(st[key], limits[key])) continue;
+    const mistake = key === 'std' ? mistakes.find((k) => Math.abs(st.std / k.std - 1) < 0.03) : undefined;
+    const name = { std: 'standard deviation', mean: 'mean', maxAbs: 'largest |w|' }[key];
+    fail(`${what}: ${name} ${fmt(st[key])} is outside [${fmt(limits[key].lo)}, ${fmt(limits[key].hi)}]`,
+      mistake ? { id: 'init-variance', hint: `The spread matches a known mistake (${mistake.label}): recheck the variance formula and which fans it uses.` } : undefined);
+  }
+}
+
+function sameMatrix(a: Matrix, b: Matrix): boolean {
+  return a.length === b.length && a.every((row, i) => row.length === b[i].length && row.every((v, j) => Object.is(v, b[i][j])));
+}
+
+async function initMatrix(ctx: TestContext, fn: InitFn, fanIn: number, fanOut: number, seed: number): Promise<Matrix> {
+  const got = await ctx.call(fn, fanIn, fanOut, seededRng(seed));
+  return expectMatrix(got, fanIn, fanOut, `${fn}(${fanIn}, ${fanOut}, rng)`);
+}
+
+/** Graded by statistics on non-square shapes both ways round, and the same matrix for the same seed. */
+async function checkInit(ctx: TestContext, fn: InitFn): Promise<void> {
+  const f = loadFixture('03-initialization', 'init-stats', 'init-stats');
+  for (const c of f.cases.filter((k) => k.inputs.fn === fn)) {
+    const { fanIn, fanOut, seeds } = c.inputs;
+    const first = await initMatrix(ctx, fn, fanIn, fanOut, seeds[0]);
+    for (const seed of seeds) {
+      const m = seed === seeds[0] ? first : await initMatrix(ctx, fn, fanIn, fanOut, seed);
+      expectStats(m, c.limits, `${fn}(${fanIn}, ${fanOut}, createRng(${seed}))`, c.expected.mistakes);
+    }
+    const again = await initMatrix(ctx, fn, fanIn, fanOut, seeds[0]);
+    if (!sameMatrix(first, again)) {
+      fail(`${fn}(${fanIn}, ${fanOut}, rng) gave different matrices for the same seed ${seeds[0]}`,
+        { id: 'not-seeded', hint: 'Every random number must come from the rng argument (rng.uniform(), rng.normal()), never Math.random().' });
+    }
+  }
+}
+
+export default defineSuite('03-initialization', (test) => {
+  test('init.xavierUniform.stats', (ctx) => checkInit(ctx, 'xavierUniform'));
+  test('init.xavierNormal.stats', (ctx) => checkInit(ctx, 'xavierNormal'));
+  test('init.heUniform.stats', (ctx) => checkInit(ctx, 'heUniform'));
+  test('init.heNormal.stats', (ctx) => checkInit(ctx, 'heNormal'));
+
+  test('init.initMlp.layers', async (ctx) => {
+    const f = loadFixture('03-initialization', 'init-mlp', 'init-mlp');
+    for (const c of f.cases) {
+      const { sizes, scheme, seeds } = c.inputs;
+      let firstRun: Dense[] | null = null;
+      for (const seed of seeds) {
+        const what = `initMlp(${fmt(sizes)}, '${scheme}', createRng(${seed}))`;
+        const got = await ctx.call<unknown>('initMlp', sizes, scheme, seededRng(seed));
+        if (!Array.isArray(got) || got.length !== sizes.length - 1) fail(`${what} should return ${sizes.length - 1} layers, got ${Array.isArray(got) ? got.length : fmt(got)}`);
+        const layers = got as Dense[];
+        layers.forEach((layer, i) => {
+          const W = expectMatrix(layer?.W, sizes[i], sizes[i + 1], `${what}[${i}].W`);
+          expectStats(W, c.limits.layers[i], `${what}[${i}].W`);
+          const b = layer?.b;
+          if (!Array.isArray(b) || b.length !== sizes[i + 1] || b.some((v) => v !== 0)) fail(`${what}[${i}].b should be ${sizes[i + 1]} zeros, got ${fmt(b)}`);
+        });
+        firstRun ??= layers;
+      }
+      const again = await ctx.call<Dense[]>('initMlp', sizes, scheme, seededRng(seeds[0]));
+      if (!firstRun || !again.every((l, i) => sameMatrix(l.W, firstRun![i].W))) {
+        fail(`initMlp(${fmt(sizes)}, '${scheme}', rng) gave different layers for the same seed`, { id: 'not-seeded', hint: 'Draw every weight from the rng argument, never Math.random().' });
+      }
+    }
+  });
+
+  test('init.deep.experiments', async (ctx) => {
+    // 20 ReLU layers of width 256, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2⁻¹⁰
+    const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
+    const { x } = rebuildMlp(depth.recipe);
+    const relu = (z: number) => (z > 0 ? z : 0);
+    const ratioFor = async (scheme: 'heNormal' | 'xavierNormal', seed: number) => {
+      const layers = await ctx.call<Dense[]>('initMlp', depth.recipe.sizes, scheme, seededRng(seed));
+      const zs = preActivations(x, layers, relu);
+      return entryStd(zs[zs.length - 1]) / entryStd(zs[0]);
+    };
+    // one draw each: over 30 seeds He gave 0.50…1.50 (numerics notes), so [1/3, 3] holds ≈ 5σ out
+    const he = await ratioFor('heNormal', depth.recipe.seed);
+    const xavier = await ratioFor('xavierNormal', depth.recipe.seed);
+    const heLim = depth.limits.heRatioLastFirst;
+    const xLim = depth.limits.xavierRatioLastFirst;
+    if (!within(he, heLim)) fail(`He, 20 ReLU layers of width 256: layer-20 / layer-1 pre-activation std = ${fmt(he)}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
+    if (!within(xavier, xLim)) fail(`Xavier, 20 ReLU layers of width 256: layer-20 / layer-1 pre-activation std = ${fmt(xavier)}, expected ≈ 2⁻¹⁰ ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
+
+    // standard-normal weights saturate tanh: ≈ 4/5 of layer 5's entries have tanh′ < 1e-3
+    const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
+    const base = rebuildMlp(sat.recipe);
+    const threshold = sat.threshold ?? 1e-3;
+    const fraction = async (scheme: 'standardNormal' | 'xavierNormal') => {
+      const layers = await ctx.call<Dense[]>('initMlp', sat.recipe.sizes, scheme, seededRng(sat.recipe.seed));
+      const zs = preActivations(base.x, layers, Math.tanh);
+      const z5 = zs[4];
+      let count = 0;
+      for (const row of z5) for (const z of row) if (1 - Math.tanh(z) ** 2 < threshold) count++;
+      return count / (z5.length * z5[0].length);
+    };
+    const sn = await fraction('standardNormal');
+    const xv = await fraction('xavierNormal');
+    const snLim = sat.limits.standardNormalLayer5;
+    const xvLim = sat.limits.xavierNormalLayer5;
+    if (!within(sn, snLim)) fail(`standard-normal tanh network of width 256: ${fmt(sn)} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(snLim.lo)}, ${fmt(snLim.hi)}]`);
+    if (!within(xv, xvLim)) fail(`Xavier tanh network of width 256: ${fmt(xv)} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(xvLim.lo)}, ${fmt(xvLim.hi)}]`);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Central finite differences of a student's own forward pass, to check the backward pass the
+ * student wrote against it. All perturbed forward calls go to the sandbox in one batch.
+ *
+ * The scalar is L = Σ out ⊙ dout for a random dout, so ∂L/∂θ is exactly what a backward pass
+ * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
+ */
+import { fail, fmt, relError } from './check.js';
+import type { TestContext } from './harness.js';
+
+type Json = unknown;
+export type Path = (string | number)[];
+
+/** A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`. */
+export interface ParamRef { name: string; path: Path }
+
+/** The finite-difference estimate at some entries of one parameter. */
+export interface NumericGrad { name: string; entries: { index: number[]; value: number }[] }
+
+function getAt(root: Json, path: Path): Json {
+  return path.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key], root);
+}
+
+/** Flat indices of a vector or matrix: every entry, or at most `max` spread evenly. */
+function indicesOf(tensor: Json, max: number): number[][] {
+  const all: number[][] = [];
+  if (Array.isArray(tensor) && Array.isArray(tensor[0])) {
+    (tensor as number[][]).forEach((row, i) => row.forEach((_v, j) => all.push([i, j])));
+  } else {
+    (tensor as number[]).forEach((_v, i) => all.push([i]));
+  }
+  if (all.length <= max) return all;
+  const step = all.length / max;
+  return Array.from({ length: max }, (_, k) => all[Math.floor(k * step + step / 2)]);
+}
+
+function setEntry(tensor: Json, index: number[], delta: number): void {
+  if (index.length === 2) (tensor as number[][])[index[0]][index[1]] += delta;
+  else (tensor as number[])[index[0]] += delta;
+}
+
+/** Σ out ⊙ dout over a matrix output. */
+export function dot(out: Json, dout: number[][]): number {
+  const o = out as number[][];
+  let s = 0;
+  for (let i = 0; i < dout.length; i++) for (let j = 0; j < dout[i].length; j++) s += o[i][j] * dout[i][j];
+  return s;
+}
+
+/**
+ * ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for each chosen entry of each parameter, where L is
+ * `loss(result of fn(...args))`. `maxPerParam` bounds the entries checked per tensor.
+ */
+export async function finiteDifferences(
+  ctx: TestContext, fn: string, args: Json[], params: ParamRef[], loss: (result: Json) => number,
+  opts: { h?: number; maxPerParam?: number } = {},
+): Promise<NumericGrad[]> {
+  const h = opts.h ?? 1e-5;
+  const plan: { p: number; index: number[] }[] = [];
+  const argLists: Json[][] = [];
+  params.forEach((param, p) => {
+    for (const index of indicesOf(getAt(args, param.path), opts.maxPerParam ?? 64)) {
+      for (const sign of [1, -1]) {
+        const copy = structuredClone(args);
+        setEntry(getAt(copy, param.path), index, sign * h);
+        argLists.push(copy);
+      }
+      plan.push({ p, index });
+    }
+  });
+  const results = await ctx.callMany(fn, argLists);
+  const grads: NumericGrad[] = params.map((param) => ({ name: param.name, entries: [] }));
+  plan.forEach(({ p, index }, k) => {
+    const plus = loss(results[2 * k]);
+    const minus = loss(results[2 * k + 1]);
+    if (!Number.isFinite(plus) || !Number.isFinite(minus)) {
+      fail(`your ${fn} gave a non-finite output when ${params[p].name.replace(/^d/, '')}${fmtIndex(index)} moved by ±${h}; the finite-difference check needs a finite forward pass`);
+    }
+    grads[p].entries.push({ index, value: (plus - minus) / (2 * h) });
+  });
+  return grads;
+}
+
+function fmtIndex(index: number[]): string {
+  return index.map((i) => `[${i}]`).join('');
+}
+
+/**
+ * Compares a backward pass's gradient with the finite differences of the student's forward pass:
+ * CS231n relative error ≤ maxRel at every checked entry, or a failure naming the gradient.
+ */
+export function expectMatchesNumeric(got: Json, numeric: NumericGrad, maxRel: number, forward: string): void {
+  let worst = { err: -1, index: [] as number[], got: 0, want: 0 };
+  for (const { index, value } of numeric.entries) {
+    const g = index.length === 2 ? (got as number[][])?.[index[0]]?.[index[1]] : (got as number[])?.[index[0]];
+    if (typeof g !== 'number' || !Number.isFinite(g)) {
+      fail(`${numeric.name}${fmtIndex(index)} should be a finite number, got ${fmt(g)} (check its shape)`);
+    }
+    const err = relError(g, value);
+    if (err > worst.err) worst = { err, index, got: g, want: value };
+  }
+  if (worst.err > maxRel) {
+    fail(`${numeric.name} disagrees with finite differences of your ${forward}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; ` +
+      `worst at ${numeric.name}${fmtIndex(worst.index)}: numeric ${fmt(worst.want)}, yours ${fmt(worst.got)}`);
+  }
+}
