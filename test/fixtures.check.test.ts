@@ -1,0 +1,236 @@
+/**
+ * The fixtures are what the generator writes (in-process and from a real `npm run fixtures --
+ * --check`), every file validates, and a broken file is named by file, JSON path and expectation.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FixtureError, fixtureKinds, fixturesDir, listFixtureFiles, loadFixture, loadFixtureFile, rebuildDenseLayer, rebuildMlp,
+  rebuildResidualStack, validateFixture, type Fixture,
+} from '../fixtures/load';
+import { createRng, randnMatrix } from '../exercises/lib/rng';
+import { checkFixtures, firstDifference, formatCheck } from '../scripts/fixtures/check';
+import { generateFixtures } from '../scripts/fixtures/generate';
+import { formatFixture } from '../scripts/fixtures/format';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'fixtures', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+/** A copy of fixtures/ with one number changed, one file deleted and one stray file added. */
+function brokenCopy(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-fixtures-'));
+  for (const slug of readdirSync(fixturesDir).filter((d) => /^\d\d-/.test(d))) cpSync(path.join(fixturesDir, slug), path.join(dir, slug), { recursive: true });
+  const dense = path.join(dir, '02-backprop', 'dense.json');
+  const data = JSON.parse(readFileSync(dense, 'utf8'));
+  data.cases[0].expected.dW[1][2] += 1e-6;
+  writeFileSync(dense, formatFixture(data));
+  rmSync(path.join(dir, '01-activations', 'grid-public.json'));
+  writeFileSync(path.join(dir, '06-dead-neurons', 'stray.json'), '{}\n');
+  return dir;
+}
+
+let generated: Map<string, string>;
+let broken: string;
+beforeAll(async () => {
+  generated = await generateFixtures();
+  broken = brokenCopy();
+});
+afterAll(() => { if (broken) rmSync(broken, { recursive: true, force: true }); });
+
+describe('npm run fixtures -- --check', () => {
+  it('finds every committed fixture identical to the regenerated one (in-process)', async () => {
+    const result = await checkFixtures({ generated });
+    expect(formatCheck(result)).toBe(`fixtures: all ${generated.size} files match the generator`);
+    expect(result.ok).toBe(true);
+    expect(result.checked).toBe(listFixtureFiles().length);
+  });
+
+  it('names the file and JSON path of a changed number, a missing file and a stray file', async () => {
+    const result = await checkFixtures({ dir: broken, generated });
+    expect(result.ok).toBe(false);
+    expect(result.differences.map((d) => [d.file, d.path])).toEqual([
+      ['fixtures/01-activations/grid-public.json', ''],
+      ['fixtures/02-backprop/dense.json', '/cases/0/expected/dW/1/2'],
+      ['fixtures/06-dead-neurons/stray.json', ''],
+    ]);
+    expect(result.differences[0].message).toMatch(/^missing/);
+    expect(result.differences[1].message).toMatch(/^committed -?\d.*, regenerated -?\d/);
+    expect(result.differences[2].message).toMatch(/not written by the generator/);
+  });
+
+  it('exits 0 from a real process when everything matches, and 1 naming file and path when not', async () => {
+    const [good, bad] = await Promise.all([run(['--check']), run(['--check', '--dir', broken])]);
+    expect(good.out.trim()).toBe(`fixtures: all ${generated.size} files match the generator`);
+    expect(good.code).toBe(0);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('fixtures/02-backprop/dense.json at /cases/0/expected/dW/1/2: committed');
+    expect(bad.out).toContain('fixtures/01-activations/grid-public.json: missing');
+  });
+
+  it('firstDifference walks objects and arrays and reports lengths, types and keys', () => {
+    expect(firstDifference({ a: [1, 2, [3, 4]] }, { a: [1, 2, [3, 5]] })).toEqual({ path: '/a/2/1', message: 'committed 4, regenerated 5' });
+    expect(firstDifference({ a: [1] }, { a: [1, 2] })).toEqual({ path: '/a', message: 'committed 1 entries, regenerated 2' });
+    expect(firstDifference({ a: '1' }, { a: 1 })?.path).toBe('/a');
+    expect(firstDifference({}, { b: 1 })?.message).toMatch(/missing in the committed file/);
+    expect(firstDifference({ b: 1, c: 2 }, { b: 1 })).toEqual({ path: '/c', message: 'in the committed file (2) but not regenerated' });
+    expect(firstDifference({ x: [[1, 2]] }, { x: [[1, 2]] })).toBeNull();
+  });
+});
+
+describe('the fixture format', () => {
+  it('writes -0 as 0, keeps doubles exact, and refuses NaN and Infinity naming the path', () => {
+    expect(formatFixture({ a: -0, b: [-0, 0.1 + 0.2] })).toBe('{ "a": 0, "b": [0, 0.30000000000000004] }\n');
+    expect(() => formatFixture({ a: [[1, NaN]] })).toThrow('fixture value at /a/0/1 is NaN');
+    expect(() => formatFixture({ a: { b: Infinity } })).toThrow('fixture value at /a/b is Infinity');
+    for (const text of generated.values()) {
+      // every number parses back to the same double and prints the same text
+      expect(formatFixture(JSON.parse(text))).toBe(text);
+    }
+  });
+
+  it('keeps the whole folder small (under 1 MB)', () => {
+    let bytes = 0;
+    const walk = (d: string) => readdirSync(d).forEach((f) => {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p); else bytes += statSync(p).size;
+    });
+    walk(fixturesDir);
+    expect(bytes).toBeLessThan(1_000_000);
+  });
+});
+
+describe('fixture validation', () => {
+  const files = listFixtureFiles();
+
+  it('has one schema per kind, and every kind is used', () => {
+    const schemas = readdirSync(path.join(fixturesDir, 'schemas')).filter((f) => f !== 'common.schema.json').sort();
+    expect(schemas).toEqual(fixtureKinds.map((k) => `${k}.schema.json`).sort());
+    const used = new Set(files.map(({ slug, name }) => loadFixture(slug, name).kind));
+    expect([...used].sort()).toEqual([...fixtureKinds].sort());
+  });
+
+  it('validates every committed fixture against its kind\'s schema', () => {
+    expect(files.length).toBe(generated.size);
+    for (const { slug, name } of files) {
+      const f = loadFixture(slug, name);
+      expect([f.slug, f.name]).toEqual([slug, name]);
+      expect(['public', 'hidden']).toContain(f.visibility);
+    }
+  });
+
+  it('has public and hidden fixtures for every exercise', () => {
+    const bySlug = new Map<string, Set<string>>();
+    for (const { slug, name } of files) {
+      const set = bySlug.get(slug) ?? new Set<string>();
+      set.add(loadFixture(slug, name).visibility);
+      bySlug.set(slug, set);
+    }
+    expect([...bySlug.keys()]).toEqual(['01-activations', '02-backprop', '03-initialization', '04-batchnorm', '05-residual', '06-dead-neurons']);
+    for (const set of bySlug.values()) expect([...set].sort()).toEqual(['hidden', 'public']);
+  });
+
+  it('types the result when the caller names the kind, and rejects a file of another kind', () => {
+    const dense = loadFixture('02-backprop', 'dense', 'dense');
+    expect(dense.cases[0].inputs.layer.W.length).toBe(7);
+    expect(() => loadFixture('02-backprop', 'dense', 'mlp')).toThrow('fixtures/02-backprop/dense.json: at /kind: must be "mlp" for this caller, got "dense"');
+  });
+
+  const dense = () => JSON.parse(generated.get('02-backprop/dense.json')!) as Record<string, any>;
+  const file = 'fixtures/02-backprop/dense.json';
+  const broken: [string, (d: Record<string, any>) => void, string][] = [
+    ['a string for a number', (d) => { d.cases[0].expected.dW[1][2] = '0.5'; }, `${file}: at /cases/0/expected/dW/1/2: must be number`],
+    ['a missing output', (d) => { delete d.cases[0].expected.dx; }, `${file}: at /cases/0/expected: must have required property 'dx'`],
+    ['an unknown visibility', (d) => { d.visibility = 'secret'; }, `${file}: at /visibility: must be equal to one of the allowed values: ["public","hidden"]`],
+    ['an extra property', (d) => { d.cases[0].inputs.bias = 1; }, `${file}: at /cases/0/inputs: must NOT have additional properties: 'bias' is not allowed`],
+    ['a ragged matrix', (d) => { d.cases[0].inputs.x[2].pop(); }, `${file}: at /cases/0/inputs/x/2: must have 7 entries like row 0`],
+    ['an empty matrix', (d) => { d.cases[0].expected.z = []; }, `${file}: at /cases/0/expected/z: must NOT have fewer than 1 items`],
+    ['a tolerance of no known type', (d) => { d.tolerance = { type: 'relError' }; }, `${file}: at /tolerance: must have required property 'max'`],
+    ['an unknown kind', (d) => { d.kind = 'densest'; }, `${file}: at /kind: must be one of the fixture kinds`],
+    ['the wrong folder', (d) => { d.slug = '05-residual'; }, `${file}: at /slug: must be "02-backprop" (the folder), got "05-residual"`],
+  ];
+  for (const [what, breakIt, message] of broken) {
+    it(`rejects ${what}, naming the file, the JSON path and what was expected`, () => {
+      const d = dense();
+      breakIt(d);
+      let error: unknown;
+      try {
+        validateFixture(d, file, { slug: '02-backprop', name: 'dense' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FixtureError);
+      expect((error as Error).message.startsWith(message)).toBe(true);
+    });
+  }
+
+  it('names the file of one that is not JSON or is not there', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-fixture-'));
+    try {
+      mkdirSync(path.join(dir, '02-backprop'), { recursive: true });
+      const p = path.join(dir, '02-backprop', 'dense.json');
+      writeFileSync(p, '{ "kind": "dense", ');
+      expect(() => loadFixtureFile(p, 'fixtures/02-backprop/dense.json')).toThrow(/^fixtures\/02-backprop\/dense\.json: at \/: is not valid JSON/);
+      expect(() => loadFixture('02-backprop', 'nope')).toThrow(/^fixtures\/02-backprop\/nope\.json: at \/: cannot be read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('recipes', () => {
+  it('rebuild x, then each W row by row as std·normal(), then dout, from createRng(seed)', () => {
+    const r = { seed: 77, batch: 3, sizes: [4, 5, 2], init: 'heNormal' as const, act: 'relu' as const };
+    const rng = createRng(77);
+    const x = randnMatrix(3, 4, rng);
+    const W0 = randnMatrix(4, 5, rng).map((row) => row.map((v) => Math.sqrt(2 / 4) * v));
+    const W1 = randnMatrix(5, 2, rng).map((row) => row.map((v) => Math.sqrt(2 / 5) * v));
+    const dout = randnMatrix(3, 2, rng);
+    const net = rebuildMlp(r);
+    expect(net).toEqual({ x, layers: [{ W: W0, b: [0, 0, 0, 0, 0] }, { W: W1, b: [0, 0] }], dout });
+    expect(rebuildMlp(r)).toEqual(net);
+  });
+
+  it('rebuild residual stacks and dense layers the same way', () => {
+    const s = rebuildResidualStack({ seed: 5, batch: 2, width: 3, blocks: 2, act: 'sigmoid', init: 'xavierNormal' });
+    const rng = createRng(5);
+    const x = randnMatrix(2, 3, rng);
+    const W = randnMatrix(3, 3, rng).map((row) => row.map((v) => Math.sqrt(2 / 6) * v));
+    expect(s.x).toEqual(x);
+    expect(s.blocks[0].layers[0].W).toEqual(W);
+    expect(s.blocks.length).toBe(2);
+    expect(s.dout.length).toBe(2);
+    const d = rebuildDenseLayer({ seed: 9, batch: 4, fanIn: 3, fanOut: 2, init: 'heNormal' });
+    const z = d.preActivations(-1);
+    expect(z[3][1]).toBe(d.x[3][0] * d.W[0][1] + d.x[3][1] * d.W[1][1] + d.x[3][2] * d.W[2][1] + -1);
+  });
+
+  it('keeps the grading path free of mathjs and solutions/', () => {
+    for (const f of ['load.ts', 'nets.ts']) {
+      const src = readFileSync(path.join(fixturesDir, f), 'utf8');
+      const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+      expect(imports.every((i) => /^(node:|ajv$|\.\.\/exercises\/lib\/|\.\/load$)/.test(i))).toBe(true);
+    }
+  });
+
+  it('every fixture with a recipe records the same seed in its header', () => {
+    for (const { slug, name } of listFixtureFiles()) {
+      const f = loadFixture(slug, name) as Fixture & { recipe?: { seed: number }; recipes?: Record<string, { seed: number }> };
+      if (f.recipe) expect(f.seed).toBe(f.recipe.seed);
+      if (f.recipes) expect(f.seed).toBe(Object.values(f.recipes)[0].seed);
+    }
+  });
+});
