@@ -46,7 +46,9 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
       },
     });
   } catch (err) {
-    throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab grade --help\`.`);
+    // node's own advice about '--' positionals only confuses here: keep its first sentence
+    const first = (err as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
+    throw new CliError('E_USAGE', `${first}. See \`gradlab grade --help\`.`);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
