@@ -93,11 +93,9 @@ async function callOne(fn, args) {
   const real = resolveHandles(args);
   try {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
-    const stored = storeCaches(value);
-    const cloned = safeClone(stored);
-    if (!cloned.ok) return cloned;
+    // the value is cloned once, by process.send; a value that cannot be is reported there
     const after = safeClone(stripRng(real));
-    return { ok: true, value: cloned.value, argsAfter: after.ok ? after.value : null };
+    return { ok: true, value: storeCaches(value), argsAfter: after.ok ? after.value : null };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
   }
@@ -132,7 +130,7 @@ process.on('message', (msg) => {
       try {
         send({ id: msg.id, reply });
       } catch (err) {
-        send({ id: msg.id, reply: { ok: false, error: { name: 'ResultError', message: `could not send the result: ${errorInfo(err).message}` } } });
+        send({ id: msg.id, reply: { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } } });
       }
     },
     (err) => send({ id: msg.id, reply: { ok: false, error: errorInfo(err) } }),
