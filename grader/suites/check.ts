@@ -112,3 +112,107 @@ function constantFactor(got: Matrix, want: Matrix, what: string, hidden: boolean
   const times = hidden ? 'the same multiple of' : `${fmt(k)}×`;
   return { id: 'constant-factor', hint: `every entry of ${what} is ${times} the expected one: look for a missing or extra constant factor (1/N, γ, N vs N − 1, a sign)` };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nested results and known mistakes (added with the 04–06 suites; usable by any suite).
+
+/** The worst entry of two numeric structures, with its path (e.g. `.history[3].z`). */
+export interface Worst {
+  err: number;
+  path: string;
+  got: unknown;
+  want: unknown;
+  /** A structural problem (not a number, wrong length, missing key), in words that show no expected value. */
+  problem?: string;
+}
+
+/**
+ * Compares `got` with `want` entry by entry (numbers, arrays and plain objects, recursively) by the
+ * CS231n relative error; a structural problem or a non-finite number gives err = Infinity and a
+ * `problem`. Other values (strings, booleans) must be identical.
+ */
+export function worstRelError(got: unknown, want: unknown, path = ''): Worst {
+  if (typeof want === 'number') {
+    if (typeof got !== 'number' || !Number.isFinite(got)) return { err: Infinity, path, got, want, problem: `should be a finite number, got ${fmt(got)}` };
+    return { err: relError(got, want), path, got, want };
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got)) return { err: Infinity, path, got, want, problem: `should be an array of ${want.length} entries, got ${fmt(got)}` };
+    if (got.length !== want.length) return { err: Infinity, path, got, want, problem: `should have ${want.length} entries, got ${got.length}` };
+    let worst: Worst = { err: 0, path, got, want };
+    for (let i = 0; i < want.length; i++) {
+      const w = worstRelError(got[i], want[i], `${path}[${i}]`);
+      if (w.problem) return w;
+      if (w.err > worst.err) worst = w;
+    }
+    return worst;
+  }
+  if (want !== null && typeof want === 'object') {
+    const keys = Object.keys(want);
+    if (got === null || typeof got !== 'object' || Array.isArray(got)) return { err: Infinity, path, got, want, problem: `should be an object with ${keys.join(', ')}, got ${fmt(got)}` };
+    let worst: Worst = { err: 0, path, got, want };
+    for (const k of keys) {
+      const w = worstRelError((got as Record<string, unknown>)[k], (want as Record<string, unknown>)[k], `${path}.${k}`);
+      if (w.problem) return w;
+      if (w.err > worst.err) worst = w;
+    }
+    return worst;
+  }
+  return Object.is(got, want) ? { err: 0, path, got, want } : { err: Infinity, path, got, want, problem: `is wrong: got ${fmt(got)}` };
+}
+
+/** The largest CS231n relative error between two numeric structures (Infinity if they differ in shape). */
+export function maxRelError(got: unknown, want: unknown): number {
+  return worstRelError(got, want).err;
+}
+
+/**
+ * Every entry of `got` within `maxRel` of `want` (any nesting of numbers, arrays, objects); the
+ * message names the worst entry by its path and, unless the test is hidden, the expected value.
+ */
+export function expectRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: unknown, maxRel: number, what: string, diagnosis?: Diagnosis): void {
+  const w = worstRelError(got, want);
+  if (w.problem) fail(`${what}${w.path} ${w.problem}`, diagnosis);
+  if (!(w.err <= maxRel)) {
+    fail(`${what}: relative error ${fmt(w.err)} > ${fmt(maxRel)}; worst at ${what}${w.path}: expected ${expected(ctx, w.want)}, got ${fmt(w.got)}`, diagnosis);
+  }
+}
+
+/** A known mistake: what a wrong implementation gives on the same input, computed in the trusted process. */
+export interface KnownMistake {
+  id: string;
+  hint: string;
+  value: unknown;
+}
+
+/**
+ * The first known mistake that explains `got`: `got` is not `correct` (relative error > tol) but
+ * matches the mistake's value (≤ tol), and the mistake is distinguishable from `correct` here.
+ */
+export function findMistake(got: unknown, correct: unknown, mistakes: KnownMistake[], tol = 1e-6): Diagnosis | undefined {
+  if (maxRelError(got, correct) <= tol) return undefined;
+  for (const m of mistakes) {
+    if (maxRelError(m.value, correct) > tol && maxRelError(got, m.value) <= tol) return { id: m.id, hint: m.hint };
+  }
+  return undefined;
+}
+
+/** Runs a check; if it fails, the failure carries `diagnosis` (when given) instead of its own. */
+export function withDiagnosis<T>(diagnosis: Diagnosis | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (diagnosis && err instanceof GradeFailure) throw new GradeFailure(err.message, diagnosis);
+    throw err;
+  }
+}
+
+/** Runs a check; a failure's message is prefixed with `context` (e.g. the call and step it came from), its diagnosis kept unless one is given. */
+export function withContext<T>(context: string, check: () => T, diagnosis?: Diagnosis): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof GradeFailure) throw new GradeFailure(`${context}: ${err.message}`, diagnosis ?? err.diagnosis);
+    throw err;
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * Hidden suite of 04-batchnorm: batchnormForward/Backward against the fixtures (CS231n relative
+ * error ≤ 1e-7) in train and eval mode over chained steps, the running statistics fed back from
+ * the student's own returned state, no mutation of the inputs, the backward pass against central
+ * finite differences of the student's own forward pass, and the phenomenon: a saturated sigmoid
+ * layer re-centred and the first-layer gradient of a deep sigmoid network restored.
+ *
+ * Known mistakes are recognised by recomputing them here, in the trusted process, with a small
+ * reference written on exercises/lib (never solutions/): a wrong answer that matches one of them
+ * fails with its diagnosis.
+ */
+import { loadFixture, rebuildMlp, type BatchnormFixture, type BatchNormParams, type BatchNormState } from '../../fixtures/load.js';
+import { batchnormNetGradNorms, type BatchnormNetImpl } from '../../fixtures/nets.js';
+import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
+import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
+import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
+import type { Diagnosis } from '../results.js';
+import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, fmt, maxRelError, withContext, type KnownMistake } from './check.js';
+import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { defineSuite, GradeFailure, type TestContext } from './harness.js';
+
+const SLUG = '04-batchnorm';
+const FD_REL = 1e-6; // finite differences, float64, h = 1e-5
+const MISTAKE_REL = 1e-6; // a wrong answer "matches" a known mistake within this
+const DEFAULTS = { eps: 1e-5, momentum: 0.1 };
+
+type Mode = 'train' | 'eval';
+interface Opts { eps: number; momentum: number }
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures, read once per worker.
+
+let cached: { name: string; f: BatchnormFixture }[] | null = null;
+function fixtures(): { name: string; f: BatchnormFixture }[] {
+  cached ??= ['batchnorm', 'batchnorm-options'].map((name) => ({ name, f: loadFixture(SLUG, name, 'batchnorm') }));
+  return cached;
+}
+
+/** A fixture's CS231n tolerance; any other kind of tolerance is a grader bug, said loudly. */
+function relTolerance(f: { tolerance: { type: string; max?: number } }, name: string): number {
+  if (f.tolerance.type !== 'relError' || typeof f.tolerance.max !== 'number') throw new Error(`fixtures/${SLUG}/${name}.json: the suite expects a relError tolerance, got ${JSON.stringify(f.tolerance)}`);
+  return f.tolerance.max;
+}
+
+interface Step {
+  fixture: string;
+  label: string;
+  /** 0-based index of the step in its case. */
+  k: number;
+  total: number;
+  mode: Mode;
+  x: Matrix;
+  dout: Matrix;
+  params: BatchNormParams;
+  /** The state this step starts from: the previous step's expected state (or the case's). */
+  state: BatchNormState;
+  /** As the fixture gives them ({} = the defaults, then the call omits opts). */
+  rawOpts: { eps?: number; momentum?: number };
+  opts: Opts;
+  /** The fixture's tolerance: CS231n relative error (1e-7). */
+  tol: number;
+  expected: BatchnormFixture['cases'][number]['expected']['steps'][number];
+}
+
+function steps(): Step[] {
+  const out: Step[] = [];
+  for (const { name, f } of fixtures()) {
+    const tol = relTolerance(f, name);
+    for (const c of f.cases) {
+      const { params, opts } = c.inputs;
+      c.inputs.steps.forEach((s, k) => out.push({
+        fixture: name, label: c.label, k, total: c.inputs.steps.length, mode: s.mode, x: s.x, dout: s.dout, params,
+        state: k === 0 ? c.inputs.state : c.expected.steps[k - 1].state,
+        rawOpts: opts, opts: { eps: opts.eps ?? DEFAULTS.eps, momentum: opts.momentum ?? DEFAULTS.momentum },
+        expected: c.expected.steps[k], tol,
+      }));
+    }
+  }
+  return out;
+}
+
+/** The arguments of batchnormForward for a step: opts only when the fixture sets some. */
+function forwardArgs(s: { x: Matrix; params: BatchNormParams; rawOpts: object }, state: BatchNormState, mode: Mode): unknown[] {
+  return Object.keys(s.rawOpts).length ? [s.x, s.params, state, mode, s.rawOpts] : [s.x, s.params, state, mode];
+}
+
+/** Maximal runs of consecutive train steps within a case. */
+function trainRuns(): Step[][] {
+  const runs: Step[][] = [];
+  let prev: Step | null = null;
+  for (const s of steps()) {
+    if (s.mode !== 'train') { prev = null; continue; }
+    if (prev && prev.fixture === s.fixture && prev.label === s.label && prev.k === s.k - 1) runs[runs.length - 1].push(s);
+    else runs.push([s]);
+    prev = s;
+  }
+  return runs;
+}
+
+const where = (s: Step): string => `${s.mode} step ${s.k + 1} of ${s.total} (${s.fixture}.json, ${s.label}${Object.keys(s.rawOpts).length ? `, opts ${fmt(s.rawOpts)}` : ''})`;
+
+// ---------------------------------------------------------------------------------------------
+// The trusted reference, and the known mistakes as variants of it.
+
+interface FwdVariant {
+  /** What the batch is normalized with (train). */
+  normVar?: 'biased' | 'unbiased';
+  /** What the running variance is fed (train). */
+  runVar?: 'unbiased' | 'biased';
+  /** running = momentum·running + (1 − momentum)·batch. */
+  momentumFlipped?: boolean;
+  eps?: 'inside' | 'outside' | 'none';
+  /** Eval mode normalizing with the batch statistics anyway. */
+  evalUsesBatch?: boolean;
+  /** Eval mode updating the state as train does. */
+  evalUpdates?: boolean;
+  /** Train mode returning the state unchanged. */
+  noUpdate?: boolean;
+}
+
+interface RefForward { out: Matrix; state: BatchNormState; xhat: Matrix; invStd: Vector; gamma: Vector; mode: Mode }
+
+function refForward(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: Mode, o: Opts, v: FwdVariant = {}): RefForward {
+  const n = x.length;
+  const mean = colSums(x).map((s) => s / n);
+  const sq = colSums(map(x, (xv, _i, j) => (xv - mean[j]) ** 2));
+  const biased = sq.map((s) => s / n);
+  const unbiased = sq.map((s) => s / (n - 1));
+  const m = v.momentumFlipped ? 1 - o.momentum : o.momentum;
+  const runVar = v.runVar === 'biased' ? biased : unbiased;
+  const updated: BatchNormState = {
+    runningMean: state.runningMean.map((r, j) => (1 - m) * r + m * mean[j]),
+    runningVar: state.runningVar.map((r, j) => (1 - m) * r + m * runVar[j]),
+  };
+  const given: BatchNormState = { runningMean: state.runningMean.slice(), runningVar: state.runningVar.slice() };
+  const useBatch = mode === 'train' || v.evalUsesBatch;
+  const mu = useBatch ? mean : state.runningMean;
+  const variance = useBatch ? (v.normVar === 'unbiased' ? unbiased : biased) : state.runningVar;
+  const invStd = variance.map((vv) => (v.eps === 'outside' ? 1 / (Math.sqrt(vv) + o.eps) : v.eps === 'none' ? 1 / Math.sqrt(vv) : 1 / Math.sqrt(vv + o.eps)));
+  const xhat = map(x, (xv, _i, j) => (xv - mu[j]) * invStd[j]);
+  const out = map(xhat, (h, _i, j) => p.gamma[j] * h + p.beta[j]);
+  const newState = mode === 'train' ? (v.noUpdate ? given : updated) : (v.evalUpdates ? updated : given);
+  return { out, state: newState, xhat, invStd, gamma: p.gamma, mode };
+}
+
+type BwdVariant = 'correct' | 'noGamma' | 'evalFormula' | 'trainFormula' | 'noMeanTerm' | 'noVarTerm' | 'swapParams';
+interface Grads { dx: Matrix; dgamma: Vector; dbeta: Vector }
+
+/** The gradients for a reference forward; a variant reproduces one known mistake (the formula follows the forward's mode unless the variant forces one). */
+function refBackward(dout: Matrix, f: RefForward, v: BwdVariant = 'correct'): Grads {
+  const n = dout.length;
+  const dbeta = colSums(dout);
+  const dgamma = colSums(mul(dout, f.xhat));
+  const dxhat = v === 'noGamma' ? dout : map(dout, (g, _i, j) => g * f.gamma[j]);
+  const formula = v === 'evalFormula' ? 'eval' : v === 'trainFormula' ? 'train' : f.mode;
+  const sum = colSums(dxhat);
+  const sumX = colSums(mul(dxhat, f.xhat));
+  const dx = formula === 'eval'
+    ? map(dxhat, (g, _i, j) => g * f.invStd[j])
+    : map(dxhat, (g, i, j) => (f.invStd[j] / n) * (n * g - (v === 'noMeanTerm' ? 0 : sum[j]) - (v === 'noVarTerm' ? 0 : f.xhat[i][j] * sumX[j])));
+  return v === 'swapParams' ? { dx, dgamma: dbeta, dbeta: dgamma } : { dx, dgamma, dbeta };
+}
+
+const M = {
+  unbiasedNorm: { id: 'batchnorm-unbiased-normalization', hint: 'The batch is normalized with its biased variance (divide by N); only the running estimate takes the unbiased one (divide by N − 1).' },
+  eps: { id: 'batchnorm-eps-placement', hint: 'ε goes inside the square root, added to the variance: x̂ = (x − μ) / √(var + ε).' },
+  ignoresOpts: { id: 'batchnorm-ignores-opts', hint: 'Your result is the one for the default ε = 1e-5 and momentum 0.1, but opts set others: read them from opts, and fall back to a default only for a field that is missing.' },
+  momentumFlipped: { id: 'batchnorm-momentum-flipped', hint: 'PyTorch’s momentum is the weight of the NEW batch: momentum = 0.1 keeps 90% of the old running value and takes 10% of the batch.' },
+  runningVarBiased: { id: 'batchnorm-running-var-biased', hint: 'The running variance is fed the unbiased batch variance (divide by N − 1), not the biased one the batch is normalized with.' },
+  noUpdate: { id: 'batchnorm-train-state-not-updated', hint: 'Train mode returns the UPDATED running statistics (a new state), not the state it was given.' },
+  evalUsesBatch: { id: 'batchnorm-eval-uses-batch-stats', hint: 'In eval mode the batch’s own mean and variance play no part: normalize with the running statistics.' },
+  evalUpdates: { id: 'batchnorm-eval-updates-state', hint: 'Eval never updates the statistics: it returns the state it was given.' },
+  noGamma: { id: 'batchnorm-dx-missing-gamma', hint: 'out = γ·x̂ + β: the gradient reaching x̂ is dout scaled by γ, column by column, before it goes further back to x.' },
+  trainAsEval: { id: 'batchnorm-train-backward-as-eval', hint: 'After train, the mean and variance were computed from x: moving one entry of x moves them too, so dx has two correction terms besides dout·γ/√(var + ε).' },
+  noMeanTerm: { id: 'batchnorm-dx-missing-mean-term', hint: 'dx misses the path through the batch mean: every x̂ of a column depends on every x of it through μ.' },
+  noVarTerm: { id: 'batchnorm-dx-missing-variance-term', hint: 'dx misses the path through the batch variance: every x̂ of a column depends on every x of it through var.' },
+  swapParams: { id: 'batchnorm-dgamma-dbeta-swapped', hint: 'γ multiplies x̂ and β is added: which of the two gradients carries the factor x̂?' },
+  evalAsTrain: { id: 'batchnorm-eval-backward-train-formula', hint: 'After eval, the running statistics are constants that do not depend on x: the corrections through the batch mean and variance do not apply.' },
+} satisfies Record<string, Diagnosis>;
+
+const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
+
+/** Wrong `out`s for a step's inputs. */
+function outMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: Mode, o: Opts): KnownMistake[] {
+  const list: KnownMistake[] = [];
+  if (mode === 'train') list.push(mistake(M.unbiasedNorm, refForward(x, p, state, mode, o, { normVar: 'unbiased' }).out));
+  if (mode === 'eval') list.push(mistake(M.evalUsesBatch, refForward(x, p, state, mode, o, { evalUsesBatch: true }).out));
+  list.push(mistake(M.eps, refForward(x, p, state, mode, o, { eps: 'outside' }).out), mistake(M.eps, refForward(x, p, state, mode, o, { eps: 'none' }).out));
+  if (o.eps !== DEFAULTS.eps) list.push(mistake(M.ignoresOpts, refForward(x, p, state, mode, DEFAULTS).out));
+  return list;
+}
+
+/** Wrong returned states of a train step. */
+function stateMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, o: Opts): KnownMistake[] {
+  const st = (v: FwdVariant, opts = o) => refForward(x, p, state, 'train', opts, v).state;
+  const list = [
+    mistake(M.momentumFlipped, st({ momentumFlipped: true })),
+    mistake(M.momentumFlipped, st({ momentumFlipped: true, runVar: 'biased' })),
+    mistake(M.runningVarBiased, st({ runVar: 'biased' })),
+    mistake(M.noUpdate, st({ noUpdate: true })),
+  ];
+  if (o.momentum !== DEFAULTS.momentum) list.push(mistake(M.ignoresOpts, st({}, DEFAULTS)));
+  return list;
+}
+
+/** Wrong gradients for a step's inputs. */
+function gradMistakes(f: RefForward, dout: Matrix): KnownMistake[] {
+  const g = (v: BwdVariant) => refBackward(dout, f, v);
+  return f.mode === 'train'
+    ? [mistake(M.noGamma, g('noGamma')), mistake(M.trainAsEval, g('evalFormula')), mistake(M.noMeanTerm, g('noMeanTerm')), mistake(M.noVarTerm, g('noVarTerm')), mistake(M.swapParams, g('swapParams'))]
+    : [mistake(M.evalAsTrain, g('trainFormula')), mistake(M.noGamma, g('noGamma')), mistake(M.swapParams, g('swapParams'))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calling the student.
+
+interface FwdResult { out: unknown; state: unknown; cache: unknown }
+
+function asResult(got: unknown, fn: string, keys: string[]): Record<string, unknown> {
+  if (got === null || typeof got !== 'object' || Array.isArray(got)) fail(`${fn} should return an object { ${keys.join(', ')} }, got ${fmt(got)}`);
+  const missing = keys.filter((k) => !(k in got));
+  if (missing.length) fail(`${fn} should return an object { ${keys.join(', ')} }; '${missing.join("', '")}' missing (got keys ${fmt(Object.keys(got))})`);
+  return got as Record<string, unknown>;
+}
+
+async function forward(ctx: TestContext, args: unknown[]): Promise<FwdResult> {
+  return asResult(await ctx.call('batchnormForward', ...args), 'batchnormForward', ['out', 'state', 'cache']) as unknown as FwdResult;
+}
+
+function asState(got: unknown, d: number, what: string): BatchNormState {
+  const s = asResult(got, what, ['runningMean', 'runningVar']);
+  return { runningMean: expectVector(s.runningMean, d, `${what}.runningMean`), runningVar: expectVector(s.runningVar, d, `${what}.runningVar`) };
+}
+
+function asGrads(got: unknown, n: number, d: number): Grads {
+  const g = asResult(got, 'batchnormBackward', ['dx', 'dgamma', 'dbeta']);
+  return { dx: expectMatrix(g.dx, n, d, 'dx'), dgamma: expectVector(g.dgamma, d, 'dgamma'), dbeta: expectVector(g.dbeta, d, 'dbeta') };
+}
+
+/** Fails (naming the likely mistake) when the student's out for a step is not the reference. */
+function expectOut(ctx: TestContext, got: unknown, s: Step): void {
+  const d = findMistake(got, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts), MISTAKE_REL);
+  withContext(where(s), () => expectMatrixRel(ctx, got, s.expected.out, s.tol, 'out'), d);
+}
+
+/** Backward tests need the student's out to be right first: otherwise say so, not "wrong dx". */
+function requireOut(got: unknown, s: Step): void {
+  const err = maxRelError(got, s.expected.out);
+  if (!(err <= s.tol)) {
+    const d = findMistake(got, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts), MISTAKE_REL);
+    fail(`${where(s)}: your batchnormForward's out is already off (relative error ${fmt(err)} > ${fmt(s.tol)}), so its gradients cannot match the reference; see batchnorm.forward.${s.mode}`, d);
+  }
+}
+
+async function checkBackward(ctx: TestContext, s: Step): Promise<void> {
+  const fwd = await forward(ctx, forwardArgs(s, s.state, s.mode));
+  requireOut(fwd.out, s);
+  const [n, d] = [s.x.length, s.x[0].length];
+  const got = asGrads(await ctx.call('batchnormBackward', s.dout, fwd.cache), n, d);
+  const want = { dx: s.expected.dx, dgamma: s.expected.dgamma, dbeta: s.expected.dbeta };
+  const diag = findMistake(got, want, gradMistakes(refForward(s.x, s.params, s.state, s.mode, s.opts), s.dout), MISTAKE_REL);
+  withContext(`batchnormBackward after ${where(s)}`, () => {
+    expectMatrixRel(ctx, got.dx, want.dx, s.tol, 'dx');
+    expectRel(ctx, got.dgamma, want.dgamma, s.tol, 'dgamma');
+    expectRel(ctx, got.dbeta, want.dbeta, s.tol, 'dbeta');
+  }, diag);
+}
+
+/** The first place where two values differ (exactly), as a path, or null. */
+function firstChange(before: unknown, after: unknown, path: string): { path: string; before: unknown; after: unknown } | null {
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (before.length !== after.length) return { path: `${path}.length`, before: before.length, after: after.length };
+    for (let i = 0; i < before.length; i++) {
+      const c = firstChange(before[i], after[i], `${path}[${i}]`);
+      if (c) return c;
+    }
+    return null;
+  }
+  if (before !== null && after !== null && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    for (const k of keys) {
+      const c = firstChange((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], `${path}.${k}`);
+      if (c) return c;
+    }
+    return null;
+  }
+  return Object.is(before, after) ? null : { path, before, after };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs for the finite-difference check: small, random, γ ≠ 1, every gradient entry clearly ≠ 0.
+
+function gradcheckInputs(): { x: Matrix; params: BatchNormParams; state: BatchNormState; dout: Matrix } {
+  for (let seed = 4401; ; seed++) {
+    const rng = createRng(seed);
+    const [n, d] = [4, 3];
+    const x = map(randnMatrix(n, d, rng), (v, _i, j) => [1.5, 0.4, 3][j] * v + [0.3, -2, 1][j]);
+    const params = { gamma: Array.from({ length: d }, () => 0.5 + rng.uniform()), beta: Array.from({ length: d }, () => rng.normal()) };
+    const state = { runningMean: Array.from({ length: d }, () => rng.normal()), runningVar: Array.from({ length: d }, () => 0.5 + rng.uniform()) };
+    const dout = randnMatrix(n, d, rng);
+    const g = refBackward(dout, refForward(x, params, state, 'train', DEFAULTS));
+    const smallest = Math.min(...g.dx.flat().map(Math.abs), ...g.dgamma.map(Math.abs), ...g.dbeta.map(Math.abs));
+    if (smallest > 0.05) return { x, params, state, dout };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deep network: dense layers and the sigmoid computed here, batch norm by the student.
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+const sigmoidGrad = (z: number): number => { const s = sigmoid(z); return s * (1 - s); };
+
+function trustedDense(): Pick<BatchnormNetImpl, 'denseForward' | 'denseBackward' | 'activationBackward'> {
+  return {
+    denseForward: (x: Matrix, layer: Dense) => addRowVector(matmul(x, layer.W), layer.b),
+    denseBackward: (dz: Matrix, x: Matrix, layer: Dense) => ({ dx: matmul(dz, transpose(layer.W)), dW: matmul(transpose(x), dz), db: colSums(dz) }),
+    activationBackward: (da: Matrix, z: Matrix, act: ActivationName) => {
+      if (act !== 'sigmoid') throw new Error(`the 04 suite only composes sigmoid networks, got '${act}'`);
+      return map(da, (g, i, j) => g * sigmoidGrad(z[i][j]));
+    },
+  };
+}
+
+const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
+const inLimit = (v: number, l: { lo: number; hi: number }): boolean => v >= l.lo && v <= l.hi;
+
+export default defineSuite(SLUG, (test) => {
+  test('batchnorm.forward.train', async (ctx) => {
+    for (const s of steps().filter((t) => t.mode === 'train')) {
+      const fwd = await forward(ctx, forwardArgs(s, s.state, 'train'));
+      expectOut(ctx, fwd.out, s);
+    }
+  });
+
+  test('batchnorm.forward.runningStats', async (ctx) => {
+    // every run of consecutive train steps, the student's returned state fed to the next call
+    for (const run of trainRuns()) {
+      let state = run[0].state;
+      for (const s of run) {
+        const d = s.x[0].length;
+        const fwd = await forward(ctx, forwardArgs(s, state, 'train'));
+        const got = asState(fwd.state, d, `the state returned by ${where(s)}`);
+        const diag = findMistake(got, s.expected.state, stateMistakes(s.x, s.params, state, s.opts), MISTAKE_REL);
+        const fed = s === run[0] ? 'the fixture’s state' : 'the state your previous step returned';
+        withContext(`the state returned by ${where(s)}, starting from ${fed}`, () => expectRel(ctx, got, s.expected.state, s.tol, 'state'), diag);
+        state = got;
+      }
+    }
+  });
+
+  test('batchnorm.forward.eval', async (ctx) => {
+    for (const s of steps().filter((t) => t.mode === 'eval')) {
+      const fwd = await forward(ctx, forwardArgs(s, s.state, 'eval'));
+      expectOut(ctx, fwd.out, s);
+      const got = asState(fwd.state, s.x[0].length, `the state returned by ${where(s)}`);
+      const change = firstChange(s.state, got, 'state');
+      if (change) fail(`${where(s)} must return the state it was given (same values): ${change.path} was ${fmt(change.before)}, returned ${fmt(change.after)}`, M.evalUpdates);
+    }
+  });
+
+  test('batchnorm.forward.noMutation', async (ctx) => {
+    const names = ['x', 'p', 'state'];
+    for (const s of steps().filter((t, i, all) => all.findIndex((u) => u.mode === t.mode && u.fixture === t.fixture) === i)) {
+      await forward(ctx, forwardArgs(s, s.state, s.mode));
+    }
+    for (const r of ctx.records) {
+      if (r.fn !== 'batchnormForward' || !r.argsAfter) continue;
+      for (let a = 0; a < names.length; a++) {
+        const change = firstChange(r.args[a], r.argsAfter[a], names[a]);
+        if (change) {
+          const mode = String(r.args[3]);
+          fail(`batchnormForward(x, p, state, '${mode}') changed its argument ${names[a]}: ${change.path} was ${fmt(change.before)} before the call and ${fmt(change.after)} after it`,
+            names[a] === 'state'
+              ? { id: 'batchnorm-mutates-state', hint: 'Return a NEW state with new runningMean/runningVar arrays; writing into state’s arrays changes the caller’s statistics behind its back.' }
+              : { id: 'batchnorm-mutates-input', hint: `Compute into new arrays: ${names[a]} belongs to the caller and must come back as it went in.` });
+        }
+      }
+    }
+  });
+
+  test('batchnorm.backward.train', async (ctx) => {
+    for (const s of steps().filter((t) => t.mode === 'train')) await checkBackward(ctx, s);
+  });
+
+  test('batchnorm.backward.eval', async (ctx) => {
+    for (const s of steps().filter((t) => t.mode === 'eval')) await checkBackward(ctx, s);
+  });
+
+  test('batchnorm.backward.gradcheck', async (ctx) => {
+    const { x, params, state, dout } = gradcheckInputs();
+    const [n, d] = [x.length, x[0].length];
+    const args = [x, params, state, 'train'];
+    const fwd = await forward(ctx, args);
+    const got = asGrads(await ctx.call('batchnormBackward', dout, fwd.cache), n, d);
+    const numeric = await finiteDifferences(ctx, 'batchnormForward', args,
+      [{ name: 'dx', path: [0] }, { name: 'dgamma', path: [1, 'gamma'] }, { name: 'dbeta', path: [1, 'beta'] }],
+      (r) => dot(asResult(r, 'batchnormForward', ['out']).out, dout));
+    const problems: string[] = [];
+    for (const num of numeric) {
+      try {
+        expectMatchesNumeric(got[num.name as keyof Grads], num, FD_REL, "batchnormForward (train mode)");
+      } catch (err) {
+        if (!(err instanceof GradeFailure)) throw err;
+        problems.push(err.message);
+      }
+    }
+    if (problems.length) {
+      // name the mistake when the forward is the reference's and the backward a known wrong one
+      const ref = refForward(x, params, state, 'train', DEFAULTS);
+      // or the forward's own known mistake, which the backward's formula does not follow
+      const diag = maxRelError(fwd.out, ref.out) <= MISTAKE_REL
+        ? findMistake(got, refBackward(dout, ref), gradMistakes(ref, dout), MISTAKE_REL)
+        : findMistake(fwd.out, ref.out, outMistakes(x, params, state, 'train', DEFAULTS), MISTAKE_REL);
+      fail(problems.join('\n'), diag);
+    }
+  });
+
+  test('batchnorm.deep.restoresGradient', async (ctx) => {
+    const f = loadFixture(SLUG, 'batchnorm-deep', 'batchnorm-deep');
+    const { limits } = f;
+
+    // 1. one saturated sigmoid layer, re-centred by the student's batch norm
+    const sat = rebuildMlp(f.recipes.saturated);
+    const z = addRowVector(matmul(sat.x, sat.layers[0].W), sat.layers[0].b);
+    const [n, d] = [z.length, z[0].length];
+    const fwd = await forward(ctx, [z, { gamma: new Array(d).fill(1), beta: new Array(d).fill(0) }, { runningMean: new Array(d).fill(0), runningVar: new Array(d).fill(1) }, 'train']);
+    const out = expectMatrix(fwd.out, n, d, `batchnormForward(z, γ = 1, β = 0, …, 'train').out on the saturated layer`);
+    const threshold = f.expected.saturated.threshold;
+    const before = z.flat().filter((v) => sigmoidGrad(v) < threshold).length / (n * d);
+    for (let j = 0; j < d; j++) {
+      const col = out.map((row) => row[j]);
+      const mean = col.reduce((a, b) => a + b, 0) / n;
+      const variance = col.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+      if (!inLimit(Math.abs(mean), limits.afterMaxAbsMean)) {
+        fail(`a saturated sigmoid layer (${fmt(before * 100)}% of its pre-activations have σ′ < ${fmt(threshold)}) after your batch norm: feature ${j} has mean ${fmt(mean)}; expected |mean| ≤ ${fmt(limits.afterMaxAbsMean.hi)}`);
+      }
+      if (!inLimit(variance, limits.afterVar)) {
+        const v = z.reduce((a, row) => a + row[j], 0) / n;
+        const bv = z.reduce((a, row) => a + (row[j] - v) ** 2, 0) / n;
+        fail(`a saturated sigmoid layer after your batch norm: feature ${j} has variance ${fmt(variance)} (÷N); expected between ${fmt(limits.afterVar.lo)} and ${fmt(limits.afterVar.hi)} — v/(v + ε) = ${fmt(bv / (bv + DEFAULTS.eps))} for its batch variance v = ${fmt(bv)}`,
+          Math.abs(variance / (bv / (bv + DEFAULTS.eps)) - (n - 1) / n) < 1e-6 ? M.unbiasedNorm : undefined);
+      }
+    }
+    const after = out.flat().filter((v) => sigmoidGrad(v) < threshold).length / (n * d);
+    if (!inLimit(after, limits.afterSaturatedFraction)) {
+      fail(`after your batch norm ${fmt(after * 100)}% of the layer’s entries still have σ′ < ${fmt(threshold)} (before: ${fmt(before * 100)}%); expected at most ${fmt(limits.afterSaturatedFraction.hi * 100)}%`);
+    }
+
+    // 2. the deep sigmoid network: dense and σ here, batch norm by the student, in the sandbox
+    const deep = rebuildMlp(f.recipes.deep);
+    const impl: BatchnormNetImpl = {
+      ...trustedDense(),
+      batchnormForward: async (x, p, state, mode) => {
+        const r = await forward(ctx, [x, p, state, mode]);
+        return { out: expectMatrix(r.out, x.length, x[0].length, 'batchnormForward(…).out in the deep network'), cache: r.cache };
+      },
+      batchnormBackward: async (dout, cache) => asGrads(await ctx.call('batchnormBackward', dout, cache), dout.length, dout[0].length),
+    };
+    const norms = await batchnormNetGradNorms(deep.x, deep.layers, deep.dout, f.recipes.deep.act, sigmoid, impl);
+    const ratio = norms[0] / norms[norms.length - 1];
+    const layers = deep.layers.length;
+    if (!Number.isFinite(ratio) || !inLimit(ratio, limits.withBnRatio)) {
+      fail(`${layers}-layer sigmoid network (Xavier-normal) with your batch norm before every sigmoid: ‖dW₁‖/‖dW${subscript(layers)}‖ = ${fmt(ratio)}; expected between ${fmt(limits.withBnRatio.lo)} and ${fmt(limits.withBnRatio.hi)} (without batch norm it is ${fmt(f.expected.withoutBn.ratioFirstLast)})`);
+    }
+  });
+});

@@ -1,0 +1,318 @@
+/**
+ * Hidden suite of 06-dead-neurons: deadUnitFraction, saturatedFraction, gradientFlow and
+ * trainNeuron against the fixtures (fractions and labels exact, trainNeuron to CS231n relative
+ * error ≤ 1e-7), and the dead-neuron story: after one large step a ReLU neuron's w and b never
+ * change again, bit for bit, while the same push only saturates a tanh neuron, whose weights keep
+ * moving.
+ *
+ * Known mistakes (≥ 0 as alive, saturation per unit, history after the update, …) are recomputed
+ * here, in the trusted process, and a wrong answer that matches one fails with its diagnosis.
+ */
+import { loadFixture, rebuildDenseLayer, type FixtureByKind, type FixtureKind, type TrainNeuronFixture } from '../../fixtures/load.js';
+import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.js';
+import type { Diagnosis } from '../results.js';
+import { expectNumber, expectRel, fail, findMistake, fmt, withContext, type KnownMistake } from './check.js';
+import { defineSuite, type TestContext } from './harness.js';
+
+const SLUG = '06-dead-neurons';
+const MISTAKE_REL = 1e-6;
+/** Fractions are k/n: exact up to the rounding of a sum of 1/n. */
+const FRACTION_ATOL = 1e-12;
+
+const memo = new Map<string, unknown>();
+function fixture<K extends FixtureKind>(name: string, kind: K): FixtureByKind[K] {
+  if (!memo.has(name)) memo.set(name, loadFixture(SLUG, name, kind));
+  return memo.get(name) as FixtureByKind[K];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trusted reference and its known-mistake variants.
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+const ACT: Record<ActivationName, { f: (z: number) => number; df: (z: number) => number }> = {
+  sigmoid: { f: sigmoid, df: (z) => sigmoid(z) * (1 - sigmoid(z)) },
+  tanh: { f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 },
+  relu: { f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) },
+  leakyRelu: { f: (z) => (z > 0 ? z : 0.01 * z), df: (z) => (z > 0 ? 1 : 0.01) },
+  elu: { f: (z) => (z > 0 ? z : Math.expm1(z)), df: (z) => (z > 0 ? 1 : Math.exp(z)) },
+  identity: { f: (z) => z, df: () => 1 },
+};
+
+const M = {
+  deadZeroAlive: { id: 'dead-zero-counted-alive', hint: 'A pre-activation of exactly 0 outputs 0 and passes back ReLU′(0) = 0: a unit that is ≤ 0 (not only < 0) on every example is dead.' },
+  deadPerEntry: { id: 'dead-per-entry', hint: 'Dead is a property of a unit (a column) over all examples, not of single entries: count the columns that are ≤ 0 in every row.' },
+  deadAnyExample: { id: 'dead-any-example', hint: 'A unit is dead only if it is ≤ 0 on EVERY example; one positive example keeps it alive (it still learns from that example).' },
+  deadRows: { id: 'dead-rows-not-columns', hint: 'Rows are examples and columns are units ([examples][units]): count columns, not rows.' },
+  satPerUnit: { id: 'saturated-per-unit', hint: 'Saturation is a property of an entry (one example, one unit): count the saturated entries and divide by the number of entries, not by the number of units.' },
+  satThreshold: { id: 'saturated-threshold-ignored', hint: 'Compare with the gradThreshold you are given; 1e-3 is only its default.' },
+  satActSwapped: { id: 'saturated-act-swapped', hint: 'act′ is σ′ for \'sigmoid\' and tanh′ for \'tanh\': check which derivative each name selects.' },
+  satGradOfAct: { id: 'saturated-grad-of-activation', hint: 'act′ is evaluated at the pre-activation z itself, not at act(z).' },
+  flowInverted: { id: 'flow-ratio-inverted', hint: 'ratio = first / last, and gradNorms are listed input side first: a tiny first norm is vanishing.' },
+  flowBounds: { id: 'flow-boundaries', hint: 'The boundaries themselves are healthy: vanishing only strictly below 1e-2, exploding only strictly above 1e2.' },
+  historyAfter: { id: 'history-after-update', hint: 'Each history entry describes the neuron BEFORE that step’s update: history[0] is the neuron you were given.' },
+  noActGrad: { id: 'train-missing-activation-derivative', hint: '∂loss/∂z = (a − target)·act′(z): the activation’s derivative is part of the chain rule.' },
+  ascent: { id: 'train-gradient-ascent', hint: 'Gradient descent SUBTRACTS lr times the gradient.' },
+  lossNoHalf: { id: 'train-loss-missing-half', hint: 'The loss is ½(a − target)², with the ½.' },
+} satisfies Record<string, Diagnosis>;
+
+const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
+
+function deadFraction(z: Matrix, v: 'correct' | 'strict' | 'perEntry' | 'anyExample' | 'rows' = 'correct'): number {
+  const n = z.length;
+  const units = n ? z[0].length : 0;
+  if (n === 0 || units === 0) return 0;
+  const dead = (x: number) => (v === 'strict' ? x < 0 : x <= 0);
+  if (v === 'perEntry') return z.flat().filter(dead).length / (n * units);
+  if (v === 'rows') return z.filter((row) => row.every(dead)).length / n;
+  let count = 0;
+  for (let j = 0; j < units; j++) {
+    const col = z.map((row) => row[j]);
+    if (v === 'anyExample' ? col.some(dead) : col.every(dead)) count++;
+  }
+  return count / units;
+}
+
+function deadMistakes(z: Matrix): KnownMistake[] {
+  return [
+    mistake(M.deadZeroAlive, deadFraction(z, 'strict')),
+    mistake(M.deadAnyExample, deadFraction(z, 'anyExample')),
+    mistake(M.deadPerEntry, deadFraction(z, 'perEntry')),
+    mistake(M.deadRows, deadFraction(z, 'rows')),
+  ];
+}
+
+type SatAct = 'sigmoid' | 'tanh';
+function saturated(z: Matrix, act: SatAct, threshold: number, v: 'correct' | 'perUnitAll' | 'perUnitAny' | 'swapped' | 'ofAct' = 'correct'): number {
+  const n = z.length;
+  const units = n ? z[0].length : 0;
+  if (n * units === 0) return 0;
+  const used = v === 'swapped' ? (act === 'sigmoid' ? 'tanh' : 'sigmoid') : act;
+  const sat = (x: number) => ACT[used].df(v === 'ofAct' ? ACT[act].f(x) : x) < threshold;
+  if (v === 'perUnitAll' || v === 'perUnitAny') {
+    let count = 0;
+    for (let j = 0; j < units; j++) {
+      const col = z.map((row) => row[j]);
+      if (v === 'perUnitAll' ? col.every(sat) : col.some(sat)) count++;
+    }
+    return count / units;
+  }
+  return z.flat().filter(sat).length / (n * units);
+}
+
+function satMistakes(z: Matrix, act: SatAct, threshold: number): KnownMistake[] {
+  return [
+    mistake(M.satThreshold, saturated(z, act, 1e-3)),
+    mistake(M.satPerUnit, saturated(z, act, threshold, 'perUnitAll')),
+    mistake(M.satPerUnit, saturated(z, act, threshold, 'perUnitAny')),
+    mistake(M.satActSwapped, saturated(z, act, threshold, 'swapped')),
+    mistake(M.satGradOfAct, saturated(z, act, threshold, 'ofAct')),
+  ];
+}
+
+type Flow = 'vanishing' | 'exploding' | 'healthy';
+function flow(norms: number[], v: 'correct' | 'inverted' | 'inclusive' = 'correct'): Flow {
+  const ratio = v === 'inverted' ? norms[norms.length - 1] / norms[0] : norms[0] / norms[norms.length - 1];
+  if (v === 'inclusive') return ratio <= 1e-2 ? 'vanishing' : ratio >= 1e2 ? 'exploding' : 'healthy';
+  return ratio < 1e-2 ? 'vanishing' : ratio > 1e2 ? 'exploding' : 'healthy';
+}
+
+type TrainInputs = TrainNeuronFixture['cases'][number]['inputs'];
+type Trained = { w: Vector; b: number; history: { z: number; a: number; loss: number }[] };
+
+function train(i: TrainInputs, v: 'correct' | 'afterUpdate' | 'noActGrad' | 'ascent' | 'lossNoHalf' = 'correct'): Trained {
+  const { f, df } = ACT[i.act];
+  let w = i.w.slice();
+  let b = i.b;
+  const history: Trained['history'] = [];
+  const look = () => {
+    let z = b;
+    for (let k = 0; k < w.length; k++) z += w[k] * i.x[k];
+    const a = f(z);
+    return { z, a, loss: (v === 'lossNoHalf' ? 1 : 0.5) * (a - i.target) ** 2 };
+  };
+  for (let t = 0; t < i.steps; t++) {
+    const now = look();
+    if (v !== 'afterUpdate') history.push(now);
+    const dz = (now.a - i.target) * (v === 'noActGrad' ? 1 : df(now.z)) * (v === 'ascent' ? -1 : 1);
+    w = w.map((wk, k) => wk - i.lr * dz * i.x[k]);
+    b -= i.lr * dz;
+    if (v === 'afterUpdate') history.push(look());
+  }
+  return { w, b, history };
+}
+
+function trainMistakes(i: TrainInputs): KnownMistake[] {
+  return [
+    mistake(M.historyAfter, train(i, 'afterUpdate')),
+    mistake(M.noActGrad, train(i, 'noActGrad')),
+    mistake(M.ascent, train(i, 'ascent')),
+    mistake(M.lossNoHalf, train(i, 'lossNoHalf')),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks.
+
+function expectFraction(ctx: TestContext, got: unknown, want: number, what: string, diagnosis?: Diagnosis): void {
+  const g = expectNumber(got, what);
+  if (!(Math.abs(g - want) <= FRACTION_ATOL)) {
+    fail(`${what}: expected ${ctx.hidden ? '(hidden)' : fmt(want)}, got ${fmt(g)}`, diagnosis);
+  }
+}
+
+/**
+ * The layer's pre-activations at one bias, on a subset of its inputs that keeps every unit's
+ * verdict: the first 16 inputs plus, for every unit that fires at this bias, an input on which it
+ * fires (a greedy cover among each unit's best input). A dead unit is ≤ 0 on any subset, so the
+ * correct fraction is the fixture's, at a fraction of the data: 1000 × 256 numbers per bias take
+ * seconds to copy in and out of the sandbox.
+ */
+function decidingRows(full: Matrix, bias: number): Matrix {
+  const units = full[0].length;
+  const fires = (i: number, j: number): boolean => full[i][j] + bias > 0;
+  const best = Array.from({ length: units }, (_, j) => {
+    let bi = 0;
+    for (let i = 1; i < full.length; i++) if (full[i][j] > full[bi][j]) bi = i;
+    return bi;
+  });
+  const candidates = [...new Set(best)];
+  const rows = new Set(Array.from({ length: Math.min(16, full.length) }, (_, i) => i));
+  const open = new Set(best.flatMap((i, j) => (fires(i, j) && ![...rows].some((r) => fires(r, j)) ? [j] : [])));
+  while (open.size) {
+    let pick = candidates[0];
+    let covers = -1;
+    for (const i of candidates) {
+      let c = 0;
+      for (const j of open) if (fires(i, j)) c++;
+      if (c > covers) [pick, covers] = [i, c];
+    }
+    rows.add(pick);
+    for (const j of [...open]) if (fires(pick, j)) open.delete(j);
+  }
+  return [...rows].sort((a, b) => a - b).map((i) => full[i].map((v) => v + bias));
+}
+
+const shapeOf = (z: Matrix): string => `[${z.length}x${z[0]?.length ?? 0}]`;
+
+const callTrain = (i: TrainInputs): unknown[] => [i.w, i.b, i.x, i.target, i.act, i.lr, i.steps];
+const trainCall = (i: TrainInputs): string => `trainNeuron(w = ${fmt(i.w)}, b = ${fmt(i.b)}, x = ${fmt(i.x)}, target ${fmt(i.target)}, '${i.act}', lr ${fmt(i.lr)}, ${i.steps} steps)`;
+
+/** The student's trainNeuron on a fixture case, compared with the fixture (relative error ≤ 1e-7). */
+async function checkTrain(ctx: TestContext, c: { inputs: TrainInputs; expected: Trained }, tol: number): Promise<Trained> {
+  const got = await ctx.call('trainNeuron', ...callTrain(c.inputs));
+  withContext(trainCall(c.inputs), () => expectRel(ctx, got, c.expected, tol, 'result'),
+    findMistake(got, c.expected, trainMistakes(c.inputs), MISTAKE_REL));
+  return got as Trained;
+}
+
+/** A train-neuron fixture's CS231n tolerance (1e-7). */
+function relTolerance(name: string): number {
+  const t = fixture(name, 'train-neuron').tolerance;
+  if (t.type !== 'relError') throw new Error(`fixtures/${SLUG}/${name}.json: the suite expects a relError tolerance, got ${JSON.stringify(t)}`);
+  return t.max;
+}
+
+function storyCase(act: ActivationName, steps: number): { inputs: TrainInputs; expected: Trained } {
+  const c = fixture('dead-neuron-story', 'train-neuron').cases.find((k) => k.inputs.act === act && k.inputs.steps === steps);
+  if (!c) throw new Error(`fixtures/06-dead-neurons/dead-neuron-story.json has no '${act}' case with ${steps} steps`);
+  return c;
+}
+
+const same = (a: unknown, b: unknown): boolean => Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => Object.is(v, b[i])) : Object.is(a, b);
+
+export default defineSuite(SLUG, (test) => {
+  test('diagnostics.deadUnitFraction.values', async (ctx) => {
+    const f = fixture('dead-relu-bias', 'dead-relu-bias');
+    const r = f.recipe;
+    const full = rebuildDenseLayer(r).preActivations(0); // x·W (+ 0, exactly)
+    const zs = f.expected.byBias.map((e) => decidingRows(full, e.bias));
+    const got = await ctx.callMany('deadUnitFraction', zs.map((z) => [z]));
+    f.expected.byBias.forEach((e, k) => {
+      const what = `deadUnitFraction of a ${r.fanIn} → ${r.fanOut} ReLU layer (${r.init}) with every bias ${fmt(e.bias)}, on ${zs[k].length} of its ${r.batch} standard-normal inputs, among them one that makes each live unit fire` +
+        (ctx.hidden ? '' : ` (${e.deadUnits} of ${r.fanOut} units are ≤ 0 on every input)`);
+      expectFraction(ctx, got[k], e.fraction, what, findMistake(got[k], e.fraction, deadMistakes(zs[k]), MISTAKE_REL));
+    });
+  });
+
+  test('diagnostics.deadUnitFraction.edges', async (ctx) => {
+    const cases = fixture('dead-fraction', 'dead-fraction').cases;
+    const got = await ctx.callMany('deadUnitFraction', cases.map((c) => [c.inputs.preActivations]));
+    cases.forEach((c, k) => {
+      const z = c.inputs.preActivations;
+      expectFraction(ctx, got[k], c.expected.fraction, `deadUnitFraction on a ${shapeOf(z)} matrix (${c.label})`,
+        findMistake(got[k], c.expected.fraction, deadMistakes(z), MISTAKE_REL));
+    });
+  });
+
+  const satTest = (withThreshold: boolean) => async (ctx: TestContext): Promise<void> => {
+    const cases = fixture('saturated-fraction', 'saturated-fraction').cases.filter((c) => (c.inputs.threshold !== null) === withThreshold);
+    const got = await ctx.callMany('saturatedFraction', cases.map(({ inputs: i }) => (i.threshold === null ? [i.preActivations, i.act] : [i.preActivations, i.act, i.threshold])));
+    cases.forEach(({ inputs: i, expected, label }, k) => {
+      const call = `saturatedFraction(z ${shapeOf(i.preActivations)}, '${i.act}'${i.threshold === null ? '' : `, ${fmt(i.threshold)}`}) (${label})`;
+      expectFraction(ctx, got[k], expected.fraction, call, findMistake(got[k], expected.fraction, satMistakes(i.preActivations, i.act, i.threshold ?? 1e-3), MISTAKE_REL));
+    });
+  };
+  test('diagnostics.saturatedFraction.values', satTest(false));
+  test('diagnostics.saturatedFraction.threshold', satTest(true));
+
+  test('diagnostics.gradientFlow.classes', async (ctx) => {
+    const cases = fixture('gradient-flow', 'gradient-flow').cases;
+    const got = await ctx.callMany('gradientFlow', cases.map((c) => [c.inputs.gradNorms]));
+    cases.forEach((c, k) => {
+      const want = c.expected.flow;
+      if (got[k] !== want) {
+        const n = c.inputs.gradNorms;
+        const diagnosis = findMistake(got[k], want, [mistake(M.flowInverted, flow(n, 'inverted')), mistake(M.flowBounds, flow(n, 'inclusive'))]);
+        fail(`gradientFlow(${fmt(n)}) (${c.label}; first / last = ${fmt(n[0] / n[n.length - 1])}): expected ${ctx.hidden ? '(hidden)' : `'${want}'`}, got ${fmt(got[k])}`, diagnosis);
+      }
+    });
+  });
+
+  test('diagnostics.trainNeuron.history', async (ctx) => {
+    for (const c of fixture('train-neuron', 'train-neuron').cases) await checkTrain(ctx, c, relTolerance('train-neuron'));
+    // plain SGD with a large step where the slope of leakyRelu keeps it alive
+    for (const steps of [1, 10]) await checkTrain(ctx, storyCase('leakyRelu', steps), relTolerance('dead-neuron-story'));
+    // no step: no history, and the neuron as it was given
+    const none: TrainInputs = { w: [0.25, -0.5, 1.5], b: -0.75, x: [1, 2, -1], target: 0.3, act: 'sigmoid', lr: 0.5, steps: 0 };
+    await checkTrain(ctx, { inputs: none, expected: { w: none.w, b: none.b, history: [] } }, relTolerance('train-neuron'));
+  });
+
+  test('diagnostics.trainNeuron.deadRelu', async (ctx) => {
+    const one = await checkTrain(ctx, storyCase('relu', 1), relTolerance('dead-neuron-story'));
+    const ten = await checkTrain(ctx, storyCase('relu', 10), relTolerance('dead-neuron-story'));
+    const i = storyCase('relu', 10).inputs;
+    const story = `a ReLU neuron after one large step (${trainCall(i)})`;
+    const h = ten.history;
+    if (!(h[1].z < 0)) fail(`${story}: history[1].z = ${fmt(h[1].z)} should be below 0 after the first update (the neuron is dead)`);
+    for (let t = 2; t < h.length; t++) {
+      for (const key of ['z', 'a', 'loss'] as const) {
+        if (!Object.is(h[t][key], h[1][key])) {
+          fail(`${story}: its gradient is exactly 0 from step 1 on, so every later history entry must be identical, bit for bit; history[${t}].${key} = ${fmt(h[t][key])} but history[1].${key} = ${fmt(h[1][key])} (differ by ${fmt(h[t][key] - h[1][key])})`);
+        }
+      }
+    }
+    if (!same(ten.w, one.w) || !same(ten.b, one.b)) {
+      fail(`${story}: w and b must never change after the first step, yet after 10 steps w = ${fmt(ten.w)}, b = ${fmt(ten.b)} and after 1 step w = ${fmt(one.w)}, b = ${fmt(one.b)}: a dead ReLU’s update is lr · 0 = 0 exactly`);
+    }
+  });
+
+  test('diagnostics.trainNeuron.tanhSaturates', async (ctx) => {
+    const one = await checkTrain(ctx, storyCase('tanh', 1), relTolerance('dead-neuron-story'));
+    const ten = await checkTrain(ctx, storyCase('tanh', 10), relTolerance('dead-neuron-story'));
+    const i = storyCase('tanh', 10).inputs;
+    const story = `a tanh neuron after the same large step (${trainCall(i)})`;
+    const h = ten.history;
+    const grad = ACT.tanh.df(h[1].z);
+    if (!(grad < 1e-3 && grad > 0)) {
+      fail(`${story}: history[1].z = ${fmt(h[1].z)} should be saturated, with 0 < tanh′(z) < 1e-3; tanh′ there is ${fmt(grad)}`);
+    }
+    for (let t = 2; t < h.length; t++) {
+      if (!(h[t].z > h[t - 1].z)) {
+        fail(`${story}: the gradient is tiny but not 0, so z must keep climbing back toward 0 step after step; history[${t}].z = ${fmt(h[t].z)} is not above history[${t - 1}].z = ${fmt(h[t - 1].z)}`);
+      }
+    }
+    if (same(ten.w, one.w) && same(ten.b, one.b)) {
+      fail(`${story}: w and b after 10 steps are identical to those after 1 step; a saturated tanh neuron still moves (tanh′ ≈ ${fmt(grad)} is not 0)`);
+    }
+  });
+});
