@@ -78,12 +78,16 @@ function safeClone(value) {
   }
 }
 
-/** Rng objects hold functions, which cannot be cloned: report them as null in argsAfter. */
-function stripRng(values) {
-  const out = new Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] = v && typeof v === 'object' && typeof v.uniform === 'function' ? null : v;
+/**
+ * The arguments after the call, for the grader to see mutations: seeded Rngs (functions cannot be
+ * cloned) and handles (opaque caches, possibly large) are reported as null.
+ */
+function argsAfterCall(incoming, real) {
+  const out = new Array(real.length);
+  for (let i = 0; i < real.length; i++) {
+    const a = incoming[i];
+    const opaque = a && typeof a === 'object' && (ObjectHasOwn(a, HANDLE) || ObjectHasOwn(a, RNG));
+    out[i] = opaque ? null : real[i];
   }
   return out;
 }
@@ -94,7 +98,7 @@ async function callOne(fn, args) {
   try {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
     // the value is cloned once, by process.send; a value that cannot be is reported there
-    const after = safeClone(stripRng(real));
+    const after = safeClone(argsAfterCall(args, real));
     return { ok: true, value: storeCaches(value), argsAfter: after.ok ? after.value : null };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
