@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
   hint: { summary: 'show the hints of an exercise', load: () => import('./commands/hint.js') },
   list: { summary: 'list the exercises, their points and tests', load: () => import('./commands/list.js') },
+  export: { summary: 'write the student template repository into a new folder', load: () => import('./commands/export.js') },
 };
 
 export function usage(): string {
