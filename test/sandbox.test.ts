@@ -156,6 +156,21 @@ describe('Sandbox limits', () => {
     });
   });
 
+  it('takes away process.kill, the one door the permission model leaves open (signals to the grader)', async () => {
+    const sb = sandbox(`export function f() {
+      const tries = [];
+      for (const attempt of [() => process.kill(process.ppid, 'SIGSTOP'), () => process._kill(process.ppid, 9), () => { process.kill = () => 0; }]) {
+        try { attempt(); tries.push('done'); } catch (e) { tries.push(e.message); }
+      }
+      return tries;
+    }`);
+    expect(await sb.call('f')).toEqual([
+      'process.kill is not allowed in the grading sandbox',
+      'process._kill is not allowed in the grading sandbox',
+      "Cannot assign to read only property 'kill' of object '#<process>'",
+    ]);
+  });
+
   it('ignores messages it did not ask for (a student calling process.send)', async () => {
     const sb = sandbox('export function f() { process.send({ id: 999, reply: { ok: true, value: "fake" } }); process.send("noise"); return "real"; }');
     expect(await sb.call('f')).toBe('real');
@@ -213,6 +228,20 @@ describe('compileExercise', () => {
     expect(!r2.ok && r2.message).toBe("02-backprop/backprop.ts imports '../../fixtures/02-backprop/dense.json', which is outside the submission folder.");
     const r3 = await compileFiles({ '02-backprop/backprop.ts': "import { x } from './nope';\nexport const y = x;" });
     expect(!r3.ok && r3.message).toBe("02-backprop/backprop.ts imports './nope', which does not exist.");
+  });
+
+  it('refuses a student file or helper that is a link to a file outside the submission', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = path.join(tmp, 'linked');
+    mkdirSync(path.join(dir, '02-backprop'), { recursive: true });
+    symlinkSync(path.join(ROOT, 'solutions', '02-backprop', 'backprop.ts'), path.join(dir, '02-backprop', 'backprop.ts'));
+    expect(await compileExercise(dir, '02-backprop', 'backprop.ts')).toEqual({ ok: false, kind: 'compile', message: '02-backprop/backprop.ts is a link to a file outside the submission: submit the file itself.' });
+    const dir2 = path.join(tmp, 'linked-helper');
+    mkdirSync(path.join(dir2, '02-backprop'), { recursive: true });
+    symlinkSync(path.join(ROOT, 'solutions', '02-backprop', 'backprop.ts'), path.join(dir2, '02-backprop', 'ref.ts'));
+    writeFileSync(path.join(dir2, '02-backprop', 'backprop.ts'), "export * from './ref';\n");
+    const r = await compileExercise(dir2, '02-backprop', 'backprop.ts');
+    expect(!r.ok && r.message).toBe("02-backprop/backprop.ts imports './ref', a link to a file outside the submission.");
   });
 
   it('reports a missing file and a syntax error with what to do', async () => {

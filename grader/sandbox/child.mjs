@@ -16,6 +16,18 @@ const structuredCloneFn = globalThis.structuredClone;
 const PromiseResolve = Promise.resolve.bind(Promise);
 const ReflectApply = Reflect.apply;
 
+// Signals are the one thing Node 20's permission model leaves open: process.kill(process.ppid)
+// would stop or kill the vitest worker that holds the grading. Remove every way to send one
+// before any student code runs, so that it cannot be restored either.
+for (const name of ['kill', '_kill']) {
+  Object.defineProperty(process, name, {
+    value: function denied() { throw new Error(`process.${name} is not allowed in the grading sandbox`); },
+    writable: false,
+    configurable: false,
+    enumerable: false,
+  });
+}
+
 let mod = null;
 const handles = new Map();
 let nextHandle = 1;

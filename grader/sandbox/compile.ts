@@ -7,7 +7,7 @@
  * points once), and files inside the exercise's own folder as written. Anything else — a package,
  * a path outside the submission — is refused with a message that says what is allowed.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { rolldown, type Plugin } from 'rolldown';
 import { LIB_DIR, SOLUTIONS_DIR } from '../paths.js';
@@ -65,6 +65,10 @@ function submissionResolver(submissionDir: string, folder: string, entryFile: st
         target = resolveFile(path.join(LIB_DIR, path.relative(path.join(submissionDir, 'lib'), wanted)));
       } else if (inside(ownDir, wanted)) {
         target = resolveFile(wanted);
+        if (target && !inside(submissionDir, realpathSync(target))) {
+          problems.push(`imports '${source}', a link to a file outside the submission`);
+          return { id: source, external: true };
+        }
       } else if (inside(submissionDir, wanted)) {
         // another exercise: always the reference solution, so its mistakes are not graded twice
         target = resolveFile(path.join(SOLUTIONS_DIR, path.relative(submissionDir, wanted)));
@@ -83,10 +87,15 @@ function submissionResolver(submissionDir: string, folder: string, entryFile: st
 
 /** Bundles `<submissionDir>/<folder>/<file>` with its allowed imports into one ES module. */
 export async function compileExercise(dir: string, folder: string, file: string): Promise<CompileResult> {
-  const submissionDir = path.resolve(dir);
+  // real paths: a symlink inside the submission must not smuggle in a file from elsewhere (the
+  // reference solutions, the fixtures, the grader checked out next to it)
+  const submissionDir = existsSync(dir) ? realpathSync(path.resolve(dir)) : path.resolve(dir);
   const entry = path.join(submissionDir, folder, file);
   if (!existsSync(entry)) {
     return { ok: false, kind: 'missing', message: `${folder}/${file} is missing from the submission: create it from the exercise's stub (exercises/${folder}/${file}).` };
+  }
+  if (!inside(submissionDir, realpathSync(entry))) {
+    return { ok: false, kind: 'compile', message: `${folder}/${file} is a link to a file outside the submission: submit the file itself.` };
   }
   const problems: string[] = [];
   try {
