@@ -17,7 +17,7 @@ export function escapeControls(text: string): string {
 
 /** Prefixes every line that would start a workflow command (`::` after blanks) so the runner ignores it. */
 export function neutralizeWorkflowCommands(text: string): string {
-  return text.replace(/^([ \t]*)::/gm, '$1» ::');
+  return text.replace(/^([^\S\n]*)::/gm, '$1» ::').replace(/##\[/g, '## [');
 }
 
 /** Shortens text to at most `max` characters, marking the cut. */

@@ -29,6 +29,7 @@ for (const name of ['kill', '_kill']) {
 }
 
 let mod = null;
+let token = null;
 const handles = new Map();
 let nextHandle = 1;
 
@@ -119,6 +120,7 @@ async function callOne(fn, args) {
 
 async function handle(msg) {
   if (msg.type === 'load') {
+    token = msg.token;
     try {
       mod = await import('data:text/javascript;base64,' + msg.code);
       const exports = {};
@@ -144,12 +146,12 @@ process.on('message', (msg) => {
   handle(msg).then(
     (reply) => {
       try {
-        send({ id: msg.id, reply });
+        send({ id: msg.id, token, reply });
       } catch (err) {
-        send({ id: msg.id, reply: { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } } });
+        send({ id: msg.id, token, reply: { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } } });
       }
     },
-    (err) => send({ id: msg.id, reply: { ok: false, error: errorInfo(err) } }),
+    (err) => send({ id: msg.id, token, reply: { ok: false, error: errorInfo(err) } }),
   );
 });
 send({ ready: true });

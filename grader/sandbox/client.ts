@@ -7,6 +7,7 @@
  * instead of paying the timeout again; a function that timed out once is not called again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { CHILD_SCRIPT } from '../paths.js';
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
@@ -46,6 +47,14 @@ type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[]
 
 interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string }
 
+/** A reply has the shape the protocol code sends; anything else is noise from student code. */
+function isReply(r: unknown): r is Reply {
+  if (!r || typeof r !== 'object') return false;
+  const reply = r as { ok?: unknown; error?: { name?: unknown; message?: unknown } };
+  if (reply.ok === true) return true;
+  return reply.ok === false && !!reply.error && typeof reply.error.name === 'string' && typeof reply.error.message === 'string';
+}
+
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
@@ -60,6 +69,7 @@ export class Sandbox {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stderrTail = '';
+  private token = '';
   private readonly callTimeoutMs: number;
   private readonly loadTimeoutMs: number;
   private readonly heapMb: number;
@@ -132,7 +142,7 @@ export class Sandbox {
   private spawnAndLoad(): Promise<Record<string, string>> {
     this.spawn();
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
-    return this.send({ type: 'load', code }, this.loadTimeoutMs, 'import').then(
+    return this.send({ type: 'load', code, token: this.token }, this.loadTimeoutMs, 'import').then(
       (reply) => {
         if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
         return reply.exports ?? {};
@@ -152,6 +162,7 @@ export class Sandbox {
 
   private spawn(): void {
     this.stderrTail = '';
+    this.token = randomUUID();
     const child = fork(CHILD_SCRIPT, [], {
       execArgv: [permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -161,9 +172,11 @@ export class Sandbox {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
     });
-    child.on('message', (m: { id?: number; reply?: Reply }) => {
-      const p = m && typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
-      if (!p || !m.reply) return; // not an answer to a question we asked: ignore it
+    const token = this.token;
+    child.on('message', (m: { id?: number; token?: string; reply?: Reply }) => {
+      if (!m || m.token !== token) return; // not from the protocol code of this child
+      const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
+      if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
       this.pending.delete(m.id as number);
       clearTimeout(p.timer);
       p.resolve(m.reply);

@@ -61,6 +61,9 @@ function submissionResolver(submissionDir: string, folder: string, entryFile: st
       let target: string | null = null;
       if (courseDirs.some((d) => inside(d, importer) || inside(path.resolve(d), importer))) {
         target = resolveFile(wanted); // the course's own files import each other as written
+        // ...except the graded exercise itself: a reference file that imports it gets the student's own
+        const ownRef = path.join(SOLUTIONS_DIR, folder);
+        if (target && inside(ownRef, target)) target = resolveFile(path.join(ownDir, path.relative(ownRef, target)));
       } else if (inside(path.join(submissionDir, 'lib'), wanted)) {
         target = resolveFile(path.join(LIB_DIR, path.relative(path.join(submissionDir, 'lib'), wanted)));
       } else if (inside(ownDir, wanted)) {
@@ -120,5 +123,6 @@ export async function compileExercise(dir: string, folder: string, file: string)
 
 /** Keeps the first lines of a compiler error and shows paths relative to the submission. */
 function cleanCompileMessage(text: string, submissionDir: string): string {
-  return text.split(submissionDir + path.sep).join('').split('\n').slice(0, 8).join('\n').trim();
+  const rel = path.relative(process.cwd(), submissionDir) + path.sep;
+  return text.replace(/\u001b\[[0-9;]*m/g, '').split(submissionDir + path.sep).join('').split(rel).join('').split('\n').slice(0, 8).join('\n').trim();
 }

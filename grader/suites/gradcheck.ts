@@ -42,6 +42,10 @@ function setEntry(tensor: Json, index: number[], delta: number): void {
 /** Σ out ⊙ dout over a matrix output. */
 export function dot(out: Json, dout: number[][]): number {
   const o = out as number[][];
+  const rows = dout.length, cols = dout[0]?.length ?? 0;
+  if (!Array.isArray(o) || o.length !== rows || o.some((r) => !Array.isArray(r) || r.length !== cols)) {
+    fail(`the forward pass's output should have shape [${rows}x${cols}] for the finite-difference check, got ${Array.isArray(o) ? `[${o.length}x${(o[0] as unknown[] | undefined)?.length ?? 0}]` : fmt(o)}`);
+  }
   let s = 0;
   for (let i = 0; i < dout.length; i++) for (let j = 0; j < dout[i].length; j++) s += o[i][j] * dout[i][j];
   return s;

@@ -1,0 +1,323 @@
+/**
+ * Broken and hostile submissions (test/submissions/<case>/, one line each in its README.md).
+ *
+ * A case holds only the exercise files it changes, laid out like a submission, and an
+ * expected.json: which exercises to grade, the exact total, the exact score and status of each
+ * graded exercise and the status, message fragment and diagnosis of every affected test. Every
+ * test it does not name must pass: that is how "a hostile case never changes another exercise's
+ * score" is proven, on the neighbouring exercise of each case and on all six for a few of them.
+ *
+ * The submissions are assembled in a temporary folder (the reference solutions, then the case's
+ * files) and graded with `gradeSubmissions` in beforeAll: one call per set of graded exercises
+ * (four calls; the grader's `exercises` option is per call), so the whole file stays within about a
+ * minute on two cores. Three cases go through the real CLI in a process group of its own: the fake
+ * score lines (the text report must show the true Score line only and no workflow command), and
+ * the two that signal the grader's processes (a kill of the whole process group, a SIGSTOP of the
+ * vitest worker), which would otherwise take this test run down with them.
+ *
+ * Across all cases: no message carries a stack trace, an escape character or the temporary path,
+ * and no `hidden` test prints a number from its exercise's hidden fixtures' expected values.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadManifest } from '../grader/manifest';
+import { ROOT } from '../grader/paths';
+import type { GradeReport, TestStatus } from '../grader/results';
+import { gradeSubmissions } from '../grader/runner';
+import { fmt } from '../grader/suites/check';
+
+const CASES_DIR = path.join(ROOT, 'test', 'submissions');
+const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
+
+interface TestExpectation {
+  status: TestStatus;
+  /** A fragment the message must contain. */
+  message?: string;
+  /** A fragment the message must not contain. */
+  messageNot?: string;
+  diagnosis?: string;
+}
+
+interface CaseExpectation {
+  what: string;
+  grader: string;
+  exercises: string[];
+  score: number;
+  perExercise: Record<string, { score: number; status: string; everyTest?: TestExpectation }>;
+  /** The tests that do not pass; every other test of a graded exercise must pass (unless everyTest says otherwise). */
+  tests: Record<string, TestExpectation>;
+  /** Files of the reference solutions to delete from the submission. */
+  delete?: string[];
+  /** Symbolic links to create in the submission: path in the submission → target relative to the course root. */
+  symlinks?: Record<string, string>;
+  /** Files a submission tries to plant: none may appear (checked `afterMs` after the grade at the earliest). */
+  files?: { absent: string[]; afterMs?: number };
+  /** false: graded only through the CLI in its own process group. */
+  inProcess?: boolean;
+  cli?: { exercises: string[]; scoreLine?: string; json?: boolean; withinMs?: number };
+}
+
+const manifest = loadManifest();
+const CASES: Array<{ name: string; exp: CaseExpectation }> = readdirSync(CASES_DIR)
+  .filter((name) => existsSync(path.join(CASES_DIR, name, 'expected.json')))
+  .sort()
+  .map((name) => ({ name, exp: JSON.parse(readFileSync(path.join(CASES_DIR, name, 'expected.json'), 'utf8')) as CaseExpectation }));
+const IN_PROCESS = CASES.filter((c) => c.exp.inProcess !== false);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-submissions-'));
+const dirs = new Map<string, string>();
+const reports = new Map<string, GradeReport>();
+let gradedAt = 0;
+
+/** The reference solutions with the case's files on top (expected.json left out), links made, files deleted. */
+function assemble(name: string, exp: CaseExpectation): string {
+  const dir = path.join(tmp, name);
+  cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
+  cpSync(path.join(CASES_DIR, name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'expected.json' });
+  for (const rel of exp.delete ?? []) rmSync(path.join(dir, rel));
+  for (const [rel, target] of Object.entries(exp.symlinks ?? {})) {
+    rmSync(path.join(dir, rel), { force: true });
+    symlinkSync(path.join(ROOT, target), path.join(dir, rel));
+  }
+  return dir;
+}
+
+/** Where a planted file could land: as given, and relative to every working directory in play. */
+function plantedPaths(exp: CaseExpectation, dir: string): string[] {
+  return (exp.files?.absent ?? []).flatMap((f) => (path.isAbsolute(f)
+    ? [f]
+    : [path.resolve(f), path.join(ROOT, f), path.join(dir, f), ...exp.exercises.map((ex) => path.join(dir, ex, f))]));
+}
+
+function fingerprint(file: string): string {
+  return existsSync(file) ? `${statSync(file).mtimeMs}:${statSync(file).size}` : 'absent';
+}
+const before = new Map<string, string>();
+
+beforeAll(async () => {
+  for (const { name, exp } of CASES) {
+    const dir = assemble(name, exp);
+    dirs.set(name, dir);
+    for (const f of plantedPaths(exp, dir)) before.set(f, fingerprint(f));
+  }
+  // one vitest run per set of graded exercises
+  const groups = new Map<string, string[]>();
+  for (const { name, exp } of IN_PROCESS) groups.set(exp.exercises.join(','), [...(groups.get(exp.exercises.join(',')) ?? []), name]);
+  for (const [key, names] of groups) {
+    // 03's deep experiment moves 1.3 M numbers per call (0.2–0.7 s under load): give its groups room
+    const timeouts = key.includes('03-initialization') ? { ...TIMEOUTS, callTimeoutMs: 4000 } : TIMEOUTS;
+    const got = await gradeSubmissions(names.map((n) => dirs.get(n) as string), { ...timeouts, exercises: key.split(',') });
+    names.forEach((n, i) => reports.set(n, got[i]));
+  }
+  gradedAt = Date.now();
+}, 240_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Everything that differs from the expectation, in words (an empty list when the grade is exactly right). */
+function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
+  const out: string[] = [];
+  const slugs = r.exercises.map((e) => e.slug);
+  if (slugs.join() !== exp.exercises.join()) out.push(`graded exercises ${slugs.join()} instead of ${exp.exercises.join()}`);
+  if (r.score !== exp.score) out.push(`total ${r.score} instead of ${exp.score}`);
+  for (const e of r.exercises) {
+    const want = exp.perExercise[e.slug];
+    if (want && (e.score !== want.score || e.status !== want.status)) out.push(`${e.slug}: ${e.score} ${e.status} instead of ${want.score} ${want.status}`);
+  }
+  const ids = manifest.exercises.filter((e) => exp.exercises.includes(e.slug)).flatMap((e) => e.tests.map((t) => t.id));
+  if (r.tests.map((t) => t.id).join() !== ids.join()) out.push(`the report lists tests ${r.tests.map((t) => t.id).join()} instead of ${ids.join()}`);
+  for (const t of r.tests) {
+    const want = exp.tests[t.id] ?? exp.perExercise[t.exercise]?.everyTest ?? { status: 'passed' };
+    const where = `${t.id} (${t.status}: ${JSON.stringify(t.message.slice(0, 300))}${t.diagnosis ? `, diagnosis ${t.diagnosis.id}` : ''})`;
+    if (t.status !== want.status) out.push(`${where}: status should be ${want.status}`);
+    if (want.message !== undefined && !t.message.includes(want.message)) out.push(`${where}: message should contain ${JSON.stringify(want.message)}`);
+    if (want.messageNot !== undefined && t.message.includes(want.messageNot)) out.push(`${where}: message should not contain ${JSON.stringify(want.messageNot)}`);
+    if (want.diagnosis !== undefined && t.diagnosis?.id !== want.diagnosis) out.push(`${where}: diagnosis should be ${want.diagnosis}`);
+    if (t.status !== 'passed' && t.message.trim() === '') out.push(`${where}: a test that does not pass needs a message`);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('broken and hostile submissions, graded in one run per set of exercises', () => {
+  for (const { name, exp } of IN_PROCESS) {
+    it(`${name}: ${exp.what} → ${exp.grader}`, async () => {
+      const r = reports.get(name);
+      expect(r, 'no report for this case').toBeDefined();
+      expect(mismatches(exp, r as GradeReport)).toEqual([]);
+      if (exp.files) {
+        const wait = gradedAt + (exp.files.afterMs ?? 0) - Date.now();
+        if (wait > 0) await sleep(wait);
+        const dir = dirs.get(name) as string;
+        const appeared = plantedPaths(exp, dir).filter((f) => fingerprint(f) !== before.get(f));
+        expect(appeared, 'files planted by the submission').toEqual([]);
+      }
+    });
+  }
+
+  it('every case has a line in README.md, and every case folder an expected.json', () => {
+    const readme = readFileSync(path.join(CASES_DIR, 'README.md'), 'utf8');
+    const folders = readdirSync(CASES_DIR).filter((f) => statSync(path.join(CASES_DIR, f)).isDirectory());
+    expect(folders.filter((f) => !existsSync(path.join(CASES_DIR, f, 'expected.json')))).toEqual([]);
+    expect(CASES.filter((c) => !readme.includes(`\`${c.name}\``)).map((c) => c.name)).toEqual([]);
+    for (const { name, exp } of CASES) {
+      // the expectation adds up: scores within the points, and the total is their sum
+      const sum = Object.values(exp.perExercise).reduce((a, e) => a + e.score, 0);
+      expect(sum, name).toBe(exp.score);
+      expect(Object.keys(exp.perExercise), name).toEqual(exp.exercises);
+      for (const id of Object.keys(exp.tests)) expect(manifest.exercises.some((e) => exp.exercises.includes(e.slug) && e.tests.some((t) => t.id === id)), `${name}: ${id}`).toBe(true);
+    }
+  });
+
+  it('no message carries a stack trace, an escape character or the temporary folder', () => {
+    const bad = new Set<string>(); // one line per case, problem and message
+    for (const [name, r] of reports) {
+      for (const t of r.tests) {
+        const text = `${t.message}\n${t.diagnosis?.hint ?? ''}`;
+        const shown = JSON.stringify(t.message.slice(0, 160));
+        if (/\n\s*at .*(:\d+:\d+\)?|\(native\))/.test(text) || /node:internal|file:\/\//.test(text)) bad.add(`${name} (${t.exercise}): stack trace in ${shown}`);
+        if (/\u001b/.test(text)) bad.add(`${name} (${t.exercise}): escape character in ${shown}`);
+        if (text.includes(path.basename(tmp))) bad.add(`${name} (${t.exercise}): temporary folder in ${shown}`);
+      }
+    }
+    expect([...bad]).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hidden tests never print their expected values.
+
+/** Every number under an `expected` key of an exercise's hidden fixtures, as the suites print numbers (fmt). */
+function hiddenExpectedNumbers(slug: string): Set<string> {
+  const printed = new Set<string>();
+  const walk = (v: unknown, inExpected: boolean): void => {
+    if (typeof v === 'number') {
+      // distinctive values only: a short number such as 0.5 or 2 also appears as an input or a count
+      const s = fmt(v);
+      if (inExpected && Number.isFinite(v) && !Number.isInteger(v) && s.replace(/^-?[0.]*/, '').replace(/e.*$/, '').replace('.', '').length >= 4) printed.add(s);
+    } else if (Array.isArray(v)) v.forEach((x) => walk(x, inExpected));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, inExpected || k === 'expected');
+  };
+  const dir = path.join(ROOT, 'fixtures', slug);
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('-public.json'))) walk(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), false);
+  return printed;
+}
+
+/** Numbers in a message that are hidden expected values (a student's own value, after "got"/"yours"/"numeric", is fine). */
+function leakedNumbers(text: string, hidden: Set<string>): string[] {
+  const out: string[] = [];
+  if (/expected\s*:?\s*-?\d/.test(text)) out.push(text.match(/expected\s*:?\s*-?[\d.e+-]+/)?.[0] ?? 'expected <number>');
+  for (const m of text.matchAll(/(?<![\w.])(got |yours |numeric )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
+    if (!m[1] && hidden.has(m[2])) out.push(m[2]);
+  }
+  return out;
+}
+
+describe('hidden tests', () => {
+  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
+  const numbers = new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)]));
+
+  it('the scan recognises a hidden value when one is printed', () => {
+    const [value] = numbers.get('02-backprop') as Set<string>;
+    expect(value).toBeDefined();
+    expect(leakedNumbers(`dW: relative error 0.5 > 1e-7; worst at [0][0]: want ${value}, got 1.234`, numbers.get('02-backprop') as Set<string>)).toEqual([value]);
+    expect(leakedNumbers(`dW: worst at [0][0]: expected ${value}`, new Set())).toHaveLength(1);
+    expect(leakedNumbers(`dW: expected (hidden), got ${value}`, numbers.get('02-backprop') as Set<string>)).toEqual([]);
+  });
+
+  it('no hidden test, in any case, prints a number from its hidden fixtures’ expected values', () => {
+    let scanned = 0;
+    const leaks: string[] = [];
+    for (const [name, r] of reports) {
+      for (const t of r.tests) {
+        if (!hiddenIds.has(t.id) || t.status === 'passed') continue;
+        scanned++;
+        const found = leakedNumbers(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
+        if (found.length) leaks.push(`${name} ${t.id}: ${found.join(', ')} in ${JSON.stringify(t.message.slice(0, 300))}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(scanned).toBeGreaterThanOrEqual(15); // the cases do reach the hidden tests
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through the real CLI, in a process group of its own.
+
+/** The CLI built by tsc into a folder of this test's own (dist/ is rebuilt by other test files at the same time). */
+const cliHome = path.join(ROOT, 'node_modules', '.cache', 'gradlab-submissions-test');
+const cliBin = path.join(cliHome, 'bin', 'gradlab.mjs');
+
+interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number; timedOut: boolean }
+
+/** `node bin/gradlab.mjs …` as the leader of a new process group; past `limitMs` the whole group is killed. */
+function runCli(args: string[], limitMs: number): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k.startsWith('GITHUB_')) delete env[k];
+  const started = Date.now();
+  const child = spawn(process.execPath, [cliBin, ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const group = child.pid as number;
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+  const killGroup = () => { try { process.kill(-group, 'SIGKILL'); } catch { /* already gone */ } };
+  const timer = setTimeout(() => { timedOut = true; killGroup(); }, limitMs);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      killGroup(); // whatever the run left behind in its group (a stopped worker, a sandbox)
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
+    });
+  });
+}
+
+function exerciseArgs(exercises: string[]): string[] {
+  return exercises.flatMap((e) => ['-e', e]);
+}
+
+describe('through the CLI', () => {
+  beforeAll(() => {
+    rmSync(cliHome, { recursive: true, force: true });
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(cliHome, 'dist')], { cwd: ROOT });
+    mkdirSync(path.dirname(cliBin), { recursive: true });
+    copyFileSync(path.join(ROOT, 'bin', 'gradlab.mjs'), cliBin);
+  }, 120_000);
+
+  const fake = CASES.find((c) => c.name === 'fake-scores');
+  it('fake-scores: the text report shows the true Score line only, and nothing a GitHub runner would read as a command', async () => {
+    const { exp } = fake as { exp: CaseExpectation };
+    const cli = exp.cli as NonNullable<CaseExpectation['cli']>;
+    const r = await runCli(['grade', dirs.get('fake-scores') as string, ...exerciseArgs(cli.exercises), '--timeout', '1000', '-f', 'text'], 60_000);
+    expect([r.code, r.signal, r.timedOut]).toEqual([0, null, false]);
+    const lines = r.stdout.split('\n');
+    const problems = [
+      ...(r.stderr === '' ? [] : [`stderr is not empty: ${JSON.stringify(r.stderr.slice(0, 300))}`]),
+      ...(JSON.stringify(lines.filter((l) => /^Score:/.test(l))) === JSON.stringify([cli.scoreLine]) ? [] : [`Score lines: ${JSON.stringify(lines.filter((l) => /^Score:/.test(l)))}`]),
+      // printed to the sandbox's stdout and stderr, which never reach the grader's
+      ...lines.filter((l) => l.includes('\u2705')).map((l) => `the sandbox's stdout reached the report: ${JSON.stringify(l)}`),
+      // a GitHub runner trims leading blanks (Unicode ones too) before it looks for `::`, and reads `##[` anywhere in a line
+      ...lines.filter((l) => l.trimStart().startsWith('::')).map((l) => `a workflow command: ${JSON.stringify(l)}`),
+      ...lines.filter((l) => l.includes('##[')).map((l) => `a legacy workflow command: ${JSON.stringify(l)}`),
+    ];
+    expect(problems).toEqual([]);
+  });
+
+  for (const { name, exp } of CASES.filter((c) => c.exp.inProcess === false)) {
+    it(`${name}: ${exp.what} → ${exp.grader}`, async () => {
+      const cli = exp.cli as NonNullable<CaseExpectation['cli']>;
+      const out = path.join(tmp, `${name}.results.json`);
+      const limit = cli.withinMs ?? 60_000;
+      const r = await runCli(['grade', dirs.get(name) as string, ...exerciseArgs(cli.exercises), '--timeout', '1000', '-f', 'json', '-o', out], limit);
+      expect({ code: r.code, signal: r.signal, timedOut: r.timedOut, resultsWritten: existsSync(out) },
+        `after ${r.ms} ms; stderr: ${r.stderr.slice(0, 500)}`).toEqual({ code: 0, signal: null, timedOut: false, resultsWritten: true });
+      const results = JSON.parse(readFileSync(out, 'utf8')) as GradeReport;
+      expect(mismatches(exp, results)).toEqual([]);
+    }, 120_000);
+  }
+});

@@ -1,0 +1,53 @@
+// Weight initialization (exercise 03). Every random number comes from the rng argument.
+import type { Dense, Matrix, Rng } from '../lib/types';
+
+export type InitScheme = 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal' | 'standardNormal';
+
+function fill(fanIn: number, fanOut: number, draw: () => number): Matrix {
+  const W: Matrix = [];
+  for (let i = 0; i < fanIn; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < fanOut; j++) row.push(draw());
+    W.push(row);
+  }
+  return W;
+}
+
+function uniform(fanIn: number, fanOut: number, a: number, rng: Rng): Matrix {
+  return fill(fanIn, fanOut, () => (2 * rng.uniform() - 1) * a);
+}
+
+function normal(fanIn: number, fanOut: number, std: number, rng: Rng): Matrix {
+  return fill(fanIn, fanOut, () => std * rng.normal());
+}
+
+export function xavierUniform(fanIn: number, fanOut: number, rng: Rng): Matrix {
+  return uniform(fanIn, fanOut, Math.sqrt(3 / fanIn), rng); // variance 1/fanIn
+}
+
+export function xavierNormal(fanIn: number, fanOut: number, rng: Rng): Matrix {
+  return normal(fanIn, fanOut, Math.sqrt(1 / fanIn), rng); // variance 1/fanIn
+}
+
+export function heUniform(fanIn: number, fanOut: number, rng: Rng): Matrix {
+  return uniform(fanIn, fanOut, Math.sqrt(6 / fanIn), rng);
+}
+
+export function heNormal(fanIn: number, fanOut: number, rng: Rng): Matrix {
+  return normal(fanIn, fanOut, Math.sqrt(2 / fanIn), rng);
+}
+
+export function initMlp(sizes: number[], scheme: InitScheme, rng: Rng): Dense[] {
+  const layers: Dense[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const [fanIn, fanOut] = [sizes[i], sizes[i + 1]];
+    let W: Matrix;
+    if (scheme === 'xavierUniform') W = xavierUniform(fanIn, fanOut, rng);
+    else if (scheme === 'xavierNormal') W = xavierNormal(fanIn, fanOut, rng);
+    else if (scheme === 'heUniform') W = heUniform(fanIn, fanOut, rng);
+    else if (scheme === 'heNormal') W = heNormal(fanIn, fanOut, rng);
+    else W = normal(fanIn, fanOut, 1, rng);
+    layers.push({ W, b: new Array(fanOut).fill(0) });
+  }
+  return layers;
+}
