@@ -74,8 +74,8 @@ export function expectVector(got: unknown, n: number, what: string): number[] {
 }
 
 /** Max CS231n relative error over all entries ≤ maxRel; the message names the worst entry. */
-export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: Matrix, maxRel: number, what: string): void {
-  const g = expectMatrix(got, want.length, want[0]?.length ?? 0, what);
+export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: Matrix, maxRel: number, what: string, isVector = false): void {
+  const g = isVector ? (got as Matrix) : expectMatrix(got, want.length, want[0]?.length ?? 0, what);
   let worst = { err: 0, i: 0, j: 0 };
   for (let i = 0; i < want.length; i++) {
     for (let j = 0; j < want[i].length; j++) {
@@ -85,7 +85,8 @@ export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, 
   }
   if (worst.err > maxRel) {
     const { i, j } = worst;
-    fail(`${what}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; worst at [${i}][${j}]: expected ${expected(ctx, want[i][j])}, got ${fmt(g[i][j])}`,
+    const at = isVector ? `[${j}]` : `[${i}][${j}]`;
+    fail(`${what}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; worst at ${at}: expected ${expected(ctx, want[i][j])}, got ${fmt(g[i][j])}`,
       constantFactor(g, want, what, ctx.hidden));
   }
 }
@@ -93,7 +94,7 @@ export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, 
 /** The same for a vector. */
 export function expectVectorRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: number[], maxRel: number, what: string): void {
   const g = expectVector(got, want.length, what);
-  expectMatrixRel(ctx, [g], [want], maxRel, what);
+  expectMatrixRel(ctx, [g], [want], maxRel, what, true);
 }
 
 /**
