@@ -4,6 +4,7 @@
  * ReLU′ exactly 0 for x ≤ 0, and the optional slope and α honoured.
  */
 import { loadFixture, type ActivationFnName } from '../../fixtures/load.js';
+import { ACT } from './activations.js';
 import { fail, fmt } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import type { Diagnosis } from '../results.js';
@@ -40,10 +41,10 @@ async function checkGrid(ctx: TestContext, fn: ActivationFnName, diagnose?: (x: 
 
 /** What the function gives with its default parameter: a student who drops the argument gets this. */
 const withDefault: Partial<Record<ActivationFnName, (x: number) => number>> = {
-  leakyRelu: (x) => (x > 0 ? x : 0.01 * x),
-  leakyReluGrad: (x) => (x > 0 ? 1 : 0.01),
-  elu: (x) => (x > 0 ? x : Math.expm1(x)),
-  eluGrad: (x) => (x > 0 ? 1 : Math.exp(x)),
+  leakyRelu: ACT.leakyRelu.f,
+  leakyReluGrad: ACT.leakyRelu.df,
+  elu: ACT.elu.f,
+  eluGrad: ACT.elu.df,
 };
 
 const ignoredParam = (fn: ActivationFnName, name: string) => (x: number, got: number, _want: number, param: number | null): Diagnosis | undefined => {

@@ -18,6 +18,7 @@ import type { Diagnosis } from '../results.js';
 import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, fmt, maxRelError, withContext, type KnownMistake } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
+import { sigmoid } from './activations.js';
 
 const SLUG = '04-batchnorm';
 const FD_REL = 1e-6; // finite differences, float64, h = 1e-5
@@ -307,7 +308,6 @@ function gradcheckInputs(): { x: Matrix; params: BatchNormParams; state: BatchNo
 // ---------------------------------------------------------------------------------------------
 // The deep network: dense layers and the sigmoid computed here, batch norm by the student.
 
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const sigmoidGrad = (z: number): number => { const s = sigmoid(z); return s * (1 - s); };
 
 function trustedDense(): Pick<BatchnormNetImpl, 'denseForward' | 'denseBackward' | 'activationBackward'> {

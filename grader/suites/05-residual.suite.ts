@@ -17,6 +17,7 @@ import type { Diagnosis } from '../results.js';
 import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, maxRelError, withContext, type KnownMistake } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
+import { ACT } from './activations.js';
 
 const SLUG = '05-residual';
 const FD_REL = 1e-6; // finite differences, float64, h = 1e-5, away from kinks
@@ -35,15 +36,6 @@ function rel(): number {
 // ---------------------------------------------------------------------------------------------
 // The trusted reference and its known-mistake variants.
 
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-const ACT: Record<ActivationName, { f: (z: number) => number; df: (z: number) => number }> = {
-  sigmoid: { f: sigmoid, df: (z) => sigmoid(z) * (1 - sigmoid(z)) },
-  tanh: { f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 },
-  relu: { f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) },
-  leakyRelu: { f: (z) => (z > 0 ? z : 0.01 * z), df: (z) => (z > 0 ? 1 : 0.01) },
-  elu: { f: (z) => (z > 0 ? z : Math.expm1(z)), df: (z) => (z > 0 ? 1 : Math.exp(z)) },
-  identity: { f: (z) => z, df: () => 1 },
-};
 
 type FwdVariant = 'correct' | 'noIdentity' | 'actAfterSum' | 'actAfterSecond' | 'noAct';
 type BwdVariant = 'correct' | 'noIdentity' | 'noBranch' | 'actGradAtOutput' | 'swapGrads';

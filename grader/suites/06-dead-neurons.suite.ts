@@ -13,6 +13,7 @@ import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.j
 import type { Diagnosis } from '../results.js';
 import { expectNumber, expectRel, fail, findMistake, fmt, withContext, type KnownMistake } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
+import { ACT } from './activations.js';
 
 const SLUG = '06-dead-neurons';
 const MISTAKE_REL = 1e-6;
@@ -28,15 +29,6 @@ function fixture<K extends FixtureKind>(name: string, kind: K): FixtureByKind[K]
 // ---------------------------------------------------------------------------------------------
 // The trusted reference and its known-mistake variants.
 
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-const ACT: Record<ActivationName, { f: (z: number) => number; df: (z: number) => number }> = {
-  sigmoid: { f: sigmoid, df: (z) => sigmoid(z) * (1 - sigmoid(z)) },
-  tanh: { f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 },
-  relu: { f: (z) => (z > 0 ? z : 0), df: (z) => (z > 0 ? 1 : 0) },
-  leakyRelu: { f: (z) => (z > 0 ? z : 0.01 * z), df: (z) => (z > 0 ? 1 : 0.01) },
-  elu: { f: (z) => (z > 0 ? z : Math.expm1(z)), df: (z) => (z > 0 ? 1 : Math.exp(z)) },
-  identity: { f: (z) => z, df: () => 1 },
-};
 
 const M = {
   deadZeroAlive: { id: 'dead-zero-counted-alive', hint: 'A pre-activation of exactly 0 outputs 0 and passes back ReLU′(0) = 0: a unit that is ≤ 0 (not only < 0) on every example is dead.' },
