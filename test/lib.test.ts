@@ -140,3 +140,31 @@ function mulberry32Reference(seed: number): number {
   t = u32(t ^ (t + imul(t ^ (t >> 7n), t | 61n)));
   return Number(u32(t ^ (t >> 14n)));
 }
+
+describe('gradcheck helpers', () => {
+  it('numericGrad is a central difference that puts the entry back', async () => {
+    const { numericGrad, relError, dot } = await import('../exercises/lib/gradcheck');
+    const x = [3, -2];
+    // f = x0² + 5·x1: gradient (6, 5); central differences are exact for quadratics up to rounding
+    const g = numericGrad(() => x[0] ** 2 + 5 * x[1], x);
+    expect(relError(g, [6, 5])).toBeLessThanOrEqual(1e-9);
+    expect(x).toEqual([3, -2]);
+    expect(dot([[1, 2], [3, 4]], [[1, 0], [0, -1]])).toBe(-3);
+  });
+
+  it('relError is the CS231n max over entries and refuses different lengths', async () => {
+    const { relError } = await import('../exercises/lib/gradcheck');
+    expect(relError([1, 0], [1, 0])).toBe(0);
+    expect(relError([1, 3], [1, 1])).toBe(0.5); // |3 − 1| / (3 + 1)
+    expect(relError([1e-9], [-1e-9])).toBe(0.2); // floor of 1e-8 in the denominator
+    expect(() => relError([1], [1, 2])).toThrow('relError: 1 entries against 2: compare gradients of the same shape');
+  });
+
+  it('thrownBy returns the error, or passes a NotImplementedError on', async () => {
+    const { thrownBy } = await import('../exercises/lib/gradcheck');
+    const e = new RangeError('x');
+    expect(thrownBy(() => { throw e; })).toBe(e);
+    expect(thrownBy(() => 1)).toBeUndefined();
+    expect(() => thrownBy(() => { throw new NotImplementedError('f'); })).toThrow(NotImplementedError);
+  });
+});

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { NotImplementedError } from '../lib/errors';
 import { createRng, randnMatrix } from '../lib/rng';
 import type { ActivationName, Dense, Matrix, Rng } from '../lib/types';
 import {
@@ -12,6 +11,7 @@ import {
   mseLoss,
   neuronForward,
 } from './backprop';
+import { dot, numericGrad, relError, thrownBy } from '../lib/gradcheck';
 
 // These tests import nothing from other exercises. Forward passes are recomputed here with plain
 // loops, and every gradient is compared with central finite differences (h = 1e-5) of that
@@ -48,36 +48,6 @@ function expectMatrixClose(got: Matrix, want: Matrix, what: string, rtol = 1e-12
   want.forEach((row, i) => row.forEach((w, j) => expectClose(got[i][j], w, `${what}[${i}][${j}]`, rtol, atol)));
 }
 
-/** CS231n relative error: max over entries of |a − b| / max(1e-8, |a| + |b|). */
-function relError(a: number[], b: number[]): number {
-  expect(a.length, 'relError: both gradients need the same number of entries').toBe(b.length);
-  let worst = 0;
-  a.forEach((ai, k) => {
-    worst = Math.max(worst, Math.abs(ai - b[k]) / Math.max(1e-8, Math.abs(ai) + Math.abs(b[k])));
-  });
-  return worst;
-}
-
-/** Central finite differences of f with respect to every entry of `target` (mutated, then restored). */
-function numericGrad(f: () => number, target: number[], h = 1e-5): number[] {
-  return target.map((_, k) => {
-    const old = target[k];
-    target[k] = old + h;
-    const plus = f();
-    target[k] = old - h;
-    const minus = f();
-    target[k] = old;
-    return (plus - minus) / (2 * h);
-  });
-}
-
-/** Σ a ⊙ g: a scalar loss whose gradient with respect to `a` is `g`. */
-function dot(a: Matrix, g: Matrix): number {
-  let s = 0;
-  a.forEach((row, i) => row.forEach((v, j) => { s += v * g[i][j]; }));
-  return s;
-}
-
 const flat = (m: Matrix): number[] => m.flat();
 
 /** z = x·W + b with plain loops. */
@@ -104,17 +74,6 @@ function randomLayer(fanIn: number, fanOut: number, std: number, rng: Rng, biasS
 
 function randomNet(sizes: number[], std: (fanIn: number, fanOut: number) => number, rng: Rng, biasStd = 0.3): Dense[] {
   return sizes.slice(1).map((fanOut, i) => randomLayer(sizes[i], fanOut, std(sizes[i], fanOut), rng, biasStd));
-}
-
-/** Calls f and returns what it throws; a NotImplementedError is passed on (the function is not written yet). */
-function thrownBy(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NotImplementedError) throw e;
-    return e;
-  }
-  return undefined;
 }
 
 describe('neuronForward', () => {

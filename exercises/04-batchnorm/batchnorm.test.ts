@@ -4,6 +4,7 @@ import { clone, map } from '../lib/tensor';
 import type { Matrix, Vector } from '../lib/types';
 import { batchnormBackward, batchnormForward } from './batchnorm';
 import type { BatchNormParams, BatchNormState } from './batchnorm';
+import { dot, numericGrad, relError, thrownBy } from '../lib/gradcheck';
 
 // Every expected value below is computed here, column by column, from the definitions in
 // README.md (or by central finite differences of your own forward pass), never copied from a
@@ -25,15 +26,6 @@ function expectVectorClose(got: Vector, want: Vector, atol: number, rtol: number
 function expectMatrixClose(got: Matrix, want: Matrix, atol: number, rtol: number, what: string): void {
   expect(got.length, `${what}: rows`).toBe(want.length);
   want.forEach((row, i) => expectVectorClose(got[i], row, atol, rtol, `${what}[${i}]`));
-}
-
-/** CS231n relative error: max over entries of |a − b| / max(1e-8, |a| + |b|). */
-function relError(a: number[], b: number[]): number {
-  let worst = 0;
-  a.forEach((ai, k) => {
-    worst = Math.max(worst, Math.abs(ai - b[k]) / Math.max(1e-8, Math.abs(ai) + Math.abs(b[k])));
-  });
-  return worst;
 }
 
 /** Column j of a matrix. */
@@ -64,37 +56,6 @@ function randomParams(d: number, seed: number): BatchNormParams {
 function randomBatch(n: number, d: number, seed: number): Matrix {
   const rng = createRng(seed);
   return map(randnMatrix(n, d, rng), (v, _i, j) => 3 * (j + 1) * v + (j - 1) * 2);
-}
-
-/** Σ dout ⊙ out: a scalar loss whose gradient with respect to out is dout. */
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  a.forEach((row, i) => row.forEach((v, j) => { s += v * b[i][j]; }));
-  return s;
-}
-
-/** Central finite difference of f at every entry of `target` (mutated and restored in place). */
-function numericGrad(f: () => number, target: number[], h = 1e-5): number[] {
-  return target.map((_, k) => {
-    const old = target[k];
-    target[k] = old + h;
-    const plus = f();
-    target[k] = old - h;
-    const minus = f();
-    target[k] = old;
-    return (plus - minus) / (2 * h);
-  });
-}
-
-/** Runs f and returns what it threw; a NotImplementedError is re-thrown so a stub fails loudly. */
-function thrownBy(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Error && e.name === 'NotImplementedError') throw e;
-    return e;
-  }
-  return undefined;
 }
 
 const N = 4; // small on purpose: ÷N and ÷(N − 1) differ by a third here

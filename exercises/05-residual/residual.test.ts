@@ -4,6 +4,7 @@ import { add, addRowVector, frobeniusNorm, map, matmul, zeros, zerosVector } fro
 import type { ActivationName, Dense, Matrix, Vector } from '../lib/types';
 import { residualBackward, residualForward } from './residual';
 import type { ResidualBlock } from './residual';
+import { dot, numericGrad, relError } from '../lib/gradcheck';
 
 // These tests import nothing from other exercises: the block's branch F is recomputed here with
 // ../lib/tensor, and every gradient is checked against central finite differences of YOUR
@@ -20,36 +21,6 @@ function expectMatrixClose(got: Matrix, want: Matrix, atol: number, rtol: number
       expect(ok, `${what}[${i}][${j}]: expected ${w}, got ${g} (atol ${atol}, rtol ${rtol})`).toBe(true);
     });
   });
-}
-
-/** CS231n relative error: max over entries of |a − b| / max(1e-8, |a| + |b|). */
-function relError(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  a.forEach((ai, k) => {
-    worst = Math.max(worst, Math.abs(ai - b[k]) / Math.max(1e-8, Math.abs(ai) + Math.abs(b[k])));
-  });
-  return worst;
-}
-
-/** Central finite difference of f at every entry of `target` (mutated and restored in place). */
-function numericGrad(f: () => number, target: number[], h = 1e-5): number[] {
-  return target.map((_, k) => {
-    const old = target[k];
-    target[k] = old + h;
-    const plus = f();
-    target[k] = old - h;
-    const minus = f();
-    target[k] = old;
-    return (plus - minus) / (2 * h);
-  });
-}
-
-/** Σ a ⊙ b: a scalar loss whose gradient with respect to `a` is `b`. */
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  a.forEach((row, i) => row.forEach((v, j) => { s += v * b[i][j]; }));
-  return s;
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));

@@ -3,6 +3,7 @@ import { createRng, randnMatrix } from '../lib/rng';
 import { map, matmul } from '../lib/tensor';
 import type { Matrix } from '../lib/types';
 import { deadUnitFraction, gradientFlow, saturatedFraction, trainNeuron } from './diagnostics';
+import { thrownBy } from '../lib/gradcheck';
 
 // Expected values are small hand computations, closed forms, or ranges measured over many seeds
 // (see README.md); nothing here is copied from a reference implementation.
@@ -11,17 +12,6 @@ import { deadUnitFraction, gradientFlow, saturatedFraction, trainNeuron } from '
 function expectClose(got: number, want: number, atol: number, rtol: number, what: string): void {
   const ok = Math.abs(got - want) <= atol + rtol * Math.abs(want);
   expect(ok, `${what}: expected ${want}, got ${got} (atol ${atol}, rtol ${rtol})`).toBe(true);
-}
-
-/** Runs f and returns what it threw; a NotImplementedError is re-thrown so a stub fails loudly. */
-function thrownBy(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Error && e.name === 'NotImplementedError') throw e;
-    return e;
-  }
-  return undefined;
 }
 
 /** The pre-activations x·W of a ReLU layer 64 → 256 with He-normal weights, for 1000 inputs. */
