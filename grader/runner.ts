@@ -20,7 +20,11 @@ export interface GradeOptions {
   exercises?: string[];
   callTimeoutMs?: number;
   loadTimeoutMs?: number;
-  /** Upper bound on the whole vitest run; past it the run is cancelled and unfinished tests time out. */
+  /**
+   * Upper bound on the whole vitest run; past it the run is cancelled and unfinished tests are
+   * errors. Default: 2 minutes plus 1 minute per submission, so a class gets a budget that grows
+   * with it (every call also has its own limit, so a correct submission needs a few seconds).
+   */
   runTimeoutMs?: number;
   /** Parallel vitest workers (default 2). */
   maxWorkers?: number;
@@ -65,7 +69,8 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   try {
-    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, opts, (file, testCase) => {
+    const runTimeoutMs = opts.runTimeoutMs ?? 120_000 + 60_000 * dirs.length;
+    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, runTimeoutMs }, (file, testCase) => {
       const w = wrappers.get(file);
       if (w) outcomes.set(`${w.s}\u0000${testCase.name}`, outcomeOf(testCase));
     });
@@ -106,7 +111,7 @@ async function runVitest(
       timer = setTimeout(() => {
         // cancelling with a reason is what stops a hung worker promptly (see the sandbox notes)
         void vitest.cancelCurrentRun('keyboard-input').finally(resolve);
-      }, opts.runTimeoutMs ?? 600_000);
+      }, opts.runTimeoutMs);
     });
     await Promise.race([vitest.runTestSpecifications(specs), watchdog]);
     for (const mod of vitest.state.getTestModules() as TestModule[]) {
