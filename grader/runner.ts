@@ -58,21 +58,21 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 
   // wrapper files for the pairs that compiled; the others are decided without running anything
   const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
-  const wrappers = new Map<string, { s: number; ex: ManifestExercise }>();
+  const wrappers = new Map<string, number>(); // wrapper file → submission index
   dirs.forEach((_dir, s) => exercises.forEach((ex, e) => {
     if (!compiled[s][e].ok) return;
     const file = path.join(work, `s${s}-${ex.slug}.test.ts`);
     const suite = JSON.stringify(path.join(SUITES_DIR, `${ex.slug}.suite.ts`));
     writeFileSync(file, `import suite from ${suite};\nsuite(${s});\n`);
-    wrappers.set(file, { s, ex });
+    wrappers.set(file, s);
   }));
 
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   try {
     const runTimeoutMs = opts.runTimeoutMs ?? 120_000 + 60_000 * dirs.length;
     if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, runTimeoutMs }, (file, testCase) => {
-      const w = wrappers.get(file);
-      if (w) outcomes.set(`${w.s}\u0000${testCase.name}`, outcomeOf(testCase));
+      const s = wrappers.get(file);
+      if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
