@@ -43,6 +43,27 @@ describe('Sandbox calls', () => {
     expect(sb.records.map((c) => c.fn)).toEqual(['fwd', 'bwd', 'nan']);
   });
 
+  it('returns large matrices exactly, packed as bytes on the way (-0, NaN, nested, beside a cache)', async () => {
+    const sb = sandbox(`
+      export function big(n, m) {
+        const W = Array.from({ length: n }, (_, i) => Array.from({ length: m }, (_, j) => (i * m + j) / 7 - 3));
+        W[0][0] = -0; W[1][2] = NaN; W[n - 1][m - 1] = 1e-300;
+        return { layers: [{ W, b: [1, 2] }], cache: { W }, ragged: [[1, 2], [3]] };
+      }`);
+    const r = (await sb.call('big', 100, 70)) as { layers: { W: number[][]; b: number[] }[]; cache: unknown; ragged: number[][] };
+    const W = r.layers[0].W;
+    expect(W).toHaveLength(100);
+    expect(W.every((row) => Array.isArray(row) && row.length === 70)).toBe(true);
+    expect(Object.is(W[0][0], -0)).toBe(true);
+    expect(W[1][2]).toBeNaN();
+    expect(W[99][69]).toBe(1e-300);
+    expect(W[50][3]).toBe((50 * 70 + 3) / 7 - 3);
+    expect(r.layers[0].b).toEqual([1, 2]);
+    expect(r.ragged).toEqual([[1, 2], [3]]);
+    expect(r.cache).toEqual({ __gradlabHandle: 1 });
+    expect(sb.records[0].value).toBe(r);
+  });
+
   it('records the arguments as they were after the call, so mutation shows', async () => {
     const sb = sandbox('export function f(s) { s.v[0] = 99; return 1; }');
     await sb.call('f', { v: [1, 2] });

@@ -11,10 +11,13 @@ const send = process.send.bind(process);
 const { isArray } = Array;
 const ObjectKeys = Object.keys;
 const ObjectHasOwn = Object.hasOwn;
+const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ObjectPrototype = Object.prototype;
 const StringCtor = String;
 const structuredCloneFn = globalThis.structuredClone;
 const PromiseResolve = Promise.resolve.bind(Promise);
 const ReflectApply = Reflect.apply;
+const Float64ArrayCtor = Float64Array;
 
 // Signals are the one thing Node 20's permission model leaves open: process.kill(process.ppid)
 // would stop or kill the vitest worker that holds the grading. Remove every way to send one
@@ -70,6 +73,48 @@ function resolveHandles(value) {
   return value;
 }
 
+const PACKED = '__gradlabF64';
+const PACK_MIN = 4096; // entries; below this, plain arrays serialize as fast
+
+/** A rectangular number[][] of at least PACK_MIN entries as one Float64Array, else null. */
+function packMatrix(value) {
+  const rows = value.length;
+  if (rows === 0 || !isArray(value[0])) return null;
+  const cols = value[0].length;
+  if (rows * cols < PACK_MIN) return null;
+  const data = new Float64ArrayCtor(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = value[i];
+    if (!isArray(row) || row.length !== cols) return null;
+    for (let j = 0; j < cols; j++) {
+      const v = row[j];
+      if (typeof v !== 'number') return null;
+      data[i * cols + j] = v;
+    }
+  }
+  return { [PACKED]: data, rows, cols };
+}
+
+/**
+ * Large matrices in a result travel as one block of bytes instead of thousands of small arrays
+ * (serializing and rebuilding those dominated the cost of returning 20 layers of 256×256).
+ * The client unpacks them into exactly the same number[][]. Walks arrays and plain objects.
+ */
+function packLarge(value, depth = 0) {
+  if (depth > 6 || !value || typeof value !== 'object') return value;
+  if (isArray(value)) {
+    const packed = packMatrix(value);
+    if (packed) return packed;
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = packLarge(value[i], depth + 1);
+    return out;
+  }
+  if (ObjectGetPrototypeOf(value) !== ObjectPrototype) return value;
+  const out = {};
+  for (const k of ObjectKeys(value)) out[k] = packLarge(value[k], depth + 1);
+  return out;
+}
+
 /** Keeps an opaque `cache` field here and sends a handle instead, so any cache design works. */
 function storeCaches(result) {
   if (result && typeof result === 'object' && !isArray(result) && ObjectHasOwn(result, 'cache')) {
@@ -112,7 +157,7 @@ async function callOne(fn, args) {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
     // the value is cloned once, by process.send; a value that cannot be is reported there
     const after = safeClone(argsAfterCall(args, real));
-    return { ok: true, value: storeCaches(value), argsAfter: after.ok ? after.value : null };
+    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: after.ok ? after.value : null };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
   }

@@ -47,6 +47,30 @@ type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[]
 
 interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string }
 
+/** Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge). */
+export function unpackLarge(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(unpackLarge);
+  const v = value as Record<string, unknown>;
+  if (v.__gradlabF64 instanceof Float64Array && typeof v.rows === 'number' && typeof v.cols === 'number') {
+    const { __gradlabF64: data, rows, cols } = v as { __gradlabF64: Float64Array; rows: number; cols: number };
+    const out: number[][] = new Array(rows);
+    for (let i = 0; i < rows; i++) out[i] = Array.from(data.subarray(i * cols, (i + 1) * cols));
+    return out;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k]);
+  return out;
+}
+
+/** Unpacks the values of a reply (one call or a batch) in place. */
+function unpackReply(reply: Reply): void {
+  if (!reply.ok) return;
+  if ('value' in reply) reply.value = unpackLarge(reply.value);
+  for (const r of reply.results ?? []) if (r.ok) r.value = unpackLarge(r.value);
+}
+
 /** A reply has the shape the protocol code sends; anything else is noise from student code. */
 function isReply(r: unknown): r is Reply {
   if (!r || typeof r !== 'object') return false;
@@ -177,6 +201,7 @@ export class Sandbox {
       if (!m || m.token !== token) return; // not from the protocol code of this child
       const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
       if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
+      unpackReply(m.reply);
       this.pending.delete(m.id as number);
       clearTimeout(p.timer);
       p.resolve(m.reply);
