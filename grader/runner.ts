@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { TestCase, TestModule } from 'vitest/node';
 import { loadManifest, type ManifestExercise } from './manifest.js';
 import { ROOT, SUITES_DIR } from './paths.js';
+import { quietStreams } from './quiet.js';
 import type { ExerciseResult, ExerciseStatus, GradeReport, TestStatus, TimedTestResult } from './results.js';
 import { sumScores } from './report/round.js';
 import { compileExercise, type CompileResult } from './sandbox/compile.js';
@@ -102,7 +103,7 @@ async function runVitest(
     reporters: [{}],
     provide: { gradlab: provided },
     coverage: { enabled: false },
-  });
+  }, {}, quietStreams());
   let timer: NodeJS.Timeout | undefined;
   try {
     const project = vitest.getRootProject();

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
+import { quietStreams } from '../quiet.js';
 
 interface ExerciseProgress { slug: string; passed: number; total: number; notStarted: boolean }
 
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { createVitest } = await import('vitest/node');
   const exitCode = process.exitCode;
-  const vitest = await createVitest('test', { root, config: false, watch: false, reporters: [{}], pool: 'forks', coverage: { enabled: false } });
+  const vitest = await createVitest('test', { root, config: false, watch: false, reporters: [{}], pool: 'forks', coverage: { enabled: false } }, {}, quietStreams());
   const progress: ExerciseProgress[] = [];
   try {
     const project = vitest.getRootProject();
