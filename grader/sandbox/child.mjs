@@ -7,7 +7,10 @@
 // taken before the student module loads. Expected values never come here: only inputs go out
 // and outputs come back, and every verdict is made in the trusted vitest worker.
 
+import { types } from 'node:util';
+
 const send = process.send.bind(process);
+const isProxy = types.isProxy;
 const { isArray } = Array;
 const ObjectKeys = Object.keys;
 const ObjectHasOwn = Object.hasOwn;
@@ -78,6 +81,8 @@ const PACK_MIN = 4096; // entries; below this, plain arrays serialize as fast
 
 /** A rectangular number[][] of at least PACK_MIN entries as one Float64Array, else null. */
 function packMatrix(value) {
+  // a Proxy is not data: leave it to process.send, which refuses it whatever its size
+  if (isProxy(value)) return null;
   const rows = value.length;
   if (rows === 0 || !isArray(value[0])) return null;
   const cols = value[0].length;
@@ -85,7 +90,7 @@ function packMatrix(value) {
   const data = new Float64ArrayCtor(rows * cols);
   for (let i = 0; i < rows; i++) {
     const row = value[i];
-    if (!isArray(row) || row.length !== cols) return null;
+    if (!isArray(row) || isProxy(row) || row.length !== cols) return null;
     for (let j = 0; j < cols; j++) {
       const v = row[j];
       if (typeof v !== 'number') return null;
@@ -101,7 +106,7 @@ function packMatrix(value) {
  * The client unpacks them into exactly the same number[][]. Walks arrays and plain objects.
  */
 function packLarge(value, depth = 0) {
-  if (depth > 6 || !value || typeof value !== 'object') return value;
+  if (depth > 6 || !value || typeof value !== 'object' || isProxy(value)) return value;
   if (isArray(value)) {
     const packed = packMatrix(value);
     if (packed) return packed;
