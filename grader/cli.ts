@@ -6,6 +6,7 @@ import { CliError } from './errors.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   grade: { summary: 'grade a submission with the hidden suites and write the reports', load: () => import('./commands/grade.js') },
+  class: { summary: 'grade every student of a class folder in one run and write a gradebook', load: () => import('./commands/class.js') },
   check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
   hint: { summary: 'show the hints of an exercise', load: () => import('./commands/hint.js') },
   list: { summary: 'list the exercises, their points and tests', load: () => import('./commands/list.js') },
@@ -25,6 +26,7 @@ export function usage(): string {
     '  npx gradlab hint 02-backprop',
     '  npx gradlab grade solutions            # grade a folder shaped like exercises/',
     '  npx gradlab grade sub --format gradescope --out results.json',
+    '  npx gradlab class submissions/ --gradebook gradebook.csv',
     '',
     'Run `gradlab <command> --help` for the options of a command.',
   ].join('\n');
