@@ -9,7 +9,6 @@ export interface ManifestTest {
   name: string;
   points: number;
   visibility: Visibility;
-  functions?: string[];
 }
 
 export interface ManifestExercise {
