@@ -6,9 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CliError } from '../errors.js';
-import { loadManifest } from '../manifest.js';
+import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import type { GradeReport } from '../results.js';
 
 const HELP = `Usage: gradlab class <folder> [--exercise SLUG]... [--gradebook FILE] [--results DIR] [--timeout MS]
@@ -72,38 +71,24 @@ export function renderSummary(students: Student[], reports: GradeReport[]): stri
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        exercise: { type: 'string', short: 'e', multiple: true },
-        gradebook: { type: 'string' },
-        results: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new CliError('E_USAGE', `${(err as Error).message.split(/\.\s/)[0].replace(/\.$/, '')}. See \`gradlab class --help\`.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('class', argv, {
+    exercise: { type: 'string', short: 'e', multiple: true },
+    gradebook: { type: 'string' },
+    results: { type: 'string' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
   }
   if (positionals.length !== 1) throw new CliError('E_USAGE', `class takes one folder (one sub-folder per student), got ${positionals.length}. See \`gradlab class --help\`.`);
-  const slugs = loadManifest().exercises.map((e) => e.slug);
-  for (const e of values.exercise ?? []) {
-    if (!slugs.includes(e)) throw new CliError('E_UNKNOWN_EXERCISE', `unknown exercise '${e}': use one of ${slugs.join(', ')}`);
-  }
-  const timeoutMs = values.timeout === undefined ? 5000 : Number(values.timeout);
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new CliError('E_USAGE', `--timeout must be a number of milliseconds ≥ 100, got '${values.timeout}'`);
+  const exercises = checkExercises(values.exercise);
+  const timeoutMs = parseTimeout(values.timeout);
 
   const students = findStudents(positionals[0]);
   const { gradeSubmissions } = await import('../runner.js');
-  const reports = await gradeSubmissions(students.map((s) => s.dir), { exercises: values.exercise, callTimeoutMs: timeoutMs });
+  const reports = await gradeSubmissions(students.map((s) => s.dir), { exercises, callTimeoutMs: timeoutMs });
   reports.forEach((r, i) => { r.submission = students[i].name; });
 
   const gradebook = values.gradebook ?? 'gradebook.csv';

@@ -1,8 +1,8 @@
 /** `gradlab grade [submission=exercises] [--exercise SLUG]... [--format F]... [--out FILE]...` */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CliError } from '../errors.js';
+import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport, TestStatus } from '../results.js';
 
@@ -32,41 +32,23 @@ export interface GradeArgs {
 }
 
 export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        exercise: { type: 'string', short: 'e', multiple: true },
-        format: { type: 'string', short: 'f', multiple: true },
-        out: { type: 'string', short: 'o', multiple: true },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    // node's own advice about '--' positionals only confuses here: keep its first sentence
-    const first = (err as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
-    throw new CliError('E_USAGE', `${first}. See \`gradlab grade --help\`.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('grade', argv, {
+    exercise: { type: 'string', short: 'e', multiple: true },
+    format: { type: 'string', short: 'f', multiple: true },
+    out: { type: 'string', short: 'o', multiple: true },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   if (positionals.length > 1) throw new CliError('E_USAGE', `grade takes one submission folder, got ${positionals.length} (${positionals.join(', ')})`);
-  const slugs = loadManifest().exercises.map((e) => e.slug);
-  const exercises = values.exercise ?? [];
-  for (const e of exercises) {
-    if (!slugs.includes(e)) throw new CliError('E_UNKNOWN_EXERCISE', `unknown exercise '${e}': use one of ${slugs.join(', ')}`);
-  }
+  const exercises = checkExercises(values.exercise);
   const formats = (values.format ?? [isTTY ? 'text' : 'json']).map((f) => {
     if (!(FORMATS as readonly string[]).includes(f)) throw new CliError('E_USAGE', `unknown format '${f}': use one of ${FORMATS.join(', ')}`);
     return f as Format;
   });
   const outs = values.out ?? [];
   if (outs.length > formats.length) throw new CliError('E_USAGE', `${outs.length} --out files for ${formats.length} --format: give one --format per --out, in the same order`);
-  const timeoutMs = values.timeout === undefined ? 5000 : Number(values.timeout);
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new CliError('E_USAGE', `--timeout must be a number of milliseconds ≥ 100, got '${values.timeout}'`);
-  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs };
+  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs: parseTimeout(values.timeout) };
 }
 
 /** Every test of the chosen exercises with one status and message: for when grading could not happen. */

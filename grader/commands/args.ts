@@ -1,0 +1,31 @@
+/** Argument handling shared by the commands: node's parseArgs with messages that say what to do. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from '../errors.js';
+import { loadManifest } from '../manifest.js';
+
+/** parseArgs, with its errors cut to their first sentence and pointed at `gradlab <command> --help`. */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (err) {
+    // node's own advice about '--' positionals only confuses here: keep its first sentence
+    const first = (err as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
+    throw new CliError('E_USAGE', `${first}. See \`gradlab ${command} --help\`.`);
+  }
+}
+
+/** The --exercise values, each checked against the manifest. */
+export function checkExercises(wanted: string[] | undefined): string[] {
+  const slugs = loadManifest().exercises.map((e) => e.slug);
+  for (const e of wanted ?? []) {
+    if (!slugs.includes(e)) throw new CliError('E_UNKNOWN_EXERCISE', `unknown exercise '${e}': use one of ${slugs.join(', ')}`);
+  }
+  return wanted ?? [];
+}
+
+/** The --timeout value in ms (default 5000), at least 100. */
+export function parseTimeout(value: string | undefined): number {
+  const ms = value === undefined ? 5000 : Number(value);
+  if (!Number.isFinite(ms) || ms < 100) throw new CliError('E_USAGE', `--timeout must be a number of milliseconds ≥ 100, got '${value}'`);
+  return ms;
+}
