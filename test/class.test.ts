@@ -3,27 +3,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../grader/cli';
+import { gradlab as run } from './cli-harness';
 import { findStudents } from '../grader/commands/class';
 import { ROOT } from '../grader/paths';
 import type { Results } from '../grader/results';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-'));
 const cls = path.join(tmp, 'class');
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const saved = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((c: string) => { stdout += c; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => { stderr += c; return true; }) as typeof process.stderr.write;
-  try {
-    return { status: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-  }
-}
 
 beforeAll(() => {
   // alice: the reference solutions; bob: a cloned repository (exercises/ inside) with the stubs;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../grader/cli';
+import { gradlab } from './cli-harness';
 import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { Results } from '../grader/results';
@@ -19,26 +19,6 @@ const bin = path.join(ROOT, 'bin', 'gradlab.mjs');
 /** The real command, as a child process. */
 function gradlabProcess(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 120_000 });
-}
-
-/** The same entry point in this process (so its lines count for coverage), output captured. */
-async function gradlab(args: string[], env: Record<string, string> = {}, cwd = ROOT) {
-  let stdout = '';
-  let stderr = '';
-  const saved = { out: process.stdout.write, err: process.stderr.write, cwd: process.cwd(), env: { ...process.env } };
-  process.stdout.write = ((chunk: string) => { stdout += chunk; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  Object.assign(process.env, env);
-  process.chdir(cwd);
-  try {
-    const status = await main(args);
-    return { status, stdout, stderr };
-  } finally {
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-    process.chdir(saved.cwd);
-    for (const k of Object.keys(env)) if (saved.env[k] === undefined) delete process.env[k]; else process.env[k] = saved.env[k];
-  }
 }
 
 beforeAll(() => {
