@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestCase, TestModule } from 'vitest/node';
-import { loadManifest, type ManifestExercise } from './manifest.js';
+import { loadManifest } from './manifest.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
-import type { ExerciseResult, ExerciseStatus, GradeReport, TestStatus, TimedTestResult } from './results.js';
-import { sumScores } from './report/round.js';
+import type { GradeReport } from './results.js';
+import { buildReport, type Outcome } from './build-report.js';
 import { compileExercise, type CompileResult } from './sandbox/compile.js';
-import type { GradlabProvided, TestMeta } from './suites/harness.js';
+import type { GradlabProvided } from './suites/harness.js';
 
 export interface GradeOptions {
   /** Only these exercise slugs (default: all of the manifest). */
@@ -31,7 +31,6 @@ export interface GradeOptions {
   maxWorkers?: number;
 }
 
-interface Outcome { status: TestStatus; message: string; durationMs: number; meta?: TestMeta }
 
 /** Grades each submission folder; the reports come back in the same order. */
 export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}): Promise<GradeReport[]> {
@@ -80,7 +79,12 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   }
 
   const durationMs = Date.now() - started;
-  return dirs.map((dir, s) => buildReport(dir, exercises, compiled[s], (id) => outcomes.get(`${s}\u0000${id}`), durationMs));
+  return dirs.map((dir, s) => buildReport(dir, exercises, durationMs, (ex, id) => {
+    const c = compiled[s][exercises.indexOf(ex)];
+    if (!c.ok) return { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
+    return outcomes.get(`${s}\u0000${id}`)
+      ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
+  }));
 }
 
 async function runVitest(
@@ -139,49 +143,4 @@ function outcomeOf(testCase: TestCase): Outcome {
   return { status: 'error', message: 'the test did not finish: the grader stopped it (time limit of the whole run)', durationMs };
 }
 
-function buildReport(
-  dir: string, exercises: ManifestExercise[], compiled: CompileResult[],
-  outcome: (id: string) => Outcome | undefined, durationMs: number,
-): GradeReport {
-  const tests: TimedTestResult[] = [];
-  const exResults: ExerciseResult[] = exercises.map((ex, e) => {
-    const c = compiled[e];
-    const exTests = ex.tests.map((t): TimedTestResult => {
-      let o: Outcome;
-      if (!c.ok) o = { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
-      else o = outcome(t.id) ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
-      const passed = o.status === 'passed';
-      return {
-        id: t.id,
-        exercise: ex.slug,
-        name: `${ex.slug} › ${t.name}`,
-        score: passed ? t.points : 0,
-        maxScore: t.points,
-        status: o.status,
-        visibility: t.visibility,
-        message: passed ? '' : o.message,
-        ...(o.meta?.diagnosis ? { diagnosis: o.meta.diagnosis } : {}),
-        durationMs: o.durationMs,
-      };
-    });
-    tests.push(...exTests);
-    return { slug: ex.slug, score: sumScores(exTests.map((t) => t.score)), maxScore: ex.points, status: exerciseStatus(exTests) };
-  });
-  return {
-    submission: dir,
-    score: sumScores(exResults.map((e) => e.score)),
-    maxScore: sumScores(exercises.map((e) => e.points)),
-    durationMs,
-    exercises: exResults,
-    tests,
-  };
-}
-
-function exerciseStatus(tests: TimedTestResult[]): ExerciseStatus {
-  if (tests.every((t) => t.status === 'passed')) return 'passed';
-  if (tests.every((t) => t.status === 'missing')) return 'missing';
-  if (tests.every((t) => t.status === 'not-implemented')) return 'not-implemented';
-  if (tests.every((t) => t.status === 'error' || t.status === 'timeout')) return 'error';
-  return 'failed';
-}
 

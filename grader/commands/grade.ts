@@ -1,6 +1,7 @@
 /** `gradlab grade [submission=exercises] [--exercise SLUG]... [--format F]... [--out FILE]...` */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildReport } from '../build-report.js';
 import { CliError } from '../errors.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { loadManifest } from '../manifest.js';
@@ -54,17 +55,7 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
 /** Every test of the chosen exercises with one status and message: for when grading could not happen. */
 export function reportWithoutGrading(submission: string, exercises: string[], status: TestStatus, message: string): GradeReport {
   const chosen = loadManifest().exercises.filter((e) => exercises.length === 0 || exercises.includes(e.slug));
-  return {
-    submission,
-    score: 0,
-    maxScore: chosen.reduce((a, e) => a + e.points, 0),
-    durationMs: 0,
-    exercises: chosen.map((e) => ({ slug: e.slug, score: 0, maxScore: e.points, status: status === 'missing' ? 'missing' : 'error' })),
-    tests: chosen.flatMap((e) => e.tests.map((t) => ({
-      id: t.id, exercise: e.slug, name: `${e.slug} › ${t.name}`, score: 0, maxScore: t.points,
-      status, visibility: t.visibility, message, durationMs: 0,
-    }))),
-  };
+  return buildReport(submission, chosen, 0, () => ({ status, message, durationMs: 0 }));
 }
 
 async function writeOutputs(report: GradeReport, args: GradeArgs, isTTY: boolean): Promise<void> {

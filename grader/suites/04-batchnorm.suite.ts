@@ -15,7 +15,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, fmt, maxRelError, withContext, type KnownMistake } from './check.js';
+import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { sigmoid } from './activations.js';
@@ -178,8 +178,6 @@ const M = {
   swapParams: { id: 'batchnorm-dgamma-dbeta-swapped', hint: 'γ multiplies x̂ and β is added: which of the two gradients carries the factor x̂?' },
   evalAsTrain: { id: 'batchnorm-eval-backward-train-formula', hint: 'After eval, the running statistics are constants that do not depend on x: the corrections through the batch mean and variance do not apply.' },
 } satisfies Record<string, Diagnosis>;
-
-const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
 
 /** Wrong `out`s for a step's inputs. */
 function outMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: Mode, o: Opts): KnownMistake[] {

@@ -14,7 +14,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, maxRelError, withContext, type KnownMistake } from './check.js';
+import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
@@ -77,8 +77,6 @@ const M = {
   actGradAtOutput: { id: 'residual-act-grad-at-output', hint: 'Backprop through the activation multiplies by act′ at the PRE-activation z₁ = x·W₁ + b₁, not at h = act(z₁): keep z₁ in your cache.' },
   swapGrads: { id: 'residual-grads-swapped', hint: 'grads[0] belongs to layers[0], the first layer on the input side: is your list in the order of the backward pass?' },
 } satisfies Record<string, Diagnosis>;
-
-const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
 
 function outMistakes(x: Matrix, block: ResidualBlockData): KnownMistake[] {
   return [

@@ -11,7 +11,7 @@
 import { loadFixture, rebuildDenseLayer, type FixtureByKind, type FixtureKind, type TrainNeuronFixture } from '../../fixtures/load.js';
 import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectNumber, expectRel, fail, findMistake, fmt, withContext, type KnownMistake } from './check.js';
+import { expectNumber, expectRel, fail, findMistake, fmt, type KnownMistake, mistake, withContext } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -46,8 +46,6 @@ const M = {
   ascent: { id: 'train-gradient-ascent', hint: 'Gradient descent SUBTRACTS lr times the gradient.' },
   lossNoHalf: { id: 'train-loss-missing-half', hint: 'The loss is ½(a − target)², with the ½.' },
 } satisfies Record<string, Diagnosis>;
-
-const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
 
 function deadFraction(z: Matrix, v: 'correct' | 'strict' | 'perEntry' | 'anyExample' | 'rows' = 'correct'): number {
   const n = z.length;

@@ -186,6 +186,9 @@ export interface KnownMistake {
   value: unknown;
 }
 
+/** A known mistake and the value it would produce for the inputs at hand. */
+export const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
+
 /**
  * The first known mistake that explains `got`: `got` is not `correct` (relative error > tol) but
  * matches the mistake's value (≤ tol), and the mistake is distinguishable from `correct` here.
