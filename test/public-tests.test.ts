@@ -1,8 +1,9 @@
 /**
- * The public tests beside each stub, run in a real vitest process against the stubs: every test
- * must fail, and fail with NotImplementedError (not a TypeError or an import error), so that a
- * student who has not started sees "not implemented" everywhere. (Against the solutions they all
- * pass: that is the `public-on-solutions` project of `npm test`.)
+ * The public tests beside each stub, run in a real vitest process the way the READMEs say
+ * (`vitest run exercises/…`, the repository's default config): they test the stubs, so every
+ * test must fail, and fail with NotImplementedError (not a TypeError or an import error), so that
+ * a student who has not started sees "not implemented" everywhere. (Against the solutions they
+ * all pass: that is the `public-on-solutions` project of `npm test`, vitest.test.config.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,8 +23,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-public-'));
 beforeAll(() => {
   const out = path.join(tmp, 'stubs.json');
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.public.config.ts', '--reporter=json', `--outputFile=${out}`], {
-      cwd: ROOT, env: { ...process.env, GRADLAB_PUBLIC_TARGET: 'exercises' }, stdio: 'pipe',
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'exercises/', '--reporter=json', `--outputFile=${out}`], {
+      cwd: ROOT, stdio: 'pipe',
     });
   } catch {
     // failing tests make vitest exit 1: expected here, the report says what happened
