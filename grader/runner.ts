@@ -22,15 +22,37 @@ export interface GradeOptions {
   callTimeoutMs?: number;
   loadTimeoutMs?: number;
   /**
-   * Upper bound on the whole vitest run; past it the run is cancelled and unfinished tests are
-   * errors. Default: 2 minutes plus 1 minute per submission, so a class gets a budget that grows
-   * with it (every call also has its own limit, so a correct submission needs a few seconds).
+   * What one (submission, exercise) pair may spend waiting on the submission's code, summed over
+   * its calls (default: `exerciseBudgetMs(callTimeoutMs)`). Each student is bounded on their own:
+   * one whose every call takes just under the per-call limit loses their own remaining tests, and
+   * nobody else's.
+   */
+  exerciseBudgetMs?: number;
+  /**
+   * A backstop on the whole vitest run, for a grader that hangs (not for slow students: the
+   * per-exercise budget stops those first); past it the run is cancelled and unfinished tests are
+   * errors. Default: `backstopMs(...)`, which grows with the number of (submission, exercise) pairs.
    */
   runTimeoutMs?: number;
   /** Parallel vitest workers (default 2). */
   maxWorkers?: number;
 }
 
+/**
+ * The default per-exercise budget: 30 s of calls, or 6 per-call limits if those were raised. A
+ * correct submission spends under 1 s per exercise on an idle machine, so the margin is wide.
+ */
+export function exerciseBudgetMs(callTimeoutMs: number): number {
+  return Math.max(30_000, 6 * callTimeoutMs);
+}
+
+/**
+ * The default whole-run backstop: 2 minutes, plus, for each pair a worker grades in turn, its
+ * budget, one more call (the budget is checked between calls) and a minute of the grader's own work.
+ */
+export function backstopMs(pairs: number, workers: number, budgetMs: number, callTimeoutMs: number): number {
+  return 120_000 + Math.ceil(pairs / workers) * (budgetMs + callTimeoutMs + 60_000);
+}
 
 /** Grades each submission folder; the reports come back in the same order. */
 export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}): Promise<GradeReport[]> {
@@ -54,6 +76,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     })),
     callTimeoutMs: opts.callTimeoutMs ?? 5000,
     loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
+    exerciseBudgetMs: opts.exerciseBudgetMs ?? exerciseBudgetMs(opts.callTimeoutMs ?? 5000),
   };
 
   // wrapper files for the pairs that compiled; the others are decided without running anything
@@ -69,8 +92,11 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   try {
-    const runTimeoutMs = opts.runTimeoutMs ?? 120_000 + 60_000 * dirs.length;
-    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, runTimeoutMs }, (file, testCase) => {
+    const workers = opts.maxWorkers ?? 2;
+    const runTimeoutMs = opts.runTimeoutMs ?? backstopMs(wrappers.size, workers, provided.exerciseBudgetMs, provided.callTimeoutMs);
+    // one test can take its exercise's whole budget: vitest's own per-test limit must not cut it shorter
+    const testTimeoutMs = provided.exerciseBudgetMs + provided.callTimeoutMs + 60_000;
+    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, maxWorkers: workers, runTimeoutMs, testTimeoutMs }, (file, testCase) => {
       const s = wrappers.get(file);
       if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
     });
@@ -88,7 +114,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 }
 
 async function runVitest(
-  files: string[], provided: GradlabProvided, opts: GradeOptions,
+  files: string[], provided: GradlabProvided, opts: GradeOptions & { testTimeoutMs: number },
   onResult: (file: string, testCase: TestCase) => void,
 ): Promise<void> {
   const { createVitest } = await import('vitest/node');
@@ -98,8 +124,8 @@ async function runVitest(
     config: false,
     watch: false,
     pool: 'forks',
-    maxWorkers: opts.maxWorkers ?? 2,
-    testTimeout: 120_000,
+    maxWorkers: opts.maxWorkers,
+    testTimeout: opts.testTimeoutMs,
     hookTimeout: 30_000,
     teardownTimeout: 5_000,
     isolate: false,

@@ -1,60 +1,184 @@
-/** `gradlab class`: a whole class in one run, a gradebook with exact numbers, per-student results. */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * `gradlab class`: a whole class in one run, every student folder listed (graded or refused with
+ * the reason), names made inert in the terminal and the CSV, each student bounded on their own.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradlab as run } from './cli-harness';
-import { findStudents } from '../grader/commands/class';
+import { findStudents } from '../grader/class/students';
 import { ROOT } from '../grader/paths';
+import { backstopMs, exerciseBudgetMs, gradeSubmissions } from '../grader/runner';
 import type { Results } from '../grader/results';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-'));
 const cls = path.join(tmp, 'class');
+const solution = (rel: string) => readFileSync(path.join(ROOT, 'solutions', rel), 'utf8');
+
+/** A student folder holding only the reference 05-residual (enough to be graded on -e 05-residual). */
+function residualOnly(name: string): void {
+  cpSync(path.join(ROOT, 'solutions', '05-residual'), path.join(cls, name, '05-residual'), { recursive: true, dereference: true });
+}
+
+// names a student can give their folder to attack the TA's terminal or spreadsheet
+const HOSTILE = {
+  formula: '=HYPERLINK("x","y")',
+  plus: '+1',
+  minus: '-2',
+  at: '@SUM(1)',
+  tab: '\tTab',
+  cr: '\rcr',
+  ansi: 'ansi\u001b[2J\u001b[31m',
+  newline: 'forged\nzed,100,100',
+  bidi: 'bidi\u202egpj.exe',
+  workflow: '::error::owned',
+};
 
 beforeAll(() => {
   // alice: the reference solutions; bob: a cloned repository (exercises/ inside) with the stubs;
-  // "carol, jr": a ReLU′(0) = 1 mistake and a missing 05 file; a stray file is not a student
+  // "carol, jr": a ReLU′(0) = 1 mistake and a missing 05 file
   cpSync(path.join(ROOT, 'solutions'), path.join(cls, 'alice'), { recursive: true, dereference: true });
   cpSync(path.join(ROOT, 'exercises'), path.join(cls, 'bob', 'exercises'), { recursive: true });
   const carol = path.join(cls, 'carol, jr');
   cpSync(path.join(ROOT, 'solutions'), carol, { recursive: true, dereference: true });
-  const act = readFileSync(path.join(ROOT, 'solutions', '01-activations', 'activations.ts'), 'utf8');
-  writeFileSync(path.join(carol, '01-activations', 'activations.ts'), act.replace('return x > 0 ? 1 : 0;', 'return x >= 0 ? 1 : 0;'));
+  writeFileSync(path.join(carol, '01-activations', 'activations.ts'), solution('01-activations/activations.ts').replace('return x > 0 ? 1 : 0;', 'return x >= 0 ? 1 : 0;'));
   rmSync(path.join(carol, '05-residual'), { recursive: true });
-  writeFileSync(path.join(cls, 'README.txt'), 'not a student');
-  mkdirSync(path.join(cls, '.git'));
+  // refused, each for its own reason; none may be followed or dropped
+  writeFileSync(path.join(cls, 'README.txt'), 'not a folder');
+  symlinkSync(path.join(cls, 'alice'), path.join(cls, 'linked'));
+  mkdirSync(path.join(cls, 'empty'));
+  mkdirSync(path.join(cls, 'eve'));
+  symlinkSync(path.join(cls, 'alice'), path.join(cls, 'eve', 'exercises')); // a clone whose exercises/ is a classmate's
+  spawnSync('mkfifo', [path.join(cls, 'pipe')]);
+  mkdirSync(path.join(cls, '.git')); // dot-entries are never students
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('gradlab class', () => {
-  it('finds one student per sub-folder, graded from exercises/ when there is one', () => {
-    expect(findStudents(cls).map((s) => [s.name, path.relative(cls, s.dir)])).toEqual([
-      ['alice', 'alice'], ['bob', path.join('bob', 'exercises')], ['carol, jr', 'carol, jr'],
+  it('lists every entry of the class folder: graded from the folder or its exercises/, or refused with the reason', () => {
+    expect(findStudents(cls).map((s) => [s.name, s.dir === undefined ? `refused: ${s.refused}` : path.relative(cls, s.dir)])).toEqual([
+      ['README.txt', 'refused: is a file, not a folder (each student needs a folder shaped like exercises/)'],
+      ['alice', 'alice'],
+      ['bob', path.join('bob', 'exercises')],
+      ['carol, jr', 'carol, jr'],
+      ['empty', 'refused: is empty: the student submitted nothing'],
+      ['eve', "refused: has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder)"],
+      ['linked', "refused: is a symbolic link (links are never followed: copy the student's files into a real folder)"],
+      ['pipe', 'refused: is not a folder (a special file)'],
     ]);
   });
 
-  it('grades the class in one run and writes the gradebook and per-student results', async () => {
+  it('refuses a student folder it cannot read', () => {
+    // root reads everything, so the check runs as an unprivileged user when the tests run as root
+    const locked = path.join(tmp, 'locked-class');
+    mkdirSync(path.join(locked, 'zoe'), { recursive: true });
+    writeFileSync(path.join(locked, 'zoe', 'x.ts'), '');
+    chmodSync(tmp, 0o755);
+    chmodSync(path.join(locked, 'zoe'), 0o000);
+    const script = `import { findStudents } from ${JSON.stringify(path.join(ROOT, 'dist', 'grader', 'class', 'students.js'))};\n` +
+      `process.stdout.write(JSON.stringify(findStudents(${JSON.stringify(locked)})));`;
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = spawnSync(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), '--input-type=module', '-e', script], { encoding: 'utf8' });
+    chmodSync(path.join(locked, 'zoe'), 0o755);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([{ name: 'zoe', refused: 'cannot be read (EACCES): give the grader read access to it' }]);
+  });
+
+  it('grades the class in one run and writes the gradebook (refused students listed) and per-student results', async () => {
     const gradebook = path.join(tmp, 'out', 'gradebook.csv');
     const results = path.join(tmp, 'out', 'results');
     const r = await run(['class', cls, '-e', '01-activations', '-e', '05-residual', '--gradebook', gradebook, '--results', results]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(gradebook, 'utf8')).toBe([
-      'student,score,max_score,01-activations,05-residual,problems',
-      'alice,30,30,20,10,',
-      'bob,0,30,0,0,',
-      '"carol, jr",18,30,18,0,05-residual: missing',
+      'student,status,score,max_score,01-activations,05-residual,problems',
+      'README.txt,refused,0,30,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)"',
+      'alice,graded,30,30,20,10,',
+      'bob,graded,0,30,0,0,',
+      '"carol, jr",graded,18,30,18,0,05-residual: missing',
+      'empty,refused,0,30,0,0,is empty: the student submitted nothing',
+      "eve,refused,0,30,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder)",
+      "linked,refused,0,30,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)",
+      'pipe,refused,0,30,0,0,is not a folder (a special file)',
       '',
     ].join('\n'));
     const carol = JSON.parse(readFileSync(path.join(results, 'carol, jr.json'), 'utf8')) as Results;
     expect(carol.score).toBe(18);
     expect(carol.tests.find((t) => t.id === 'activations.reluGrad.grid')?.diagnosis?.id).toBe('relu-grad-at-zero');
-    expect(r.stdout).toContain('3 students, mean 16/30.');
-    expect(r.stdout).toMatch(/alice\s+30\/30\s+20\s+10\n/);
+    const linked = JSON.parse(readFileSync(path.join(results, 'linked.json'), 'utf8')) as Results;
+    expect(new Set(linked.tests.map((t) => `${t.status}: ${t.message}`))).toEqual(new Set([
+      "error: not graded: the student folder is a symbolic link (links are never followed: copy the student's files into a real folder)",
+    ]));
+    expect(r.stdout).toContain('8 students (5 refused), mean 6/30.');
+    expect(r.stdout).toMatch(/\nalice\s+30\/30\s+20\s+10\n/);
+    expect(r.stdout).toMatch(/\nlinked\s+0\/30\s+refused: is a symbolic link/);
+  });
+
+  it('escapes hostile names in the terminal and neutralises them in the CSV (OWASP CSV injection)', async () => {
+    const hostile = path.join(tmp, 'hostile');
+    rmSync(hostile, { recursive: true, force: true });
+    for (const name of Object.values(HOSTILE)) {
+      cpSync(path.join(ROOT, 'solutions', '05-residual'), path.join(hostile, name, '05-residual'), { recursive: true, dereference: true });
+    }
+    const gradebook = path.join(tmp, 'hostile.csv');
+    const r = await run(['class', hostile, '-e', '05-residual', '--gradebook', gradebook]);
+    expect(r.status).toBe(0);
+    // hand-checked: sorted by code unit (\t, \r, '+', '-', ':', '=', '@', 'a', 'b', 'f'); text cells
+    // that start with = + - @ tab CR get a leading ', cells with a quote, comma or line break are quoted
+    expect(readFileSync(gradebook, 'utf8')).toBe([
+      'student,status,score,max_score,05-residual,problems',
+      "'\tTab,graded,10,10,10,",
+      "\"'\rcr\",graded,10,10,10,",
+      "'+1,graded,10,10,10,",
+      "'-2,graded,10,10,10,",
+      '::error::owned,graded,10,10,10,',
+      '"\'=HYPERLINK(""x"",""y"")",graded,10,10,10,',
+      "'@SUM(1),graded,10,10,10,",
+      'ansi\u001b[2J\u001b[31m,graded,10,10,10,',
+      'bidi\u202egpj.exe,graded,10,10,10,',
+      '"forged\nzed,100,100",graded,10,10,10,',
+      '',
+    ].join('\n'));
+    // the terminal: one line per student, nothing that moves the cursor, recolours, reorders or forges a row
+    const rows = r.stdout.split('\n').slice(1, 11);
+    expect(rows.map((l) => l.split(/\s{2,}/)[0])).toEqual([
+      '\\u0009Tab', '\\u000dcr', '+1', '-2', '» ::error::owned', '=HYPERLINK("x","y")', '@SUM(1)',
+      'ansi\\u001b[2J\\u001b[31m', 'bidi\\u202egpj.exe', 'forged\\u000azed,100,100',
+    ]);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(r.stdout).toContain('10 students, mean 10/10.');
+  });
+
+  it('bounds each student on their own: one whose calls each take just under the limit loses only their own tests', async () => {
+    const naps = solution('05-residual/residual.ts').replace(/export function (\w+)\(/g, 'function real_$1(') +
+      'function nap() { const end = Date.now() + 2000; while (Date.now() < end) {} }\n' +
+      ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
+    residualOnly('zz-honest-1');
+    residualOnly('zz-honest-2');
+    residualOnly('zz-mallory');
+    writeFileSync(path.join(cls, 'zz-mallory', '05-residual', 'residual.ts'), naps);
+    const dirs = ['zz-mallory', 'zz-honest-1', 'zz-honest-2'].map((n) => path.join(cls, n));
+    // 2 s a call against a 5 s budget: the third call starts at 4 s and ends at 6 s; no fourth call
+    const [mallory, honest1, honest2] = await gradeSubmissions(dirs, { exercises: ['05-residual'], exerciseBudgetMs: 5000 });
+    expect([honest1.score, honest2.score]).toEqual([10, 10]);
+    const stopped = mallory.tests.filter((t) => t.status === 'timeout');
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const t of stopped) {
+      expect(t.message).toMatch(/^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(5 s in all\); make the slow function faster, then grade again$/);
+    }
+  });
+
+  it('gives each exercise 30 s of calls (6 per-call limits when those are raised) and backs the run up with the sum per worker', () => {
+    expect([exerciseBudgetMs(5000), exerciseBudgetMs(1000), exerciseBudgetMs(10_000)]).toEqual([30_000, 30_000, 60_000]);
+    // 12 pairs on 2 workers: 6 in turn, each its budget + one more call + a minute of grader work, plus 2 minutes
+    expect(backstopMs(12, 2, 30_000, 5000)).toBe(120_000 + 6 * 95_000);
+    expect(backstopMs(13, 2, 30_000, 5000)).toBe(120_000 + 7 * 95_000);
   });
 
   it('says what to do with a missing or empty class folder and bad arguments', async () => {
-    expect(await run(['class', path.join(tmp, 'nope')])).toEqual({ status: 2, stdout: '', stderr: `gradlab: the class folder '${path.join(tmp, 'nope')}' does not exist: pass a folder with one sub-folder per student\n` });
+    expect(await run(['class', path.join(tmp, 'nope')])).toEqual({ status: 2, stdout: '', stderr: `gradlab: the class folder '${path.join(tmp, 'nope')}' does not exist or is not a readable folder: pass a folder with one sub-folder per student\n` });
     const empty = path.join(tmp, 'empty');
     mkdirSync(empty);
     expect((await run(['class', empty])).stderr).toBe(`gradlab: '${empty}' has no sub-folders: put one folder per student in it (each shaped like exercises/)\n`);

@@ -1,13 +1,15 @@
 /**
  * `gradlab class <folder>`: grades a whole class in ONE vitest run (the compiled suites, the
- * loaded fixtures and the workers are shared) and writes a gradebook. Every sub-folder of
- * <folder> is one student's submission, named by the folder; a sub-folder that holds an
- * `exercises/` folder (a cloned student repository) is graded from there.
+ * loaded fixtures and the workers are shared) and writes a gradebook. Every entry of <folder> is
+ * one student (see class/students.ts): graded, or listed as refused with the reason.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { csv, terminalName } from '../class/text.js';
+import { findStudents, type Student } from '../class/students.js';
 import { CliError } from '../errors.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
+import { reportWithoutGrading } from './grade.js';
 import type { GradeReport } from '../results.js';
 
 const HELP = `Usage: gradlab class <folder> [--exercise SLUG]... [--gradebook FILE] [--results DIR] [--timeout MS]
@@ -20,53 +22,32 @@ Options:
   --results DIR         also write each student's native results as DIR/<student>.json
   --timeout MS          per-call time limit for student code (default 5000)`;
 
-export interface Student { name: string; dir: string }
-
-/** The students of a class folder: its sub-folders, sorted, each graded from exercises/ when it has one. */
-export function findStudents(folder: string): Student[] {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new CliError('E_NO_SUBMISSION', `the class folder '${folder}' does not exist: pass a folder with one sub-folder per student`);
-  }
-  const students = readdirSync(folder, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = path.join(folder, name);
-      return { name, dir: existsSync(path.join(dir, 'exercises')) ? path.join(dir, 'exercises') : dir };
-    });
-  if (students.length === 0) throw new CliError('E_NO_SUBMISSION', `'${folder}' has no sub-folders: put one folder per student in it (each shaped like exercises/)`);
-  return students;
-}
-
-function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One row per student: total, each exercise's score, and the exercises that could not be graded. */
+/** One row per student: status, total, each exercise's score, and what went wrong (a refusal's reason, exercises that could not be graded). */
 export function renderGradebook(students: Student[], reports: GradeReport[]): string {
   const slugs = reports[0]?.exercises.map((e) => e.slug) ?? [];
-  const header = ['student', 'score', 'max_score', ...slugs, 'problems'];
+  const header = ['student', 'status', 'score', 'max_score', ...slugs, 'problems'];
   const rows = students.map((s, i) => {
     const r = reports[i];
-    const problems = r.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => `${e.slug}: ${e.status}`).join('; ');
-    return [s.name, r.score, r.maxScore, ...r.exercises.map((e) => e.score), problems];
+    const problems = s.refused ?? r.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => `${e.slug}: ${e.status}`).join('; ');
+    return [s.name, s.refused ? 'refused' : 'graded', r.score, r.maxScore, ...r.exercises.map((e) => e.score), problems];
   });
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+  return csv([header, ...rows]);
 }
 
-/** A fixed-width summary for the terminal. */
+/** A fixed-width summary for the terminal; names made inert (see text.ts). */
 export function renderSummary(students: Student[], reports: GradeReport[]): string {
-  const width = Math.max(7, ...students.map((s) => s.name.length));
+  const names = students.map((s) => terminalName(s.name));
+  const width = Math.max(7, ...names.map((n) => n.length));
   const slugs = reports[0]?.exercises.map((e) => e.slug.slice(0, 2)) ?? [];
   const lines = [`${'student'.padEnd(width)}  ${'score'.padStart(9)}  ${slugs.map((s) => s.padStart(5)).join(' ')}`];
   students.forEach((s, i) => {
     const r = reports[i];
-    lines.push(`${s.name.padEnd(width)}  ${`${r.score}/${r.maxScore}`.padStart(9)}  ${r.exercises.map((e) => String(e.score).padStart(5)).join(' ')}`);
+    const scores = s.refused ? `refused: ${terminalName(s.refused)}` : r.exercises.map((e) => String(e.score).padStart(5)).join(' ');
+    lines.push(`${names[i].padEnd(width)}  ${`${r.score}/${r.maxScore}`.padStart(9)}  ${scores}`);
   });
   const mean = reports.reduce((a, r) => a + r.score, 0) / reports.length;
-  lines.push('', `${students.length} students, mean ${Math.round(mean * 100) / 100}/${reports[0]?.maxScore ?? 0}.`);
+  const refused = students.filter((s) => s.refused).length;
+  lines.push('', `${students.length} students${refused ? ` (${refused} refused)` : ''}, mean ${Math.round(mean * 100) / 100}/${reports[0]?.maxScore ?? 0}.`);
   return lines.join('\n');
 }
 
@@ -87,8 +68,12 @@ export async function run(argv: string[]): Promise<number> {
   const timeoutMs = parseTimeout(values.timeout);
 
   const students = findStudents(positionals[0]);
+  const graded = students.filter((s): s is Student & { dir: string } => s.dir !== undefined);
   const { gradeSubmissions } = await import('../runner.js');
-  const reports = await gradeSubmissions(students.map((s) => s.dir), { exercises, callTimeoutMs: timeoutMs });
+  const gradedReports = await gradeSubmissions(graded.map((s) => s.dir), { exercises, callTimeoutMs: timeoutMs });
+  const reports = students.map((s) => s.refused !== undefined
+    ? reportWithoutGrading(s.name, exercises, 'error', `not graded: the student folder ${s.refused}`)
+    : gradedReports[graded.indexOf(s)]);
   reports.forEach((r, i) => { r.submission = students[i].name; });
 
   const gradebook = values.gradebook ?? 'gradebook.csv';

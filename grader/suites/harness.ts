@@ -17,6 +17,12 @@ export interface GradlabProvided {
   submissions: Array<{ label: string; modules: Record<string, { code: string }> }>;
   callTimeoutMs: number;
   loadTimeoutMs: number;
+  /**
+   * Wall time one (submission, exercise) pair may spend waiting on the submission's code, summed
+   * over its calls; past it the pair's remaining calls fail at once as 'timeout'. Bounds each
+   * student on their own, so a slow student cannot use up time that classmates need.
+   */
+  exerciseBudgetMs: number;
 }
 
 declare module 'vitest' {
@@ -72,6 +78,19 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
     const mod = sub?.modules[slug];
     const exercise = findExercise(slug);
     let sandbox: Sandbox | null = null;
+    let spentMs = 0; // waiting on this submission's code, over every test of this exercise
+    const budgeted = async <T>(fn: string, call: () => Promise<T>): Promise<T> => {
+      if (spentMs >= provided.exerciseBudgetMs) {
+        throw new SandboxError('timeout', `${fn} is not called: the calls to ${exercise.folder}/${exercise.file} used up this exercise's time budget ` +
+          `(${provided.exerciseBudgetMs / 1000} s in all); make the slow function faster, then grade again`, fn);
+      }
+      const started = performance.now();
+      try {
+        return await call();
+      } finally {
+        spentMs += performance.now() - started;
+      }
+    };
     const getSandbox = (): Sandbox => {
       if (!mod) throw new SandboxError('missing', `${exercise.folder}/${exercise.file} was not compiled for this submission`);
       sandbox ??= new Sandbox({
@@ -91,9 +110,9 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
           const sb = getSandbox();
           const first = sb.records.length;
           const ctx: TestContext = {
-            call: (name, ...args) => sb.call(name, ...args) as Promise<never>,
+            call: (name, ...args) => budgeted(name, () => sb.call(name, ...args)) as Promise<never>,
             callMany: async (name, argLists) => {
-              const results = await sb.callMany(name, argLists);
+              const results = await budgeted(name, () => sb.callMany(name, argLists));
               return results.map((r) => {
                 if (!r.ok) throw r.error;
                 return r.value;
