@@ -1,0 +1,123 @@
+/**
+ * `gradlab lab [exercise…] [folder]`: runs the course's experiments on your own functions and
+ * shows what happens — per-layer tables and one-line charts in the terminal, and with --html one
+ * self-contained page of plots. Your code runs in the grading sandbox with the grading limits;
+ * the lab's inputs are its own, never a hidden test's.
+ */
+import { existsSync, realpathSync, statSync, watch } from 'node:fs';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import { loadManifest } from '../manifest.js';
+import { SOLUTIONS_DIR } from '../paths.js';
+import { parseCommandArgs, parseTimeout } from './args.js';
+
+const HELP = `Usage: gradlab lab [exercise…] [folder] [--html DIR] [--watch]
+
+Runs the course's experiments on your own functions (exercises/ by default, or the folder you
+name): vanishing gradients through 10 layers, activations under three initializations,
+saturated and dead units, a neuron that dies. Prints a table per layer and a one-line chart of
+each curve; where your curve departs from the reference solution's, says how.
+
+Options:
+  --html DIR      also write DIR/index.html: every plot, drawn as SVG, one file, works offline
+  --watch         run again whenever a file under the folder changes (Ctrl-C to stop)
+  --timeout MS    the time limit of one call to your code (default 5000, as in grading)
+
+Examples:
+  npx gradlab lab                          # every experiment on exercises/
+  npx gradlab lab 02 --html lab-report     # the experiments that use exercise 02, as a page
+`;
+
+/** An exercise named by slug, folder or number ("02", "2"); undefined if the word is none. */
+function exerciseSlug(word: string): string | undefined {
+  const all = loadManifest().exercises;
+  const n = /^\d+$/.test(word) ? word.padStart(2, '0') + '-' : null;
+  return all.find((e) => e.slug === word || e.folder === word || (n !== null && e.slug.startsWith(n)))?.slug;
+}
+
+export interface LabArgs { dir: string; only: string[]; html?: string; watch: boolean; timeoutMs: number }
+
+export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | null {
+  const { values, positionals } = parseCommandArgs('lab', argv, {
+    html: { type: 'string' },
+    watch: { type: 'boolean' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return null;
+  const only: string[] = [];
+  let dir: string | undefined;
+  for (const word of positionals) {
+    const slug = exerciseSlug(word);
+    if (slug) only.push(slug);
+    else if (existsSync(path.resolve(cwd, word)) && statSync(path.resolve(cwd, word)).isDirectory() && !dir) dir = path.resolve(cwd, word);
+    else throw new CliError('E_UNKNOWN_EXERCISE', `'${word}' is neither an exercise (${loadManifest().exercises.map((e) => e.slug).join(', ')}) nor a folder: see \`gradlab lab --help\``);
+  }
+  dir ??= path.resolve(cwd, 'exercises');
+  if (!existsSync(dir)) throw new CliError('E_NO_SUBMISSION', `no folder ${dir}: run \`npx gradlab lab\` from the top of your course repository, or name the folder that holds your exercises`);
+  if (values.html === '') throw new CliError('E_USAGE', '--html needs a folder to write the page into, e.g. --html lab-report');
+  return { dir, only, html: values.html ? path.resolve(cwd, values.html) : undefined, watch: values.watch ?? false, timeoutMs: parseTimeout(values.timeout) };
+}
+
+/** The reference solutions, unless they are what is being run (or absent, as in the student template). */
+function referenceFor(dir: string): string | null {
+  if (!existsSync(SOLUTIONS_DIR)) return null;
+  return realpathSync(dir) === realpathSync(SOLUTIONS_DIR) ? null : SOLUTIONS_DIR;
+}
+
+/** One run of the lab: prints the terminal report, writes the page if asked. */
+export async function labOnce(args: LabArgs, out: (text: string) => void): Promise<void> {
+  const { runLab } = await import('../lab/run.js');
+  const { renderLab } = await import('../lab/terminal.js');
+  const started = performance.now();
+  const outcomes = await runLab({ dir: args.dir, referenceDir: referenceFor(args.dir), only: args.only, callTimeoutMs: args.timeoutMs });
+  const ms = performance.now() - started;
+  out(renderLab(outcomes, ms) + '\n');
+  if (args.html) {
+    const { writeLabPage } = await import('../lab/page.js');
+    const file = await writeLabPage(args.html, outcomes, path.relative(process.cwd(), args.dir) || '.');
+    out(`Wrote ${path.relative(process.cwd(), file)}: open it in a browser.\n`);
+  }
+}
+
+/** Re-runs `again` after changes under `dir` settle (200 ms), one run at a time; resolves on SIGINT. */
+export function watchFolder(dir: string, again: () => Promise<void>, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> = Promise.resolve();
+    const watcher = watch(dir, { recursive: true }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { running = running.then(again); }, 200);
+    });
+    const stop = () => {
+      clearTimeout(timer);
+      watcher.close();
+      process.off('SIGINT', stop);
+      void running.then(() => resolve());
+    };
+    process.once('SIGINT', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseLabArgs(argv);
+  if (!args) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const out = (text: string) => { process.stdout.write(text); };
+  await labOnce(args, out);
+  if (args.watch) {
+    out(`\nWatching ${path.relative(process.cwd(), args.dir) || '.'} for changes (Ctrl-C to stop).\n`);
+    await watchFolder(args.dir, async () => {
+      out(`\n${'═'.repeat(30)} ${new Date().toLocaleTimeString()} — a file changed, running the lab again\n\n`);
+      try {
+        await labOnce(args, out);
+      } catch (err) {
+        out(`gradlab lab: ${(err as Error).message}\n`);
+      }
+    });
+  }
+  return 0;
+}

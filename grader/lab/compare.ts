@@ -1,0 +1,60 @@
+/**
+ * Where the student's curve departs from the reference one (the same experiment run on the
+ * course's solutions), in words: which curve, at which point, by how much.
+ */
+import type { Series } from './experiments.js';
+
+/** Points closer than this (relative) are the same curve: float noise, 1 − tanh² against sech². */
+export const DEPARTS_RTOL = 1e-6;
+
+export interface Departure {
+  plot: string;
+  name: string;
+  facet?: string;
+  /** One sentence for the terminal and the page. */
+  words: string;
+}
+
+const key = (s: Series) => `${s.plot}\u0000${s.facet ?? ''}\u0000${s.name}`;
+const show = (v: number) => (!Number.isFinite(v) ? String(v) : v !== 0 && Math.abs(v) < 1e-2 ? v.toExponential(2) : v.toPrecision(3));
+
+function gap(a: number, b: number): number {
+  if (Number.isNaN(a) !== Number.isNaN(b)) return Infinity;
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+  return Math.abs(a - b) / Math.max(1e-300, Math.abs(a) + Math.abs(b));
+}
+
+function factor(mine: number, ref: number): string {
+  if (!Number.isFinite(mine) || !Number.isFinite(ref) || mine === 0 || ref === 0 || Math.sign(mine) !== Math.sign(ref)) return '';
+  const k = mine / ref;
+  return k >= 1 ? ` (${k.toPrecision(2)}× larger)` : ` (${(1 / k).toPrecision(2)}× smaller)`;
+}
+
+/** The curves of `mine` that depart from the reference's curve of the same name. */
+export function departures(mine: Series[], reference: Series[], xLabel: (plot: string) => string): Departure[] {
+  const refs = new Map(reference.map((s) => [key(s), s]));
+  const out: Departure[] = [];
+  for (const s of mine) {
+    const ref = refs.get(key(s));
+    if (!ref) continue;
+    let worst = -1;
+    let worstGap = DEPARTS_RTOL;
+    s.points.forEach((p, i) => {
+      const q = ref.points[i];
+      if (!q) return;
+      const g = gap(p.y, q.y);
+      if (g > worstGap) { worstGap = g; worst = i; }
+    });
+    if (worst < 0) continue;
+    const p = s.points[worst];
+    const q = ref.points[worst];
+    const where = `${xLabel(s.plot)} ${p.x}`;
+    out.push({
+      plot: s.plot,
+      name: s.name,
+      facet: s.facet,
+      words: `your ${s.name}${s.facet ? ` (${s.facet})` : ''} curve departs from the reference: at ${where} yours is ${show(p.y)}, the reference's ${show(q.y)}${factor(p.y, q.y)}`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,338 @@
+/**
+ * The lab's experiments: each runs one phenomenon of the course with the student's own functions
+ * (through StudentCode, in the sandbox) on inputs made here from the lab's own seeds — never a
+ * hidden suite's inputs or a fixture — and returns what the terminal and the page show.
+ *
+ * Networks are composed layer by layer in this process from the student's building blocks
+ * (denseForward, activationBackward, denseBackward, batchnormForward/Backward,
+ * residualForward/Backward), so every layer's z, ‖dW‖ and ‖dx‖ can be shown. The activation
+ * itself (σ, tanh, ReLU applied to z) and the statistics are the lab's own instruments.
+ */
+import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
+import type { ActivationName, Dense, Matrix } from '../../exercises/lib/types.js';
+import { ACT } from '../suites/activations.js';
+import { affine, deadShare, histogram, mapMatrix as map, meanStd, norm, saturatedShare } from './stats.js';
+import { asMatrix, asVector, Blocked, field, seeded, type StudentCode } from './student.js';
+
+/** One layer of a network, as the table shows it; null where the number does not apply. */
+export interface LayerRow {
+  layer: number;
+  zMean: number;
+  zStd: number;
+  saturated: number | null;
+  dead: number | null;
+  dW: number | null;
+  dx: number | null;
+}
+
+export interface Network { name: string; rows: LayerRow[] }
+
+/** One curve of a plot. `facet` splits a plot into panels (e.g. one per initialization). */
+export interface Series { plot: string; name: string; facet?: string; points: Array<{ x: number; y: number }> }
+
+export interface Finding {
+  networks: Network[];
+  series: Series[];
+  /** What to notice, in one sentence, from the numbers of this run. */
+  notice: string;
+}
+
+export interface Experiment {
+  id: string;
+  title: string;
+  /** The exercises whose functions it calls (a `gradlab lab 02` selects the experiments using 02). */
+  uses: string[];
+  /** Whether the reference's numbers are comparable point by point (false where draw order is free). */
+  comparable: boolean;
+  run(code: StudentCode): Promise<Finding>;
+}
+
+// ---- shared construction -------------------------------------------------------------------
+
+/** Layers with N(0, std²) weights from the lab's own seed, biases b. */
+function gaussianLayers(sizes: number[], std: (fanIn: number, fanOut: number) => number, seed: number, b = 0): Dense[] {
+  const rng = createRng(seed);
+  return sizes.slice(1).map((fanOut, i) => {
+    const fanIn = sizes[i];
+    const s = std(fanIn, fanOut);
+    return { W: map(randnMatrix(fanIn, fanOut, rng), (v) => v * s), b: new Array<number>(fanOut).fill(b) };
+  });
+}
+
+const xavierStd = (fanIn: number, fanOut: number): number => Math.sqrt(2 / (fanIn + fanOut));
+const heStd = (fanIn: number): number => Math.sqrt(2 / fanIn);
+const unitStd = (): number => 1;
+
+const activate = (z: Matrix, act: ActivationName): Matrix => map(z, ACT[act].f);
+
+function rowOf(layer: number, z: Matrix, act: ActivationName, dW: number | null, dx: number | null): LayerRow {
+  const { mean, std } = meanStd(z);
+  return { layer, zMean: mean, zStd: std, saturated: saturatedShare(z, act), dead: deadShare(z, act), dW, dx };
+}
+
+const fmt = (v: number): string => (v === 0 ? '0' : Number.isFinite(v) ? v.toPrecision(2).replace(/e\+?/, 'e') : String(v));
+const pct = (v: number): string => `${Math.round(v * 100)}%`;
+
+// ---- 1. gradient flow ----------------------------------------------------------------------
+
+const DEPTH = 10;
+const WIDTH = 32;
+const BATCH = 32;
+
+/** A plain network z = x·W + b, act after every layer but the last (the contract of mlpForward). */
+async function plainNetwork(code: StudentCode, name: string, act: ActivationName, layers: Dense[], x: Matrix, dout: Matrix, batchnorm: boolean): Promise<Network> {
+  const inputs: Matrix[] = [];
+  const pre: Matrix[] = []; // the activation's input: z, or batch norm's output
+  const caches: unknown[] = [];
+  let a = x;
+  for (let l = 0; l < layers.length; l++) {
+    inputs.push(a);
+    let z = asMatrix(await code.call('02-backprop', 'denseForward', a, layers[l]), BATCH, WIDTH, 'denseForward');
+    const last = l === layers.length - 1;
+    if (batchnorm && !last) {
+      const params = { gamma: new Array<number>(WIDTH).fill(1), beta: new Array<number>(WIDTH).fill(0) };
+      const state = { runningMean: new Array<number>(WIDTH).fill(0), runningVar: new Array<number>(WIDTH).fill(1) };
+      const bn = await code.call('04-batchnorm', 'batchnormForward', z, params, state, 'train');
+      z = asMatrix(field(bn, 'out', 'batchnormForward'), BATCH, WIDTH, 'batchnormForward(...).out');
+      caches[l] = field(bn, 'cache', 'batchnormForward');
+    }
+    pre.push(z);
+    a = last ? z : activate(z, act);
+  }
+  const rows: LayerRow[] = new Array(layers.length);
+  let da = dout;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const last = l === layers.length - 1;
+    let dz = last ? da : asMatrix(await code.call('02-backprop', 'activationBackward', da, pre[l], act), BATCH, WIDTH, 'activationBackward');
+    if (batchnorm && !last) {
+      const r = await code.call('04-batchnorm', 'batchnormBackward', dz, caches[l]);
+      dz = asMatrix(field(r, 'dx', 'batchnormBackward'), BATCH, WIDTH, 'batchnormBackward(...).dx');
+    }
+    const r = await code.call('02-backprop', 'denseBackward', dz, inputs[l], layers[l]);
+    const dW = asMatrix(field(r, 'dW', 'denseBackward'), WIDTH, WIDTH, 'denseBackward(...).dW');
+    da = asMatrix(field(r, 'dx', 'denseBackward'), BATCH, WIDTH, 'denseBackward(...).dx');
+    rows[l] = rowOf(l + 1, pre[l], last ? 'identity' : act, norm(dW), norm(da));
+  }
+  return { name, rows };
+}
+
+/** DEPTH residual blocks x + F(x), F = dense → sigmoid → dense (05), Xavier weights. */
+async function residualNetwork(code: StudentCode, name: string, x: Matrix, dout: Matrix, seed: number): Promise<Network> {
+  const flat = gaussianLayers(new Array(2 * DEPTH + 1).fill(WIDTH), xavierStd, seed);
+  const blocks = Array.from({ length: DEPTH }, (_, i) => ({ layers: [flat[2 * i], flat[2 * i + 1]], act: 'sigmoid' as const }));
+  const caches: unknown[] = [];
+  const branchZ: Matrix[] = [];
+  let h = x;
+  for (const block of blocks) {
+    branchZ.push(affine(h, block.layers[0].W, block.layers[0].b));
+    const r = await code.call('05-residual', 'residualForward', h, block);
+    h = asMatrix(field(r, 'out', 'residualForward'), BATCH, WIDTH, 'residualForward(...).out');
+    caches.push(field(r, 'cache', 'residualForward'));
+  }
+  const rows: LayerRow[] = new Array(DEPTH);
+  let dh = dout;
+  for (let i = DEPTH - 1; i >= 0; i--) {
+    const r = await code.call('05-residual', 'residualBackward', dh, caches[i]);
+    const grads = field(r, 'grads', 'residualBackward');
+    if (!Array.isArray(grads) || grads.length !== 2) throw new Blocked('residualBackward should return grads as [LayerGrads, LayerGrads]; fix it to see this');
+    const dW = grads.map((g, k) => norm(asMatrix(field(g, 'dW', 'residualBackward'), WIDTH, WIDTH, `residualBackward(...).grads[${k}].dW`)));
+    dh = asMatrix(field(r, 'dx', 'residualBackward'), BATCH, WIDTH, 'residualBackward(...).dx');
+    rows[i] = rowOf(i + 1, branchZ[i], 'sigmoid', Math.hypot(dW[0], dW[1]), norm(dh));
+  }
+  return { name, rows };
+}
+
+/** The gradient-flow experiment's inputs, from the lab's seeds (exported for the tests' own check). */
+export function gradientFlowInputs(): { x: Matrix; dout: Matrix; xavier: Dense[]; he: Dense[] } {
+  const sizes = new Array(DEPTH + 1).fill(WIDTH);
+  return {
+    x: randnMatrix(BATCH, WIDTH, createRng(101)),
+    dout: map(randnMatrix(BATCH, WIDTH, createRng(102)), (v) => v / BATCH),
+    xavier: gaussianLayers(sizes, xavierStd, 11),
+    he: gaussianLayers(sizes, heStd, 11),
+  };
+}
+
+const gradientFlow: Experiment = {
+  id: 'gradient-flow',
+  title: `Gradient flow through ${DEPTH} layers`,
+  uses: ['02-backprop', '04-batchnorm', '05-residual'],
+  comparable: true,
+  async run(code) {
+    const { x, dout, xavier, he } = gradientFlowInputs();
+    const networks: Network[] = [];
+    const failures: Blocked[] = [];
+    const attempt = async (make: () => Promise<Network>) => {
+      try {
+        networks.push(await make());
+      } catch (err) {
+        if (!(err instanceof Blocked)) throw err;
+        failures.push(err);
+      }
+    };
+    await attempt(() => plainNetwork(code, 'sigmoid / Xavier', 'sigmoid', xavier, x, dout, false));
+    await attempt(() => plainNetwork(code, 'ReLU / He', 'relu', he, x, dout, false));
+    await attempt(() => plainNetwork(code, 'sigmoid + batch norm', 'sigmoid', xavier, x, dout, true));
+    await attempt(() => residualNetwork(code, 'residual (sigmoid)', x, dout, 12));
+    if (networks.length === 0) throw failures[0];
+    const ratio = (n: Network) => (n.rows[0].dW ?? NaN) / (n.rows[n.rows.length - 1].dW ?? NaN);
+    const said = networks.map((n) => `${fmt(ratio(n))} for ${n.name}`).join(', ');
+    const missing = failures.map((f) => f.message).join('; ');
+    return {
+      networks,
+      series: networks.map((n) => ({ plot: 'gradient-flow', name: n.name, points: n.rows.map((r) => ({ x: r.layer, y: r.dW ?? NaN })) })),
+      notice: `‖dW₁‖ / ‖dW${DEPTH}‖ is ${said}: the further a layer is from the loss, the less a sigmoid network tells it, unless ReLU/He, batch norm or a skip path keeps the gradient's size.${missing ? ` (Not drawn: ${missing}.)` : ''}`,
+    };
+  },
+};
+
+// ---- 2. initialization ---------------------------------------------------------------------
+
+const INIT_WIDTH = 128;
+const INIT_DEPTH = 5;
+const INIT_BATCH = 100;
+const SCHEMES = [
+  { scheme: 'xavierNormal', label: 'Xavier' },
+  { scheme: 'heNormal', label: 'He' },
+  { scheme: 'standardNormal', label: 'N(0,1)' },
+] as const;
+
+const initialization: Experiment = {
+  id: 'initialization',
+  title: `Activations per layer under three initializations (${INIT_DEPTH} layers of ${INIT_WIDTH})`,
+  uses: ['03-initialization'],
+  // the order in which initMlp draws from the rng is the student's choice: compare statistics, not points
+  comparable: false,
+  async run(code) {
+    const x = randnMatrix(INIT_BATCH, INIT_WIDTH, createRng(201));
+    const sizes = new Array(INIT_DEPTH + 1).fill(INIT_WIDTH);
+    const networks: Network[] = [];
+    const series: Series[] = [];
+    const std: Record<string, number[]> = {};
+    for (const { scheme, label } of SCHEMES) {
+      const got = await code.call('03-initialization', 'initMlp', sizes, scheme, seeded(202));
+      if (!Array.isArray(got) || got.length !== INIT_DEPTH) throw new Blocked(`initMlp should return ${INIT_DEPTH} layers for ${INIT_DEPTH + 1} sizes; fix it to see this`);
+      const layers = got.map((L, i) => ({
+        W: asMatrix(field(L, 'W', 'initMlp'), INIT_WIDTH, INIT_WIDTH, `initMlp(...)[${i}].W`),
+        b: asVector(field(L, 'b', 'initMlp'), INIT_WIDTH, `initMlp(...)[${i}].b`),
+      }));
+      for (const act of ['tanh', 'relu'] as const) {
+        const rows: LayerRow[] = [];
+        const acts: number[][] = [];
+        let a = x;
+        for (let l = 0; l < INIT_DEPTH; l++) {
+          const z = affine(a, layers[l].W, layers[l].b);
+          a = activate(z, act);
+          rows.push(rowOf(l + 1, z, act, null, null));
+          acts.push(a.flat());
+        }
+        networks.push({ name: `${act} / ${label}`, rows });
+        std[`${act}/${label}`] = rows.map((r) => r.zStd);
+        // tanh: the whole of [−1, 1] (saturation piles up at ±1); ReLU: the positive part, up to
+        // the 99th percentile of this initialization (a ReLU's zeros are the dead share in the table)
+        const positives = acts.flat().filter((v) => v > 0).sort((p, q) => p - q);
+        const hi = act === 'tanh' ? 1 : positives[Math.floor(0.99 * (positives.length - 1))] ?? 1;
+        acts.forEach((values, l) => series.push({
+          plot: `histogram-${act}`,
+          facet: label,
+          name: `layer ${l + 1}`,
+          points: histogram(act === 'tanh' ? values : values.filter((v) => v > 0), act === 'tanh' ? -1 : 0, hi, 40).map((h) => ({ x: h.x, y: h.density })),
+        }));
+      }
+    }
+    const last = INIT_DEPTH - 1;
+    const shrink = (key: string) => std[key][last] / std[key][0];
+    const satN = networks.find((n) => n.name === 'tanh / N(0,1)')?.rows[last].saturated ?? NaN;
+    const satX = networks.find((n) => n.name === 'tanh / Xavier')?.rows[last].saturated ?? NaN;
+    return {
+      networks,
+      series,
+      notice: `Through ReLU layers He keeps the spread of z (layer ${INIT_DEPTH} std is ${fmt(shrink('relu/He'))}× layer 1's) while Xavier shrinks it (${fmt(shrink('relu/Xavier'))}×), and N(0,1) weights saturate tanh: ${pct(satN)} of layer ${INIT_DEPTH}'s entries have tanh′ < 1e-3, against ${pct(satX)} with Xavier.`,
+    };
+  },
+};
+
+// ---- 3. saturation and dead units (06's own measures) -----------------------------------------
+
+const DEAD_BIASES = [0, -1, -2, -3, -4, -5, -6, -7, -8];
+
+const saturationAndDeath: Experiment = {
+  id: 'saturation-and-dead-units',
+  title: 'Saturated tanh units per layer, and ReLU units killed by a negative bias',
+  uses: ['06-dead-neurons'],
+  comparable: true,
+  async run(code) {
+    const x = randnMatrix(INIT_BATCH, INIT_WIDTH, createRng(301));
+    const sizes = new Array(INIT_DEPTH + 1).fill(INIT_WIDTH);
+    const networks: Network[] = [];
+    const series: Series[] = [];
+    for (const [label, std] of [['N(0,1)', unitStd], ['Xavier', xavierStd]] as const) {
+      const layers = gaussianLayers(sizes, std, 302);
+      const zs: Matrix[] = [];
+      let a = x;
+      for (const L of layers) {
+        const z = affine(a, L.W, L.b);
+        zs.push(z);
+        a = activate(z, 'tanh');
+      }
+      const sat = await code.callMany<number>('06-dead-neurons', 'saturatedFraction', zs.map((z) => [z, 'tanh']));
+      const rows = zs.map((z, l) => ({ ...rowOf(l + 1, z, 'tanh', null, null), saturated: checkFraction(sat[l], 'saturatedFraction') }));
+      networks.push({ name: `tanh / ${label} (saturatedFraction)`, rows });
+      series.push({ plot: 'saturation', name: `tanh / ${label}`, points: rows.map((r) => ({ x: r.layer, y: r.saturated })) });
+    }
+    const inputs = randnMatrix(100, 64, createRng(303));
+    const [layer] = gaussianLayers([64, 256], heStd, 304);
+    const zAt = DEAD_BIASES.map((b) => affine(inputs, layer.W, new Array<number>(256).fill(b)));
+    const dead = (await code.callMany<number>('06-dead-neurons', 'deadUnitFraction', zAt.map((z) => [z]))).map((v) => checkFraction(v, 'deadUnitFraction'));
+    series.push({ plot: 'dead-vs-bias', name: 'ReLU, 64 → 256, He', points: DEAD_BIASES.map((b, i) => ({ x: b, y: dead[i] })) });
+    const at = (b: number) => pct(dead[DEAD_BIASES.indexOf(b)]);
+    const satN = networks[0].rows[INIT_DEPTH - 1].saturated ?? NaN;
+    const satX = networks[1].rows[INIT_DEPTH - 1].saturated ?? NaN;
+    return {
+      networks,
+      series,
+      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes no gradient, so nothing brings it back.`,
+    };
+  },
+};
+
+function checkFraction(v: unknown, fn: string): number {
+  if (typeof v !== 'number') throw new Blocked(`${fn} should return a number; fix it to see this`);
+  return v;
+}
+
+// ---- 4. the dead-neuron story (06 trainNeuron) ------------------------------------------------
+
+const NEURON = { w: [0.5, 0.5], b: 0.5, x: [1, 1], target: -1, lr: 2, steps: 25 };
+
+const deadNeuron: Experiment = {
+  id: 'dead-neuron',
+  title: `One neuron, one large update (w = [0.5, 0.5], b = 0.5, x = [1, 1], target ${NEURON.target}, lr ${NEURON.lr})`,
+  uses: ['06-dead-neurons'],
+  comparable: true,
+  async run(code) {
+    const series: Series[] = [];
+    const moved: Record<string, number> = {};
+    for (const act of ['relu', 'leakyRelu', 'tanh'] as const) {
+      const r = await code.call('06-dead-neurons', 'trainNeuron', NEURON.w, NEURON.b, NEURON.x, NEURON.target, act, NEURON.lr, NEURON.steps);
+      const history = field(r, 'history', 'trainNeuron');
+      if (!Array.isArray(history) || history.length !== NEURON.steps) throw new Blocked(`trainNeuron should return a history of ${NEURON.steps} steps; fix it to see this`);
+      const z = history.map((h) => checkFraction(field(h, 'z', 'trainNeuron history'), 'trainNeuron history z'));
+      const a = history.map((h) => checkFraction(field(h, 'a', 'trainNeuron history'), 'trainNeuron history a'));
+      // ‖∂loss/∂(w, b)‖ = |(a − target)·act′(z)|·‖(x, 1)‖, from the z and a the student's neuron went through
+      const inputNorm = Math.hypot(...NEURON.x, 1);
+      const grad = z.map((zi, i) => Math.abs((a[i] - NEURON.target) * ACT[act].df(zi)) * inputNorm);
+      series.push({ plot: 'dead-neuron-z', name: act, points: z.map((v, i) => ({ x: i, y: v })) });
+      series.push({ plot: 'dead-neuron-grad', name: act, points: grad.map((v, i) => ({ x: i, y: v })) });
+      moved[act] = Math.abs(z[z.length - 1] - z[1]);
+    }
+    const zRelu = series[0].points;
+    return {
+      networks: [],
+      series,
+      notice: `After its first step the ReLU neuron sits at z = ${fmt(zRelu[1]?.y ?? NaN)} with a gradient of exactly 0, and z moves by ${fmt(moved.relu)} in the ${NEURON.steps - 2} steps after; leaky ReLU (${fmt(moved.leakyRelu)}) and tanh (${fmt(moved.tanh)}) keep a gradient and keep moving.`,
+    };
+  },
+};
+
+export const EXPERIMENTS: Experiment[] = [gradientFlow, initialization, saturationAndDeath, deadNeuron];

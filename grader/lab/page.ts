@@ -1,0 +1,110 @@
+/**
+ * `gradlab lab --html DIR`: one self-contained HTML page (inline SVG and CSS, no script, nothing
+ * fetched) with every experiment's plots, drawn at build time by grader/plot/render.ts. Where a
+ * student's curve departs from the reference, the reference is drawn dashed beside it and the
+ * difference is said in words under the plot.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderSvg, type VegaLiteSpec } from '../plot/render.js';
+import type { Series } from './experiments.js';
+import type { Outcome } from './run.js';
+import { Blocked } from './student.js';
+
+interface PlotStyle { title: string; x: string; y: string; logY?: boolean; legend: string; facetX?: 'shared' | 'independent'; integerX?: boolean }
+
+export const PLOTS: Record<string, PlotStyle> = {
+  'gradient-flow': { title: 'Gradient norm ‖dW‖ per layer (log scale)', x: 'layer (input side first)', y: '‖dW‖', logY: true, legend: 'network', integerX: true },
+  'histogram-tanh': { title: 'tanh activations per layer', x: 'activation a = tanh(z)', y: 'density', legend: 'layer', facetX: 'shared' },
+  'histogram-relu': { title: 'ReLU activations per layer (the positive part)', x: 'activation a = ReLU(z) > 0', y: 'density', legend: 'layer', facetX: 'independent' },
+  saturation: { title: 'Saturated share per layer (your saturatedFraction, tanh′ < 1e-3)', x: 'layer', y: 'saturated share', legend: 'network', integerX: true },
+  'dead-vs-bias': { title: 'Dead ReLU units as the bias is pushed negative (your deadUnitFraction)', x: 'bias of every unit', y: 'dead share', legend: 'units', integerX: true },
+  'dead-neuron-z': { title: 'The neuron\'s pre-activation z over training steps', x: 'step', y: 'z', legend: 'activation', integerX: true },
+  // log scale: a gradient of exactly 0 (the dead ReLU) cannot be drawn, so its line stops there
+  'dead-neuron-grad': { title: 'Its gradient ‖∂loss/∂(w, b)‖ over training steps (log; exactly 0 is not drawn)', x: 'step', y: '‖gradient‖', logY: true, legend: 'activation', integerX: true },
+};
+
+type Row = { x: number; y: number; series: string; facet: string; source: 'yours' | 'reference' };
+
+/** The Vega-Lite spec of one plot: the student's curves, plus the reference's where they depart. */
+export function plotSpec(plot: string, mine: Series[], reference: Series[]): VegaLiteSpec {
+  const style = PLOTS[plot];
+  const rows: Row[] = [];
+  const add = (ss: Series[], source: Row['source']) => {
+    for (const s of ss) for (const p of s.points) {
+      // a log scale cannot show 0 or a non-finite value: leave a gap rather than a wrong point
+      if (!Number.isFinite(p.y) || (style.logY && p.y <= 0)) continue;
+      rows.push({ x: p.x, y: p.y, series: s.name, facet: s.facet ?? '', source });
+    }
+  };
+  add(mine, 'yours');
+  add(reference, 'reference');
+  const faceted = mine.some((s) => s.facet);
+  const encoding = {
+    x: { field: 'x', type: 'quantitative', title: style.x, ...(style.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
+    y: { field: 'y', type: 'quantitative', title: style.y, ...(style.logY ? { scale: { type: 'log' } } : {}) },
+    color: { field: 'series', type: 'nominal', title: style.legend, sort: null },
+    ...(reference.length > 0 ? { strokeDash: { field: 'source', type: 'nominal', title: 'curve', sort: ['yours', 'reference'] } } : {}),
+  };
+  const layer = { mark: { type: 'line', point: !faceted, strokeWidth: 2 }, encoding };
+  if (faceted) {
+    return {
+      title: style.title,
+      data: { values: rows },
+      facet: { column: { field: 'facet', type: 'nominal', title: null, sort: [...new Set(mine.map((s) => s.facet))] } },
+      spec: { width: 220, height: 160, ...layer },
+      resolve: { scale: { x: style.facetX === 'independent' ? 'independent' : 'shared', y: 'independent' } },
+    } as VegaLiteSpec;
+  }
+  return { title: style.title, width: 420, height: 240, data: { values: rows }, ...layer } as VegaLiteSpec;
+}
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+async function section(o: Outcome, index: number): Promise<string> {
+  const e = o.experiment;
+  const head = `<h2>${index}. ${escape(e.title)}</h2><p class="uses">uses ${e.uses.map((u) => `<code>${escape(u)}</code>`).join(', ')}</p>`;
+  if (o.mine instanceof Blocked) return `<section class="blocked">${head}<p class="todo">Not drawn: ${escape(o.mine.message)}.</p></section>`;
+  const mine = o.mine;
+  const plots = [...new Set(mine.series.map((s) => s.plot))];
+  const figures: string[] = [];
+  for (const plot of plots) {
+    const departing = o.departures.filter((d) => d.plot === plot);
+    const refSeries = (o.reference?.series ?? []).filter((s) => s.plot === plot && departing.some((d) => d.name === s.name && (d.facet ?? '') === (s.facet ?? '')));
+    const svg = await renderSvg(plotSpec(plot, mine.series.filter((s) => s.plot === plot), refSeries));
+    const words = departing.map((d) => `<p class="differs">${escape(d.words[0].toUpperCase() + d.words.slice(1))}.</p>`).join('');
+    figures.push(`<figure data-plot="${escape(plot)}">${svg}${words}</figure>`);
+  }
+  const same = o.reference && o.departures.length === 0 ? '<p class="same">Every curve matches the reference solution.</p>' : '';
+  return `<section>${head}${figures.join('')}<p class="notice"><strong>Notice:</strong> ${escape(mine.notice)}</p>${same}</section>`;
+}
+
+const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+figure{margin:1em 0}svg{max-width:100%;height:auto}.uses{color:#666;margin:0}
+.notice{background:#f4f8ff;padding:.6em .8em;border-left:3px solid #4c78a8}
+.differs{background:#fff4e5;padding:.4em .8em;border-left:3px solid #f58518}
+.todo{background:#fdecea;padding:.6em .8em;border-left:3px solid #e45756}.same{color:#2a7a2a}`;
+
+/** The whole page as one HTML string. */
+export async function labPage(outcomes: Outcome[], source: string): Promise<string> {
+  const sections: string[] = [];
+  for (const [i, o] of outcomes.entries()) sections.push(await section(o, i + 1));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gradlab lab</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
+<body><h1>gradlab lab: why deep networks stop learning, drawn from your code</h1>
+<p>Every number below comes from your functions in <code>${escape(source)}</code>, run in the grading sandbox on the lab's own inputs.
+Where one of your curves departs from the reference solution's, the reference is drawn dashed beside it.</p>
+${sections.join('\n')}
+</body></html>
+`;
+}
+
+/** Writes DIR/index.html and returns its path. */
+export async function writeLabPage(dir: string, outcomes: Outcome[], source: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'index.html');
+  writeFileSync(file, await labPage(outcomes, source));
+  return file;
+}

@@ -1,0 +1,69 @@
+/**
+ * Runs the lab: every selected experiment on the student's code and, where the course's reference
+ * solutions are at hand, on those too, then says where the student's curves depart.
+ */
+import { departures, type Departure } from './compare.js';
+import { EXPERIMENTS, type Experiment, type Finding } from './experiments.js';
+import { Blocked, StudentCode } from './student.js';
+
+export interface Outcome {
+  experiment: Experiment;
+  /** The student's finding, or why the experiment could not run. */
+  mine: Finding | Blocked;
+  reference: Finding | null;
+  departures: Departure[];
+}
+
+export interface LabOptions {
+  /** The student's folder, shaped like exercises/. */
+  dir: string;
+  /** The reference solutions' folder, or null where there is none (the student template). */
+  referenceDir: string | null;
+  /** Exercise slugs: run only the experiments that use one of them; empty for all. */
+  only?: string[];
+  callTimeoutMs?: number;
+}
+
+export const X_LABEL: Record<string, string> = {
+  'gradient-flow': 'layer',
+  saturation: 'layer',
+  'dead-vs-bias': 'bias',
+  'dead-neuron-z': 'step',
+  'dead-neuron-grad': 'step',
+};
+
+export function selectExperiments(only: string[] = []): Experiment[] {
+  return only.length === 0 ? EXPERIMENTS : EXPERIMENTS.filter((e) => e.uses.some((u) => only.includes(u)));
+}
+
+async function attempt(e: Experiment, code: StudentCode): Promise<Finding | Blocked> {
+  try {
+    return await e.run(code);
+  } catch (err) {
+    if (err instanceof Blocked) return err;
+    throw err;
+  }
+}
+
+export async function runLab(opts: LabOptions): Promise<Outcome[]> {
+  const mine = new StudentCode({ dir: opts.dir, callTimeoutMs: opts.callTimeoutMs });
+  const reference = opts.referenceDir ? new StudentCode({ dir: opts.referenceDir, callTimeoutMs: opts.callTimeoutMs }) : null;
+  const outcomes: Outcome[] = [];
+  try {
+    for (const experiment of selectExperiments(opts.only)) {
+      const found = await attempt(experiment, mine);
+      const ref = reference && experiment.comparable && !(found instanceof Blocked) ? await attempt(experiment, reference) : null;
+      const refFinding = ref instanceof Blocked ? null : ref;
+      outcomes.push({
+        experiment,
+        mine: found,
+        reference: refFinding,
+        departures: found instanceof Blocked || !refFinding ? [] : departures(found.series, refFinding.series, (p) => X_LABEL[p] ?? 'x'),
+      });
+    }
+  } finally {
+    await mine.close();
+    await reference?.close();
+  }
+  return outcomes;
+}

@@ -1,0 +1,88 @@
+/**
+ * The lab in the terminal: per experiment a per-layer table, a one-line chart (a sparkline, from
+ * `sparkly`) of each curve, what to notice, and where the student's curves depart from the
+ * reference.
+ */
+import sparkly from 'sparkly';
+import type { LayerRow, Series } from './experiments.js';
+import type { Outcome } from './run.js';
+import { Blocked } from './student.js';
+
+const num = (v: number | null): string => {
+  if (v === null) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  return Math.abs(v) >= 1e-2 && Math.abs(v) < 1e4 ? v.toFixed(3) : v.toExponential(2);
+};
+const share = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+
+const COLUMNS: Array<[string, (r: LayerRow) => string]> = [
+  ['layer', (r) => String(r.layer)],
+  ['z mean', (r) => num(r.zMean)],
+  ['z std', (r) => num(r.zStd)],
+  ['saturated', (r) => share(r.saturated)],
+  ['dead', (r) => share(r.dead)],
+  ['‖dW‖', (r) => num(r.dW)],
+  ['‖dx‖', (r) => num(r.dx)],
+];
+
+export function layerTable(rows: LayerRow[]): string[] {
+  const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, f]) => f(r)))];
+  const widths = COLUMNS.map((_, j) => Math.max(...cells.map((c) => c[j].length)));
+  return cells.map((c) => '  ' + c.map((v, j) => v.padStart(widths[j])).join('  '));
+}
+
+/** Plots drawn on a log scale: their sparkline is of log10, so 1e-6 … 1 spreads over the ticks. */
+export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad']);
+
+const shownValues = (s: Series): number[] => s.points.map((p) => (LOG_PLOTS.has(s.plot) ? (p.y > 0 ? Math.log10(p.y) : NaN) : p.y));
+
+/**
+ * One line: the curve's name, a sparkline of its values in x order, and its first and last
+ * values. The curves of one chart share a scale (`range`), so a flat healthy curve stays flat.
+ */
+export function sparkLine(s: Series, nameWidth: number, range: { minimum: number; maximum: number }): string {
+  const ys = s.points.map((p) => p.y);
+  const spark = ys.length > 1 ? sparkly(shownValues(s), range) : '';
+  const label = s.facet ? `${s.name} (${s.facet})` : s.name;
+  return `  ${label.padEnd(nameWidth)} ${spark}  ${num(ys[0] ?? null)} → ${num(ys[ys.length - 1] ?? null)}`;
+}
+
+const CHART_TITLE: Record<string, string> = {
+  'gradient-flow': '‖dW‖ by layer, input side first (log)',
+  saturation: 'saturated share by layer (your saturatedFraction)',
+  'dead-vs-bias': 'dead share as the bias goes 0 → −8 (your deadUnitFraction)',
+  'dead-neuron-z': 'z over steps',
+  'dead-neuron-grad': '‖gradient‖ over steps (log; a blank is exactly 0)',
+};
+
+export function renderOutcome(o: Outcome, index: number): string {
+  const e = o.experiment;
+  const lines = [`── ${index}. ${e.title} [${e.uses.join(', ')}]`];
+  if (o.mine instanceof Blocked) {
+    lines.push(`  Not run: ${o.mine.message}.`);
+    return lines.join('\n');
+  }
+  for (const n of o.mine.networks) lines.push('', `  ${n.name}`, ...layerTable(n.rows));
+  const charted = o.mine.series.filter((s) => CHART_TITLE[s.plot]);
+  const plots = [...new Set(charted.map((s) => s.plot))];
+  for (const plot of plots) {
+    const ss = charted.filter((s) => s.plot === plot);
+    const width = Math.max(...ss.map((s) => s.name.length));
+    const all = ss.flatMap(shownValues).filter(Number.isFinite);
+    const range = { minimum: Math.min(...all), maximum: Math.max(...all) };
+    lines.push('', `  ${CHART_TITLE[plot]}:`, ...ss.map((s) => sparkLine(s, width, range)));
+  }
+  lines.push('', `  Notice: ${o.mine.notice}`);
+  for (const d of o.departures) lines.push(`  Differs: ${d.words}.`);
+  if (o.reference && o.departures.length === 0) lines.push('  Every curve matches the reference solution.');
+  return lines.join('\n');
+}
+
+export function renderLab(outcomes: Outcome[], ms: number): string {
+  const blocked = outcomes.filter((o) => o.mine instanceof Blocked);
+  const tail = blocked.length > 0
+    ? `${outcomes.length - blocked.length} of ${outcomes.length} experiments ran (${(ms / 1000).toFixed(1)} s). Next: ${(blocked[0].mine as Blocked).message}.`
+    : `All ${outcomes.length} experiments ran on your code in ${(ms / 1000).toFixed(1)} s. Draw them: \`npx gradlab lab --html lab-report\`.`;
+  return [...outcomes.map((o, i) => renderOutcome(o, i + 1)), '', tail].join('\n\n').replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,213 @@
+/**
+ * The lab runs the student's own functions: a correct submission reproduces the reference's
+ * curves, a submission with a known mistake shows a different curve and the lab says which, and
+ * an unfinished or hanging one ends only the experiments that need it.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matmul, transpose, colSums } from '../exercises/lib/tensor';
+import type { Dense, Matrix } from '../exercises/lib/types';
+import { gradientFlowInputs, type Finding } from '../grader/lab/experiments';
+import { runLab, type Outcome } from '../grader/lab/run';
+import { Blocked } from '../grader/lab/student';
+import { renderLab } from '../grader/lab/terminal';
+import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
+import { gradlab } from './cli-harness';
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const dsigmoid = (z: number) => sigmoid(z) * (1 - sigmoid(z));
+
+/** The ‖dW‖ per layer of a plain network, computed here with the test's own loop (no lab code, no student code). */
+function dWNorms(layers: Dense[], x: Matrix, dout: Matrix, f: (z: number) => number, df: (z: number) => number): number[] {
+  const inputs: Matrix[] = [];
+  const zs: Matrix[] = [];
+  let a = x;
+  layers.forEach((L, l) => {
+    inputs.push(a);
+    const z = matmul(a, L.W).map((row) => row.map((v, j) => v + L.b[j]));
+    zs.push(z);
+    a = l < layers.length - 1 ? z.map((row) => row.map(f)) : z;
+  });
+  const norms: number[] = [];
+  let da = dout;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const dz = l === layers.length - 1 ? da : da.map((row, i) => row.map((v, j) => v * df(zs[l][i][j])));
+    const dW = matmul(transpose(inputs[l]), dz);
+    norms[l] = Math.sqrt(dW.flat().reduce((s, v) => s + v * v, 0));
+    expect(colSums(dz).length).toBe(L0(layers, l));
+    da = matmul(dz, transpose(layers[l].W));
+  }
+  return norms;
+}
+const L0 = (layers: Dense[], l: number) => layers[l].b.length;
+
+const finding = (o: Outcome | undefined): Finding => {
+  if (!o || o.mine instanceof Blocked) throw new Error(`experiment did not run: ${o?.mine instanceof Blocked ? o.mine.message : 'missing'}`);
+  return o.mine;
+};
+const curve = (f: Finding, plot: string, name: string) => f.series.find((s) => s.plot === plot && s.name === name)!.points.map((p) => p.y);
+/** |got − want| ≤ atol + rtol·|want| for every entry. */
+function expectClose(got: number[], want: number[], rtol: number, atol = 0) {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(Math.abs(g - want[i]), `entry ${i}: ${g} vs ${want[i]}`).toBeLessThanOrEqual(atol + rtol * Math.abs(want[i])));
+}
+
+let work: string;
+let mistaken: string;
+let reference: Outcome[];
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'gradlab-lab-'));
+  // the known mistake: σ′ evaluated at the output a = σ(z) instead of at z, in activationBackward
+  mistaken = path.join(work, 'sigma-on-output');
+  cpSync(SOLUTIONS_DIR, mistaken, { recursive: true, dereference: true });
+  const file = path.join(mistaken, '02-backprop', 'backprop.ts');
+  const right = 'const { df } = activationFns(act);\n  return mul(da, map(z, df));';
+  const source = readFileSync(file, 'utf8');
+  expect(source).toContain(right);
+  writeFileSync(file, source.replace(right, 'const { f, df } = activationFns(act);\n  return mul(da, map(z, (v) => df(f(v))));'));
+  reference = await runLab({ dir: SOLUTIONS_DIR, referenceDir: null });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('gradlab lab on the reference solutions', () => {
+  it('runs all four experiments and reproduces the vanishing gradient, cross-checked by an independent loop', () => {
+    expect(reference.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'initialization', 'saturation-and-dead-units', 'dead-neuron']);
+    const flow = finding(reference[0]);
+    const { x, dout, xavier, he } = gradientFlowInputs();
+    const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
+    const relu = dWNorms(he, x, dout, (z) => Math.max(0, z), (z) => (z > 0 ? 1 : 0));
+    expectClose(curve(flow, 'gradient-flow', 'sigmoid / Xavier'), sig, 1e-9);
+    expectClose(curve(flow, 'gradient-flow', 'ReLU / He'), relu, 1e-9);
+    // the phenomenon: the sigmoid network's first layer gets ~4e-6 of its last layer's gradient, ReLU/He ~1
+    expect(sig[0] / sig[9]).toBeGreaterThan(1e-6);
+    expect(sig[0] / sig[9]).toBeLessThan(1e-5);
+    expect(relu[0] / relu[9]).toBeGreaterThan(0.5);
+    expect(relu[0] / relu[9]).toBeLessThan(2);
+    const bn = curve(flow, 'gradient-flow', 'sigmoid + batch norm');
+    const res = curve(flow, 'gradient-flow', 'residual (sigmoid)');
+    expect(bn[0] / bn[9]).toBeGreaterThan(0.1);
+    expect(res[0] / res[9]).toBeGreaterThan(0.1);
+    // batch norm's output, the sigmoid's input, has mean 0 and std √(v/(v+ε)) ≈ 1 in every hidden layer
+    for (const row of flow.networks[2].rows.slice(0, 9)) {
+      expect(Math.abs(row.zMean)).toBeLessThan(1e-12);
+      expect(Math.abs(row.zStd - 1)).toBeLessThan(1e-3);
+    }
+  });
+
+  it('shows saturation, dead units and the dead neuron with the numbers the notes predict', () => {
+    const init = finding(reference[1]);
+    const tanhN = init.networks.find((n) => n.name === 'tanh / N(0,1)')!.rows;
+    const tanhX = init.networks.find((n) => n.name === 'tanh / Xavier')!.rows;
+    expect(tanhN[4].saturated).toBeGreaterThan(0.6);
+    expect(tanhX[4].saturated).toBe(0);
+    const reluStd = (name: string) => init.networks.find((n) => n.name === name)!.rows.map((r) => r.zStd);
+    // He keeps the spread through 5 ReLU layers; Xavier halves the variance per layer: std × 2^(-1/2) per layer
+    expect(reluStd('relu / He')[4] / reluStd('relu / He')[0]).toBeGreaterThan(0.5);
+    expect(reluStd('relu / Xavier')[4] / reluStd('relu / Xavier')[0]).toBeLessThan(0.5);
+    const dead = curve(finding(reference[2]), 'dead-vs-bias', 'ReLU, 64 → 256, He');
+    expect(dead[0]).toBe(0);
+    expect(dead[8]).toBe(1);
+    for (let i = 1; i < dead.length; i++) expect(dead[i]).toBeGreaterThanOrEqual(dead[i - 1]);
+    const neuron = finding(reference[3]);
+    const grad = curve(neuron, 'dead-neuron-grad', 'relu');
+    const z = curve(neuron, 'dead-neuron-z', 'relu');
+    // step 0: z = 1.5, a = 1.5, ∂loss/∂z = a − target = 2.5, ‖(x, 1)‖ = √3; then z = 1.5 − 2·2.5·3 = −13.5 and stays
+    expectClose([z[0], grad[0], z[1]], [1.5, 2.5 * Math.sqrt(3), -13.5], 1e-12);
+    expect(grad.slice(1).every((g) => g === 0)).toBe(true);
+    expect(z.slice(1).every((v) => v === -13.5)).toBe(true);
+    expect(curve(neuron, 'dead-neuron-grad', 'leakyRelu').slice(1).every((g) => g > 0)).toBe(true);
+    expect(curve(neuron, 'dead-neuron-grad', 'tanh').slice(1).every((g) => g > 0)).toBe(true);
+  });
+});
+
+describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
+  let outcomes: Outcome[];
+  beforeAll(async () => {
+    outcomes = await runLab({ dir: mistaken, referenceDir: SOLUTIONS_DIR, only: ['02-backprop'] });
+  });
+
+  it('draws the student\'s own curve: the sigmoid networks depart from the reference, the ReLU and residual ones do not', () => {
+    expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow']);
+    const [o] = outcomes;
+    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm']);
+    const { x, dout, xavier } = gradientFlowInputs();
+    // σ′(σ(z)) ≥ σ′(1) ≈ 0.197 for every z, so the mistaken gradient vanishes far less than the true one
+    const wrong = dWNorms(xavier, x, dout, sigmoid, (z) => dsigmoid(sigmoid(z)));
+    expectClose(curve(finding(o), 'gradient-flow', 'sigmoid / Xavier'), wrong, 1e-9);
+    expectClose(curve(finding(o), 'gradient-flow', 'ReLU / He'), curve(finding(reference[0]), 'gradient-flow', 'ReLU / He'), 1e-12);
+    // the words name the layer where the two curves are furthest apart (in ratio), with both values
+    const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
+    const gaps = wrong.map((w, i) => Math.abs(w - sig[i]) / (w + sig[i]));
+    const at = gaps.indexOf(Math.max(...gaps));
+    const said = /^your sigmoid \/ Xavier curve departs from the reference: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
+    expect(said, o.departures[0].words).not.toBeNull();
+    expect(Number(said![1])).toBe(at + 1);
+    expectClose([Number(said![2]), Number(said![3])], [wrong[at], sig[at]], 1e-2); // 3 digits shown
+    expectClose([Number(said![4])], [Math.max(wrong[at] / sig[at], sig[at] / wrong[at])], 5e-2); // 2 digits
+    expect(said![5]).toBe(wrong[at] > sig[at] ? 'larger' : 'smaller');
+  });
+
+  it('says so in the terminal, under the table of the student\'s numbers', () => {
+    const text = renderLab(outcomes, 1234);
+    expect(text).toContain('  layer  z mean  z std  saturated  dead     ‖dW‖     ‖dx‖');
+    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
+    expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
+    expect(text).not.toMatch(/Differs: your ReLU/);
+    expect(text).toContain('All 1 experiments ran on your code in 1.2 s.');
+  });
+});
+
+describe('gradlab lab on unfinished and broken code', () => {
+  it('names the function to implement for each experiment of the stubs', async () => {
+    const outcomes = await runLab({ dir: EXERCISES_DIR, referenceDir: SOLUTIONS_DIR });
+    const said = outcomes.map((o) => (o.mine instanceof Blocked ? o.mine.message : 'ran'));
+    expect(said).toEqual([
+      'implement denseForward (02-backprop) to see this',
+      'implement initMlp (03-initialization) to see this',
+      'implement saturatedFraction (06-dead-neurons) to see this',
+      'implement trainNeuron (06-dead-neurons) to see this',
+    ]);
+    expect(renderLab(outcomes, 10)).toContain('0 of 4 experiments ran (0.0 s). Next: implement denseForward (02-backprop) to see this.');
+  });
+
+  it('ends only the experiment whose function hangs, and the command goes on', async () => {
+    const dir = path.join(work, 'hangs');
+    cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
+    const file = path.join(dir, '02-backprop', 'backprop.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('export function denseBackward(dz: Matrix, x: Matrix, layer: Dense): { dx: Matrix } & LayerGrads {', '$&\n  for (let i = 0; i >= 0; ) { /* forever */ }'));
+    const outcomes = await runLab({ dir, referenceDir: null, only: ['02-backprop', '06-dead-neurons'] });
+    expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
+    // the residual network does not call 02's denseBackward (05 imports the reference), so it still runs
+    const flow = finding(outcomes[0]);
+    expect(flow.networks.map((n) => n.name)).toEqual(['residual (sigmoid)']);
+    expect(flow.notice).toMatch(/Not drawn: denseBackward \(02-backprop\) did not return in time/);
+    expect(outcomes.slice(1).every((o) => !(o.mine instanceof Blocked))).toBe(true);
+  });
+});
+
+describe('gradlab lab (the command)', () => {
+  it('prints tables and charts for the named exercise and writes the page', async () => {
+    const out = path.join(work, 'page');
+    const r = await gradlab(['lab', '06', mistaken, '--html', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('── 1. Saturated tanh units per layer');
+    expect(r.stdout).toMatch(/ReLU, 64 → 256, He [▁-█]{9}  0 → 1\.000/);
+    expect(r.stdout).toContain('Every curve matches the reference solution.');
+    expect(r.stdout).toContain(`Wrote ${path.relative(process.cwd(), path.join(out, 'index.html'))}`);
+    const html = readFileSync(path.join(out, 'index.html'), 'utf8');
+    expect((html.match(/<figure data-plot=/g) ?? []).length).toBe(4);
+    expect(html).not.toMatch(/<script|<link|src="http/);
+  });
+
+  it('refuses a word that is neither an exercise nor a folder, and says what is allowed', async () => {
+    const r = await gradlab(['lab', 'nowhere']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^gradlab: 'nowhere' is neither an exercise \(01-activations, .*\) nor a folder: see `gradlab lab --help`\n$/);
+    const help = await gradlab(['lab', '--help']);
+    expect(help.stdout).toContain('Usage: gradlab lab [exercise…] [folder] [--html DIR] [--watch]');
+  });
+});
