@@ -85,7 +85,7 @@ export default defineSuite('01-activations', (test) => {
     // exact sech²(10) = 8.24461446e-9; 1 − tanh² rounds to 8.24461455e-9: both are right
     if (!(g10 > 8.2446e-9 * (1 - 1e-4) && g10 < 8.2447e-9)) {
       fail(`tanhGrad(10) should be ≈ 8.2446e-9 (small but not zero), got ${fmt(g10)}`,
-        g10 === 0 ? { id: 'saturated-to-zero', hint: 'tanh′ is tiny far from 0 but never exactly 0: how does your formula lose it?' } : undefined);
+        g10 === 0 ? { id: 'saturated-to-zero', hint: 'At x = 10 tanh′ is tiny (≈ 8.2e-9) but not 0 in float64; only from x ≈ 19.06 does 1 − tanh² round to exactly 0. Does your formula cut it off or lose it earlier?' } : undefined);
     }
   });
 

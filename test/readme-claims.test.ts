@@ -1,0 +1,254 @@
+/**
+ * Every number the exercise READMEs state, checked against the course's own code.
+ *
+ * A claim is a quote from a README (whitespace-insensitive) and a check. Three tests:
+ * - every quote is in its README and every check holds (closed forms, the solutions, the
+ *   fixtures, and the per-seed measurements of scripts/measure/measurements.json);
+ * - the stored measurements are what the code gives: a spread of seeds of every series is
+ *   measured again here (`npm run measure -- --check` re-measures all of them);
+ * - coverage: every number in a README's prose (a decimal, a power of ten, a percentage, a
+ *   superscript power, a step count) lies inside some claim's quote, or is one of the README's
+ *   given constants (the contract's tolerances, defaults and example inputs, listed below with
+ *   why). A number added to a README without a claim fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as A from '../solutions/01-activations/activations';
+import { loadFixture } from '../fixtures/load';
+import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
+
+const stored = JSON.parse(readFileSync(MEASUREMENTS_FILE, 'utf8')) as Measurements;
+const S = (name: string) => {
+  const v = stored.series[name];
+  if (!v) throw new Error(`no series ${name} in ${MEASUREMENTS_FILE}`);
+  return summary(v);
+};
+const single = (name: string): number => {
+  const v = stored.single[name];
+  if (v === undefined) throw new Error(`no single ${name} in ${MEASUREMENTS_FILE}`);
+  return v;
+};
+
+/** `value` written with the precision of `shown` (e.g. '0.233', '4.8e-6', '21'): |value − shown| ≤ half a unit of its last digit. */
+function shows(value: number, shown: string, what = ''): void {
+  const text = shown.replace('−', '-');
+  const [mant, exp] = text.split('e');
+  const decimals = (mant.split('.')[1] ?? '').length;
+  const unit = 10 ** (-decimals) * 10 ** Number(exp ?? 0);
+  expect(Math.abs(value - Number(text)), `${what} ${value} shown as ${shown}`).toBeLessThanOrEqual(unit / 2 * (1 + 1e-9));
+}
+
+/** A stated range lo–hi over seeds: the measured min and max, each shown with the precision of the bound. */
+function range(name: string, lo: string, hi: string, scale = 1): void {
+  const s = S(name);
+  shows(s.min * scale, lo, `${name} min`);
+  shows(s.max * scale, hi, `${name} max`);
+}
+
+/** A stated range that holds every seed and is not much wider than the measured one (within a factor `slack` at each end). */
+function within(name: string, lo: number, hi: number, slack = 3): void {
+  const s = S(name);
+  expect(s.min, `${name} min`).toBeGreaterThanOrEqual(lo);
+  expect(s.max, `${name} max`).toBeLessThanOrEqual(hi);
+  expect(s.min, `${name}: lo ${lo} is loose`).toBeLessThan(lo * slack);
+  expect(s.max, `${name}: hi ${hi} is loose`).toBeGreaterThan(hi / slack);
+}
+
+type Readme = '01-activations' | '02-backprop' | '03-initialization' | '04-batchnorm' | '05-residual' | '06-dead-neurons';
+interface Claim { readme: Readme; quote: string; check: () => void | Promise<void> }
+
+const deep = (name: string) => loadFixture('02-backprop', name, 'deep-mlp-gradients');
+const story = () => loadFixture('06-dead-neurons', 'dead-neuron-story', 'train-neuron');
+
+const CLAIMS: Claim[] = [
+  // 01
+  { readme: '01-activations', quote: 'exactly 1 from x ≈ 19.06', check: () => shows(single('tanhExactlyOneFrom'), '19.06') },
+  { readme: '01-activations', quote: 'between 1e-6 and 1e-5 for ten layers', check: () => within('xavierSigmoid.ratio', 1e-6, 1e-5) },
+  { readme: '01-activations', quote: 'Xavier weights: 0% of entries have σ′ < 0.01, yet ‖dW₁‖/‖dW₁₀‖ ≈ 4.8e-6', check: () => {
+    const f = deep('vanishing-sigmoid-xavier');
+    expect(f.expected.saturation!.threshold).toBe(0.01);
+    expect(f.expected.saturation!.overall).toBe(0);
+    shows(f.expected.ratioFirstLast, '4.8e-6');
+  } },
+  { readme: '01-activations', quote: 'N(0, 1) weights: 21% of entries have σ′ < 0.01, yet the ratio stays ≈ 0.06', check: () => {
+    const f = deep('saturation-sigmoid-standard-normal');
+    shows(f.expected.saturation!.overall * 100, '21');
+    shows(f.expected.ratioFirstLast, '0.06');
+  } },
+  // 02
+  { readme: '02-backprop', quote: 'between a millionth and a hundred-thousandth', check: () => within('xavierSigmoid.ratio', 1e-6, 1e-5) },
+  { readme: '02-backprop', quote: 'the average σ′ over the hidden entries is ≈ 0.23 (0.230 to 0.236 over 300 seeds)', check: () => {
+    shows(S('xavierSigmoid.meanSigmoidGrad').median, '0.23');
+    range('xavierSigmoid.meanSigmoidGrad', '0.230', '0.236');
+  } },
+  { readme: '02-backprop', quote: '0.23⁹ ≈ 2e-6', check: () => shows(0.23 ** 9, '2e-6') },
+  { readme: '02-backprop', quote: '(E[x²] ≈ 1)', check: () => shows(S('xavierSigmoid.inputMeanSquare').median, '1') },
+  { readme: '02-backprop', quote: '(E[h²] ≈ 0.26)', check: () => shows(S('xavierSigmoid.lastHiddenMeanSquare').median, '0.26') },
+  { readme: '02-backprop', quote: 'lands between 1e-6 and 1e-5 (over 300 random seeds, all of them did; the graded network gives 4.8e-6)', check: () => {
+    within('xavierSigmoid.ratio', 1e-6, 1e-5);
+    expect(S('xavierSigmoid.ratio').n).toBe(300);
+    shows(deep('vanishing-sigmoid-xavier').expected.ratioFirstLast, '4.8e-6');
+  } },
+  { readme: '02-backprop', quote: '0.25⁹ ≈ 3.8e-6 is *not* a bound on this ratio: about four seeds in ten land above it', check: () => {
+    shows(0.25 ** 9, '3.8e-6');
+    const above = stored.series['xavierSigmoid.ratio'].filter((r) => r > 0.25 ** 9).length / 300;
+    shows(above * 10, '4');
+  } },
+  { readme: '02-backprop', quote: 'a ratio of order 1 (0.3 to 2 over the same seeds)', check: () => range('heRelu.ratio', '0.3', '2') },
+  { readme: '02-backprop', quote: '**21%** of its hidden (example, unit) entries with σ′ < 0.01 (5.4% below 06\'s default threshold 1e-3), but hardly any unit is saturated on every example (1% at 1e-3)', check: () => {
+    const f = deep('saturation-sigmoid-standard-normal');
+    shows(f.expected.saturation!.overall * 100, '21');
+    const seed = f.recipe.seed;
+    expect(seed).toBe(2011);
+    // the fixture's seed is outside the stored 1…300: measured here
+    return import('../scripts/measure/phenomena').then((M) => {
+      const n = M.deepNetwork(seed, 'standardNormal', 'sigmoid');
+      shows(n.saturatedEntries(1e-3) * 100, '5.4');
+      shows(n.saturatedUnits(1e-3) * 100, '1');
+    });
+  } },
+  { readme: '02-backprop', quote: 'the ratio does *not* vanish there: ≈ 0.06', check: () => shows(deep('saturation-sigmoid-standard-normal').expected.ratioFirstLast, '0.06') },
+  { readme: '02-backprop', quote: '| Xavier-normal weights | 0% | 4.8e-6 (vanishing) |', check: () => {
+    const f = deep('vanishing-sigmoid-xavier');
+    expect(f.expected.saturation!.overall).toBe(0);
+    shows(f.expected.ratioFirstLast, '4.8e-6');
+    expect(f.expected.flow).toBe('vanishing');
+  } },
+  { readme: '02-backprop', quote: '| N(0, 1) weights | 21% | 0.064 (not vanishing) |', check: () => {
+    const f = deep('saturation-sigmoid-standard-normal');
+    shows(f.expected.saturation!.overall * 100, '21');
+    shows(f.expected.ratioFirstLast, '0.064');
+    expect(f.expected.flow).toBe('healthy');
+  } },
+  // 03
+  { readme: '03-initialization', quote: '(0.5 to 1.65 over 30 seeds)', check: () => { range('reluDepth.he', '0.5', '1.65'); expect(S('reluDepth.he').n).toBe(30); } },
+  { readme: '03-initialization', quote: 'tanh′(z) < 1e-3 as soon as |z| > 4.15', check: () => {
+    expect(A.tanhGrad(4.15)).toBeLessThan(1e-3);
+    expect(A.tanhGrad(4.14)).toBeGreaterThan(1e-3);
+  } },
+  // 04
+  { readme: '04-batchnorm', quote: 'was a few millionths of the one at the last', check: () => {
+    const r = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep').expected.withoutBn.ratioFirstLast;
+    expect(r).toBeGreaterThan(1e-6);
+    expect(r).toBeLessThan(1e-5);
+  } },
+  { readme: '04-batchnorm', quote: '39% of the entries have σ′ < 0.01 before batch norm and none after (36–45% before over 300 seeds, always 0% after)', check: () => {
+    const e = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep').expected.saturated;
+    expect(e.threshold).toBe(0.01);
+    shows(e.before.saturatedFraction * 100, '39');
+    expect(e.after.saturatedFraction).toBe(0);
+    range('saturatedLayer.before', '36', '45', 100);
+    expect(S('saturatedLayer.after').max).toBe(0);
+  } },
+  { readme: '04-batchnorm', quote: 'has no saturated entries at all (0% with σ′ < 0.01)', check: () => expect(S('xavierSigmoid.saturated0.01').max).toBe(0) },
+  { readme: '04-batchnorm', quote: 'from ≈ 0.233 to ≈ 0.205', check: () => {
+    shows(S('xavierSigmoid.meanSigmoidGrad').median, '0.233');
+    shows(S('batchnorm.meanSigmoidGradAfter').median, '0.205');
+  } },
+  { readme: '04-batchnorm', quote: 'their batch standard deviation is about 0.2, so with γ = 1 the factor is about 5 (5.0 to 5.6 on average over layers 2–9, over 300 seeds)', check: () => {
+    shows(S('batchnorm.layers2to9.meanFactor').median, '5');
+    range('batchnorm.layers2to9.meanFactor', '5.0', '5.6');
+    shows(1 / S('batchnorm.layers2to9.meanFactor').median, '0.2');
+  } },
+  { readme: '04-batchnorm', quote: 'meets a σ′ of about 0.2', check: () => shows(S('batchnorm.meanSigmoidGradAfter').median, '0.2') },
+  { readme: '04-batchnorm', quote: 'σ′ · 1/√(var_B + ε) ≈ 1 in each of layers 2–9 (0.92–1.33 over 300 seeds)', check: () => {
+    shows(S('batchnorm.layers2to9.minProduct').min, '0.92');
+    shows(S('batchnorm.layers2to9.maxProduct').max, '1.33');
+  } },
+  { readme: '04-batchnorm', quote: '‖dW₁‖ / ‖dW₁₀‖ goes from 4.4e-6 without batch norm to 0.75 with it (0.27–1.5 over 300 seeds)', check: () => {
+    const e = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep').expected;
+    shows(e.withoutBn.ratioFirstLast, '4.4e-6');
+    shows(e.withBn.ratioFirstLast, '0.75');
+    range('batchnorm.ratio', '0.27', '1.5');
+  } },
+  { readme: '04-batchnorm', quote: 'gives 0.9·μ instead of 0.1·μ after one step from a running mean of 0: 9× off', check: () => {
+    const m = 0.1, mu = 0.7;
+    expect(((1 - m) * mu) / (m * mu)).toBeCloseTo(9, 12);
+  } },
+  // 05
+  { readme: '05-residual', quote: '**1.7e-32 to 1.1e-30** of the norm at the output over 300 seeds (5.8e-32 in the graded network) — some 30 to 32 orders of magnitude', check: () => {
+    range('plain.sigmoidXavier50', '1.7e-32', '1.1e-30');
+    expect(-Math.log10(S('plain.sigmoidXavier50').min)).toBeLessThan(32);
+    expect(-Math.log10(S('plain.sigmoidXavier50').max)).toBeGreaterThan(29.5);
+    shows(loadFixture('05-residual', 'residual-depth', 'residual-depth').expected.plain.ratio, '5.8e-32');
+  } },
+  { readme: '05-residual', quote: '0.25⁵⁰ ≈ 8e-31', check: () => shows(0.25 ** 50, '8e-31') },
+  { readme: '05-residual', quote: '**about 1.4 to 2.2 times** the output\'s across 300 seeds (1.52 in the graded stack) — against about 1e-31', check: () => {
+    within('residual.sigmoidXavier', 1.4, 2.2, 1.1);
+    shows(loadFixture('05-residual', 'residual-depth', 'residual-depth').expected.residualRatio, '1.52');
+    shows(S('plain.sigmoidXavier50').median, '1e-31');
+  } },
+  { readme: '05-residual', quote: '√3 ≈ 1.7 per block in norm. Fifty blocks give 3²⁵ ≈ 8.5e11; the course\'s own code gives 1e11 to 1e12 for most seeds (5e10 to 5e12 over 300 seeds; 1.64 to 1.79 per block)', check: () => {
+    shows(Math.sqrt(3), '1.7');
+    shows(3 ** 25, '8.5e11');
+    const r = stored.series['residual.reluHe'];
+    expect(r.filter((v) => v >= 1e11 && v <= 1e12).length / r.length).toBeGreaterThan(0.5);
+    range('residual.reluHe', '5e10', '5e12');
+    shows(S('residual.reluHe').min ** (1 / 50), '1.64');
+    shows(S('residual.reluHe').max ** (1 / 50), '1.79');
+  } },
+  // 06
+  { readme: '06-dead-neurons', quote: '**12–27%** over 300 random draws, 21% in the graded one), −5 about three quarters (**70–84%**, 76%), and −8 practically all of them (**99.6–100%**, 100%)', check: () => {
+    range('dead.bias-4', '12', '27', 100);
+    range('dead.bias-5', '70', '84', 100);
+    range('dead.bias-8', '99.6', '100', 100);
+    const by = loadFixture('06-dead-neurons', 'dead-relu-bias', 'dead-relu-bias').expected.byBias;
+    shows(by.find((b) => b.bias === -4)!.fraction * 100, '21');
+    shows(by.find((b) => b.bias === -5)!.fraction * 100, '76');
+    expect(by.find((b) => b.bias === -8)!.fraction).toBe(1);
+  } },
+  { readme: '06-dead-neurons', quote: 'a ratio between 1e-6 and 1e-5 (4.8e-6 in the graded draw): vanishing; the same network with ReLU and He initialization gives 0.3 to 2 (0.61): healthy', check: () => {
+    within('xavierSigmoid.ratio', 1e-6, 1e-5);
+    shows(deep('vanishing-sigmoid-xavier').expected.ratioFirstLast, '4.8e-6');
+    range('heRelu.ratio', '0.3', '2');
+    shows(deep('vanishing-relu-he').expected.ratioFirstLast, '0.61');
+  } },
+  { readme: '06-dead-neurons', quote: 'is *healthy* by this measure (0.064), although a fifth of its entries are saturated', check: () => {
+    const f = deep('saturation-sigmoid-standard-normal');
+    expect(f.expected.flow).toBe('healthy');
+    shows(f.expected.ratioFirstLast, '0.064');
+    shows(f.expected.saturation!.overall * 5, '1');
+  } },
+  { readme: '06-dead-neurons', quote: 'z is back above 0 at history[384], after 384 steps', check: () => expect(single('story.readme.tanh')).toBe(384) },
+  { readme: '06-dead-neurons', quote: 'z = −76.5, but its derivative there is the slope, not 0: ∂loss/∂z = (0.01·(−76.5) − 0.2)·0.01 ≈ −0.0097, so every step moves w and b back up and z climbs by about 0.58 per step at first. z is back above 0 at history[263]', check: () => {
+    return import('../scripts/measure/phenomena').then((M) => {
+      const z = M.storyZ('leakyRelu', 0.2, 20, 3);
+      expect(z[1]).toBe(-76.5);
+      shows((0.01 * -76.5 - 0.2) * 0.01, '-0.0097');
+      shows(z[2] - z[1], '0.58');
+      expect(single('story.readme.leakyRelu')).toBe(263);
+      expect(single('story.readme.relu')).toBe(-1);
+    });
+  } },
+  { readme: '06-dead-neurons', quote: 'The graded story pushes harder (target 0.5, lr 50: ReLU lands at z = −148.5, tanh at z ≈ −9.48 where tanh′ ≈ 2e-8). There leaky ReLU is back above 0 at history[93], tanh would need 95,649 steps, and ReLU never comes back.', check: () => {
+    const cases = story().cases;
+    for (const c of cases) expect(c.inputs).toMatchObject({ target: 0.5, lr: 50 });
+    const z1 = (act: string) => cases.find((c) => c.inputs.act === act && c.inputs.steps === 10)!.expected.history[1].z;
+    expect(z1('relu')).toBe(-148.5);
+    shows(z1('tanh'), '-9.48');
+    shows(A.tanhGrad(z1('tanh')), '2e-8');
+    expect(single('story.graded.leakyRelu')).toBe(93);
+    expect(single('story.graded.tanh')).toBe(95649);
+    expect(single('story.graded.relu')).toBe(-1);
+  } },
+  { readme: '06-dead-neurons', quote: '(history[93] in the graded story)', check: () => expect(single('story.graded.leakyRelu')).toBe(93) },
+];
+
+const readme = (r: Readme): string => readFileSync(new URL(`../exercises/${r}/README.md`, import.meta.url), 'utf8').replace(/\s+/g, ' ');
+
+describe('README claims', () => {
+  it.each(CLAIMS.map((c) => [c.readme, c.quote, c] as const))('%s: “%s”', async (r, quote, c) => {
+    expect(readme(r), `exercises/${r}/README.md should say: ${quote}`).toContain(quote.replace(/\s+/g, ' '));
+    await c.check();
+  });
+});
+
+describe('the stored measurements', () => {
+  it('are what the course\'s code gives, on a spread of seeds of every series', async () => {
+    for (const [name, { seeds, at }] of Object.entries(SERIES)) {
+      expect(stored.series[name]?.length, name).toBe(seeds);
+      const probe = seeds > 100 ? [1, 137, seeds] : [1, seeds];
+      for (const s of probe) expect(await at(s), `${name} seed ${s}`).toBe(stored.series[name][s - 1]);
+    }
+  });
+});
