@@ -70,7 +70,11 @@ function rowOf(layer: number, z: Matrix, act: ActivationName, dW: number | null,
   return { layer, zMean: mean, zStd: std, saturated: saturatedShare(z, act), dead: deadShare(z, act), dW, dx };
 }
 
-const fmt = (v: number): string => (v === 0 ? '0' : Number.isFinite(v) ? v.toPrecision(2).replace(/e\+?/, 'e') : String(v));
+const fmt = (v: number): string => {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+};
+const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
 const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
 // ---- 1. gradient flow ----------------------------------------------------------------------
@@ -181,7 +185,7 @@ const gradientFlow: Experiment = {
     return {
       networks,
       series: networks.map((n) => ({ plot: 'gradient-flow', name: n.name, points: n.rows.map((r) => ({ x: r.layer, y: r.dW ?? NaN })) })),
-      notice: `‖dW₁‖ / ‖dW${DEPTH}‖ is ${said}: the further a layer is from the loss, the less a sigmoid network tells it, unless ReLU/He, batch norm or a skip path keeps the gradient's size.${missing ? ` (Not drawn: ${missing}.)` : ''}`,
+      notice: `‖dW₁‖ / ‖dW${subscript(DEPTH)}‖ is ${said}: the further a layer is from the loss, the less a sigmoid network tells it, unless ReLU/He, batch norm or a skip path keeps the gradient's size.${missing ? ` (Not drawn: ${missing}.)` : ''}`,
     };
   },
 };

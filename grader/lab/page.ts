@@ -43,8 +43,8 @@ export function plotSpec(plot: string, mine: Series[], reference: Series[]): Veg
   const encoding = {
     x: { field: 'x', type: 'quantitative', title: style.x, ...(style.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
     y: { field: 'y', type: 'quantitative', title: style.y, ...(style.logY ? { scale: { type: 'log' } } : {}) },
-    color: { field: 'series', type: 'nominal', title: style.legend, sort: null },
-    ...(reference.length > 0 ? { strokeDash: { field: 'source', type: 'nominal', title: 'curve', sort: ['yours', 'reference'] } } : {}),
+    color: { field: 'series', type: 'nominal', title: style.legend, sort: null, legend: { labelLimit: 240 } },
+    ...(reference.length > 0 ? { strokeDash: { field: 'source', type: 'nominal', title: 'curve', sort: ['yours', 'reference'], legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } } } : {}),
   };
   const layer = { mark: { type: 'line', point: !faceted, strokeWidth: 2 }, encoding };
   if (faceted) {
