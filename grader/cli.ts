@@ -23,7 +23,7 @@ export function usage(): string {
     ...lines,
     '',
     'Examples:',
-    '  npx gradlab check                      # your progress on the public tests',
+    '  npx gradlab check --watch              # your progress on the public tests, again on each save',
     '  npx gradlab hint 02-backprop',
     '  npx gradlab lab --html lab-report     # your code\'s gradients and activations, drawn',
     '  npx gradlab grade solutions            # grade a folder shaped like exercises/',

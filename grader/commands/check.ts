@@ -1,65 +1,154 @@
 /**
- * `gradlab check [exercise]`: runs the public tests beside each exercise (your own files, in this
- * repo) and shows progress the way rustlings does, with the next step to take. It runs your code
- * in-process, like `npx vitest run` does: it is for you, not for grading.
+ * `gradlab check [exercise…] [--watch]`: runs the public tests beside each exercise against your
+ * own files and shows your progress the way rustlings does: each failing test with its message,
+ * a file that does not compile named as such, and the next step to take. Each test is bounded by
+ * the CPU time grading allows one call (an infinite loop is stopped, not waited for). With
+ * --watch it runs again whenever a file under exercises/ is saved. It is for you, not for grading:
+ * your code runs in vitest's worker, as with `npx vitest run`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch as watchFiles } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPublicTests, type ExerciseOutcome, type PublicTest } from '../check/run-public.js';
 import { CliError } from '../errors.js';
-import { loadManifest } from '../manifest.js';
-import { quietStreams } from '../quiet.js';
-
-interface ExerciseProgress { slug: string; passed: number; total: number; notStarted: boolean }
+import { loadManifest, type ManifestExercise } from '../manifest.js';
 
 export function progressBar(done: number, total: number, width = 24): string {
   const filled = total === 0 ? 0 : Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${filled < width ? '>' : ''}${'-'.repeat(Math.max(0, width - filled - 1))}]`;
 }
 
-export function renderProgress(progress: ExerciseProgress[]): string {
-  const lines = progress.map((p) => {
-    const mark = p.total > 0 && p.passed === p.total ? '✓' : p.notStarted ? '·' : '✗';
-    const state = p.total === 0 ? 'no public tests found' : p.notStarted ? 'not started' : `${p.passed}/${p.total} public tests pass`;
-    return `  ${mark} ${p.slug.padEnd(18)} ${state}`;
-  });
-  const done = progress.filter((p) => p.total > 0 && p.passed === p.total).length;
-  lines.push('', `Progress: ${progressBar(done, progress.length)} ${done}/${progress.length}`);
-  const next = progress.find((p) => !(p.total > 0 && p.passed === p.total));
-  lines.push(next
-    ? `Next exercise: ${next.slug}. Read exercises/${next.slug}/README.md; stuck? \`npx gradlab hint ${next.slug}\`.`
-    : 'Every public test passes. The hidden suites check more: push your work to be graded.');
+const NOT_IMPLEMENTED = /^(\w+) is not implemented yet: /;
+const MAX_MESSAGE = 200;
+
+/** The first line of an assertion message, short enough for a terminal. */
+function firstLine(message = ''): string {
+  const line = message.split('\n').find((l) => l.trim())?.trim() ?? '';
+  return line.length > MAX_MESSAGE ? line.slice(0, MAX_MESSAGE - 1) + '…' : line;
+}
+
+const passedAll = (o: ExerciseOutcome): boolean => !o.problem && o.tests.length > 0 && o.tests.every((t) => t.state === 'passed');
+const notStarted = (o: ExerciseOutcome): boolean => !o.problem && o.tests.length > 0 && o.tests.every((t) => t.state === 'failed' && NOT_IMPLEMENTED.test(t.message ?? ''));
+
+/** The lines under an exercise: each failing test with its message, the unwritten functions once. */
+function failureLines(tests: PublicTest[]): string[] {
+  const lines: string[] = [];
+  const unwritten = new Set<string>();
+  let waiting = 0;
+  for (const t of tests) {
+    if (t.state !== 'failed') continue;
+    const todo = NOT_IMPLEMENTED.exec(t.message ?? '');
+    if (todo) { unwritten.add(todo[1]); waiting++; continue; }
+    lines.push(`      ✗ ${t.name}: ${firstLine(t.message)}`);
+  }
+  if (waiting > 0) lines.push(`      · ${waiting} test${waiting === 1 ? '' : 's'} wait for what you have not written yet: ${[...unwritten].join(', ')}`);
+  // the test that was stopped carries the problem's message and is named in the heading
+  const notRun = tests.filter((t) => t.state === 'not-run' && !t.message).length;
+  if (notRun > 0) lines.push(`      · ${notRun} test${notRun === 1 ? '' : 's'} after it did not run`);
+  return lines;
+}
+
+export function renderProgress(outcomes: ExerciseOutcome[]): string {
+  const lines: string[] = [];
+  for (const o of outcomes) {
+    const head = (mark: string, state: string) => `  ${mark} ${o.exercise.slug.padEnd(18)} ${state}`;
+    const passed = o.tests.filter((t) => t.state === 'passed').length;
+    if (passedAll(o)) lines.push(head('✓', `${passed}/${o.tests.length} public tests pass`));
+    else if (notStarted(o)) lines.push(head('·', 'not started'));
+    else if (o.problem?.kind === 'compile') lines.push(head('✗', `does not compile: ${o.problem.message}`));
+    else if (o.problem?.kind === 'stopped') lines.push(head('✗', `${o.problem.message} (${passed}/${o.tests.length} passed before)`), ...failureLines(o.tests));
+    else if (o.problem) lines.push(head('✗', o.problem.kind === 'load' ? `could not load: ${o.problem.message}` : o.problem.message), ...failureLines(o.tests));
+    else lines.push(head('✗', `${passed}/${o.tests.length} public tests pass`), ...failureLines(o.tests));
+  }
+  const done = outcomes.filter(passedAll).length;
+  lines.push('', `Progress: ${progressBar(done, outcomes.length)} ${done}/${outcomes.length}`);
+  const next = outcomes.find((o) => !passedAll(o));
+  if (!next) lines.push('Every public test passes. The hidden suites check more: push your work to be graded.');
+  else if (next.problem?.kind === 'compile') lines.push(`Next: fix the syntax error in ${next.problem.message.split(': ')[0]}, then run \`npm run check\` again.`);
+  else lines.push(`Next exercise: ${next.exercise.slug}. Read exercises/${next.exercise.folder}/README.md; stuck? \`npm run hint -- ${next.exercise.slug}\`.`);
   return lines.join('\n');
 }
 
+const USAGE = `Usage: gradlab check [exercise…] [--watch]
+
+Runs the public tests of your exercises (all, or the ones named) against your files in
+exercises/ and shows what passes, each failing test with its message, and what to do next.
+  -w, --watch   run again whenever a file under exercises/ is saved (Ctrl-C to stop)
+`;
+
+async function checkOnce(root: string, exercises: ManifestExercise[]): Promise<void> {
+  process.stdout.write(renderProgress(await runPublicTests(root, exercises)) + '\n');
+}
+
+/** Size and modification time of every file under `dir`, by path relative to it. */
+function snapshot(dir: string, base = dir, into = new Map<string, string>()): Map<string, string> {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) snapshot(p, base, into);
+    else if (d.isFile()) {
+      const st = statSync(p);
+      into.set(path.relative(base, p), `${st.size}:${st.mtimeMs}`);
+    }
+  }
+  return into;
+}
+
+/**
+ * Runs again after each save. A watcher event only prompts a look: the run starts when a file's
+ * size or time differs from the last run's snapshot (Node 20's recursive watcher on Linux reports
+ * one save several times, some seconds late), and a save during a run queues one more.
+ */
+async function watch(root: string, exercises: ManifestExercise[]): Promise<void> {
+  const dir = path.join(root, 'exercises');
+  let last = snapshot(dir);
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const look = () => {
+    if (running) return;
+    const now = snapshot(dir);
+    const changed = [...now.keys()].filter((f) => now.get(f) !== last.get(f)).concat([...last.keys()].filter((f) => !now.has(f)));
+    if (changed.length === 0) return;
+    last = now;
+    running = (async () => {
+      process.stdout.write(`\n── ${changed.map((f) => path.join('exercises', f)).join(', ')} changed: running the public tests again ──\n`);
+      await checkOnce(root, exercises);
+      process.stdout.write('Watching exercises/ for changes (Ctrl-C to stop).\n');
+    })().finally(() => { running = null; look(); });
+  };
+  const watcher = watchFiles(dir, { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(look, 150);
+  });
+  process.stdout.write('Watching exercises/ for changes (Ctrl-C to stop).\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  watcher.close();
+  clearTimeout(timer);
+  await running;
+}
+
 export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean', short: 'w' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab check --help\`.`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const root = process.cwd();
   const all = loadManifest().exercises;
-  const wanted = argv.filter((a) => !a.startsWith('-'));
+  const wanted = parsed.positionals;
   for (const w of wanted) if (!all.some((e) => e.slug === w)) throw new CliError('E_UNKNOWN_EXERCISE', `unknown exercise '${w}': use one of ${all.map((e) => e.slug).join(', ')}`);
   const exercises = wanted.length ? all.filter((e) => wanted.includes(e.slug)) : all;
-  const files = exercises.map((e) => path.join(root, 'exercises', e.folder, e.file.replace(/\.ts$/, '.test.ts')));
-  if (!files.some((f) => existsSync(f))) {
-    throw new CliError('E_USAGE', `no public tests under ${path.join(root, 'exercises')}: run \`npx gradlab check\` from the top of your course repository`);
+  if (!existsSync(path.join(root, 'exercises'))) {
+    throw new CliError('E_USAGE', `no exercises/ folder in ${root}: run \`npm run check\` from the top of your course repository`);
   }
-  const { createVitest } = await import('vitest/node');
-  const exitCode = process.exitCode;
-  const vitest = await createVitest('test', { root, config: false, watch: false, reporters: [{}], pool: 'forks', coverage: { enabled: false } }, {}, quietStreams());
-  const progress: ExerciseProgress[] = [];
-  try {
-    const project = vitest.getRootProject();
-    await vitest.runTestSpecifications(files.filter((f) => existsSync(f)).map((f) => project.createSpecification(f)));
-    const modules = vitest.state.getTestModules();
-    exercises.forEach((ex, i) => {
-      const mod = modules.find((m) => path.resolve(m.moduleId) === files[i]);
-      const tests = mod ? [...mod.children.allTests()] : [];
-      const passed = tests.filter((t) => t.result().state === 'passed').length;
-      const notStarted = tests.length > 0 && tests.every((t) => (t.result().errors ?? []).some((e) => /NotImplementedError|is not implemented yet/.test(`${e.name ?? ''} ${e.message ?? ''}`)));
-      progress.push({ slug: ex.slug, passed, total: tests.length, notStarted });
-    });
-  } finally {
-    await vitest.close();
-    process.exitCode = exitCode;
-  }
-  process.stdout.write(renderProgress(progress) + '\n');
+  await checkOnce(root, exercises);
+  if (parsed.values.watch) await watch(root, exercises);
   return 0;
 }

@@ -9,7 +9,7 @@ export async function run(_argv: string[]): Promise<number> {
     for (const t of ex.tests) lines.push(`    ${String(t.points).padStart(5)}  ${t.visibility.padEnd(14)} ${t.id}`);
   }
   const total = m.exercises.reduce((a, e) => a + e.points, 0);
-  lines.push('', `Total: ${total} points. Start with \`npx gradlab check\`.`);
+  lines.push('', `Total: ${total} points. Start with \`npm run check\`.`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
