@@ -1,8 +1,10 @@
 /**
- * Grades one or many submissions in ONE vitest run: submissions are compiled here (the trusted
- * process), handed to the workers through `provide`, and each (submission, exercise) pair gets a
- * two-line wrapper test file that runs the exercise's hidden suite against that submission.
- * Results come from vitest's reporter API and the manifest; nothing is parsed from stdout.
+ * Grades one or many submissions in ONE vitest run. Each submission is first copied by the intake
+ * (grader/intake.ts) into a grader-owned folder, compiled from that copy by compiler child
+ * processes (grader/sandbox/compile.ts), and the copy is removed; the compiled modules are handed
+ * to the workers through `provide`, and each (submission, exercise) pair gets a two-line wrapper
+ * test file that runs the exercise's hidden suite against that submission. Results come from
+ * vitest's reporter API and the manifest; nothing is parsed from stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +15,8 @@ import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
 import { buildReport, type Outcome } from './build-report.js';
-import { compileExercise, type CompileResult } from './sandbox/compile.js';
+import { intakeSubmission, type Intake } from './intake.js';
+import { compileSubmissions, type CompileResult } from './sandbox/compile.js';
 import type { GradlabProvided } from './suites/harness.js';
 
 export interface GradeOptions {
@@ -36,6 +39,8 @@ export interface GradeOptions {
   runTimeoutMs?: number;
   /** Parallel vitest workers (default 2). */
   maxWorkers?: number;
+  /** Wall-clock limit for compiling one exercise (default 30 s; see grader/sandbox/compile.ts). */
+  compileTimeoutMs?: number;
 }
 
 /**
@@ -62,9 +67,15 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     ? manifest.exercises.filter((e) => opts.exercises?.includes(e.slug))
     : manifest.exercises;
 
-  const compiled: CompileResult[][] = await Promise.all(
-    dirs.map((dir) => Promise.all(exercises.map((ex) => compileExercise(path.resolve(dir), ex.folder, ex.file)))),
-  );
+  // nothing reads a submission but the intake; compilation sees only the copies, removed right after
+  const intakes: Intake[] = [];
+  let compiled: CompileResult[][];
+  try {
+    for (const dir of dirs) intakes.push(intakeSubmission(dir));
+    compiled = await compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs });
+  } finally {
+    for (const intake of intakes) intake.cleanup();
+  }
 
   const provided: GradlabProvided = {
     submissions: dirs.map((dir, s) => ({

@@ -112,7 +112,7 @@ const broken: Broken[] = [
   },
   {
     name: 'res-activation-after-sum', exercise: '05-residual',
-    patch: [['return { out: add(x, f), cache };', 'return { out: map(add(x, f), activationFns(block.act).f), cache };']],
+    patch: [['return { out: add(x, f), cache };', 'return { out: map(add(x, f), (z) => neuronForward([1], 0, [z], block.act).a), cache };']],
     fails: {
       'residual.forward.values': 'residual-activation-after-sum',
       'residual.backward.fixture': 'residual-activation-after-sum',
@@ -150,7 +150,7 @@ const broken: Broken[] = [
   {
     name: 'history-after-update', exercise: '06-dead-neurons',
     patch: [['    history.push({ z, a, loss: 0.5 * (a - target) ** 2 });\n', ''],
-      ['    bias -= lr * dz;\n', '    bias -= lr * dz;\n    const z2 = weights.reduce((s, wi, i) => s + wi * x[i], bias);\n    history.push({ z: z2, a: f(z2), loss: 0.5 * (f(z2) - target) ** 2 });\n']],
+      ['    bias -= lr * dz;\n', '    bias -= lr * dz;\n    const z2 = weights.reduce((s, wi, i) => s + wi * x[i], bias);\n    const a2 = neuronForward([1], 0, [z2], act).a;\n    history.push({ z: z2, a: a2, loss: 0.5 * (a2 - target) ** 2 });\n']],
     fails: {
       'diagnostics.trainNeuron.history': 'history-after-update',
       'diagnostics.trainNeuron.deadRelu': 'history-after-update',

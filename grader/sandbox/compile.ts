@@ -1,128 +1,270 @@
 /**
- * Compiles one exercise file of a submission into a single ES module string, in the trusted
- * process, so the sandbox can load it from a `data:` URL without touching the file system.
+ * Compiles the exercise files of submissions (their intake copies, see grader/intake.ts) into one ES
+ * module string each, so the sandbox can load them from a `data:` URL without touching the file
+ * system.
  *
- * Imports are resolved as the contract says: `../lib/*` to the grader's own exercises/lib (never
- * the submission's copy), another exercise's module to the reference solution (one mistake costs
- * points once), and files inside the exercise's own folder as written. Anything else — a package,
- * a path outside the submission — is refused with a message that says what is allowed.
+ * The compiler is an attack surface (a few thousand nested brackets overflow rolldown's parser
+ * stack and kill its process; a 10 KB sum `1+1+…+1` keeps it busy for minutes), so it never runs
+ * in the grader's own process: each submission is compiled by a child (compile-child.mjs) under
+ * Node's permission model (read access to the copy, the grader's exercises/lib and solutions/ and
+ * rolldown's own package; no writes, no child processes), with a capped V8 heap, a capped address
+ * space (`prlimit --as`, where util-linux has it), rolldown's threads pinned to one and a wall-clock
+ * limit per exercise. A crash, a timeout or an exhausted memory is a compile error of the exercise
+ * being compiled; the child is restarted for the submission's next exercise. At most
+ * `concurrency` children run at once (2: the machines that grade have two cores).
+ *
+ * Import resolution (the course contract) lives in compile-child.mjs; this module turns its
+ * answers into messages that name the student's file and line, never a grader path, in a few lines.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { rolldown, type Plugin } from 'rolldown';
-import { LIB_DIR, SOLUTIONS_DIR } from '../paths.js';
-
-/** The virtual entry: the student's exports, plus the course's createRng for seeded Rng arguments. */
-const ENTRY_ID = '\0gradlab-entry';
+import { pathToFileURL } from 'node:url';
+import { refusalsFor, type Intake } from '../intake.js';
+import { loadManifest, type ManifestExercise } from '../manifest.js';
+import { LIB_DIR, ROOT, SOLUTIONS_DIR } from '../paths.js';
 
 export type CompileResult =
   | { ok: true; code: string }
   | { ok: false; kind: 'missing' | 'compile'; message: string };
 
-const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
+export interface CompileOptions {
+  /** Wall-clock limit for one exercise (default 30 s; a normal file takes about 10 ms). */
+  timeoutMs?: number;
+  /** Address-space limit of a compiler process in MB (default 2048; Node and rolldown start in ~1.2 GB of it). */
+  addressSpaceMb?: number;
+  /** V8 heap of a compiler process in MB (default 256). */
+  heapMb?: number;
+  /** Compiler processes at once (default 2). */
+  concurrency?: number;
+}
 
-function resolveFile(base: string): string | null {
-  if (existsSync(base) && statSync(base).isFile()) return base;
-  const stripped = base.replace(/\.(js|mjs)$/, '');
-  for (const ext of EXTENSIONS) {
-    const candidate = stripped + ext;
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+export const COMPILE_CHILD = path.join(ROOT, 'grader', 'sandbox', 'compile-child.mjs');
+/** A longer compiler message is cut: the first lines say where the problem is. */
+export const COMPILE_MESSAGE_MAX = 1500;
+const STDOUT_MAX = 64 * 1024 * 1024;
+
+const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+
+/** rolldown's package and its native binding's scope folder: the compiler may read these. */
+function rolldownPaths(): { dir: string; scope: string; main: string; experimental: string } {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  const pkgFile = require.resolve('rolldown/package.json');
+  const dir = realpathSync(path.dirname(pkgFile));
+  const exportsMap = (require(pkgFile) as { exports: Record<string, string | { import?: string }> }).exports;
+  const entry = (key: string): string => {
+    const e = exportsMap[key];
+    return pathToFileURL(path.join(dir, typeof e === 'string' ? e : e.import ?? '')).href;
+  };
+  return { dir, scope: realpathSync(path.join(path.dirname(path.dirname(pkgFile)), '@rolldown')), main: entry('.'), experimental: entry('./experimental') };
+}
+
+/** `prlimit` (util-linux) where it exists: the address-space cap; elsewhere only the heap cap applies. */
+function findPrlimit(): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter).concat(['/usr/bin', '/bin'])) {
+    const candidate = path.join(dir, 'prlimit');
+    if (dir && existsSync(candidate)) return candidate;
   }
   return null;
 }
 
-function inside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-/** The resolver plugin: maps a submission's imports to the files the grader trusts. */
-function submissionResolver(submissionDir: string, folder: string, entryFile: string, problems: string[]): Plugin {
-  const ownDir = path.join(submissionDir, folder);
-  const courseDirs = [LIB_DIR, SOLUTIONS_DIR];
-  return {
-    name: 'gradlab-submission-resolver',
-    load(id) {
-      if (id !== ENTRY_ID) return null;
-      const student = JSON.stringify(path.join(ownDir, entryFile));
-      const rng = JSON.stringify(path.join(LIB_DIR, 'rng.ts'));
-      // the sandbox turns { __gradlabRng: seed } arguments into createRng(seed) with this export
-      return `export * from ${student};\nexport { createRng as __gradlabCreateRng } from ${rng};\n`;
-    },
-    resolveId(source, importer) {
-      if (source === ENTRY_ID) return ENTRY_ID;
-      if (!importer || importer === ENTRY_ID) return null; // the entry point and what it names
-      if (source.startsWith('node:')) return { id: source, external: true };
-      if (!source.startsWith('.')) {
-        problems.push(`imports '${source}': a submission may only import ../lib/<module>, another exercise (../01-activations/activations) or files in its own folder`);
-        return { id: source, external: true };
-      }
-      const wanted = path.resolve(path.dirname(importer), source);
-      let target: string | null = null;
-      if (courseDirs.some((d) => inside(d, importer) || inside(path.resolve(d), importer))) {
-        target = resolveFile(wanted); // the course's own files import each other as written
-        // ...except the graded exercise itself: a reference file that imports it gets the student's own
-        const ownRef = path.join(SOLUTIONS_DIR, folder);
-        if (target && inside(ownRef, target)) target = resolveFile(path.join(ownDir, path.relative(ownRef, target)));
-      } else if (inside(path.join(submissionDir, 'lib'), wanted)) {
-        target = resolveFile(path.join(LIB_DIR, path.relative(path.join(submissionDir, 'lib'), wanted)));
-      } else if (inside(ownDir, wanted)) {
-        target = resolveFile(wanted);
-        if (target && !inside(submissionDir, realpathSync(target))) {
-          problems.push(`imports '${source}', a link to a file outside the submission`);
-          return { id: source, external: true };
-        }
-      } else if (inside(submissionDir, wanted)) {
-        // another exercise: always the reference solution, so its mistakes are not graded twice
-        target = resolveFile(path.join(SOLUTIONS_DIR, path.relative(submissionDir, wanted)));
-      } else {
-        problems.push(`imports '${source}', which is outside the submission folder`);
-        return { id: source, external: true };
-      }
-      if (!target) {
-        problems.push(`imports '${source}', which does not exist`);
-        return { id: source, external: true };
-      }
-      return target;
-    },
-  };
-}
-
-/** Bundles `<submissionDir>/<folder>/<file>` with its allowed imports into one ES module. */
-export async function compileExercise(dir: string, folder: string, file: string): Promise<CompileResult> {
-  // real paths: a symlink inside the submission must not smuggle in a file from elsewhere (the
-  // reference solutions, the fixtures, the grader checked out next to it)
-  const submissionDir = existsSync(dir) ? realpathSync(path.resolve(dir)) : path.resolve(dir);
-  const entry = path.join(submissionDir, folder, file);
-  if (!existsSync(entry)) {
-    return { ok: false, kind: 'missing', message: `${folder}/${file} is missing from the submission: create it from the exercise's stub (exercises/${folder}/${file}).` };
-  }
-  if (!inside(submissionDir, realpathSync(entry))) {
-    return { ok: false, kind: 'compile', message: `${folder}/${file} is a link to a file outside the submission: submit the file itself.` };
-  }
-  const problems: string[] = [];
-  try {
-    const bundle = await rolldown({
-      input: ENTRY_ID,
-      plugins: [submissionResolver(submissionDir, folder, file, problems)],
-      logLevel: 'silent',
-      treeshake: false,
-      platform: 'node',
-    });
-    const { output } = await bundle.generate({ format: 'esm' });
-    await bundle.close();
-    if (problems.length > 0) {
-      return { ok: false, kind: 'compile', message: `${folder}/${file} ${problems.join('; ')}.` };
+/** Runs `jobs` with at most `limit` at once, keeping their order in the results. */
+async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
     }
-    return { ok: true, code: output[0].code };
-  } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    return { ok: false, kind: 'compile', message: `${folder}/${file} does not compile: ${cleanCompileMessage(text, submissionDir)} Fix it and check with \`npx tsc --noEmit\`.` };
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
+  return results;
+}
+
+/**
+ * Compiles the chosen exercises of every submission; results[s][e] for intakes[s] and exercises[e].
+ * The intakes hold every exercise of the course (an exercise may import another's helpers).
+ */
+export async function compileSubmissions(intakes: Intake[], exercises: ManifestExercise[], opts: CompileOptions = {}): Promise<CompileResult[][]> {
+  const rolldown = rolldownPaths();
+  const prlimit = findPrlimit();
+  return pool(intakes.map((intake) => () => compileSubmission(intake, exercises, opts, rolldown, prlimit)), opts.concurrency ?? 2);
+}
+
+async function compileSubmission(
+  intake: Intake, exercises: ManifestExercise[], opts: CompileOptions,
+  rolldown: ReturnType<typeof rolldownPaths>, prlimit: string | null,
+): Promise<CompileResult[]> {
+  const results = new Map<string, CompileResult>();
+  const jobs: string[] = [];
+  for (const ex of exercises) {
+    const decided = decideWithoutCompiling(intake, ex);
+    if (decided) results.set(ex.folder, decided);
+    else jobs.push(ex.folder);
+  }
+  // one child compiles the submission's exercises one after another; after a crash or a timeout
+  // the exercise it was on gets the error and a new child takes the rest
+  while (jobs.length > 0) {
+    const outcome = await runChild(intake, jobs, opts, rolldown, prlimit);
+    for (const [folder, line] of outcome.answered) {
+      const ex = exercises.find((e) => e.folder === folder) as ManifestExercise;
+      results.set(folder, fromChild(intake, ex, line));
+      jobs.splice(jobs.indexOf(folder), 1);
+    }
+    if (outcome.failure && jobs.length > 0) {
+      const folder = jobs.shift() as string;
+      const ex = exercises.find((e) => e.folder === folder) as ManifestExercise;
+      results.set(folder, { ok: false, kind: 'compile', message: capMessage(withRefusals(intake, ex, failureMessage(ex, outcome.failure))) });
+    }
+  }
+  return exercises.map((ex) => results.get(ex.folder) as CompileResult);
+}
+
+/** A missing or refused exercise file is decided without starting the compiler. */
+function decideWithoutCompiling(intake: Intake, ex: ManifestExercise): CompileResult | null {
+  const own = `${ex.folder}/${ex.file}`;
+  const refused = refusalsFor(intake, ex.folder).find((r) => r.path === '.' || r.path === ex.folder || r.path === own);
+  if (refused) return { ok: false, kind: 'compile', message: capMessage(`${refused.reason}.`) };
+  if (intake.found.some((f) => f.folder === ex.folder)) return null;
+  const where = intake.layout === 'by-name'
+    ? ` No file named ${ex.file} was found anywhere in the submission (files are matched by name: ${intake.found.map((f) => f.file).join(', ') || 'none'} found).`
+    : '';
+  return { ok: false, kind: 'missing', message: capMessage(`${own} is missing from the submission: create it from the exercise's stub (exercises/${own}).${where}`) };
+}
+
+interface ChildLine { folder: string; ok: boolean; code?: string; kind?: 'syntax' | 'imports'; message?: string }
+interface ChildFailure { kind: 'crash' | 'timeout' | 'memory' | 'protocol'; detail: string }
+
+function fromChild(intake: Intake, ex: ManifestExercise, line: ChildLine): CompileResult {
+  if (line.ok && typeof line.code === 'string') return { ok: true, code: line.code };
+  const text = cleanCompilerText(String(line.message ?? ''), intake.root);
+  const own = `${ex.folder}/${ex.file}`;
+  const message = line.kind === 'imports'
+    ? `${own} cannot be compiled: ${text}. Import only ../lib/<module>, another exercise's file (../01-activations/activations) or files in the exercise's own folder.`
+    : `${own} does not compile: ${text}\nFix the line shown; \`npx vitest run exercises/${ex.folder}\` shows the same error.`;
+  return { ok: false, kind: 'compile', message: capMessage(withRefusals(intake, ex, message)) };
+}
+
+function failureMessage(ex: ManifestExercise, failure: ChildFailure): string {
+  const own = `${ex.folder}/${ex.file}`;
+  switch (failure.kind) {
+    case 'timeout': return `${own} does not compile: compiling it took longer than ${failure.detail}, so it was stopped. A normal file compiles in a fraction of a second: look for a huge generated expression (thousands of terms) and write it as a loop.`;
+    case 'memory': return `${own} does not compile: the compiler ran out of memory on it. Look for a huge generated expression or literal and write it as a loop.`;
+    case 'crash': return `${own} does not compile: the compiler crashed on it (${failure.detail}). This happens with code nested thousands of levels deep (brackets, parentheses): flatten it.`;
+    default: return `${own} could not be compiled (${failure.detail}); grade again, and tell the course staff if it persists.`;
   }
 }
 
-/** Keeps the first lines of a compiler error and shows paths relative to the submission. */
-function cleanCompileMessage(text: string, submissionDir: string): string {
-  const rel = path.relative(process.cwd(), submissionDir) + path.sep;
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split(submissionDir + path.sep).join('').split(rel).join('').split('\n').slice(0, 8).join('\n').trim();
+/** Adds what the intake refused in this exercise's folder: a missing import is often a refused link. */
+function withRefusals(intake: Intake, ex: ManifestExercise, message: string): string {
+  const refused = refusalsFor(intake, ex.folder);
+  if (refused.length === 0) return message;
+  return `${message}\nNot copied from the submission: ${refused.slice(0, 3).map((r) => r.reason).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more` : ''}.`;
+}
+
+/**
+ * A compiler message as a student may read it: paths relative to the submission, no grader path
+ * (the copy, the course folder), no escape codes, a few lines.
+ */
+export function cleanCompilerText(text: string, copyRoot: string): string {
+  let out = text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+  // the grader's virtual modules, as rolldown prints them (a NUL, or the two characters \0, in front)
+  out = out.replace(/(?:\\0|\0)?gradlab-cross:([0-9A-Za-z_-]+):\w+/g, (_m, folder: string) => `../${folder}`).replace(/(?:\\0|\0)?gradlab-entry/g, 'the exercise');
+  for (const [dir, shown] of [[copyRoot, ''], [path.join(SOLUTIONS_DIR), 'the course\'s '], [LIB_DIR, 'exercises/lib'], [ROOT, 'the course']] as const) {
+    out = out.split(dir + path.sep).join(shown).split(dir).join(shown);
+  }
+  // any other absolute path (a temporary folder, a home directory) is not the student's business
+  out = out.replace(/(^|[\s'"`([])(\/[^\s'"`:()[\]]+)/gm, (m, before: string, p: string) => (p.split('/').length > 2 ? `${before}<path>` : m));
+  // eslint-disable-next-line no-control-regex
+  out = out.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return out.split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== '')).slice(0, 12).join('\n').trim();
+}
+
+/** Every compile message is capped: a few lines say where; 20,000 of the same say nothing more. */
+export function capMessage(message: string): string {
+  return message.length <= COMPILE_MESSAGE_MAX ? message : `${message.slice(0, COMPILE_MESSAGE_MAX - 1)}…`;
+}
+
+function runChild(
+  intake: Intake, jobs: string[], opts: CompileOptions,
+  rolldown: ReturnType<typeof rolldownPaths>, prlimit: string | null,
+): Promise<{ answered: Array<[string, ChildLine]>; failure?: ChildFailure }> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const nodeArgs = [
+    permissionFlag, '--allow-addons',
+    ...[intake.root, LIB_DIR, SOLUTIONS_DIR, rolldown.dir, rolldown.scope, COMPILE_CHILD].map((p) => `--allow-fs-read=${p}`),
+    `--max-old-space-size=${opts.heapMb ?? 256}`, '--no-warnings', COMPILE_CHILD,
+  ];
+  const [command, args] = prlimit
+    ? [prlimit, [`--as=${(opts.addressSpaceMb ?? 2048) * 1024 * 1024}`, '--', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child = spawn(command, args, {
+    cwd: intake.root,
+    // one thread for rolldown (the address space stays the same on a 64-core machine), nothing else
+    env: { RAYON_NUM_THREADS: '1', ROLLDOWN_WORKER_THREADS: '1', TOKIO_WORKER_THREADS: '1', MALLOC_ARENA_MAX: '2' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const answered: Array<[string, ChildLine]> = [];
+  let failure: ChildFailure | undefined;
+  let buffered = '';
+  let received = 0;
+  let stderr = '';
+  let timer: NodeJS.Timeout;
+  const armTimer = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      failure ??= { kind: 'timeout', detail: `${Math.round(timeoutMs / 1000)} s` };
+      child.kill('SIGKILL');
+    }, timeoutMs);
+  };
+  armTimer();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    received += chunk.length;
+    if (received > STDOUT_MAX) {
+      failure ??= { kind: 'protocol', detail: 'the compiled module is too large' };
+      child.kill('SIGKILL');
+      return;
+    }
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let line: ChildLine | null = null;
+      try { line = JSON.parse(text) as ChildLine; } catch { /* not ours */ }
+      const expected = jobs[answered.length];
+      if (!line || line.folder !== expected) {
+        failure ??= { kind: 'protocol', detail: 'the compiler answered out of turn' };
+        child.kill('SIGKILL');
+        return;
+      }
+      answered.push([expected, line]);
+      armTimer();
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
+  child.stdin.on('error', () => { /* the child died before reading: its exit says why */ });
+  child.stdin.end(JSON.stringify({
+    root: intake.root, libDir: LIB_DIR, solutionsDir: SOLUTIONS_DIR, rolldown: rolldown.main, experimental: rolldown.experimental,
+    // every exercise of the course: the contract's names of each, for imports between exercises
+    exercises: loadManifest().exercises.map((e) => ({ folder: e.folder, file: e.file, functions: e.functions })), jobs,
+  }));
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (!failure && answered.length < jobs.length) {
+        const memory = /out of memory|\bOOM\b|memory allocation of|Allocation failed|Cannot allocate memory|std::bad_alloc/i.test(stderr);
+        failure = memory ? { kind: 'memory', detail: '' } : { kind: 'crash', detail: signal ? `signal ${signal}` : `exit code ${code}` };
+        if (process.env.GRADLAB_DEBUG) process.stderr.write(`gradlab: compiler stderr: ${stderr}\n`);
+      }
+      resolve({ answered, failure });
+    });
+    child.on('error', (err) => {
+      failure ??= { kind: 'protocol', detail: `the compiler did not start: ${err.message}` };
+    });
+  });
 }

@@ -1,0 +1,222 @@
+// The compiler's own process (see compile.ts): bundles the exercise files of ONE submission's
+// intake copy into ES module strings, one exercise after another, and writes one JSON line per
+// exercise to stdout. It runs under Node's permission model with read access to the copy, the
+// grader's exercises/lib and solutions/ and rolldown's own package only, under time and memory
+// limits set by the parent; a crash here (rolldown's parser overflowing its stack on a few thousand
+// nested brackets) costs the exercise being compiled and nothing else.
+//
+// Every file is read here, by Node's fs (so the permission model checks it), in the `load` hook:
+// rolldown's native side never opens a file itself, and its tsconfig discovery is off.
+//
+// Imports are resolved as the course contract says (spec/COURSE.md, "Layout of a submission"):
+// - `../lib/<module>`: the grader's own exercises/lib, whatever the submission holds;
+// - a file of the exercise's own folder: the student's;
+// - another exercise's file (`../02-backprop/backprop`): the names the contract lists for that
+//   exercise come from the reference solution, every other name from the student's own file; the
+//   student's file is bundled only when the importer asks for such a name (or for all of them:
+//   `import * as`, `export *`, `import()`), so a broken file elsewhere costs nothing otherwise;
+// - the graded exercise itself, from anywhere (also from a reference file), is the student's own
+//   file: no exercise is ever graded against its own reference;
+// - anything else (a package, a path outside the submission) is refused, in one capped sentence.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const request = JSON.parse(readFileSync(0, 'utf8'));
+/** @type {{ root: string, libDir: string, solutionsDir: string, rolldown: string, experimental: string,
+ *   exercises: Array<{ folder: string, file: string, functions: string[] }>, jobs: string[] }} */
+const { root, libDir, solutionsDir, exercises, jobs } = request;
+const { rolldown } = await import(request.rolldown);
+const { parseSync, transformSync } = await import(request.experimental);
+
+const ENTRY = '\0gradlab-entry';
+const CROSS = '\0gradlab-cross:';
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
+const MAX_PROBLEMS_SHOWN = 3;
+const MAX_PROBLEMS_KEPT = 100;
+class TooManyProblems extends Error {}
+
+const isFile = (f) => statSync(f, { throwIfNoEntry: false })?.isFile() === true;
+function resolveFile(base) {
+  if (isFile(base)) return base;
+  const stripped = base.replace(/\.(js|mjs|ts|mts)$/, '');
+  for (const ext of EXTENSIONS) if (isFile(stripped + ext)) return stripped + ext;
+  return null;
+}
+const inside = (dir, file) => {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+};
+const exerciseOf = (folder) => exercises.find((e) => e.folder === folder);
+
+/**
+ * What a student module imports from each specifier: a set of names, or '*' for all of them.
+ * Read from the module after TypeScript is stripped (an import used only as a type is gone), with
+ * oxc's parser (rolldown's own): static imports, re-exports and literal dynamic imports.
+ */
+function importsOf(id, code) {
+  /** @type {Map<string, { names: Set<string> | '*', line: number }>} */
+  const out = new Map();
+  const starts = [0];
+  for (let i = code.indexOf('\n'); i >= 0; i = code.indexOf('\n', i + 1)) starts.push(i + 1);
+  const lineAt = (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  // lines from the source as written; names from the stripped module
+  const written = parseSync(id, code);
+  const lines = new Map();
+  for (const imp of written.module.staticImports) if (!lines.has(imp.moduleRequest.value)) lines.set(imp.moduleRequest.value, lineAt(imp.moduleRequest.start));
+  for (const exp of written.module.staticExports) for (const e of exp.entries) if (e.moduleRequest && !lines.has(e.moduleRequest.value)) lines.set(e.moduleRequest.value, lineAt(e.moduleRequest.start));
+  const js = transformSync(id, code, { tsconfig: false, sourcemap: false }).code;
+  const stripped = parseSync(id.replace(/\.[mc]?ts$/, '.js'), js);
+  const add = (spec, name) => {
+    const cur = out.get(spec) ?? { names: new Set(), line: lines.get(spec) ?? 1 };
+    if (name === '*' || cur.names === '*') cur.names = '*';
+    else cur.names.add(name);
+    out.set(spec, cur);
+  };
+  for (const imp of stripped.module.staticImports) {
+    if (imp.entries.length === 0) add(imp.moduleRequest.value, '*'); // `import './x'`: evaluated for its effects
+    for (const e of imp.entries) {
+      if (e.isType) continue;
+      add(imp.moduleRequest.value, e.importName.kind === 'Name' ? e.importName.name : e.importName.kind === 'Default' ? 'default' : '*');
+    }
+  }
+  for (const exp of stripped.module.staticExports) {
+    for (const e of exp.entries) {
+      if (!e.moduleRequest || e.isType) continue;
+      add(e.moduleRequest.value, e.importName.kind === 'Name' ? e.importName.name : '*');
+    }
+  }
+  for (const d of stripped.module.dynamicImports) {
+    const text = js.slice(d.moduleRequest.start, d.moduleRequest.end).trim();
+    const literal = /^(['"])([^'"\\]*)\1$/.exec(text) ?? /^`([^`$\\]*)`$/.exec(text);
+    if (literal) add(literal[2] ?? literal[1], '*');
+  }
+  return out;
+}
+
+/** Bundles one exercise of the submission; returns the result line for the parent. */
+async function compileOne(folder) {
+  const ex = exerciseOf(folder);
+  const entryFile = path.join(root, folder, ex.file);
+  /** @type {Array<{ where: string, text: string, order: number }>} */
+  const problems = [];
+  /** importer id → its imports (student modules only) */
+  const importsByModule = new Map();
+  const relToRoot = (f) => path.relative(root, f).split(path.sep).join('/');
+
+  const problem = (importer, source, text) => {
+    const line = importsByModule.get(importer)?.get(source)?.line;
+    // thousands of bad imports say nothing more than a few: stop resolving (the build fails at once)
+    if (problems.length >= MAX_PROBLEMS_KEPT) throw new TooManyProblems();
+    problems.push({ where: `${relToRoot(importer)}${line ? `:${line}` : ''}`, text, order: (importer === entryFile ? 0 : 1e9) + (line ?? 0) });
+    return { id: source, external: true };
+  };
+
+  /** The module another exercise's main file resolves to, for this importer's names. */
+  const crossModule = (importer, source, target) => {
+    const names = importsByModule.get(importer)?.get(source)?.names ?? '*';
+    const contract = new Set(target.exercise.functions);
+    const own = names === '*' ? ['*'] : [...names].filter((n) => !contract.has(n));
+    if (own.length === 0) return `${CROSS}${target.exercise.folder}:reference`;
+    if (!target.student) {
+      const which = own[0] === '*' ? 'all of its exports' : own.map((n) => `'${n}'`).join(', ');
+      return problem(importer, source, `imports ${which} from '${source}', but ${target.exercise.folder}/${target.exercise.file} is not in the submission (only the contract's functions, ${target.exercise.functions.slice(0, 3).join(', ')}…, come from the course)`);
+    }
+    return `${CROSS}${target.exercise.folder}:mixed`;
+  };
+
+  const plugin = {
+    name: 'gradlab-submission-resolver',
+    resolveId(source, importer) {
+      if (source === ENTRY) return ENTRY;
+      if (!importer || importer === ENTRY || importer.startsWith(CROSS)) return source; // ids the grader wrote
+      if (source.startsWith('node:')) return { id: source, external: true };
+      if (!source.startsWith('.')) {
+        return problem(importer, source, `imports '${source}': a submission may only import ../lib/<module>, another exercise (../01-activations/activations) or files in its own folder`);
+      }
+      const wanted = path.resolve(path.dirname(importer), source);
+      const course = inside(solutionsDir, importer) || inside(libDir, importer);
+      const base = course ? (inside(libDir, importer) ? path.dirname(libDir) : solutionsDir) : root;
+      const rel = path.relative(base, wanted);
+      const [first] = rel.split(path.sep);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) {
+        if (course) return null;
+        return problem(importer, source, `imports '${source}', which is outside the submission folder`);
+      }
+      if (first === 'lib') return resolveFile(path.join(libDir, path.relative('lib', rel))) ?? problem(importer, source, `imports '${source}', which is not one of the course's helpers (exercises/lib)`);
+      const target = exerciseOf(first);
+      // the graded exercise, from anywhere: the student's own file
+      if (first === folder) return resolveFile(path.join(root, rel)) ?? problem(importer, source, `imports '${source}', which does not exist in the submission`);
+      if (course) return target ? resolveFile(path.join(solutionsDir, rel)) : null;
+      const student = resolveFile(path.join(root, rel));
+      const ownFolder = relToRoot(importer).split('/')[0];
+      if (target && first !== ownFolder) {
+        const reference = resolveFile(path.join(solutionsDir, rel));
+        if (reference && path.basename(reference) === target.file && path.dirname(path.relative(solutionsDir, reference)) === first) {
+          return crossModule(importer, source, { exercise: target, student });
+        }
+      }
+      return student ?? problem(importer, source, `imports '${source}', which does not exist in the submission`);
+    },
+    load(id) {
+      if (id === ENTRY) {
+        // the student's exports, plus the course's createRng for seeded Rng arguments (see the sandbox)
+        return `export * from ${JSON.stringify(entryFile)};\nexport { createRng as __gradlabCreateRng } from ${JSON.stringify(path.join(libDir, 'rng.ts'))};\n`;
+      }
+      if (id.startsWith(CROSS)) {
+        const [target, mode] = id.slice(CROSS.length).split(':');
+        const ex = exerciseOf(target);
+        const reference = JSON.stringify(path.join(solutionsDir, target, ex.file));
+        const lines = [`export { ${ex.functions.join(', ')} } from ${reference};`];
+        // explicit exports win over `export *`: the contract's names stay the reference's
+        if (mode === 'mixed') lines.push(`export * from ${JSON.stringify(path.join(root, target, ex.file))};`);
+        return lines.join('\n') + '\n';
+      }
+      if (!path.isAbsolute(id) || !(inside(root, id) || inside(libDir, id) || inside(solutionsDir, id))) {
+        throw new Error(`refused to read ${id}`);
+      }
+      const code = readFileSync(id, 'utf8');
+      if (inside(root, id)) importsByModule.set(id, importsOf(id, code));
+      return { code, moduleType: /\.[mc]?ts$/.test(id) ? 'ts' : 'js' };
+    },
+  };
+
+  try {
+    const bundle = await rolldown({
+      input: ENTRY,
+      plugins: [plugin],
+      logLevel: 'silent',
+      treeshake: false,
+      platform: 'node',
+      tsconfig: false,
+    });
+    const { output } = await bundle.generate({ format: 'esm' });
+    await bundle.close();
+    return problems.length > 0 ? problemsLine(problems, false) : { ok: true, code: output[0].code };
+  } catch (err) {
+    if (problems.length > 0) return problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT);
+    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The result line for imports that do not resolve: the first few in source order, and how many more. */
+function problemsLine(problems, cut) {
+  problems.sort((a, b) => a.order - b.order); // rolldown resolves in parallel: report in source order
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => `${p.where} ${p.text}`);
+  const rest = problems.length - shown.length;
+  const more = rest > 0 ? `; and ${cut ? 'more than ' : ''}${rest} more imports like these` : '';
+  return { ok: false, kind: 'imports', message: shown.join('; ') + more };
+}
+
+for (const folder of jobs) {
+  const result = await compileOne(folder);
+  process.stdout.write(JSON.stringify({ folder, ...result }) + '\n');
+}
