@@ -21,7 +21,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { refusalsFor, type Intake } from '../intake.js';
+import { intakeSubmission, refusalsFor, type Intake } from '../intake.js';
 import { loadManifest, type ManifestExercise } from '../manifest.js';
 import { LIB_DIR, ROOT, SOLUTIONS_DIR } from '../paths.js';
 
@@ -91,6 +91,22 @@ export async function compileSubmissions(intakes: Intake[], exercises: ManifestE
   const rolldown = rolldownPaths();
   const prlimit = findPrlimit();
   return pool(intakes.map((intake) => () => compileSubmission(intake, exercises, opts, rolldown, prlimit)), opts.concurrency ?? 2);
+}
+
+/**
+ * One exercise of one submission folder: intake, compile in a child, remove the copy. For callers
+ * that want a single module (the lab); grading compiles whole classes with compileSubmissions.
+ */
+export async function compileExercise(dir: string, folder: string, file: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  const ex = loadManifest().exercises.find((e) => e.folder === folder && e.file === file);
+  if (!ex) return { ok: false, kind: 'missing', message: `${folder}/${file} is not an exercise of this course` };
+  const intake = intakeSubmission(dir);
+  try {
+    const [[result]] = await compileSubmissions([intake], [ex], opts);
+    return result;
+  } finally {
+    intake.cleanup();
+  }
 }
 
 async function compileSubmission(
