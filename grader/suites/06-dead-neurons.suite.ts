@@ -36,6 +36,7 @@ const M = {
   deadAnyExample: { id: 'dead-any-example', hint: 'A unit is dead only if it is ≤ 0 on EVERY example; one positive example keeps it alive (it still learns from that example).' },
   deadRows: { id: 'dead-rows-not-columns', hint: 'Rows are examples and columns are units ([examples][units]): count columns, not rows.' },
   satPerUnit: { id: 'saturated-per-unit', hint: 'Saturation is a property of an entry (one example, one unit): count the saturated entries and divide by the number of entries, not by the number of units.' },
+  satInclusive: { id: 'saturated-threshold-inclusive', hint: 'Saturated means act′(z) strictly below the threshold: an entry exactly on it (σ′(0) = 0.25 with a threshold of 0.25) is not saturated. Compare with <, not ≤.' },
   satThreshold: { id: 'saturated-threshold-ignored', hint: 'Compare with the gradThreshold you are given; 1e-3 is only its default.' },
   satActSwapped: { id: 'saturated-act-swapped', hint: 'act′ is σ′ for \'sigmoid\' and tanh′ for \'tanh\': check which derivative each name selects.' },
   satGradOfAct: { id: 'saturated-grad-of-activation', hint: 'act′ is evaluated at the pre-activation z itself, not at act(z).' },
@@ -72,12 +73,15 @@ function deadMistakes(z: Matrix): KnownMistake[] {
 }
 
 type SatAct = 'sigmoid' | 'tanh';
-function saturated(z: Matrix, act: SatAct, threshold: number, v: 'correct' | 'perUnitAll' | 'perUnitAny' | 'swapped' | 'ofAct' = 'correct'): number {
+function saturated(z: Matrix, act: SatAct, threshold: number, v: 'correct' | 'perUnitAll' | 'perUnitAny' | 'swapped' | 'ofAct' | 'inclusive' = 'correct'): number {
   const n = z.length;
   const units = n ? z[0].length : 0;
   if (n * units === 0) return 0;
   const used = v === 'swapped' ? (act === 'sigmoid' ? 'tanh' : 'sigmoid') : act;
-  const sat = (x: number) => ACT[used].df(v === 'ofAct' ? ACT[act].f(x) : x) < threshold;
+  const sat = (x: number) => {
+    const g = ACT[used].df(v === 'ofAct' ? ACT[act].f(x) : x);
+    return v === 'inclusive' ? g <= threshold : g < threshold;
+  };
   if (v === 'perUnitAll' || v === 'perUnitAny') {
     let count = 0;
     for (let j = 0; j < units; j++) {
@@ -95,6 +99,8 @@ function satMistakes(z: Matrix, act: SatAct, threshold: number): KnownMistake[] 
     mistake(M.satPerUnit, saturated(z, act, threshold, 'perUnitAll')),
     mistake(M.satPerUnit, saturated(z, act, threshold, 'perUnitAny')),
     mistake(M.satActSwapped, saturated(z, act, threshold, 'swapped')),
+    // before 'ofAct': with a threshold of 0.25, σ′(σ(z)) < 0.25 for every z, as ≤ is on σ′(0) = 0.25
+    mistake(M.satInclusive, saturated(z, act, threshold, 'inclusive')),
     mistake(M.satGradOfAct, saturated(z, act, threshold, 'ofAct')),
   ];
 }
