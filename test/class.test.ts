@@ -94,26 +94,26 @@ describe('gradlab class', () => {
     expect(r.status).toBe(0);
     expect(readFileSync(gradebook, 'utf8')).toBe([
       'student,status,score,max_score,01-activations,05-residual,problems',
-      'README.txt,refused,0,30,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)"',
-      'alice,graded,30,30,20,10,',
-      'bob,graded,0,30,0,0,',
-      '"carol, jr",graded,18,30,18,0,05-residual: missing',
-      'empty,refused,0,30,0,0,is empty: the student submitted nothing',
-      "eve,refused,0,30,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder)",
-      "linked,refused,0,30,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)",
-      'pipe,refused,0,30,0,0,is not a folder (a special file)',
+      'README.txt,refused,0,25,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)"',
+      'alice,graded,25,25,15,10,',
+      'bob,graded,0,25,0,0,',
+      '"carol, jr",graded,13.5,25,13.5,0,05-residual: missing',
+      'empty,refused,0,25,0,0,is empty: the student submitted nothing',
+      "eve,refused,0,25,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder)",
+      "linked,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)",
+      'pipe,refused,0,25,0,0,is not a folder (a special file)',
       '',
     ].join('\n'));
     const carol = JSON.parse(readFileSync(path.join(results, 'carol, jr.json'), 'utf8')) as Results;
-    expect(carol.score).toBe(18);
+    expect(carol.score).toBe(13.5);
     expect(carol.tests.find((t) => t.id === 'activations.reluGrad.grid')?.diagnosis?.id).toBe('relu-grad-at-zero');
     const linked = JSON.parse(readFileSync(path.join(results, 'linked.json'), 'utf8')) as Results;
     expect(new Set(linked.tests.map((t) => `${t.status}: ${t.message}`))).toEqual(new Set([
       "error: not graded: the student folder is a symbolic link (links are never followed: copy the student's files into a real folder)",
     ]));
-    expect(r.stdout).toContain('8 students (5 refused), mean 6/30.');
-    expect(r.stdout).toMatch(/\nalice\s+30\/30\s+20\s+10\n/);
-    expect(r.stdout).toMatch(/\nlinked\s+0\/30\s+refused: is a symbolic link/);
+    expect(r.stdout).toContain('8 students (5 refused), mean 4.81/25.');
+    expect(r.stdout).toMatch(/\nalice\s+25\/25\s+15\s+10\n/);
+    expect(r.stdout).toMatch(/\nlinked\s+0\/25\s+refused: is a symbolic link/);
   });
 
   it('escapes hostile names in the terminal and neutralises them in the CSV (OWASP CSV injection)', async () => {

@@ -75,7 +75,7 @@ describe('gradlab grade', () => {
   it('exits 2 on bad arguments with a message naming the valid choices, never a stack trace', async () => {
     const cases: [string[], string][] = [
       [['grade', 'solutions', '-f', 'pdf'], "gradlab: unknown format 'pdf': use one of text, json, gradescope, classroom, junit\n"],
-      [['grade', 'solutions', '-e', '07-attention'], "gradlab: unknown exercise '07-attention': use one of 01-activations, 02-backprop, 03-initialization, 04-batchnorm, 05-residual, 06-dead-neurons\n"],
+      [['grade', 'solutions', '-e', '08-attention'], "gradlab: unknown exercise '08-attention': use one of 01-activations, 02-backprop, 03-initialization, 04-batchnorm, 05-residual, 06-dead-neurons, 07-training\n"],
       [['grade', 'solutions', '--frobnicate'], "gradlab: Unknown option '--frobnicate'. See `gradlab grade --help`.\n"],
       [['grade', 'a', 'b'], 'gradlab: grade takes one submission folder, got 2 (a, b)\n'],
       [['grade', 'solutions', '-o', 'x.json', '-o', 'y.json'], 'gradlab: 2 --out files for 1 --format: give one --format per --out, in the same order\n'],

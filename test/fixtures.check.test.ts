@@ -139,7 +139,7 @@ describe('fixture validation', () => {
       set.add(loadFixture(slug, name).visibility);
       bySlug.set(slug, set);
     }
-    expect([...bySlug.keys()]).toEqual(['01-activations', '02-backprop', '03-initialization', '04-batchnorm', '05-residual', '06-dead-neurons']);
+    expect([...bySlug.keys()]).toEqual(['01-activations', '02-backprop', '03-initialization', '04-batchnorm', '05-residual', '06-dead-neurons', '07-training']);
     for (const set of bySlug.values()) expect([...set].sort()).toEqual(['hidden', 'public']);
   });
 

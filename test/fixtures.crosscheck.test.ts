@@ -11,7 +11,7 @@
 import { all, create } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import type { Dense, Matrix } from '../exercises/lib/types';
-import { loadFixture, type ActivationFnName } from '../fixtures/load';
+import { loadFixture, rebuildTrainingTask, trainingRunStats, type ActivationFnName } from '../fixtures/load';
 import * as A from '../solutions/01-activations/activations';
 import * as B from '../solutions/02-backprop/backprop';
 import * as BN from '../solutions/04-batchnorm/batchnorm';
@@ -251,5 +251,147 @@ describe('backward-pass fixtures against central finite differences', () => {
     const checks = Object.keys(worst);
     expect(checks.length).toBeGreaterThan(30);
     for (const k of checks) expect(worst[k], k).toBeLessThanOrEqual(FD_MAX);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 07: a trainer written here with plain loops (its gradient checked against central differences
+// of the loss), and the clipping rule recomputed entry by entry.
+
+describe('07-training fixtures against an independent trainer', () => {
+  type Net = Dense[];
+  type Grads = { dW: Matrix; db: number[] }[];
+  const act: Record<string, { f: (z: number) => number; df: (z: number) => number }> = {
+    sigmoid: { f: (z) => 0.5 * (1 + Math.tanh(z / 2)), df: (z) => 0.25 * (1 - Math.tanh(z / 2) ** 2) },
+    tanh: { f: Math.tanh, df: (z) => 1 / Math.cosh(z) ** 2 },
+    relu: { f: (z) => Math.max(0, z), df: (z) => (z > 0 ? 1 : 0) },
+    leakyRelu: { f: (z) => (z > 0 ? z : 0.01 * z), df: (z) => (z > 0 ? 1 : 0.01) },
+    elu: { f: (z) => (z > 0 ? z : Math.exp(z) - 1), df: (z) => (z > 0 ? 1 : Math.exp(z)) },
+    identity: { f: (z) => z, df: () => 1 },
+  };
+  /** Loss and gradients, one example at a time: (1/2N) Σ‖pred − y‖², backpropagated by hand. */
+  function lossGrads(x: Matrix, y: Matrix, net: Net, a: string): { loss: number; grads: Grads; minAbsZ: number } {
+    const grads: Grads = net.map((l) => ({ dW: l.W.map((r) => r.map(() => 0)), db: l.b.map(() => 0) }));
+    let loss = 0;
+    let minAbsZ = Infinity;
+    const n = x.length;
+    x.forEach((row, e) => {
+      const hs: number[][] = [row];
+      const zs: number[][] = [];
+      net.forEach((l, k) => {
+        const h = hs[k];
+        const z = l.b.map((b, j) => h.reduce((s, v, i) => s + v * l.W[i][j], b));
+        zs.push(z);
+        if (k < net.length - 1) z.forEach((v) => { minAbsZ = Math.min(minAbsZ, Math.abs(v)); });
+        hs.push(k < net.length - 1 ? z.map(act[a].f) : z);
+      });
+      const out = hs[net.length];
+      let dz = out.map((p, j) => (p - y[e][j]) / n);
+      out.forEach((p, j) => { loss += (p - y[e][j]) ** 2 / (2 * n); });
+      for (let k = net.length - 1; k >= 0; k--) {
+        const h = hs[k];
+        h.forEach((v, i) => dz.forEach((d, j) => { grads[k].dW[i][j] += v * d; }));
+        dz.forEach((d, j) => { grads[k].db[j] += d; });
+        if (k > 0) dz = h.map((_, i) => dz.reduce((s, d, j) => s + d * net[k].W[i][j], 0) * act[a].df(zs[k - 1][i]));
+      }
+    });
+    return { loss, grads, minAbsZ };
+  }
+  /** Activations whose derivative jumps at 0: no probe or trained pre-activation may sit near it. */
+  const KINKED = ['relu', 'leakyRelu'];
+  const all = (g: Grads): number[] => g.flatMap((l) => [...l.dW.flat(), ...l.db]);
+  const norm = (g: Grads): number => Math.hypot(...all(g));
+  function train(x: Matrix, y: Matrix, net0: Net, a: string, lr: number, steps: number, clipNorm: number | null) {
+    let net = structuredClone(net0);
+    const history: { loss: number; gradNorm: number; firstLayerGradNorm: number }[] = [];
+    let minAbsZ = Infinity;
+    for (let t = 0; t < steps; t++) {
+      const { loss, grads, minAbsZ: m } = lossGrads(x, y, net, a);
+      minAbsZ = Math.min(minAbsZ, m);
+      const g = norm(grads);
+      history.push({ loss, gradNorm: g, firstLayerGradNorm: Math.hypot(...grads[0].dW.flat()) });
+      const k = clipNorm !== null && g > clipNorm ? clipNorm / g : 1;
+      net = net.map((l, i) => ({ W: l.W.map((r, p) => r.map((w, q) => w - lr * k * grads[i].dW[p][q])), b: l.b.map((b, q) => b - lr * k * grads[i].db[q]) }));
+    }
+    return { layers: net, history, minAbsZ };
+  }
+
+  it('the hand-written gradient agrees with central differences of the loss on every train-mlp case', () => {
+    for (const name of ['train-mlp', 'train-mlp-public']) {
+      for (const c of loadFixture('07-training', name, 'train-mlp').cases) {
+        const { x, y, layers, act: a } = clone(c.inputs);
+        const { grads, minAbsZ } = lossGrads(x, y, layers, a);
+        if (KINKED.includes(a)) expect(minAbsZ, c.label).toBeGreaterThan(KINK);
+        layers.forEach((l, k) => {
+          l.W.forEach((row, i) => expectGrad(`07 dW ${a}`, grads[k].dW[i], fdVector(row, () => lossGrads(x, y, layers, a).loss)));
+          expectGrad(`07 db ${a}`, grads[k].db, fdVector(l.b, () => lossGrads(x, y, layers, a).loss));
+        });
+      }
+    }
+  });
+
+  it('globalGradNorm and clipGradNorm: Math.hypot over every entry, and one factor min(1, maxNorm / norm) for all of them', () => {
+    for (const name of ['clip-grad-norm', 'clip-grad-norm-public']) {
+      for (const c of loadFixture('07-training', name, 'clip-grad-norm').cases) {
+        const { grads, maxNorm } = c.inputs;
+        const n = norm(grads);
+        expect(relError([c.expected.norm], [n]), c.label).toBeLessThanOrEqual(1e-14);
+        const k = n > maxNorm ? maxNorm / n : 1;
+        expect(relError(all(c.expected.clipped), all(grads).map((v) => v * k)), c.label).toBeLessThanOrEqual(1e-14);
+        if (k === 1) expect(c.expected.clipped, c.label).toEqual(grads);
+      }
+    }
+  });
+
+  it('sgdStep: W − lr·dW and b − lr·db, entry by entry', () => {
+    for (const name of ['sgd-step', 'sgd-step-public']) {
+      for (const c of loadFixture('07-training', name, 'sgd-step').cases) {
+        const { layers, grads, lr } = c.inputs;
+        const want = layers.flatMap((l, i) => [...l.W.flat().map((w, p) => w - lr * grads[i].dW.flat()[p]), ...l.b.map((b, q) => b - lr * grads[i].db[q])]);
+        expect(relError(c.expected.layers.flatMap((l) => [...l.W.flat(), ...l.b]), want), c.label).toBeLessThanOrEqual(1e-15);
+      }
+    }
+  });
+
+  it('trainMlp: the whole history and the final layers, every case, within 1e-10', () => {
+    for (const name of ['train-mlp', 'train-mlp-public']) {
+      for (const c of loadFixture('07-training', name, 'train-mlp').cases) {
+        const i = c.inputs;
+        const r = train(i.x, i.y, i.layers, i.act, i.lr, i.steps, i.clipNorm);
+        if (KINKED.includes(i.act)) expect(r.minAbsZ, `${c.label}: a pre-activation near the kink`).toBeGreaterThan(KINK);
+        const h = (hs: typeof r.history) => hs.flatMap((e) => [e.loss, e.gradNorm, e.firstLayerGradNorm]);
+        expect(relError(h(c.expected.history), h(r.history)), c.label).toBeLessThanOrEqual(1e-10);
+        const p = (ls: Dense[]) => ls.flatMap((l) => [...l.W.flat(), ...l.b]);
+        expect(relError(p(c.expected.layers), p(r.layers)), c.label).toBeLessThanOrEqual(1e-10);
+        // the case says how often clipping acts: check it does
+        const clipped = r.history.filter((e) => i.clipNorm !== null && e.gradNorm > i.clipNorm).length;
+        if (c.label.includes('every step')) expect(clipped, c.label).toBe(i.steps);
+        if (c.label.includes('some steps')) expect(clipped > 0 && clipped < i.steps, `${c.label}: ${clipped} steps clipped`).toBe(true);
+        if (c.label.includes('never reached')) expect(clipped, c.label).toBe(0);
+      }
+    }
+  });
+
+  it('the training runs: the same statistics from the independent trainer, on the recipes’ exact tasks', () => {
+    for (const name of ['vanishing', 'exploding']) {
+      for (const run of loadFixture('07-training', name, 'training-run').runs) {
+        const t = rebuildTrainingTask(run.recipe);
+        const r = train(t.x, t.y, t.layers, run.recipe.act, run.opts.lr, run.opts.steps, run.opts.clipNorm);
+        const s = trainingRunStats(r.history, t.constantLoss);
+        if (run.expected.firstNonFinite !== null) {
+          // Math.hypot here does not overflow where the reference's sum of squares does (step 2):
+          // the step it becomes non-finite may differ, the explosion may not
+          expect(s.growth === null || s.growth > 1e100, `${run.label}: growth ${s.growth}`).toBe(true);
+          expect(relError([s.firstLoss], [run.expected.firstLoss]), run.label).toBeLessThanOrEqual(1e-12);
+          continue;
+        }
+        expect(s.firstNonFinite, run.label).toBeNull();
+        for (const key of ['constantLoss', 'firstLoss', 'lastLoss', 'lastOverConstant', 'lastOverFirst', 'firstLayerShare', 'growth'] as const) {
+          const [got, want] = [s[key], run.expected[key]];
+          if (want === null) expect(got, `${run.label} ${key}`).toBeNull();
+          else expect(relError([got as number], [want]), `${run.label} ${key}`).toBeLessThanOrEqual(1e-6);
+        }
+      }
+    }
   });
 });

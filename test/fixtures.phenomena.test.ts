@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { frobeniusNorm } from '../exercises/lib/tensor';
-import { loadFixture, listFixtureFiles, rebuildMlp, rebuildResidualStack, type Fixture, type Limit } from '../fixtures/load';
+import { loadFixture, listFixtureFiles, rebuildMlp, rebuildResidualStack, runStatistic, type Fixture, type Limit } from '../fixtures/load';
 import { preActivations } from '../fixtures/nets';
 import { sigmoid, sigmoidGrad, tanh, tanhGrad } from '../solutions/01-activations/activations';
 
@@ -322,6 +322,57 @@ describe('06 dead neurons and saturation', () => {
   });
 });
 
+describe('07 training a deep network', () => {
+  const runs = (name: string) => loadFixture('07-training', name, 'training-run').runs;
+  const run = (name: string, label: string) => runs(name).find((r) => r.label === label)!.expected;
+
+  it('the task: 10 layers of width 12, 16 examples, 60 steps at lr 0.05, and the mean predictor costs 0.5', () => {
+    for (const r of [...runs('vanishing'), ...runs('exploding')]) {
+      expect(r.recipe.sizes).toEqual([4, 12, 12, 12, 12, 12, 12, 12, 12, 12, 1]);
+      expect([r.recipe.batch, r.opts.lr, r.opts.steps]).toEqual([16, 0.05, 60]);
+      expect(rel(r.expected.constantLoss, 0.5)).toBeLessThan(1e-14);
+    }
+  });
+
+  it('sigmoid/Xavier: 0.689 → 0.500, the mean predictor’s loss (ratio 1.000001), first-layer share 3.8e-6', () => {
+    const e = run('vanishing', 'sigmoid, Xavier-normal');
+    expect(e.firstLoss.toFixed(3)).toBe('0.689');
+    expect(e.lastLoss!.toFixed(3)).toBe('0.500');
+    expect(e.lastOverConstant!.toFixed(6)).toBe('1.000001');
+    expect(e.firstLayerShare.toExponential(1)).toBe('3.8e-6');
+  });
+
+  it('ReLU/He: 0.680 → 0.0044 (0.0088 of the mean predictor’s), first-layer share 0.20', () => {
+    const e = run('vanishing', 'ReLU, He-normal');
+    expect(e.firstLoss.toFixed(3)).toBe('0.680');
+    expect(e.lastLoss!.toPrecision(2)).toBe('0.0044');
+    expect(e.lastOverConstant!.toPrecision(2)).toBe('0.0088');
+    expect(e.firstLayerShare.toFixed(2)).toBe('0.20');
+  });
+
+  it('He × 1.5: loss 251, not finite from step 2 without clipping; with clipNorm 5 it ends at 0.054 (growth 8.4, 0.0002 of the first loss)', () => {
+    const wild = run('exploding', 'ReLU, He-normal × 1.5, no clipping');
+    expect(wild.firstLoss.toFixed(0)).toBe('251');
+    expect([wild.firstNonFinite, wild.growth, wild.lastLoss]).toEqual([2, null, null]);
+    expect(wild.firstLayerShare.toPrecision(2)).toBe('0.034');
+    const clipped = run('exploding', 'ReLU, He-normal × 1.5, clipNorm 5');
+    expect(clipped.firstLoss).toBe(wild.firstLoss);
+    expect(clipped.lastLoss!.toPrecision(2)).toBe('0.054');
+    expect(clipped.growth!.toFixed(1)).toBe('8.4');
+    expect(clipped.lastOverFirst!.toPrecision(1)).toBe('0.0002');
+    expect(clipped.firstNonFinite).toBeNull();
+  });
+
+  it('every reference run is inside its own limits, orders of magnitude from their edges', () => {
+    for (const r of [...runs('vanishing'), ...runs('exploding')]) {
+      for (const [key, lim] of Object.entries(r.limits)) {
+        const v = runStatistic(r.expected, key);
+        expect(within(v, lim), `${r.label} ${key} = ${v}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('coverage of the contract', () => {
   it('every function of exercises.json appears in some fixture', () => {
     const manifest = JSON.parse(readFileSync(new URL('../exercises/exercises.json', import.meta.url), 'utf8')) as { exercises: { slug: string; functions: string[] }[] };
@@ -334,6 +385,7 @@ describe('coverage of the contract', () => {
       'residual': ['residualForward', 'residualBackward'], 'residual-depth': ['residualForward', 'residualBackward'],
       'dead-fraction': ['deadUnitFraction'], 'dead-relu-bias': ['deadUnitFraction'], 'saturated-fraction': ['saturatedFraction'],
       'gradient-flow': ['gradientFlow'], 'train-neuron': ['trainNeuron'],
+      'clip-grad-norm': ['globalGradNorm', 'clipGradNorm'], 'sgd-step': ['sgdStep'], 'train-mlp': ['trainMlp'], 'training-run': ['trainMlp'],
     };
     const covered = new Set<string>();
     for (const { slug, name } of listFixtureFiles()) {

@@ -127,16 +127,17 @@ describe('classroom runners', () => {
       expect(r.max).toBe(ex.maxScore);
     }
     expect(reporter.log).toEqual([
-      'Total points for ex01activations: 20.00/20',
-      'Total points for ex02backprop: 17.50/25',
+      'Total points for ex01activations: 15.00/15',
+      'Total points for ex02backprop: 14.00/20',
       'Total points for ex03initialization: 15.00/15',
-      'Total points for ex04batchnorm: 17.50/20',
+      'Total points for ex04batchnorm: 13.13/15',
       'Total points for ex05residual: 10.00/10',
       'Total points for ex06deadneurons: 7.50/10',
+      'Total points for ex07training: 12.50/15',
     ]);
-    expect(reporter.tableTotal).toBe(87.5);
+    expect(reporter.tableTotal).toBe(87.125);
     expect(reporter.totalPoints).toBe(native.score);
-    expect(reporter.notice).toBe('Points 87.5/100');
+    expect(reporter.notice).toBe('Points 87.125/100');
     expect(reporter.failed).toBe(true);
   });
 
@@ -169,23 +170,23 @@ describe('classroom runners', () => {
         for (const t of runner.tests) summed += t.score;
         expect(logged).toBe(summed);
         expect(logged).toBe(toResults(report).exercises.find((e) => e.slug === slug)!.score);
-        expect(summed * 4).toBe(Math.round(summed * 4)); // quarter points: sums of them are exact in floats
+        expect(summed * 8).toBe(Math.round(summed * 8)); // eighths of a point (04: 15/8): sums of them are exact in floats
         expect(summed).toBe(k * points);
         return summed;
       }),
     );
-    // Across exercises: the reporter adds runners' points in course order; check all 343 035 totals.
+    // Across exercises: the reporter adds runners' points in course order; check all 4 459 455 totals.
     let combos = 0;
-    const walk = (i: number, floatSum: number, quarters: number) => {
+    const walk = (i: number, floatSum: number, eighths: number) => {
       if (i === values.length) {
         combos++;
-        if (floatSum !== quarters / 4) throw new Error(`total ${floatSum} is not ${quarters / 4}`);
+        if (floatSum !== eighths / 8) throw new Error(`total ${floatSum} is not ${eighths / 8}`);
         return;
       }
-      for (const v of values[i]!) walk(i + 1, floatSum + v, quarters + Math.round(v * 4));
+      for (const v of values[i]!) walk(i + 1, floatSum + v, eighths + Math.round(v * 8));
     };
     walk(0, 0, 0);
-    expect(combos).toBe(11 * 11 * 7 * 9 * 5 * 9);
+    expect(combos).toBe(11 * 11 * 7 * 9 * 5 * 9 * 13);
   });
 
   it('rounds awkward weights (10/3) so the shares add up to max_score and the log matches to its 2 decimals', () => {
@@ -267,7 +268,7 @@ describe('classroom runners', () => {
 
   it('marks a runner error when its exercise errored, and stands in one test when none ran', () => {
     const errored = allCourseReport('error');
-    expect(toClassroom(errored).runners.map((r) => r.result.status)).toEqual(Array(6).fill('error'));
+    expect(toClassroom(errored).runners.map((r) => r.result.status)).toEqual(Array(7).fill('error'));
     const none = makeReport([{ slug: '03-initialization', tests: [], maxScore: 15, status: 'error' }]);
     const result = toClassroom(none).runners[0]!.result;
     expect(result).toMatchObject({ status: 'error', max_score: 15 });
@@ -320,8 +321,8 @@ describe('classroom hand-over', () => {
     const combined = JSON.parse(Buffer.from(output.result!, 'base64').toString('utf-8')) as ClassroomResult;
     expect(schemaErrors('classroom', combined)).toEqual([]);
     expect(combined).toMatchObject({ version: 1, status: 'fail', max_score: 100 });
-    expect(combined.tests).toHaveLength(46);
-    expect(combined.tests.reduce((a, t) => a + t.score, 0)).toBe(87.5);
+    expect(combined.tests).toHaveLength(58);
+    expect(combined.tests.reduce((a, t) => a + t.score, 0)).toBe(87.125);
     expect(combineRunners(toClassroom(courseReport())).status).toBe('pass');
     expect(combineRunners(toClassroom(allCourseReport('error'))).status).toBe('error');
   });
@@ -329,7 +330,7 @@ describe('classroom hand-over', () => {
   it('writes nothing outside GitHub Actions', () => {
     expect(writeClassroomOutputs(mixedCourseReport(), {})).toEqual({ wrote: [], runners: COURSE.map(([s]) => runnerId(s)) });
     const lines = classroomOutputs(mixedCourseReport());
-    expect(lines.env.split('\n')).toHaveLength(7);
+    expect(lines.env.split('\n')).toHaveLength(8);
     expect(lines.env.endsWith('\n')).toBe(true);
   });
 

@@ -5,12 +5,13 @@ import type { ExerciseStatus, GradeReport, TestStatus, TimedTestResult, Visibili
 
 /** The course's planned weights: exercise slug, number of tests, points per test (equal within an exercise). */
 export const COURSE: ReadonlyArray<readonly [slug: string, tests: number, points: number]> = [
-  ['01-activations', 10, 2],
-  ['02-backprop', 10, 2.5],
+  ['01-activations', 10, 1.5],
+  ['02-backprop', 10, 2],
   ['03-initialization', 6, 2.5],
-  ['04-batchnorm', 8, 2.5],
+  ['04-batchnorm', 8, 1.875],
   ['05-residual', 4, 2.5],
   ['06-dead-neurons', 8, 1.25],
+  ['07-training', 12, 1.25],
 ];
 
 export interface TestSpec {
@@ -88,9 +89,9 @@ export function courseReport(failing: Record<string, number[]> = {}, as: TestSta
   );
 }
 
-/** 87.5/100: 02-backprop loses 3 × 2.5, 04-batchnorm 1 × 2.5, 06-dead-neurons 2 × 1.25. */
+/** 87.125/100: 02-backprop loses 3 × 2, 04-batchnorm 1 × 1.875, 06-dead-neurons and 07-training 2 × 1.25 each. */
 export function mixedCourseReport(): GradeReport {
-  return courseReport({ '02-backprop': [2, 5, 9], '04-batchnorm': [8], '06-dead-neurons': [1, 2] });
+  return courseReport({ '02-backprop': [2, 5, 9], '04-batchnorm': [8], '06-dead-neurons': [1, 2], '07-training': [3, 4] });
 }
 
 /** Every test failing with `status` (all-fail report). */

@@ -20,8 +20,8 @@ describe('gradescope report', () => {
     const report = mixedCourseReport();
     const gs = toGradescope(report);
     const native = toResults(report);
-    expect(gs.score).toBe(87.5);
-    expect(gs.tests.reduce((a, t) => a + t.score, 0)).toBe(87.5);
+    expect(gs.score).toBe(87.125);
+    expect(gs.tests.reduce((a, t) => a + t.score, 0)).toBe(87.125);
     expect(gs.tests.reduce((a, t) => a + t.max_score, 0)).toBe(100);
     expect(gs.tests.map((t) => [t.score, t.max_score])).toEqual(native.tests.map((t) => [t.score, t.maxScore]));
     expect(gs.execution_time).toBe(1);
@@ -36,10 +36,10 @@ describe('gradescope report', () => {
       name: '02-backprop › check 2 holds',
       status: 'failed',
       score: 0,
-      max_score: 2.5,
+      max_score: 2,
       output: 'expected 0.25 at x = 0, got 0.5 (relative error 1) [test 2]',
     });
-    expect(gs.tests.find((t) => t.number === '2.1')).toMatchObject({ status: 'passed', score: 2.5, output: '' });
+    expect(gs.tests.find((t) => t.number === '2.1')).toMatchObject({ status: 'passed', score: 2, output: '' });
   });
 
   it('maps every status to passed|failed and keeps the native one, the id and the diagnosis in extra_data', () => {

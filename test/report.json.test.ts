@@ -34,9 +34,9 @@ describe('json report', () => {
     const text = renderJson(mixedCourseReport());
     expect(text.endsWith('}\n')).toBe(true);
     expect(JSON.parse(text)).toEqual(results);
-    expect(results.score).toBe(87.5);
+    expect(results.score).toBe(87.125);
     expect(results.maxScore).toBe(100);
-    expect(results.exercises.map((e) => e.score)).toEqual([20, 17.5, 15, 17.5, 10, 7.5]);
+    expect(results.exercises.map((e) => e.score)).toEqual([15, 14, 15, 13.125, 10, 7.5, 12.5]);
   });
 
   it('rejects an off-schema report with a clear error before returning anything', () => {

@@ -17,7 +17,7 @@ describe('renderText', () => {
   it('ends with the total line and the next step for the first exercise not at full marks', () => {
     const out = lines(renderText(mixedCourseReport()));
     expect(out.at(-1)).toBe('');
-    expect(out.at(-3)).toBe('Score: 87.5/100');
+    expect(out.at(-3)).toBe('Score: 87.125/100');
     expect(out.at(-2)).toBe('Next: run `npx gradlab hint 02-backprop`');
   });
 
@@ -32,11 +32,12 @@ describe('renderText', () => {
 
   it('shows a header per exercise and a row per test with status, points and time', () => {
     const out = renderText(mixedCourseReport());
-    expect(out).toContain('02-backprop  17.5/25  failed  155 ms');
-    expect(lines(out)).toContain('  passed    2.5/2.5  11 ms  check 1 holds');
-    expect(lines(out)).toContain('  failed      0/2.5  12 ms  check 2 holds');
+    expect(out).toContain('02-backprop  14/20  failed  155 ms');
+    expect(lines(out)).toContain('  passed          2/2  11 ms  check 1 holds');
+    expect(lines(out)).toContain('  failed          0/2  12 ms  check 2 holds');
+    expect(lines(out)).toContain('  failed      0/1.875  18 ms  check 8 holds');
     expect(out).toContain('\n      expected 0.25 at x = 0, got 0.5 (relative error 1) [test 2]\n');
-    expect(out.startsWith('gradlab grade test/submissions/example\n\n01-activations  20/20  passed')).toBe(true);
+    expect(out.startsWith('gradlab grade test/submissions/example\n\n01-activations  15/15  passed')).toBe(true);
   });
 
   it('prints every status, the diagnosis, and tags hidden and after-due-date tests', () => {

@@ -31,8 +31,8 @@ describe('gradeSubmissions', () => {
       '01-activations/activations.ts': `export * from '${path.join(ROOT, 'solutions', '01-activations', 'activations')}';\n`,
     });
     const [a, b, c] = await gradeSubmissions([good, wrongRelu, outside], { exercises: ['01-activations', '05-residual'] });
-    expect([a.score, a.maxScore]).toEqual([30, 30]);
-    expect(b.exercises.map((e) => [e.slug, e.score, e.status])).toEqual([['01-activations', 18, 'failed'], ['05-residual', 10, 'passed']]);
+    expect([a.score, a.maxScore]).toEqual([25, 25]);
+    expect(b.exercises.map((e) => [e.slug, e.score, e.status])).toEqual([['01-activations', 13.5, 'failed'], ['05-residual', 10, 'passed']]);
     const relu = b.tests.find((t) => t.id === 'activations.reluGrad.grid');
     expect(relu?.status).toBe('failed');
     expect(relu?.diagnosis?.id).toBe('relu-grad-at-zero');

@@ -15,7 +15,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
+import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { sigmoid } from './activations.js';
@@ -269,27 +269,6 @@ async function checkBackward(ctx: TestContext, s: Step): Promise<void> {
     expectRel(ctx, got.dgamma, want.dgamma, s.tol, 'dgamma');
     expectRel(ctx, got.dbeta, want.dbeta, s.tol, 'dbeta');
   }, diag);
-}
-
-/** The first place where two values differ (exactly), as a path, or null. */
-function firstChange(before: unknown, after: unknown, path: string): { path: string; before: unknown; after: unknown } | null {
-  if (Array.isArray(before) && Array.isArray(after)) {
-    if (before.length !== after.length) return { path: `${path}.length`, before: before.length, after: after.length };
-    for (let i = 0; i < before.length; i++) {
-      const c = firstChange(before[i], after[i], `${path}[${i}]`);
-      if (c) return c;
-    }
-    return null;
-  }
-  if (before !== null && after !== null && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after)) {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const k of keys) {
-      const c = firstChange((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], `${path}.${k}`);
-      if (c) return c;
-    }
-    return null;
-  }
-  return Object.is(before, after) ? null : { path, before, after };
 }
 
 // ---------------------------------------------------------------------------------------------

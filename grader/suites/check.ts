@@ -134,6 +134,8 @@ export interface Worst {
  */
 export function worstRelError(got: unknown, want: unknown, path = ''): Worst {
   if (typeof want === 'number') {
+    // a known mistake's value may itself overflow (a diverging run): the same non-finite value matches it
+    if (!Number.isFinite(want) && Object.is(got, want)) return { err: 0, path, got, want };
     if (typeof got !== 'number' || !Number.isFinite(got)) return { err: Infinity, path, got, want, problem: `should be a finite number, got ${fmt(got)}` };
     return { err: relError(got, want), path, got, want };
   }
@@ -219,4 +221,25 @@ export function withContext<T>(context: string, check: () => T, diagnosis?: Diag
     if (err instanceof GradeFailure) throw new GradeFailure(`${context}: ${err.message}`, diagnosis ?? err.diagnosis);
     throw err;
   }
+}
+
+/** The first place where two values differ (exactly), as a path, or null. */
+export function firstChange(before: unknown, after: unknown, path: string): { path: string; before: unknown; after: unknown } | null {
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (before.length !== after.length) return { path: `${path}.length`, before: before.length, after: after.length };
+    for (let i = 0; i < before.length; i++) {
+      const c = firstChange(before[i], after[i], `${path}[${i}]`);
+      if (c) return c;
+    }
+    return null;
+  }
+  if (before !== null && after !== null && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    for (const k of keys) {
+      const c = firstChange((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], `${path}.${k}`);
+      if (c) return c;
+    }
+    return null;
+  }
+  return Object.is(before, after) ? null : { path, before, after };
 }

@@ -1,0 +1,343 @@
+/**
+ * Hidden suite of 07-training: globalGradNorm, clipGradNorm, sgdStep and trainMlp against the
+ * fixtures (CS231n relative error ≤ 1e-7); clipping by one global factor that never scales up;
+ * clipGradNorm and sgdStep never mutate their inputs; trainMlp's history taken before each update
+ * with the gradient norm before clipping; and the phenomena on the student's own trainMlp: the
+ * deep sigmoid/Xavier network learns nothing about x where ReLU/He learns, and too-large weights
+ * explode without clipping and learn with it.
+ *
+ * The phenomenon runs use the fixtures' fixed seeds: trainMlp draws no random numbers, so a correct
+ * implementation reproduces the reference's run up to rounding, and the limits sit orders of
+ * magnitude away from it (exercises/07-training/README.md, "How the phenomena are graded").
+ *
+ * Known mistakes are recomputed here, in the trusted process, with a small reference written on
+ * exercises/lib (never solutions/): a wrong answer that matches one fails with its diagnosis.
+ */
+import {
+  loadFixture, rebuildTrainingTask, runStatistic, trainingRunStats,
+  type FixtureByKind, type FixtureKind, type TrainHistoryEntry, type TrainMlpInputs, type TrainingRunFixture,
+} from '../../fixtures/load.js';
+import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
+import type { ActivationName, Dense, LayerGrads, Matrix } from '../../exercises/lib/types.js';
+import type { Diagnosis } from '../results.js';
+import { expectNumber, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, mistake, withContext } from './check.js';
+import { defineSuite, type TestContext } from './harness.js';
+import { ACT } from './activations.js';
+
+const SLUG = '07-training';
+const MISTAKE_REL = 1e-6;
+
+const memo = new Map<string, unknown>();
+function fixture<K extends FixtureKind>(name: string, kind: K): FixtureByKind[K] {
+  if (!memo.has(name)) memo.set(name, loadFixture(SLUG, name, kind));
+  return memo.get(name) as FixtureByKind[K];
+}
+/** A fixture's CS231n tolerance (1e-7). */
+function rel(f: { tolerance: { type: string; max?: number }; name: string }): number {
+  if (f.tolerance.type !== 'relError' || f.tolerance.max === undefined) throw new Error(`fixtures/${SLUG}/${f.name}.json: the suite expects a relError tolerance`);
+  return f.tolerance.max;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known mistakes.
+
+const M = {
+  normNoBias: { id: 'norm-missing-bias', hint: 'The global norm runs over EVERY parameter: the bias gradients db count as well as the dW.' },
+  normSumOfNorms: { id: 'norm-sum-of-layer-norms', hint: 'The global norm is one Euclidean norm over all parameters together: √(Σ‖dWᵢ‖² + Σ‖dbᵢ‖²), not the sum of the layers’ norms.' },
+  normNoSqrt: { id: 'norm-not-square-rooted', hint: 'A norm is the square root of the sum of squares.' },
+  clipPerLayer: { id: 'clip-per-layer', hint: 'Clipping by the GLOBAL norm scales every layer by the same factor maxNorm / globalGradNorm, so the direction of the whole step is kept; clipping each layer by its own norm changes that direction.' },
+  clipScalesUp: { id: 'clip-scales-up', hint: 'Clip only when the norm EXCEEDS maxNorm: a gradient that is already short enough must come back unchanged, not stretched to maxNorm.' },
+  clipInverted: { id: 'clip-factor-inverted', hint: 'The factor that brings a norm down to maxNorm is maxNorm / norm (below 1), not norm / maxNorm.' },
+  clipOnlyW: { id: 'clip-only-weights', hint: 'Clipping scales every dW AND every db by the same factor.' },
+  ascent: { id: 'gradient-ascent', hint: 'Gradient descent SUBTRACTS lr times the gradient: W − lr·dW.' },
+  biasFrozen: { id: 'bias-not-updated', hint: 'sgdStep updates the biases too: b − lr·db.' },
+  historyAfterUpdate: { id: 'history-after-update', hint: 'history[t] describes the network BEFORE step t’s update: history[0] is the network you were given.' },
+  historyAfterClip: { id: 'history-after-clipping', hint: 'Record the gradient norms before clipping: after clipping they only say maxNorm, and you could no longer see the gradient explode.' },
+  clipIgnored: { id: 'clip-norm-ignored', hint: 'With opts.clipNorm, pass the gradients through clipGradNorm(grads, clipNorm) before sgdStep.' },
+} satisfies Record<string, Diagnosis>;
+
+// ---------------------------------------------------------------------------------------------
+// The trusted reference, written on exercises/lib, and its known-mistake variants.
+
+type NormVariant = 'correct' | 'noBias' | 'sumOfNorms' | 'noSqrt';
+function norm(grads: LayerGrads[], v: NormVariant = 'correct'): number {
+  const sq = (g: LayerGrads, bias: boolean): number => g.dW.flat().reduce((s, x) => s + x * x, 0) + (bias ? g.db.reduce((s, x) => s + x * x, 0) : 0);
+  if (v === 'sumOfNorms') return grads.reduce((s, g) => s + Math.sqrt(sq(g, true)), 0);
+  const total = grads.reduce((s, g) => s + sq(g, v !== 'noBias'), 0);
+  return v === 'noSqrt' ? total : Math.sqrt(total);
+}
+
+const scaleGrads = (g: LayerGrads, kW: number, kb = kW): LayerGrads => ({ dW: g.dW.map((r) => r.map((x) => x * kW)), db: g.db.map((x) => x * kb) });
+
+type ClipVariant = 'correct' | 'perLayer' | 'scalesUp' | 'inverted' | 'onlyW';
+function clip(grads: LayerGrads[], maxNorm: number, v: ClipVariant = 'correct'): LayerGrads[] {
+  if (v === 'perLayer') return grads.map((g) => clip([g], maxNorm)[0]);
+  const n = norm(grads);
+  const factor = v === 'scalesUp' ? maxNorm / n : n > maxNorm ? (v === 'inverted' ? n / maxNorm : maxNorm / n) : 1;
+  return grads.map((g) => scaleGrads(g, factor, v === 'onlyW' ? 1 : factor));
+}
+
+function normMistakes(grads: LayerGrads[]): KnownMistake[] {
+  return [mistake(M.normNoBias, norm(grads, 'noBias')), mistake(M.normSumOfNorms, norm(grads, 'sumOfNorms')), mistake(M.normNoSqrt, norm(grads, 'noSqrt'))];
+}
+function clipMistakes(grads: LayerGrads[], maxNorm: number): KnownMistake[] {
+  return [mistake(M.clipPerLayer, clip(grads, maxNorm, 'perLayer')), mistake(M.clipScalesUp, clip(grads, maxNorm, 'scalesUp')),
+    mistake(M.clipInverted, clip(grads, maxNorm, 'inverted')), mistake(M.clipOnlyW, clip(grads, maxNorm, 'onlyW'))];
+}
+
+type SgdVariant = 'correct' | 'ascent' | 'biasFrozen';
+function sgd(layers: Dense[], grads: LayerGrads[], lr: number, v: SgdVariant = 'correct'): Dense[] {
+  const sign = v === 'ascent' ? -1 : 1;
+  return layers.map((l, i) => ({
+    W: l.W.map((r, a) => r.map((w, c) => w - sign * lr * grads[i].dW[a][c])),
+    b: v === 'biasFrozen' ? l.b.slice() : l.b.map((b, c) => b - sign * lr * grads[i].db[c]),
+  }));
+}
+function sgdMistakes(layers: Dense[], grads: LayerGrads[], lr: number): KnownMistake[] {
+  return [mistake(M.ascent, sgd(layers, grads, lr, 'ascent')), mistake(M.biasFrozen, sgd(layers, grads, lr, 'biasFrozen'))];
+}
+
+/** mseLoss of the MLP (act after every layer but the last) and every layer's gradient. */
+function lossAndGrads(x: Matrix, y: Matrix, layers: Dense[], act: ActivationName): { loss: number; grads: LayerGrads[] } {
+  const { f, df } = ACT[act];
+  const inputs: Matrix[] = [];
+  const zs: Matrix[] = [];
+  let h = x;
+  layers.forEach((l, i) => {
+    inputs.push(h);
+    const z = addRowVector(matmul(h, l.W), l.b);
+    zs.push(z);
+    h = i < layers.length - 1 ? map(z, f) : z;
+  });
+  const n = x.length;
+  let sq = 0;
+  const dpred = map(h, (p, i, j) => { const d = p - y[i][j]; sq += d * d; return d / n; });
+  const grads: LayerGrads[] = new Array(layers.length);
+  let dz = dpred;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    grads[i] = { dW: matmul(transpose(inputs[i]), dz), db: colSums(dz) };
+    if (i > 0) dz = mul(matmul(dz, transpose(layers[i].W)), map(zs[i - 1], df));
+  }
+  return { loss: sq / (2 * n), grads };
+}
+
+const frob = (m: Matrix): number => Math.sqrt(m.flat().reduce((s, x) => s + x * x, 0));
+
+type TrainVariant = 'correct' | 'afterUpdate' | 'afterClip' | 'ascent' | 'perLayer' | 'scalesUp' | 'clipIgnored';
+function train(i: TrainMlpInputs, v: TrainVariant = 'correct'): { layers: Dense[]; history: TrainHistoryEntry[] } {
+  let layers = i.layers;
+  const history: TrainHistoryEntry[] = [];
+  const entry = (g: { loss: number; grads: LayerGrads[] }): TrainHistoryEntry => ({ loss: g.loss, gradNorm: norm(g.grads), firstLayerGradNorm: frob(g.grads[0].dW) });
+  for (let t = 0; t < i.steps; t++) {
+    const g = lossAndGrads(i.x, i.y, layers, i.act);
+    const clipVariant: ClipVariant = v === 'perLayer' ? 'perLayer' : v === 'scalesUp' ? 'scalesUp' : 'correct';
+    const step = i.clipNorm === null || v === 'clipIgnored' ? g.grads : clip(g.grads, i.clipNorm, clipVariant);
+    if (v === 'afterClip') history.push(entry({ loss: g.loss, grads: step }));
+    else if (v !== 'afterUpdate') history.push(entry(g));
+    layers = sgd(layers, step, i.lr, v === 'ascent' ? 'ascent' : 'correct');
+    if (v === 'afterUpdate') history.push(entry(lossAndGrads(i.x, i.y, layers, i.act)));
+  }
+  return { layers, history };
+}
+function trainMistakes(i: TrainMlpInputs): KnownMistake[] {
+  const m = [mistake(M.historyAfterUpdate, train(i, 'afterUpdate')), mistake(M.ascent, train(i, 'ascent'))];
+  if (i.clipNorm !== null) {
+    m.push(mistake(M.historyAfterClip, train(i, 'afterClip')), mistake(M.clipPerLayer, train(i, 'perLayer')),
+      mistake(M.clipScalesUp, train(i, 'scalesUp')), mistake(M.clipIgnored, train(i, 'clipIgnored')));
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls and checks.
+
+const shapes = (grads: LayerGrads[]): string => grads.map((g) => `[${g.dW.length}x${g.dW[0]?.length ?? 0}]`).join(', ');
+const optsOf = (i: { lr: number; steps: number; clipNorm: number | null }): object => (i.clipNorm === null ? { lr: i.lr, steps: i.steps } : { lr: i.lr, steps: i.steps, clipNorm: i.clipNorm });
+const trainCall = (i: TrainMlpInputs): string =>
+  `trainMlp(x [${i.x.length}x${i.x[0].length}], y, layers ${i.layers.map((l) => `[${l.W.length}x${l.W[0].length}]`).join(', ')}, '${i.act}', { lr: ${fmt(i.lr)}, steps: ${i.steps}${i.clipNorm === null ? '' : `, clipNorm: ${fmt(i.clipNorm)}`} })`;
+
+async function checkClip(ctx: TestContext, grads: LayerGrads[], maxNorm: number, want: LayerGrads[], tol: number, label: string): Promise<LayerGrads[]> {
+  const got = await ctx.call('clipGradNorm', grads, maxNorm);
+  withContext(`clipGradNorm(grads ${shapes(grads)}, ${fmt(maxNorm)}) (${label})`, () => expectRel(ctx, got, want, tol, 'result'),
+    findMistake(got, want, clipMistakes(grads, maxNorm), MISTAKE_REL));
+  return got as LayerGrads[];
+}
+
+async function checkTrain(ctx: TestContext, c: { label: string; inputs: TrainMlpInputs; expected: { layers: Dense[]; history: TrainHistoryEntry[] } }, tol: number): Promise<void> {
+  const i = c.inputs;
+  const got = await ctx.call('trainMlp', i.x, i.y, i.layers, i.act, optsOf(i));
+  withContext(`${trainCall(i)} (${c.label})`, () => expectRel(ctx, got, c.expected, tol, 'result'), findMistake(got, c.expected, trainMistakes(i), MISTAKE_REL));
+}
+
+function trainCases(pick: (i: TrainMlpInputs) => boolean): { cases: FixtureByKind['train-mlp']['cases']; tol: number } {
+  const f = fixture('train-mlp', 'train-mlp');
+  return { cases: f.cases.filter((c) => pick(c.inputs)), tol: rel(f) };
+}
+
+/** Every record of `fn` in this test whose arguments changed during the call fails, naming the first change. */
+function expectNoMutation(ctx: TestContext, fn: string, names: string[], diagnosis: Diagnosis): void {
+  const calls = ctx.records.filter((r) => r.fn === fn);
+  if (calls.length === 0) throw new Error(`expectNoMutation: no call of ${fn} was made`);
+  for (const r of calls) {
+    if (!r.argsAfter) continue;
+    for (let a = 0; a < names.length; a++) {
+      const change = firstChange(r.args[a], r.argsAfter[a], names[a]);
+      if (change) fail(`${fn} changed its argument ${names[a]}: ${change.path} was ${fmt(change.before)} before the call and ${fmt(change.after)} after it`, diagnosis);
+    }
+  }
+}
+
+/** The student's history of a phenomenon run: one entry per step, numbers (a run that explodes may hold Infinity or NaN). */
+function asHistory(got: unknown, steps: number, what: string): TrainHistoryEntry[] {
+  const h = (got as { history?: unknown } | null)?.history;
+  if (!Array.isArray(h) || h.length !== steps) fail(`${what}: history should hold one entry per step (${steps}), got ${Array.isArray(h) ? `${h.length} entries` : fmt(h)}`);
+  h.forEach((e: unknown, t) => {
+    for (const k of ['loss', 'gradNorm', 'firstLayerGradNorm'] as const) {
+      if (typeof (e as Record<string, unknown> | null)?.[k] !== 'number') fail(`${what}: history[${t}].${k} should be a number, got ${fmt((e as Record<string, unknown> | null)?.[k])}`);
+    }
+  });
+  return h as TrainHistoryEntry[];
+}
+
+type Run = TrainingRunFixture['runs'][number];
+const runCall = (r: Run): string =>
+  `trainMlp on the ${r.recipe.sizes.length - 1}-layer ${r.label} network (sizes ${r.recipe.sizes.join(', ')}, ${r.recipe.batch} examples, lr ${fmt(r.opts.lr)}, ${r.opts.steps} steps${r.opts.clipNorm === null ? '' : `, clipNorm ${fmt(r.opts.clipNorm)}`})`;
+
+/** The student's trainMlp on a phenomenon run, summarised as the fixture summarises the reference's. */
+async function studentRun(ctx: TestContext, r: Run): Promise<{ stats: ReturnType<typeof trainingRunStats>; history: TrainHistoryEntry[]; diagnosis?: Diagnosis }> {
+  const t = rebuildTrainingTask(r.recipe);
+  const got = await ctx.call('trainMlp', t.x, t.y, t.layers, r.recipe.act, optsOf(r.opts));
+  const history = asHistory(got, r.opts.steps, runCall(r));
+  // a known mistake shows in the first two steps already: compare them with the trusted variants'
+  const inputs: TrainMlpInputs = { x: t.x, y: t.y, layers: t.layers, act: r.recipe.act, lr: r.opts.lr, steps: 2, clipNorm: r.opts.clipNorm };
+  const diagnosis = findMistake(history.slice(0, 2), train(inputs).history, trainMistakes(inputs).map((m) => ({ ...m, value: (m.value as { history: unknown }).history })), MISTAKE_REL);
+  return { stats: trainingRunStats(history, t.constantLoss), history, diagnosis };
+}
+
+const SAYS: Record<string, string> = {
+  lastOverConstant: 'its last loss ÷ the loss of predicting the mean target',
+  lastOverFirst: 'its last loss ÷ its first loss',
+  firstLayerShare: '‖dW₁‖ ÷ the global gradient norm at step 0',
+  growth: 'the largest loss or gradient norm ÷ its value at step 0 (unbounded once one is not finite)',
+};
+
+function expectLimits(r: Run, stats: ReturnType<typeof trainingRunStats>, story: string, diagnosis?: Diagnosis): void {
+  for (const [key, lim] of Object.entries(r.limits)) {
+    const v = runStatistic(stats, key);
+    if (!(v >= lim.lo && v <= lim.hi)) {
+      const shown = v === Number.MAX_VALUE ? 'unbounded (a loss or norm is not finite)' : fmt(v);
+      const range = lim.hi === Number.MAX_VALUE ? `at least ${fmt(lim.lo)}` : `between ${fmt(lim.lo)} and ${fmt(lim.hi)}`;
+      fail(`${runCall(r)}: ${SAYS[key] ?? key} is ${shown}, expected ${range}: ${story}`, diagnosis);
+    }
+  }
+}
+
+export default defineSuite(SLUG, (test) => {
+  test('training.globalGradNorm.values', async (ctx) => {
+    for (const name of ['clip-grad-norm', 'clip-grad-norm-public']) {
+      const f = fixture(name, 'clip-grad-norm');
+      const got = await ctx.callMany('globalGradNorm', f.cases.map((c) => [c.inputs.grads]));
+      f.cases.forEach((c, k) => {
+        const g = expectNumber(got[k], `globalGradNorm(grads ${shapes(c.inputs.grads)}) (${c.label})`);
+        withContext(`globalGradNorm(grads ${shapes(c.inputs.grads)}) (${c.label})`, () => expectRel(ctx, g, c.expected.norm, rel(f), 'result'),
+          findMistake(g, c.expected.norm, normMistakes(c.inputs.grads), MISTAKE_REL));
+      });
+    }
+  });
+
+  test('training.clipGradNorm.values', async (ctx) => {
+    for (const name of ['clip-grad-norm', 'clip-grad-norm-public']) {
+      const f = fixture(name, 'clip-grad-norm');
+      for (const c of f.cases) await checkClip(ctx, c.inputs.grads, c.inputs.maxNorm, c.expected.clipped, rel(f), c.label);
+    }
+  });
+
+  test('training.clipGradNorm.oneGlobalFactor', async (ctx) => {
+    // layers whose own norms are 1e-3, 1 and 100 apart: one global factor keeps their ratios
+    const grads: LayerGrads[] = [
+      { dW: [[3e-4, -4e-4], [0, 1e-4]], db: [2e-4, -1e-4] },
+      { dW: [[0.6, -0.3, 0.1], [0.2, 0.5, -0.4]], db: [0.2, -0.1, 0.3] },
+      { dW: [[60, -20], [10, 40], [-30, 50]], db: [20, -10] },
+    ];
+    const maxNorm = 5;
+    const got = await checkClip(ctx, grads, maxNorm, clip(grads, maxNorm), 1e-9, 'layer norms about 1e-3, 1 and 100, global norm above maxNorm');
+    const factor = maxNorm / norm(grads);
+    grads.forEach((g, i) => {
+      const k = got[i].dW[0][0] / g.dW[0][0];
+      if (!(Math.abs(k - factor) <= 1e-9 * factor)) fail(`clipGradNorm scaled layer ${i} by ${fmt(k)}, the others by ${fmt(factor)}: every layer must be scaled by the same factor maxNorm / globalGradNorm`, M.clipPerLayer);
+    });
+  });
+
+  test('training.clipGradNorm.neverScalesUp', async (ctx) => {
+    const short: LayerGrads[] = [{ dW: [[0.1, -0.2], [0.05, 0]], db: [0.1, 0.02] }, { dW: [[-0.3], [0.1]], db: [0.05] }];
+    await checkClip(ctx, short, 1, short, 1e-12, `global norm ${fmt(norm(short))} below maxNorm 1: the same values`);
+    await checkClip(ctx, short, 1e-3, clip(short, 1e-3), 1e-9, 'the same gradient, maxNorm 1e-3: clipped');
+    const zero: LayerGrads[] = [{ dW: [[0, 0]], db: [0, 0] }];
+    await checkClip(ctx, zero, 2, zero, 1e-12, 'all-zero gradients: norm 0, nothing to scale (not 0 · ∞)');
+  });
+
+  test('training.clipGradNorm.noMutation', async (ctx) => {
+    const f = fixture('clip-grad-norm-public', 'clip-grad-norm');
+    for (const c of f.cases) await ctx.call('clipGradNorm', c.inputs.grads, c.inputs.maxNorm);
+    expectNoMutation(ctx, 'clipGradNorm', ['grads', 'maxNorm'],
+      { id: 'clip-mutates-input', hint: 'Build new dW and db arrays: the gradients belong to the caller, who may still need them as they were (to log their norm, for instance).' });
+  });
+
+  test('training.sgdStep.values', async (ctx) => {
+    for (const name of ['sgd-step', 'sgd-step-public']) {
+      const f = fixture(name, 'sgd-step');
+      for (const c of f.cases) {
+        const { layers, grads, lr } = c.inputs;
+        const got = await ctx.call('sgdStep', layers, grads, lr);
+        withContext(`sgdStep(layers ${shapes(grads)}, grads, ${fmt(lr)}) (${c.label})`, () => expectRel(ctx, got, c.expected.layers, rel(f), 'result'),
+          findMistake(got, c.expected.layers, sgdMistakes(layers, grads, lr), MISTAKE_REL));
+      }
+    }
+  });
+
+  test('training.sgdStep.noMutation', async (ctx) => {
+    for (const c of fixture('sgd-step-public', 'sgd-step').cases) await ctx.call('sgdStep', c.inputs.layers, c.inputs.grads, c.inputs.lr);
+    expectNoMutation(ctx, 'sgdStep', ['layers', 'grads', 'lr'],
+      { id: 'sgd-mutates-input', hint: 'Return NEW layers: W − lr·dW computed into new arrays, so the caller’s network is still the one before the step.' });
+  });
+
+  test('training.trainMlp.oneStep', async (ctx) => {
+    for (const name of ['train-mlp', 'train-mlp-public']) {
+      const f = fixture(name, 'train-mlp');
+      for (const c of f.cases.filter((k) => k.inputs.steps === 1)) await checkTrain(ctx, c, rel(f));
+    }
+  });
+
+  test('training.trainMlp.fewSteps', async (ctx) => {
+    const { cases, tol } = trainCases((i) => i.steps > 1 && i.clipNorm === null);
+    for (const c of cases) await checkTrain(ctx, c, tol);
+    // no step: no history, and the layers as given
+    const i = cases[0].inputs;
+    await checkTrain(ctx, { label: 'no step', inputs: { ...i, steps: 0 }, expected: { layers: i.layers, history: [] } }, tol);
+  });
+
+  test('training.trainMlp.clipped', async (ctx) => {
+    const { cases, tol } = trainCases((i) => i.clipNorm !== null);
+    for (const c of cases) await checkTrain(ctx, c, tol);
+    const pub = fixture('train-mlp-public', 'train-mlp');
+    for (const c of pub.cases.filter((k) => k.inputs.clipNorm !== null)) await checkTrain(ctx, c, rel(pub));
+  });
+
+  test('training.trainMlp.vanishing', async (ctx) => {
+    const [sigmoid, relu] = fixture('vanishing', 'training-run').runs;
+    const s = await studentRun(ctx, sigmoid);
+    expectLimits(sigmoid, s.stats, 'the deep sigmoid network with Xavier weights should learn nothing about x (its first layer hears almost nothing of the gradient), only the mean target', s.diagnosis);
+    const r = await studentRun(ctx, relu);
+    expectLimits(relu, r.stats, 'the same depth with ReLU and He weights should learn x', r.diagnosis);
+  });
+
+  test('training.trainMlp.exploding', async (ctx) => {
+    const [wild, clipped] = fixture('exploding', 'training-run').runs;
+    const w = await studentRun(ctx, wild);
+    expectLimits(wild, w.stats, 'with weights 1.5× too large and no clipping the loss and gradient norm should blow up', w.diagnosis);
+    const c = await studentRun(ctx, clipped);
+    const recorded = c.history[0].gradNorm <= (clipped.opts.clipNorm ?? Infinity) * (1 + 1e-9) ? M.historyAfterClip : undefined;
+    expectLimits(clipped, c.stats, 'clipping the global norm should keep every step short and let the same network learn', c.diagnosis ?? recorded);
+    if (recorded) fail(`${runCall(clipped)}: history[0].gradNorm = ${fmt(c.history[0].gradNorm)} is not above clipNorm, but the gradient of these too-large weights is far longer: record the norm before clipping`, M.historyAfterClip);
+  });
+});
