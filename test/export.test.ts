@@ -15,15 +15,15 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-export-'));
 const target = path.join(tmp, 'template');
 let files: string[];
 
-beforeAll(() => {
-  files = exportTemplate(target);
+beforeAll(async () => {
+  files = await exportTemplate(target);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('gradlab export', () => {
   it('writes exercises, the workflow and the student scaffolding, and nothing else', () => {
     const top = [...new Set(files.map((f) => f.split(path.sep)[0]))].sort();
-    expect(top).toEqual(['.github', '.gitignore', 'README.md', 'exercises', 'hint.mjs', 'package.json', 'tsconfig.json']);
+    expect(top).toEqual(['.github', '.gitignore', 'README.md', 'exercises', 'hint.mjs', 'lab', 'package.json', 'tsconfig.json']);
     expect(files).toEqual(expect.arrayContaining(['.github/workflows/classroom.yml', 'exercises/exercises.json', 'exercises/lib/tensor.ts']));
     for (const ex of loadManifest().exercises) {
       for (const f of [ex.file, ex.file.replace(/\.ts$/, '.test.ts'), 'README.md']) expect(files).toContain(path.join('exercises', ex.folder, f));
@@ -70,11 +70,11 @@ describe('gradlab export', () => {
     expect(bad.stderr).toMatch(/^Which exercise\? npm run hint -- <exercise>, one of 01-activations/);
   });
 
-  it('refuses a folder that is not empty', () => {
+  it('refuses a folder that is not empty', async () => {
     const busy = path.join(tmp, 'busy');
     mkdirSync(busy);
     writeFileSync(path.join(busy, 'x'), '');
-    expect(() => exportTemplate(busy)).toThrow(`'${busy}' is not empty: export into a new or empty folder`);
+    await expect(exportTemplate(busy)).rejects.toThrow(`'${busy}' is not empty: export into a new or empty folder`);
     expect(listFiles(busy)).toEqual(['x']);
   });
 

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLabPage } from '../grader/lab/page';
 import { runLab } from '../grader/lab/run';
+import { compileExercise } from '../grader/sandbox/compile';
 import { SOLUTIONS_DIR } from '../grader/paths';
 
 const CHROMIUM = process.env.GRADLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const file = path.join(sub, '02-backprop', 'backprop.ts');
   // σ′ taken at the output a = σ(z): the two sigmoid curves depart and the reference is drawn dashed
   writeFileSync(file, readFileSync(file, 'utf8').replace('return mul(da, map(z, df));', 'return mul(da, map(z, (v) => df(activationFns(act).f(v))));'));
-  page = await writeLabPage(path.join(work, 'page'), await runLab({ dir: sub, referenceDir: SOLUTIONS_DIR }), 'sub');
+  page = await writeLabPage(path.join(work, 'page'), await runLab({ dir: sub, compile: compileExercise, reference: { dir: SOLUTIONS_DIR } }), 'sub');
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -13,6 +13,7 @@ import { gradientFlowInputs, type Finding } from '../grader/lab/experiments';
 import { runLab, type Outcome } from '../grader/lab/run';
 import { Blocked } from '../grader/lab/student';
 import { renderLab } from '../grader/lab/terminal';
+import { compileExercise } from '../grader/sandbox/compile';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
 import { gradlab } from './cli-harness';
 
@@ -68,7 +69,7 @@ beforeAll(async () => {
   const source = readFileSync(file, 'utf8');
   expect(source).toContain(right);
   writeFileSync(file, source.replace(right, 'const { f, df } = activationFns(act);\n  return mul(da, map(z, (v) => df(f(v))));'));
-  reference = await runLab({ dir: SOLUTIONS_DIR, referenceDir: null });
+  reference = await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -126,7 +127,7 @@ describe('gradlab lab on the reference solutions', () => {
 describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
   let outcomes: Outcome[];
   beforeAll(async () => {
-    outcomes = await runLab({ dir: mistaken, referenceDir: SOLUTIONS_DIR, only: ['02-backprop'] });
+    outcomes = await runLab({ dir: mistaken, compile: compileExercise, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
   });
 
   it('draws the student\'s own curve: the sigmoid networks depart from the reference, the ReLU and residual ones do not', () => {
@@ -162,7 +163,7 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
 
 describe('gradlab lab on unfinished and broken code', () => {
   it('names the function to implement for each experiment of the stubs', async () => {
-    const outcomes = await runLab({ dir: EXERCISES_DIR, referenceDir: SOLUTIONS_DIR });
+    const outcomes = await runLab({ dir: EXERCISES_DIR, compile: compileExercise, reference: { dir: SOLUTIONS_DIR } });
     const said = outcomes.map((o) => (o.mine instanceof Blocked ? o.mine.message : 'ran'));
     expect(said).toEqual([
       'implement denseForward (02-backprop) to see this',
@@ -178,7 +179,7 @@ describe('gradlab lab on unfinished and broken code', () => {
     cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
     const file = path.join(dir, '02-backprop', 'backprop.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('export function denseBackward(dz: Matrix, x: Matrix, layer: Dense): { dx: Matrix } & LayerGrads {', '$&\n  for (let i = 0; i >= 0; ) { /* forever */ }'));
-    const outcomes = await runLab({ dir, referenceDir: null, only: ['02-backprop', '06-dead-neurons'] });
+    const outcomes = await runLab({ dir, compile: compileExercise, reference: null, only: ['02-backprop', '06-dead-neurons'] });
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
     // the residual network does not call 02's denseBackward (05 imports the reference), so it still runs
     const flow = finding(outcomes[0]);

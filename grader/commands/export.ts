@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
+import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
 import { loadManifest } from '../manifest.js';
 import { ROOT } from '../paths.js';
 
@@ -34,8 +35,8 @@ function studentPackageJson(): string {
     private: true,
     type: 'module',
     engines: { node: '>=20' },
-    scripts: { test: 'vitest run exercises', check: 'vitest run exercises', hint: 'node hint.mjs', typecheck: 'tsc --noEmit' },
-    devDependencies: { '@types/node': pin('@types/node'), typescript: pin('typescript'), vite: pin('vite'), vitest: pin('vitest') },
+    scripts: { test: 'vitest run exercises', check: 'vitest run exercises', hint: 'node hint.mjs', lab: 'node lab/lab.mjs', typecheck: 'tsc --noEmit' },
+    devDependencies: Object.fromEntries(['@types/node', 'typescript', 'vite', 'vitest', ...TEMPLATE_LAB_PACKAGES].sort().map((name) => [name, pin(name)])),
   }, null, 2) + '\n';
 }
 
@@ -66,6 +67,8 @@ function studentReadme(): string {
     'npx vitest run exercises/01-activations   # one exercise\'s public tests',
     'npm test                             # all public tests',
     'npm run hint -- 02                   # hints for exercise 02, as questions',
+    'npm run lab                          # your code\'s gradients, activations and dead units, per layer',
+    'npm run lab -- 02 --html lab-report  # the same drawn as plots in lab-report/index.html',
     '```',
     '',
     'Every push is graded by hidden tests (GitHub Actions, "Autograding Tests"): they use other',
@@ -84,7 +87,7 @@ export function listFiles(dir: string, base = dir): string[] {
   }).sort();
 }
 
-export function exportTemplate(target: string): string[] {
+export async function exportTemplate(target: string): Promise<string[]> {
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new CliError('E_USAGE', `'${target}' is not empty: export into a new or empty folder`);
   }
@@ -96,7 +99,8 @@ export function exportTemplate(target: string): string[] {
   writeFileSync(path.join(target, 'tsconfig.json'), TSCONFIG);
   writeFileSync(path.join(target, 'README.md'), studentReadme());
   writeFileSync(path.join(target, 'hint.mjs'), HINT_SCRIPT);
-  writeFileSync(path.join(target, '.gitignore'), 'node_modules/\n');
+  writeFileSync(path.join(target, '.gitignore'), 'node_modules/\nlab-report/\n');
+  await writeTemplateLab(target);
   return listFiles(target);
 }
 
@@ -106,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write('Usage: gradlab export <folder>\n\nWrites the student template repository (exercises, public tests, the Classroom workflow)\ninto a new folder; nothing from solutions/, grader/, fixtures/ or test/ goes into it.\n');
     return target ? 0 : 2;
   }
-  const files = exportTemplate(path.resolve(target));
+  const files = await exportTemplate(path.resolve(target));
   process.stdout.write(`Wrote ${files.length} files to ${target}. Next: push it as the template repository of your GitHub Classroom assignment.\n`);
   return 0;
 }

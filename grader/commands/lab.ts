@@ -8,6 +8,8 @@ import { existsSync, realpathSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
+import type { LabOptions } from '../lab/run.js';
+import type { Compile } from '../lab/student.js';
 import { SOLUTIONS_DIR } from '../paths.js';
 import { parseCommandArgs, parseTimeout } from './args.js';
 
@@ -59,18 +61,24 @@ export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | nul
   return { dir, only, html: values.html ? path.resolve(cwd, values.html) : undefined, watch: values.watch ?? false, timeoutMs: parseTimeout(values.timeout) };
 }
 
-/** The reference solutions, unless they are what is being run (or absent, as in the student template). */
-function referenceFor(dir: string): string | null {
+/** How the lab gets at code: the course compiles with the grader's compiler and compares with solutions/. */
+export interface LabSetting {
+  compile: Compile;
+  reference: (dir: string) => LabOptions['reference'];
+}
+
+/** The course's reference solutions, unless they are what is being run. */
+function solutionsFor(dir: string): LabOptions['reference'] {
   if (!existsSync(SOLUTIONS_DIR)) return null;
-  return realpathSync(dir) === realpathSync(SOLUTIONS_DIR) ? null : SOLUTIONS_DIR;
+  return realpathSync(dir) === realpathSync(SOLUTIONS_DIR) ? null : { dir: SOLUTIONS_DIR };
 }
 
 /** One run of the lab: prints the terminal report, writes the page if asked. */
-export async function labOnce(args: LabArgs, out: (text: string) => void): Promise<void> {
+export async function labOnce(args: LabArgs, setting: LabSetting, out: (text: string) => void): Promise<void> {
   const { runLab } = await import('../lab/run.js');
   const { renderLab } = await import('../lab/terminal.js');
   const started = performance.now();
-  const outcomes = await runLab({ dir: args.dir, referenceDir: referenceFor(args.dir), only: args.only, callTimeoutMs: args.timeoutMs });
+  const outcomes = await runLab({ dir: args.dir, compile: setting.compile, reference: setting.reference(args.dir), only: args.only, callTimeoutMs: args.timeoutMs });
   const ms = performance.now() - started;
   out(renderLab(outcomes, ms) + '\n');
   if (args.html) {
@@ -101,19 +109,25 @@ export function watchFolder(dir: string, again: () => Promise<void>, signal?: Ab
 }
 
 export async function run(argv: string[]): Promise<number> {
+  const { compileExercise } = await import('../sandbox/compile.js');
+  return labMain(argv, { compile: compileExercise, reference: solutionsFor }, 'gradlab lab');
+}
+
+/** The command, for the course (`gradlab lab`) and for the student template (`npm run lab`). */
+export async function labMain(argv: string[], setting: LabSetting, name: string): Promise<number> {
   const args = parseLabArgs(argv);
   if (!args) {
-    process.stdout.write(HELP);
+    process.stdout.write(name === 'gradlab lab' ? HELP : HELP.replaceAll('npx gradlab lab', 'npm run lab --').replace('gradlab lab', name));
     return 0;
   }
   const out = (text: string) => { process.stdout.write(text); };
-  await labOnce(args, out);
+  await labOnce(args, setting, out);
   if (args.watch) {
     out(`\nWatching ${path.relative(process.cwd(), args.dir) || '.'} for changes (Ctrl-C to stop).\n`);
     await watchFolder(args.dir, async () => {
       out(`\n${'═'.repeat(30)} ${new Date().toLocaleTimeString()} — a file changed, running the lab again\n\n`);
       try {
-        await labOnce(args, out);
+        await labOnce(args, setting, out);
       } catch (err) {
         out(`gradlab lab: ${(err as Error).message}\n`);
       }

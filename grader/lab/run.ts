@@ -4,7 +4,7 @@
  */
 import { departures, type Departure } from './compare.js';
 import { EXPERIMENTS, type Experiment, type Finding } from './experiments.js';
-import { Blocked, StudentCode } from './student.js';
+import { Blocked, StudentCode, type Compile } from './student.js';
 
 export interface Outcome {
   experiment: Experiment;
@@ -17,8 +17,12 @@ export interface Outcome {
 export interface LabOptions {
   /** The student's folder, shaped like exercises/. */
   dir: string;
-  /** The reference solutions' folder, or null where there is none (the student template). */
-  referenceDir: string | null;
+  compile: Compile;
+  /**
+   * What the student's curves are compared with: the reference solutions' folder (run the same
+   * way), their findings saved beforehand (the student template ships them), or nothing.
+   */
+  reference: { dir: string } | { findings: Record<string, Finding> } | null;
   /** Exercise slugs: run only the experiments that use one of them; empty for all. */
   only?: string[];
   callTimeoutMs?: number;
@@ -46,13 +50,15 @@ async function attempt(e: Experiment, code: StudentCode): Promise<Finding | Bloc
 }
 
 export async function runLab(opts: LabOptions): Promise<Outcome[]> {
-  const mine = new StudentCode({ dir: opts.dir, callTimeoutMs: opts.callTimeoutMs });
-  const reference = opts.referenceDir ? new StudentCode({ dir: opts.referenceDir, callTimeoutMs: opts.callTimeoutMs }) : null;
+  const mine = new StudentCode({ dir: opts.dir, compile: opts.compile, callTimeoutMs: opts.callTimeoutMs });
+  const reference = opts.reference && 'dir' in opts.reference ? new StudentCode({ dir: opts.reference.dir, compile: opts.compile, callTimeoutMs: opts.callTimeoutMs }) : null;
+  const saved = opts.reference && 'findings' in opts.reference ? opts.reference.findings : {};
   const outcomes: Outcome[] = [];
   try {
     for (const experiment of selectExperiments(opts.only)) {
       const found = await attempt(experiment, mine);
-      const ref = reference && experiment.comparable && !(found instanceof Blocked) ? await attempt(experiment, reference) : null;
+      const ref = !experiment.comparable || found instanceof Blocked ? null
+        : reference ? await attempt(experiment, reference) : saved[experiment.id] ?? null;
       const refFinding = ref instanceof Blocked ? null : ref;
       outcomes.push({
         experiment,

@@ -7,7 +7,7 @@
  * the experiment that needed it (a Blocked error, with what to do next), not the command.
  */
 import { loadManifest } from '../manifest.js';
-import { compileExercise } from '../sandbox/compile.js';
+import type { CompileResult } from '../sandbox/compile.js';
 import { Sandbox, SandboxError } from '../sandbox/client.js';
 import type { Matrix } from '../../exercises/lib/types.js';
 
@@ -19,9 +19,13 @@ export class Blocked extends Error {
   }
 }
 
+/** Compiles one exercise file into one ES module (the grader's compileExercise in the course). */
+export type Compile = (dir: string, folder: string, file: string) => Promise<CompileResult>;
+
 export interface StudentOptions {
   /** A folder shaped like exercises/ (the student's exercises/, or solutions/ for the reference). */
   dir: string;
+  compile: Compile;
   callTimeoutMs?: number;
 }
 
@@ -78,7 +82,7 @@ export class StudentCode {
   private async open(slug: string): Promise<Sandbox | Blocked> {
     const ex = loadManifest().exercises.find((e) => e.slug === slug);
     if (!ex) return new Blocked(`exercise ${slug} is not part of this course yet`);
-    const compiled = await compileExercise(this.opts.dir, ex.folder, ex.file);
+    const compiled = await this.opts.compile(this.opts.dir, ex.folder, ex.file);
     if (!compiled.ok) return new Blocked(compiled.message);
     return new Sandbox({
       code: compiled.code,

@@ -1,0 +1,47 @@
+/**
+ * How the lab compiles in the student template, where there is no grader: the student's exercise
+ * file bundled with rolldown into one ES module, its relative imports resolved as written (their
+ * own lib/ and their own other exercises: no reference solution ships with the template), for the
+ * same Sandbox and limits as grading. In the course, the lab uses the grader's compileExercise.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { rolldown } from 'rolldown';
+import type { CompileResult } from '../sandbox/compile.js';
+
+const ENTRY = '\0gradlab-lab-entry';
+
+export async function compileOwn(dir: string, folder: string, file: string): Promise<CompileResult> {
+  const entry = path.join(dir, folder, file);
+  if (!existsSync(entry)) return { ok: false, kind: 'missing', message: `${folder}/${file} is missing: restore it from the stub` };
+  const rng = path.join(dir, 'lib', 'rng.ts');
+  const refused: string[] = [];
+  try {
+    const bundle = await rolldown({
+      input: ENTRY,
+      logLevel: 'silent',
+      treeshake: false,
+      platform: 'node',
+      plugins: [{
+        name: 'gradlab-lab-entry',
+        resolveId(source, importer) {
+          if (source === ENTRY) return ENTRY;
+          if (importer && importer !== ENTRY && !source.startsWith('.') && !source.startsWith('node:')) {
+            refused.push(source);
+            return { id: source, external: true };
+          }
+          return null;
+        },
+        // the sandbox turns { __gradlabRng: seed } arguments into createRng(seed) with this export
+        load: (id) => (id === ENTRY ? `export * from ${JSON.stringify(entry)};\nexport { createRng as __gradlabCreateRng } from ${JSON.stringify(rng)};\n` : null),
+      }],
+    });
+    const { output } = await bundle.generate({ format: 'esm' });
+    await bundle.close();
+    if (refused.length > 0) return { ok: false, kind: 'compile', message: `${folder}/${file} imports ${refused.join(', ')}: exercises may only import ../lib/<module>, another exercise or files beside them` };
+    return { ok: true, code: output[0].code };
+  } catch (err) {
+    const text = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '').split(dir + path.sep).join('');
+    return { ok: false, kind: 'compile', message: `${folder}/${file} does not compile: ${text.split('\n').slice(0, 6).join('\n')} (check it with \`npx tsc --noEmit\`)` };
+  }
+}

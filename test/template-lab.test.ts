@@ -1,0 +1,71 @@
+/**
+ * The lab in the exported student template: `npm run lab` (node lab/lab.mjs) works there with the
+ * template's own files and packages only — no grader, no solutions, no hidden suite or fixture —
+ * and compares with the reference curves saved at export.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportTemplate } from '../grader/commands/export';
+import { loadManifest } from '../grader/manifest';
+import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-template-lab-'));
+const target = path.join(tmp, 'template');
+
+beforeAll(async () => {
+  await exportTemplate(target);
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(target, 'node_modules'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** `npm run lab -- args`, as the script runs it (node lab/lab.mjs), in the template. */
+const lab = (...args: string[]) => spawnSync(process.execPath, ['lab/lab.mjs', ...args], { cwd: target, encoding: 'utf8', timeout: 120_000 });
+
+describe('npm run lab in the student template', () => {
+  it('is a script of the template, pinned to the course\'s packages, with nothing that grades', () => {
+    const pkg = JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8'));
+    const course = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.lab).toBe('node lab/lab.mjs');
+    for (const name of ['vega', 'vega-lite', 'sparkly', 'rolldown']) expect(pkg.devDependencies[name]).toBe(course.dependencies[name]);
+    const bundle = readFileSync(path.join(target, 'lab', 'lab.mjs'), 'utf8');
+    expect(bundle).not.toMatch(/defineSuite|grader\/suites\/0\d|fixtures\/0\d|solutions\/0\d/);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(target, 'lab', 'reference.json'), 'utf8')))).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
+  });
+
+  it('on the stubs, names the function to implement for every experiment', () => {
+    const r = lab();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Not run: implement denseForward (02-backprop) to see this.');
+    expect(r.stdout).toContain('Not run: implement trainNeuron (06-dead-neurons) to see this.');
+    expect(r.stdout).toMatch(/0 of 4 experiments ran \([0-9.]+ s\)\. Next: implement denseForward \(02-backprop\) to see this\./);
+  });
+
+  it('on finished exercises, matches the saved reference; with σ′ taken at the output, says which curve departs', () => {
+    for (const ex of loadManifest().exercises) copyFileSync(path.join(SOLUTIONS_DIR, ex.folder, ex.file), path.join(target, 'exercises', ex.folder, ex.file));
+    const done = lab('--html', 'lab-report');
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toContain('All 4 experiments ran on your code');
+    expect(done.stdout.match(/Every curve matches the reference solution\./g)?.length).toBe(3);
+    expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(7);
+    const file = path.join(target, 'exercises', '02-backprop', 'backprop.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('return mul(da, map(z, df));', 'return mul(da, map(z, (v) => df(activationFns(act).f(v))));'));
+    const wrong = lab('02');
+    expect(wrong.status).toBe(0);
+    expect(wrong.stdout).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
+    expect(wrong.stdout).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
+    // in the template 05 imports the student's own 02 (no reference ships), so its sigmoid branch departs too
+    expect(wrong.stdout).toMatch(/Differs: your residual \(sigmoid\) curve departs/);
+    expect(wrong.stdout).not.toMatch(/Differs: your ReLU/);
+  });
+
+  it('explains its options and refuses what it does not know', () => {
+    expect(lab('--help').stdout).toContain('npm run lab -- 02 --html lab-report');
+    const bad = lab('zz');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^lab: 'zz' is neither an exercise/);
+  });
+});
