@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLabPage } from '../grader/lab/page';
 import { runLab } from '../grader/lab/run';
+import { loadManifest } from '../grader/manifest';
 import { compileExercise } from '../grader/sandbox/compile';
 import { SOLUTIONS_DIR } from '../grader/paths';
 
@@ -63,7 +64,8 @@ describe('the lab page in headless Chromium', () => {
           differs: f.querySelectorAll('.differs').length,
         };
       }));
-      expect(plots.map((p) => p.plot)).toEqual(['gradient-flow', 'histogram-tanh', 'histogram-relu', 'saturation', 'dead-vs-bias', 'dead-neuron-z', 'dead-neuron-grad']);
+      const has07 = loadManifest().exercises.some((e) => e.slug === '07-training');
+      expect(plots.map((p) => p.plot)).toEqual(['gradient-flow', 'histogram-tanh', 'histogram-relu', 'saturation', 'dead-vs-bias', 'dead-neuron-z', 'dead-neuron-grad', ...(has07 ? ['training-loss', 'training-first-layer'] : [])]);
       for (const p of plots) {
         expect(p.width, p.plot).toBeGreaterThan(200);
         expect(p.height, p.plot).toBeGreaterThan(100);

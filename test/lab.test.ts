@@ -15,7 +15,13 @@ import { Blocked } from '../grader/lab/student';
 import { renderLab } from '../grader/lab/terminal';
 import { compileExercise } from '../grader/sandbox/compile';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
+import { loadManifest } from '../grader/manifest';
+import { watchFolder } from '../grader/commands/lab';
 import { gradlab } from './cli-harness';
+
+/** The lab shows 07's training experiment once exercise 07 is in the course's manifest. */
+const has07 = loadManifest().exercises.some((e) => e.slug === '07-training');
+const EXPERIMENT_IDS = ['gradient-flow', 'initialization', 'saturation-and-dead-units', 'dead-neuron', ...(has07 ? ['training'] : [])];
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const dsigmoid = (z: number) => sigmoid(z) * (1 - sigmoid(z));
@@ -75,7 +81,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('gradlab lab on the reference solutions', () => {
   it('runs all four experiments and reproduces the vanishing gradient, cross-checked by an independent loop', () => {
-    expect(reference.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'initialization', 'saturation-and-dead-units', 'dead-neuron']);
+    expect(reference.map((o) => o.experiment.id)).toEqual(EXPERIMENT_IDS);
     const flow = finding(reference[0]);
     const { x, dout, xavier, he } = gradientFlowInputs();
     const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
@@ -124,6 +130,21 @@ describe('gradlab lab on the reference solutions', () => {
   });
 });
 
+describe('gradlab lab on training (07)', () => {
+  it('is listed exactly when 07 is in the manifest, and then shows who learns, who explodes and what clipping does', () => {
+    const o = reference.find((r) => r.experiment.id === 'training');
+    expect(o !== undefined).toBe(has07);
+    if (!o) return;
+    const f = finding(o);
+    const loss = (name: string) => curve(f, 'training-loss', name);
+    const last = (v: number[]) => v[v.length - 1];
+    expect(last(curve(f, 'training-first-layer', 'sigmoid / Xavier'))).toBeLessThan(1e-4);
+    expect(last(loss('ReLU / He')) / loss('ReLU / He')[0]).toBeLessThan(0.05);
+    expect(loss('ReLU / He × 2, no clipping').some((v) => !Number.isFinite(v))).toBe(true);
+    expect(last(loss('ReLU / He × 2, clipNorm 1')) / loss('ReLU / He × 2, clipNorm 1')[0]).toBeLessThan(1e-2);
+  });
+});
+
 describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
   let outcomes: Outcome[];
   beforeAll(async () => {
@@ -157,6 +178,9 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
     expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
     expect(text).not.toMatch(/Differs: your ReLU/);
+    // the lines docs/lab.md quotes
+    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
+    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
     expect(text).toContain('All 1 experiments ran on your code in 1.2 s.');
   });
 });
@@ -170,8 +194,9 @@ describe('gradlab lab on unfinished and broken code', () => {
       'implement initMlp (03-initialization) to see this',
       'implement saturatedFraction (06-dead-neurons) to see this',
       'implement trainNeuron (06-dead-neurons) to see this',
+      ...(has07 ? ['implement trainMlp (07-training) to see this'] : []),
     ]);
-    expect(renderLab(outcomes, 10)).toContain('0 of 4 experiments ran (0.0 s). Next: implement denseForward (02-backprop) to see this.');
+    expect(renderLab(outcomes, 10)).toContain(`0 of ${EXPERIMENT_IDS.length} experiments ran (0.0 s). Next: implement denseForward (02-backprop) to see this.`);
   });
 
   it('ends only the experiment whose function hangs, and the command goes on', async () => {
@@ -212,3 +237,22 @@ describe('gradlab lab (the command)', () => {
     expect(help.stdout).toContain('Usage: gradlab lab [exercise…] [folder] [--html DIR] [--watch]');
   });
 });
+
+describe('gradlab lab --watch', () => {
+  it('runs again after a file under the folder changes, and stops when told', async () => {
+    const dir = mkdtempSync(path.join(work, 'watched-'));
+    const stop = new AbortController();
+    const sigintBefore = process.listenerCount('SIGINT');
+    let runs = 0;
+    let ran!: () => void;
+    const first = new Promise<void>((resolve) => { ran = resolve; });
+    const watching = watchFolder(dir, async () => { runs++; ran(); }, stop.signal);
+    for (const text of ['a', 'ab', 'abc']) writeFileSync(path.join(dir, 'backprop.ts'), text);
+    await first;
+    stop.abort();
+    await watching;
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(process.listenerCount('SIGINT')).toBe(sigintBefore); // Ctrl-C is the shell's again
+  });
+});
+

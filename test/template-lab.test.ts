@@ -12,6 +12,8 @@ import { exportTemplate } from '../grader/commands/export';
 import { loadManifest } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 
+const has07 = loadManifest().exercises.some((e) => e.slug === '07-training');
+const count = has07 ? 5 : 4;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-template-lab-'));
 const target = path.join(tmp, 'template');
 
@@ -32,7 +34,7 @@ describe('npm run lab in the student template', () => {
     for (const name of ['vega', 'vega-lite', 'sparkly', 'rolldown']) expect(pkg.devDependencies[name]).toBe(course.dependencies[name]);
     const bundle = readFileSync(path.join(target, 'lab', 'lab.mjs'), 'utf8');
     expect(bundle).not.toMatch(/defineSuite|grader\/suites\/0\d|fixtures\/0\d|solutions\/0\d/);
-    expect(Object.keys(JSON.parse(readFileSync(path.join(target, 'lab', 'reference.json'), 'utf8')))).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(target, 'lab', 'reference.json'), 'utf8')))).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron', ...(has07 ? ['training'] : [])]);
   });
 
   it('on the stubs, names the function to implement for every experiment', () => {
@@ -41,16 +43,17 @@ describe('npm run lab in the student template', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Not run: implement denseForward (02-backprop) to see this.');
     expect(r.stdout).toContain('Not run: implement trainNeuron (06-dead-neurons) to see this.');
-    expect(r.stdout).toMatch(/0 of 4 experiments ran \([0-9.]+ s\)\. Next: implement denseForward \(02-backprop\) to see this\./);
+    expect(r.stdout).toMatch(new RegExp(`0 of ${count} experiments ran`));
+    expect(r.stdout).toMatch(/experiments ran \([0-9.]+ s\)\. Next: implement denseForward \(02-backprop\) to see this\./);
   });
 
   it('on finished exercises, matches the saved reference; with σ′ taken at the output, says which curve departs', () => {
     for (const ex of loadManifest().exercises) copyFileSync(path.join(SOLUTIONS_DIR, ex.folder, ex.file), path.join(target, 'exercises', ex.folder, ex.file));
     const done = lab('--html', 'lab-report');
     expect(done.stderr).toBe('');
-    expect(done.stdout).toContain('All 4 experiments ran on your code');
-    expect(done.stdout.match(/Every curve matches the reference solution\./g)?.length).toBe(3);
-    expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(7);
+    expect(done.stdout).toContain(`All ${count} experiments ran on your code`);
+    expect(done.stdout.match(/Every curve matches the reference solution\./g)?.length).toBe(count - 1);
+    expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(has07 ? 9 : 7);
     const file = path.join(target, 'exercises', '02-backprop', 'backprop.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('return mul(da, map(z, df));', 'return mul(da, map(z, (v) => df(activationFns(act).f(v))));'));
     const wrong = lab('02');

@@ -339,4 +339,51 @@ const deadNeuron: Experiment = {
   },
 };
 
-export const EXPERIMENTS: Experiment[] = [gradientFlow, initialization, saturationAndDeath, deadNeuron];
+// ---- 5. training (07 trainMlp) --------------------------------------------------------------
+
+const TRAIN = { inputs: 8, width: 16, outputs: 4, depth: 8, batch: 32, steps: 100 };
+
+/** The runs: which networks learn, which do not, and what clipping does to one that explodes. */
+const TRAIN_RUNS = [
+  { name: 'sigmoid / Xavier', act: 'sigmoid', std: xavierStd, gain: 1, lr: 0.5, clipNorm: undefined },
+  { name: 'ReLU / He', act: 'relu', std: heStd, gain: 1, lr: 0.05, clipNorm: undefined },
+  { name: 'ReLU / He × 2, no clipping', act: 'relu', std: heStd, gain: 2, lr: 0.05, clipNorm: undefined },
+  { name: 'ReLU / He × 2, clipNorm 1', act: 'relu', std: heStd, gain: 2, lr: 0.05, clipNorm: 1 },
+] as const;
+
+const training: Experiment = {
+  id: 'training',
+  title: `Training ${TRAIN.depth}-layer networks on a teacher network's outputs (${TRAIN.steps} full-batch steps)`,
+  uses: ['07-training'],
+  comparable: true,
+  async run(code) {
+    const x = randnMatrix(TRAIN.batch, TRAIN.inputs, createRng(401));
+    // the task: a small random tanh network's outputs, which a deep network can fit
+    const teacher = gaussianLayers([TRAIN.inputs, TRAIN.width, TRAIN.outputs], (fanIn) => 1 / Math.sqrt(fanIn), 402);
+    const y = affine(map(affine(x, teacher[0].W, teacher[0].b), Math.tanh), teacher[1].W, teacher[1].b);
+    const sizes = [TRAIN.inputs, ...new Array(TRAIN.depth - 1).fill(TRAIN.width), TRAIN.outputs];
+    const series: Series[] = [];
+    const said: string[] = [];
+    for (const run of TRAIN_RUNS) {
+      const layers = gaussianLayers(sizes, (i, o) => run.gain * run.std(i, o), 403);
+      const opts = { lr: run.lr, steps: TRAIN.steps, ...(run.clipNorm === undefined ? {} : { clipNorm: run.clipNorm }) };
+      const r = await code.call('07-training', 'trainMlp', x, y, layers, run.act, opts);
+      const history = field(r, 'history', 'trainMlp');
+      if (!Array.isArray(history) || history.length !== TRAIN.steps) throw new Blocked(`trainMlp should return a history of ${TRAIN.steps} steps; fix it to see this`);
+      const loss = history.map((h) => checkFraction(field(h, 'loss', 'trainMlp history'), 'trainMlp history loss'));
+      const first = history.map((h) => checkFraction(field(h, 'firstLayerGradNorm', 'trainMlp history'), 'trainMlp history firstLayerGradNorm'));
+      series.push({ plot: 'training-loss', name: run.name, points: loss.map((v, i) => ({ x: i, y: v })) });
+      series.push({ plot: 'training-first-layer', name: run.name, points: first.map((v, i) => ({ x: i, y: v })) });
+      const end = loss[loss.length - 1];
+      said.push(`${run.name} ${Number.isFinite(end) ? `${fmt(loss[0])} → ${fmt(end)}` : `${fmt(loss[0])} → ${end} (it exploded)`}`);
+    }
+    return {
+      networks: [],
+      series,
+      notice: `Loss over ${TRAIN.steps} steps: ${said.join('; ')}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series[1].points[TRAIN.steps - 1]?.y ?? NaN)} and barely moves, ReLU/He learns, and too-large weights explode unless the gradient is clipped.`,
+    };
+  },
+};
+
+/** Every experiment; the lab runs those whose exercises are in the course's manifest. */
+export const EXPERIMENTS: Experiment[] = [gradientFlow, initialization, saturationAndDeath, deadNeuron, training];

@@ -22,6 +22,8 @@ export const PLOTS: Record<string, PlotStyle> = {
   'dead-neuron-z': { title: 'The neuron\'s pre-activation z over training steps', x: 'step', y: 'z', legend: 'activation', integerX: true },
   // log scale: a gradient of exactly 0 (the dead ReLU) cannot be drawn, so its line stops there
   'dead-neuron-grad': { title: 'Its gradient ‖∂loss/∂(w, b)‖ over training steps (log; exactly 0 is not drawn)', x: 'step', y: '‖gradient‖', logY: true, legend: 'activation', integerX: true },
+  'training-loss': { title: 'Training loss over steps (log; a run that explodes stops where it turns non-finite)', x: 'step', y: 'MSE loss', logY: true, legend: 'network', integerX: true },
+  'training-first-layer': { title: 'First layer\'s gradient ‖dW₁‖ over steps (log)', x: 'step', y: '‖dW₁‖', logY: true, legend: 'network', integerX: true },
 };
 
 type Row = { x: number; y: number; series: string; facet: string; source: 'yours' | 'reference' };

@@ -2,6 +2,7 @@
  * Runs the lab: every selected experiment on the student's code and, where the course's reference
  * solutions are at hand, on those too, then says where the student's curves depart.
  */
+import { loadManifest } from '../manifest.js';
 import { departures, type Departure } from './compare.js';
 import { EXPERIMENTS, type Experiment, type Finding } from './experiments.js';
 import { Blocked, StudentCode, type Compile } from './student.js';
@@ -34,10 +35,15 @@ export const X_LABEL: Record<string, string> = {
   'dead-vs-bias': 'bias',
   'dead-neuron-z': 'step',
   'dead-neuron-grad': 'step',
+  'training-loss': 'step',
+  'training-first-layer': 'step',
 };
 
+/** The experiments of this course (their exercises are in the manifest), those using `only` if given. */
 export function selectExperiments(only: string[] = []): Experiment[] {
-  return only.length === 0 ? EXPERIMENTS : EXPERIMENTS.filter((e) => e.uses.some((u) => only.includes(u)));
+  const slugs = new Set(loadManifest().exercises.map((e) => e.slug));
+  const known = EXPERIMENTS.filter((e) => e.uses.every((u) => slugs.has(u)));
+  return only.length === 0 ? known : known.filter((e) => e.uses.some((u) => only.includes(u)));
 }
 
 async function attempt(e: Experiment, code: StudentCode): Promise<Finding | Blocked> {

@@ -33,9 +33,14 @@ export function layerTable(rows: LayerRow[]): string[] {
 }
 
 /** Plots drawn on a log scale: their sparkline is of log10, so 1e-6 … 1 spreads over the ticks. */
-export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad']);
+export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad', 'training-loss', 'training-first-layer']);
 
-const shownValues = (s: Series): number[] => s.points.map((p) => (LOG_PLOTS.has(s.plot) ? (p.y > 0 ? Math.log10(p.y) : NaN) : p.y));
+/** At most SPARK_WIDTH values, evenly spaced, the last included: a long run still fits one line. */
+const SPARK_WIDTH = 40;
+const thin = <T>(values: T[]): T[] => (values.length <= SPARK_WIDTH ? values
+  : Array.from({ length: SPARK_WIDTH }, (_, i) => values[Math.round((i * (values.length - 1)) / (SPARK_WIDTH - 1))]));
+
+const shownValues = (s: Series): number[] => thin(s.points).map((p) => (LOG_PLOTS.has(s.plot) ? (p.y > 0 ? Math.log10(p.y) : NaN) : p.y));
 
 /**
  * One line: the curve's name, a sparkline of its values in x order, and its first and last
@@ -54,6 +59,7 @@ const CHART_TITLE: Record<string, string> = {
   'dead-vs-bias': 'dead share as the bias goes 0 → −8 (your deadUnitFraction)',
   'dead-neuron-z': 'z over steps',
   'dead-neuron-grad': '‖gradient‖ over steps (log; a blank is exactly 0)',
+  'training-loss': 'loss over steps (log; a blank is not finite)',
 };
 
 export function renderOutcome(o: Outcome, index: number): string {
