@@ -51,7 +51,7 @@ describe('npm run lab in the student template', () => {
     for (const ex of loadManifest().exercises) copyFileSync(path.join(SOLUTIONS_DIR, ex.folder, ex.file), path.join(target, 'exercises', ex.folder, ex.file));
     const done = lab('--html', 'lab-report');
     expect(done.stderr).toBe('');
-    expect(done.stdout).toContain(`All ${count} experiments ran on your code`);
+    expect(done.stdout).toMatch(new RegExp(`All ${count} experiments ran on your code in [0-9.]+ s\\. Draw them: \`npm run lab -- --html lab-report\`\\.`));
     expect(done.stdout.match(/Every curve matches the reference solution\./g)?.length).toBe(count - 1);
     expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(has07 ? 9 : 7);
     const file = path.join(target, 'exercises', '02-backprop', 'backprop.ts');

@@ -64,6 +64,8 @@ export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | nul
 /** How the lab gets at code: the course compiles with the grader's compiler and compares with solutions/. */
 export interface LabSetting {
   compile: Compile;
+  /** How the student runs the lab, for the next step the report suggests. */
+  command: string;
   reference: (dir: string) => LabOptions['reference'];
 }
 
@@ -80,7 +82,7 @@ export async function labOnce(args: LabArgs, setting: LabSetting, out: (text: st
   const started = performance.now();
   const outcomes = await runLab({ dir: args.dir, compile: setting.compile, reference: setting.reference(args.dir), only: args.only, callTimeoutMs: args.timeoutMs });
   const ms = performance.now() - started;
-  out(renderLab(outcomes, ms) + '\n');
+  out(renderLab(outcomes, ms, setting.command) + '\n');
   if (args.html) {
     const { writeLabPage } = await import('../lab/page.js');
     const file = await writeLabPage(args.html, outcomes, path.relative(process.cwd(), args.dir) || '.');
@@ -110,14 +112,14 @@ export function watchFolder(dir: string, again: () => Promise<void>, signal?: Ab
 
 export async function run(argv: string[]): Promise<number> {
   const { compileExercise } = await import('../sandbox/compile.js');
-  return labMain(argv, { compile: compileExercise, reference: solutionsFor }, 'gradlab lab');
+  return labMain(argv, { compile: compileExercise, reference: solutionsFor, command: 'npx gradlab lab' });
 }
 
 /** The command, for the course (`gradlab lab`) and for the student template (`npm run lab`). */
-export async function labMain(argv: string[], setting: LabSetting, name: string): Promise<number> {
+export async function labMain(argv: string[], setting: LabSetting): Promise<number> {
   const args = parseLabArgs(argv);
   if (!args) {
-    process.stdout.write(name === 'gradlab lab' ? HELP : HELP.replaceAll('npx gradlab lab', 'npm run lab --').replace('gradlab lab', name));
+    process.stdout.write(HELP.replaceAll('npx gradlab lab', setting.command).replace('gradlab lab', setting.command.replace(/^npx | --$/g, '')));
     return 0;
   }
   const out = (text: string) => { process.stdout.write(text); };

@@ -11,6 +11,7 @@ import { CHILD_SCRIPT, ROOT, SOLUTIONS_DIR } from '../paths.js';
 import { compileExercise } from '../sandbox/compile.js';
 import type { Finding } from './experiments.js';
 import { runLab } from './run.js';
+import { encodeFindings } from './saved.js';
 
 /** The packages lab/lab.mjs imports: the template's package.json pins them to the course's versions. */
 export const TEMPLATE_LAB_PACKAGES = ['rolldown', 'sparkly', 'vega', 'vega-lite'];
@@ -60,5 +61,5 @@ export async function writeTemplateLab(target: string): Promise<void> {
   for (const o of await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null })) {
     if (o.experiment.comparable && !(o.mine instanceof Error)) reference[o.experiment.id] = o.mine;
   }
-  writeFileSync(path.join(dir, 'reference.json'), JSON.stringify(reference) + '\n');
+  writeFileSync(path.join(dir, 'reference.json'), encodeFindings(reference));
 }

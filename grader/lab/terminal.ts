@@ -85,10 +85,11 @@ export function renderOutcome(o: Outcome, index: number): string {
   return lines.join('\n');
 }
 
-export function renderLab(outcomes: Outcome[], ms: number): string {
+/** The whole report; `command` is how the student runs the lab (`npx gradlab lab`, or `npm run lab --` in the template). */
+export function renderLab(outcomes: Outcome[], ms: number, command = 'npx gradlab lab'): string {
   const blocked = outcomes.filter((o) => o.mine instanceof Blocked);
   const tail = blocked.length > 0
     ? `${outcomes.length - blocked.length} of ${outcomes.length} experiments ran (${(ms / 1000).toFixed(1)} s). Next: ${(blocked[0].mine as Blocked).message}.`
-    : `All ${outcomes.length} experiments ran on your code in ${(ms / 1000).toFixed(1)} s. Draw them: \`npx gradlab lab --html lab-report\`.`;
+    : `All ${outcomes.length} experiments ran on your code in ${(ms / 1000).toFixed(1)} s. Draw them: \`${command} --html lab-report\`.`;
   return [...outcomes.map((o, i) => renderOutcome(o, i + 1)), '', tail].join('\n\n').replace(/\n{3,}/g, '\n\n');
 }
