@@ -22,7 +22,13 @@ import type { GradlabProvided } from './suites/harness.js';
 export interface GradeOptions {
   /** Only these exercise slugs (default: all of the manifest). */
   exercises?: string[];
+  /**
+   * CPU time one call of student code may use, in ms (default 5000). CPU time, not wall time, so
+   * a busy machine never changes a grade; a wall-clock backstop of 10× (at least 10 s) stops a
+   * call that waits without computing. Wall time on platforms without /proc (see sandbox/client.ts).
+   */
   callTimeoutMs?: number;
+  /** CPU time for starting the sandbox and importing a submission's module, in ms (default 5000). */
   loadTimeoutMs?: number;
   /**
    * What one (submission, exercise) pair may spend waiting on the submission's code, summed over

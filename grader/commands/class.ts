@@ -20,7 +20,7 @@ Options:
   --exercise, -e SLUG   grade only this exercise (repeatable)
   --gradebook FILE      the gradebook CSV (default: gradebook.csv)
   --results DIR         also write each student's native results as DIR/<student>.json
-  --timeout MS          per-call time limit for student code (default 5000)`;
+  --timeout MS          CPU time one call of student code may use (default 5000)`;
 
 /** One row per student: status, total, each exercise's score, and what went wrong (a refusal's reason, exercises that could not be graded). */
 export function renderGradebook(students: Student[], reports: GradeReport[]): string {

@@ -19,7 +19,7 @@ Options:
   --format, -f FORMAT   text | json | gradescope | classroom | junit (repeatable);
                         default: text on a terminal, json otherwise
   --out, -o FILE        write the n-th --format to the n-th --out (formats without one go to stdout)
-  --timeout MS          per-call time limit for student code (default 5000)
+  --timeout MS          CPU time one call of student code may use (default 5000)
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for bad arguments or a missing
 submission folder; 1 if the grader itself failed. Results files are written in every case.`;

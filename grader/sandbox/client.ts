@@ -2,13 +2,17 @@
  * The trusted side of the sandbox: spawns the child (child.mjs) under Node's permission model,
  * loads a compiled student module into it and calls its exports over IPC with structured clone.
  *
- * Every call has a timer; on expiry the child is killed and the next call respawns it. A module
- * that cannot load (throws, exits, hangs at import) is remembered, so later calls fail at once
- * instead of paying the timeout again; a function that timed out once is not called again.
+ * Every call has a limit on the CPU time the child spends on it (read from /proc by this process,
+ * see cpu-time.ts), so a busy machine never turns a correct call into a timeout; a wall-clock
+ * backstop, ten times longer, stops a child that waits forever without computing. Past either the
+ * child is killed and the next call respawns it. Without /proc (macOS, Windows) the limit is wall
+ * time. A module that cannot load (throws, exits, hangs at import) is remembered, so later calls
+ * fail at once instead of paying the limit again; a function that timed out once is not called again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CHILD_SCRIPT } from '../paths.js';
+import { cpuTimeMs, HAS_PROC } from './cpu-time.js';
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
 
@@ -25,8 +29,15 @@ export interface SandboxOptions {
   code: string;
   /** Names the module in messages, e.g. '01-activations/activations.ts'. */
   label: string;
+  /** CPU time one call (or one batch of callMany) may use, in ms (default 5000); wall time where there is no /proc. */
   callTimeoutMs?: number;
+  /** CPU time spawning the child and importing the module may use, in ms (default 5000). */
   loadTimeoutMs?: number;
+  /**
+   * Wall-clock backstop of a call, for a child that waits instead of computing (default: 10 × the
+   * CPU limit, at least 10 s, so that only a machine 10 times oversubscribed could reach it).
+   */
+  callWallLimitMs?: number;
   heapMb?: number;
 }
 
@@ -45,7 +56,18 @@ interface ErrorInfo { name: string; message: string }
 type CallReply = { ok: true; value: unknown; argsAfter: unknown[] | null } | { ok: false; error: ErrorInfo };
 type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[] } & Partial<CallReply> | { ok: false; error: ErrorInfo };
 
-interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string }
+interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string; child: ChildProcess }
+
+/** What a request may spend: CPU time, and wall time as a backstop. */
+interface Limit { cpuMs: number; wallMs: number }
+
+/** The wall-clock backstop for a CPU limit: generous, so that load alone never reaches it. */
+export function wallBackstopMs(cpuMs: number): number {
+  return Math.max(10 * cpuMs, 10_000);
+}
+
+/** 1500 → '1.5 s' */
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
 /** Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge). */
 export function unpackLarge(value: unknown): unknown {
@@ -94,13 +116,15 @@ export class Sandbox {
   private nextId = 1;
   private stderrTail = '';
   private token = '';
-  private readonly callTimeoutMs: number;
-  private readonly loadTimeoutMs: number;
+  private readonly callLimit: Limit;
+  private readonly loadLimit: Limit;
   private readonly heapMb: number;
 
   constructor(private readonly opts: SandboxOptions) {
-    this.callTimeoutMs = opts.callTimeoutMs ?? 5000;
-    this.loadTimeoutMs = opts.loadTimeoutMs ?? 5000;
+    const callCpuMs = opts.callTimeoutMs ?? 5000;
+    const loadCpuMs = opts.loadTimeoutMs ?? 5000;
+    this.callLimit = { cpuMs: callCpuMs, wallMs: opts.callWallLimitMs ?? wallBackstopMs(callCpuMs) };
+    this.loadLimit = { cpuMs: loadCpuMs, wallMs: wallBackstopMs(loadCpuMs) };
     this.heapMb = opts.heapMb ?? 256;
   }
 
@@ -152,11 +176,11 @@ export class Sandbox {
 
   private async request(fn: string, msg: Record<string, unknown>): Promise<Reply> {
     if (this.timedOut.has(fn)) {
-      throw new SandboxError('timeout', `${fn} is not called again: it ran past ${this.callTimeoutMs} ms earlier in this run (an infinite loop?)`, fn);
+      throw new SandboxError('timeout', `${fn} is not called again: it did not finish within its limit earlier in this run (an infinite loop?)`, fn);
     }
     await this.exports();
     try {
-      return await this.send(msg, this.callTimeoutMs, fn);
+      return await this.send(msg, this.callLimit, fn);
     } catch (err) {
       if (err instanceof SandboxError && err.kind === 'timeout') this.timedOut.add(fn);
       throw err;
@@ -166,7 +190,7 @@ export class Sandbox {
   private spawnAndLoad(): Promise<Record<string, string>> {
     this.spawn();
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
-    return this.send({ type: 'load', code, token: this.token }, this.loadTimeoutMs, 'import').then(
+    return this.send({ type: 'load', code, token: this.token }, this.loadLimit, 'import').then(
       (reply) => {
         if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
         return reply.exports ?? {};
@@ -203,7 +227,7 @@ export class Sandbox {
       if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
       unpackReply(m.reply);
       this.pending.delete(m.id as number);
-      clearTimeout(p.timer);
+      clearInterval(p.timer);
       p.resolve(m.reply);
     });
     child.on('exit', (code, signal) => {
@@ -213,9 +237,9 @@ export class Sandbox {
       }
       const why = this.describeExit(code, signal);
       for (const [id, p] of this.pending) {
-        if ((p as Pending & { child?: ChildProcess }).child !== child) continue;
+        if (p.child !== child) continue;
         this.pending.delete(id);
-        clearTimeout(p.timer);
+        clearInterval(p.timer);
         p.reject(new SandboxError('crash', `the sandbox stopped while running ${p.what}: ${why}`));
       }
     });
@@ -229,26 +253,55 @@ export class Sandbox {
     return `it exited with code ${code} (does the code call process.exit?)`;
   }
 
-  private send(msg: Record<string, unknown>, timeoutMs: number, what: string): Promise<Reply> {
+  private send(msg: Record<string, unknown>, limit: Limit, what: string): Promise<Reply> {
     const child = this.child;
     if (!child || !child.connected) return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const stop = (message: string) => {
+        if (!this.pending.has(id)) return;
         this.pending.delete(id);
-        this.kill();
-        reject(new SandboxError('timeout', `${what} did not finish within ${timeoutMs} ms (an infinite loop?)`, what));
-      }, timeoutMs);
-      const entry: Pending & { child: ChildProcess } = { resolve, reject, timer, what, child };
-      this.pending.set(id, entry);
+        clearInterval(timer);
+        if (this.child === child) this.kill();
+        else child.kill('SIGKILL');
+        reject(new SandboxError('timeout', message, what));
+      };
+      const timer = this.watch(child, limit, what, stop);
+      this.pending.set(id, { resolve, reject, timer, what, child });
       try {
         child.send({ id, ...msg });
       } catch (err) {
         this.pending.delete(id);
-        clearTimeout(timer);
+        clearInterval(timer);
         reject(new SandboxError('error', `could not send the arguments of ${what} to the sandbox: ${(err as Error).message}`));
       }
     });
+  }
+
+  /**
+   * Polls the child's CPU time (a few % of one call's limit, at most every 100 ms) and calls
+   * `stop` with the message once the request has used up its CPU limit or its wall backstop.
+   * Where /proc is missing, the CPU limit is enforced as a wall-clock limit.
+   */
+  private watch(child: ChildProcess, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
+    const started = Date.now();
+    const cpuStart = HAS_PROC && child.pid !== undefined ? cpuTimeMs(child.pid) : null;
+    const pollMs = Math.min(100, Math.max(10, Math.round(limit.cpuMs / 20)));
+    return setInterval(() => {
+      const wallMs = Date.now() - started;
+      const cpuNow = cpuStart === null ? null : cpuTimeMs(child.pid as number);
+      if (cpuStart === null || cpuNow === null) {
+        if (wallMs >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
+        return;
+      }
+      const used = cpuNow - cpuStart;
+      if (used >= limit.cpuMs) {
+        stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
+      } else if (wallMs >= limit.wallMs) {
+        // a reply may be waiting to be read if this process was itself busy: let I/O run first
+        setImmediate(() => stop(`${what} did not finish: it waited ${seconds(limit.wallMs)} while using only ${seconds(used)} of CPU (does it wait for something that never comes?)`));
+      }
+    }, pollMs);
   }
 
   private kill(): void {

@@ -15,6 +15,7 @@ import { Sandbox, SandboxError, type CallRecord } from '../sandbox/client.js';
 /** What the runner hands every worker through vitest's `provide`. */
 export interface GradlabProvided {
   submissions: Array<{ label: string; modules: Record<string, { code: string }> }>;
+  /** CPU-time limits of the sandbox (see SandboxOptions). */
   callTimeoutMs: number;
   loadTimeoutMs: number;
   /**
