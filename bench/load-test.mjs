@@ -5,7 +5,8 @@
 // limits count the CPU time student code uses, not the wall time a busy machine stretches.
 //
 // The busy loops are this script's own children and are killed in every case (normal end, an
-// error, Ctrl-C); `--loops N` changes their number (default 2).
+// error, Ctrl-C); `--loops N` changes their number (default 2). `node bench/load-test.mjs -- CMD …`
+// runs CMD beside the busy loops instead (e.g. `-- npm test`) and exits with its exit code.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,10 +29,19 @@ function stopLoops() {
 process.on('exit', () => { stopLoops(); rmSync(tmp, { recursive: true, force: true }); });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
+const dashes = process.argv.indexOf('--');
+// each loop also ends by itself after 20 minutes, so none can outlive a script that was SIGKILLed
+const busy = `const end = Date.now() + 20 * 60e3; while (Date.now() < end) {}`;
+for (let i = 0; i < loopCount; i++) loops.push(spawn(process.execPath, ['-e', busy], { stdio: 'ignore' }));
+if (dashes > 0) {
+  const [cmd, ...args] = process.argv.slice(dashes + 1);
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  process.exit(res.status ?? 1);
+}
+
 execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
 const rows = [];
 try {
-  for (let i = 0; i < loopCount; i++) loops.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   for (let r = 1; r <= runs; r++) {
     const out = path.join(tmp, `run${r}.json`);
     const t0 = process.hrtime.bigint();

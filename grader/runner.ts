@@ -111,9 +111,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   try {
     const workers = opts.maxWorkers ?? 2;
     const runTimeoutMs = opts.runTimeoutMs ?? backstopMs(wrappers.size, workers, provided.exerciseBudgetMs, provided.callTimeoutMs);
-    // one test can take its exercise's whole budget: vitest's own per-test limit must not cut it shorter
-    const testTimeoutMs = provided.exerciseBudgetMs + provided.callTimeoutMs + 60_000;
-    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, maxWorkers: workers, runTimeoutMs, testTimeoutMs }, (file, testCase) => {
+    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, maxWorkers: workers, runTimeoutMs }, (file, testCase) => {
       const s = wrappers.get(file);
       if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
     });
@@ -131,9 +129,10 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 }
 
 async function runVitest(
-  files: string[], provided: GradlabProvided, opts: GradeOptions & { testTimeoutMs: number },
+  files: string[], provided: GradlabProvided, opts: GradeOptions & { runTimeoutMs: number },
   onResult: (file: string, testCase: TestCase) => void,
 ): Promise<void> {
+  const { runTimeoutMs } = opts;
   const { createVitest } = await import('vitest/node');
   const exitCode = process.exitCode;
   const vitest = await createVitest('test', {
@@ -142,8 +141,10 @@ async function runVitest(
     watch: false,
     pool: 'forks',
     maxWorkers: opts.maxWorkers,
-    testTimeout: opts.testTimeoutMs,
-    hookTimeout: 30_000,
+    // vitest's own per-test limits would be wall time: leave stopping to the run's watchdog below
+    // (every call also has its CPU-time limit), so no test times out because the machine is busy
+    testTimeout: 2 * runTimeoutMs,
+    hookTimeout: 2 * runTimeoutMs,
     teardownTimeout: 5_000,
     isolate: false,
     // one silent reporter: the run's outcome is read below, never from stdout
@@ -159,7 +160,7 @@ async function runVitest(
       timer = setTimeout(() => {
         // cancelling with a reason is what stops a hung worker promptly (see the sandbox notes)
         void vitest.cancelCurrentRun('keyboard-input').finally(resolve);
-      }, opts.runTimeoutMs);
+      }, runTimeoutMs);
     });
     await Promise.race([vitest.runTestSpecifications(specs), watchdog]);
     for (const mod of vitest.state.getTestModules() as TestModule[]) {
