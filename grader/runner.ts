@@ -31,8 +31,8 @@ export interface GradeOptions {
   /** CPU time for starting the sandbox and importing a submission's module, in ms (default 5000). */
   loadTimeoutMs?: number;
   /**
-   * What one (submission, exercise) pair may spend waiting on the submission's code, summed over
-   * its calls (default: `exerciseBudgetMs(callTimeoutMs)`). Each student is bounded on their own:
+   * CPU time one (submission, exercise) pair may spend in the submission's code, summed over its
+   * loads and calls (default: `exerciseBudgetMs(callTimeoutMs)`). Each student is bounded on their own:
    * one whose every call takes just under the per-call limit loses their own remaining tests, and
    * nobody else's.
    */

@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CHILD_SCRIPT } from '../paths.js';
-import { cpuTimeMs, HAS_PROC } from './cpu-time.js';
+import { CpuClock } from './cpu-time.js';
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
 
@@ -56,7 +56,7 @@ interface ErrorInfo { name: string; message: string }
 type CallReply = { ok: true; value: unknown; argsAfter: unknown[] | null } | { ok: false; error: ErrorInfo };
 type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[] } & Partial<CallReply> | { ok: false; error: ErrorInfo };
 
-interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; what: string; child: ChildProcess }
+interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; clock: CpuClock; what: string; child: ChildProcess }
 
 /** What a request may spend: CPU time, and wall time as a backstop. */
 interface Limit { cpuMs: number; wallMs: number }
@@ -119,6 +119,7 @@ export class Sandbox {
   private readonly callLimit: Limit;
   private readonly loadLimit: Limit;
   private readonly heapMb: number;
+  private cpuSpentMs = 0;
 
   constructor(private readonly opts: SandboxOptions) {
     const callCpuMs = opts.callTimeoutMs ?? 5000;
@@ -155,6 +156,17 @@ export class Sandbox {
       this.records.push({ fn, args: argLists[i], ...this.recordOf(r) });
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
     });
+  }
+
+  /**
+   * The CPU time this sandbox's children have spent on requests so far (every load and call,
+   * across respawns), in ms: what a budget over many calls should count, since load does not
+   * change it. Wall time where /proc is missing (see cpu-time.ts).
+   */
+  get cpuMs(): number {
+    let ms = this.cpuSpentMs;
+    for (const p of this.pending.values()) ms += p.clock.usedMs();
+    return ms;
   }
 
   /** Kills the child; safe to call twice. */
@@ -226,8 +238,7 @@ export class Sandbox {
       const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
       if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
       unpackReply(m.reply);
-      this.pending.delete(m.id as number);
-      clearInterval(p.timer);
+      this.settle(m.id as number);
       p.resolve(m.reply);
     });
     child.on('exit', (code, signal) => {
@@ -238,8 +249,7 @@ export class Sandbox {
       const why = this.describeExit(code, signal);
       for (const [id, p] of this.pending) {
         if (p.child !== child) continue;
-        this.pending.delete(id);
-        clearInterval(p.timer);
+        this.settle(id);
         p.reject(new SandboxError('crash', `the sandbox stopped while running ${p.what}: ${why}`));
       }
     });
@@ -258,46 +268,48 @@ export class Sandbox {
     if (!child || !child.connected) return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
+      const clock = new CpuClock(child.pid);
       const stop = (message: string) => {
-        if (!this.pending.has(id)) return;
-        this.pending.delete(id);
-        clearInterval(timer);
+        if (!this.settle(id)) return;
         if (this.child === child) this.kill();
         else child.kill('SIGKILL');
         reject(new SandboxError('timeout', message, what));
       };
-      const timer = this.watch(child, limit, what, stop);
-      this.pending.set(id, { resolve, reject, timer, what, child });
+      const timer = this.watch(clock, limit, what, stop);
+      this.pending.set(id, { resolve, reject, timer, clock, what, child });
       try {
         child.send({ id, ...msg });
       } catch (err) {
-        this.pending.delete(id);
-        clearInterval(timer);
+        this.settle(id);
         reject(new SandboxError('error', `could not send the arguments of ${what} to the sandbox: ${(err as Error).message}`));
       }
     });
   }
 
+  /** Ends request `id`: stops watching it and adds what it used to cpuMs. False if it had ended already. */
+  private settle(id: number): boolean {
+    const p = this.pending.get(id);
+    if (!p) return false;
+    this.pending.delete(id);
+    clearInterval(p.timer);
+    this.cpuSpentMs += p.clock.usedMs();
+    return true;
+  }
+
   /**
-   * Polls the child's CPU time (a few % of one call's limit, at most every 100 ms) and calls
-   * `stop` with the message once the request has used up its CPU limit or its wall backstop.
-   * Where /proc is missing, the CPU limit is enforced as a wall-clock limit.
+   * Polls the request's clock (every 5% of its limit, between 10 and 100 ms) and calls `stop`
+   * with the message once it has used up its CPU limit or its wall backstop. Where /proc is
+   * missing, the clock counts wall time and the CPU limit is a wall-clock limit.
    */
-  private watch(child: ChildProcess, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
-    const started = Date.now();
-    const cpuStart = HAS_PROC && child.pid !== undefined ? cpuTimeMs(child.pid) : null;
+  private watch(clock: CpuClock, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
     const pollMs = Math.min(100, Math.max(10, Math.round(limit.cpuMs / 20)));
     return setInterval(() => {
-      const wallMs = Date.now() - started;
-      const cpuNow = cpuStart === null ? null : cpuTimeMs(child.pid as number);
-      if (cpuStart === null || cpuNow === null) {
-        if (wallMs >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
-        return;
-      }
-      const used = cpuNow - cpuStart;
-      if (used >= limit.cpuMs) {
+      const used = clock.usedMs();
+      if (!clock.measuresCpu) {
+        if (used >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
+      } else if (used >= limit.cpuMs) {
         stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
-      } else if (wallMs >= limit.wallMs) {
+      } else if (clock.wallMs() >= limit.wallMs) {
         // a reply may be waiting to be read if this process was itself busy: let I/O run first
         setImmediate(() => stop(`${what} did not finish: it waited ${seconds(limit.wallMs)} while using only ${seconds(used)} of CPU (does it wait for something that never comes?)`));
       }

@@ -32,3 +32,33 @@ export function cpuTimeMs(pid: number): number | null {
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
   return (utime + stime) * MS_PER_TICK;
 }
+
+/**
+ * Measures one request to a child from the moment it is created: the child's CPU time since then,
+ * or, where /proc cannot be read, the wall time since then (`measuresCpu` says which).
+ */
+export class CpuClock {
+  private readonly started = Date.now();
+  private readonly cpuStart: number | null;
+  private lastUsed = 0;
+
+  constructor(private readonly pid: number | undefined) {
+    this.cpuStart = HAS_PROC && pid !== undefined ? cpuTimeMs(pid) : null;
+  }
+
+  get measuresCpu(): boolean {
+    return this.cpuStart !== null;
+  }
+
+  wallMs(): number {
+    return Date.now() - this.started;
+  }
+
+  /** CPU ms used since the start (the last reading, once the process is gone); wall ms without /proc. */
+  usedMs(): number {
+    if (this.cpuStart === null) return this.wallMs();
+    const now = cpuTimeMs(this.pid as number);
+    if (now !== null) this.lastUsed = now - this.cpuStart;
+    return this.lastUsed;
+  }
+}
