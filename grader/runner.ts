@@ -24,8 +24,9 @@ export interface GradeOptions {
   exercises?: string[];
   /**
    * CPU time one call of student code may use, in ms (default 5000). CPU time, not wall time, so
-   * a busy machine never changes a grade; a wall-clock backstop of 10× (at least 10 s) stops a
-   * call that waits without computing. Wall time on platforms without /proc (see sandbox/client.ts).
+   * a busy machine never changes a grade; a backstop of 10× (at least 10 s) on the time a call
+   * waits without computing stops one that never returns. Wall time on platforms without /proc
+   * (see sandbox/client.ts).
    */
   callTimeoutMs?: number;
   /** CPU time for starting the sandbox and importing a submission's module, in ms (default 5000). */

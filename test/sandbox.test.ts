@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
-import { cpuTimeMs } from '../grader/sandbox/cpu-time';
+import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
 
 const open: Sandbox[] = [];
@@ -117,11 +117,11 @@ describe('Sandbox limits', () => {
     expect(await sb.call('nap', 1500)).toBe('rested');
   });
 
-  it('stops a call that waits forever at the wall-clock backstop, saying how little CPU it used', async () => {
-    const sb = sandbox('export async function wait() { await new Promise(() => {}); } export function ok() { return 1; }', { callTimeoutMs: 300, callWallLimitMs: 1000 });
+  it('stops a call that waits forever at the idle backstop, saying how little CPU it used', async () => {
+    const sb = sandbox('export async function wait() { await new Promise(() => {}); } export function ok() { return 1; }', { callTimeoutMs: 300, callIdleLimitMs: 1000 });
     const e = await failure(sb.call('wait'));
     expect(e.kind).toBe('timeout');
-    expect(e.message).toMatch(/^wait did not finish: it waited 1 s while using only (0|0\.0[0-9]+) s of CPU \(does it wait for something that never comes\?\)$/);
+    expect(e.message).toMatch(/^wait did not finish: it waited 1 s without computing, using (0|0\.0[0-9]+) s of CPU \(does it wait for something that never comes\?\)$/);
     expect(await sb.call('ok')).toBe(1);
   });
 
@@ -201,7 +201,7 @@ describe('Sandbox limits', () => {
   });
 });
 
-describe('cpuTimeMs', () => {
+describe('sampleProcess', () => {
   it('reads a child’s CPU time from /proc, also when the child forges its process name', async () => {
     // the name holds ')' and fake fields: a parser that splits at the first ')' reads 99999 s
     const child = spawn(process.execPath, ['-e', `process.title = 'x) R 1 2 3 4 5 6 7 8 9 99999 99999';
@@ -210,7 +210,8 @@ describe('cpuTimeMs', () => {
       process.stdout.write(String(total())); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [own] = await once(child.stdout, 'data') as [Buffer];
-      const ms = cpuTimeMs(child.pid as number) as number;
+      const sample = sampleProcess(child.pid as number);
+      const ms = sample?.cpuMs as number;
       // the kernel's tick-sampled count agrees with the child's own (getrusage) to a few 10 ms ticks
       expect(ms).toBeGreaterThanOrEqual(Number(own.toString()) - 50);
       expect(ms).toBeLessThanOrEqual(Number(own.toString()) + 100);
@@ -218,6 +219,16 @@ describe('cpuTimeMs', () => {
       child.kill('SIGKILL');
     }
     await once(child, 'exit');
-    expect(cpuTimeMs(child.pid as number)).toBeNull();
+    expect(sampleProcess(child.pid as number)).toBeNull();
+  });
+
+  it('sees a computing child as runnable, whether or not it has a core right now', async () => {
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('go'); for (;;) {}"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await once(child.stdout, 'data');
+      expect(sampleProcess(child.pid as number)?.runnable).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

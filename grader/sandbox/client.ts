@@ -3,9 +3,10 @@
  * loads a compiled student module into it and calls its exports over IPC with structured clone.
  *
  * Every call has a limit on the CPU time the child spends on it (read from /proc by this process,
- * see cpu-time.ts), so a busy machine never turns a correct call into a timeout; a wall-clock
- * backstop, ten times longer, stops a child that waits forever without computing. Past either the
- * child is killed and the next call respawns it. Without /proc (macOS, Windows) the limit is wall
+ * see cpu-time.ts), so a busy machine never turns a correct call into a timeout; a backstop on the
+ * wall time the child spends waiting (not runnable: sleeping or stopped, never waiting for a core),
+ * ten times longer, stops a child that waits forever without computing. Past either the child is
+ * killed and the next call respawns it. Without /proc (macOS, Windows) the limit is wall
  * time. A module that cannot load (throws, exits, hangs at import) is remembered, so later calls
  * fail at once instead of paying the limit again; a function that timed out once is not called again.
  */
@@ -34,10 +35,10 @@ export interface SandboxOptions {
   /** CPU time spawning the child and importing the module may use, in ms (default 5000). */
   loadTimeoutMs?: number;
   /**
-   * Wall-clock backstop of a call, for a child that waits instead of computing (default: 10 × the
-   * CPU limit, at least 10 s, so that only a machine 10 times oversubscribed could reach it).
+   * How long a call may wait without computing (the child seen sleeping or stopped, not waiting
+   * for a core, so load does not count), in ms (default: 10 × the CPU limit, at least 10 s).
    */
-  callWallLimitMs?: number;
+  callIdleLimitMs?: number;
   heapMb?: number;
 }
 
@@ -58,11 +59,11 @@ type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[]
 
 interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; clock: CpuClock; what: string; child: ChildProcess }
 
-/** What a request may spend: CPU time, and wall time as a backstop. */
-interface Limit { cpuMs: number; wallMs: number }
+/** What a request may spend: CPU time, and time waiting without computing as a backstop. */
+interface Limit { cpuMs: number; idleMs: number }
 
-/** The wall-clock backstop for a CPU limit: generous, so that load alone never reaches it. */
-export function wallBackstopMs(cpuMs: number): number {
+/** The default idle backstop for a CPU limit. */
+export function idleBackstopMs(cpuMs: number): number {
   return Math.max(10 * cpuMs, 10_000);
 }
 
@@ -124,8 +125,8 @@ export class Sandbox {
   constructor(private readonly opts: SandboxOptions) {
     const callCpuMs = opts.callTimeoutMs ?? 5000;
     const loadCpuMs = opts.loadTimeoutMs ?? 5000;
-    this.callLimit = { cpuMs: callCpuMs, wallMs: opts.callWallLimitMs ?? wallBackstopMs(callCpuMs) };
-    this.loadLimit = { cpuMs: loadCpuMs, wallMs: wallBackstopMs(loadCpuMs) };
+    this.callLimit = { cpuMs: callCpuMs, idleMs: opts.callIdleLimitMs ?? idleBackstopMs(callCpuMs) };
+    this.loadLimit = { cpuMs: loadCpuMs, idleMs: idleBackstopMs(loadCpuMs) };
     this.heapMb = opts.heapMb ?? 256;
   }
 
@@ -298,7 +299,7 @@ export class Sandbox {
 
   /**
    * Polls the request's clock (every 5% of its limit, between 10 and 100 ms) and calls `stop`
-   * with the message once it has used up its CPU limit or its wall backstop. Where /proc is
+   * with the message once it has used up its CPU limit or its idle backstop. Where /proc is
    * missing, the clock counts wall time and the CPU limit is a wall-clock limit.
    */
   private watch(clock: CpuClock, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
@@ -309,9 +310,9 @@ export class Sandbox {
         if (used >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
       } else if (used >= limit.cpuMs) {
         stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
-      } else if (clock.wallMs() >= limit.wallMs) {
+      } else if (clock.waitedMs() >= limit.idleMs) {
         // a reply may be waiting to be read if this process was itself busy: let I/O run first
-        setImmediate(() => stop(`${what} did not finish: it waited ${seconds(limit.wallMs)} while using only ${seconds(used)} of CPU (does it wait for something that never comes?)`));
+        setImmediate(() => stop(`${what} did not finish: it waited ${seconds(limit.idleMs)} without computing, using ${seconds(used)} of CPU (does it wait for something that never comes?)`));
       }
     }, pollMs);
   }

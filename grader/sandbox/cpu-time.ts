@@ -12,11 +12,19 @@ export const HAS_PROC = existsSync('/proc/self/stat');
 // supports on Linux (x86, arm, arm64, ppc64, s390x, riscv64): one tick is 10 ms.
 const MS_PER_TICK = 10;
 
-/**
- * User + system CPU time of process `pid` in ms, all its threads (V8's GC and compiler threads
- * included); null if it cannot be read (no /proc, or the process is gone).
- */
-export function cpuTimeMs(pid: number): number | null {
+/** The most one pair of readings can add to the waiting time (the sandbox polls at least every 100 ms). */
+const MAX_GAP_MS = 250;
+
+/** What the kernel says about a process at one moment. */
+export interface ProcSample {
+  /** User + system CPU time so far, in ms, all threads (V8's GC and compiler threads included). */
+  cpuMs: number;
+  /** State R: running, or ready to run and waiting for a core (what load looks like). */
+  runnable: boolean;
+}
+
+/** Reads /proc/<pid>/stat; null if it cannot be read (no /proc, or the process is gone). */
+export function sampleProcess(pid: number): ProcSample | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -30,35 +38,50 @@ export function cpuTimeMs(pid: number): number | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return (utime + stime) * MS_PER_TICK;
+  return { cpuMs: (utime + stime) * MS_PER_TICK, runnable: rest[0] === 'R' };
 }
 
 /**
- * Measures one request to a child from the moment it is created: the child's CPU time since then,
- * or, where /proc cannot be read, the wall time since then (`measuresCpu` says which).
+ * Measures one request to a child from the moment it is created: the CPU time the child used
+ * since then, and the wall time it spent not runnable (sleeping or stopped: waiting for something,
+ * not for a core). Where /proc cannot be read, `usedMs` is the wall time (`measuresCpu` is false).
  */
 export class CpuClock {
   private readonly started = Date.now();
   private readonly cpuStart: number | null;
   private lastUsed = 0;
+  private lastSampleAt = this.started;
+  private waited = 0;
 
   constructor(private readonly pid: number | undefined) {
-    this.cpuStart = HAS_PROC && pid !== undefined ? cpuTimeMs(pid) : null;
+    this.cpuStart = HAS_PROC && pid !== undefined ? sampleProcess(pid)?.cpuMs ?? null : null;
   }
 
   get measuresCpu(): boolean {
     return this.cpuStart !== null;
   }
 
-  wallMs(): number {
-    return Date.now() - this.started;
-  }
-
   /** CPU ms used since the start (the last reading, once the process is gone); wall ms without /proc. */
   usedMs(): number {
-    if (this.cpuStart === null) return this.wallMs();
-    const now = cpuTimeMs(this.pid as number);
-    if (now !== null) this.lastUsed = now - this.cpuStart;
-    return this.lastUsed;
+    this.sample();
+    return this.cpuStart === null ? Date.now() - this.started : this.lastUsed;
+  }
+
+  /** Wall ms the process was seen not runnable, counted between readings (each usedMs() is one). */
+  waitedMs(): number {
+    return this.waited;
+  }
+
+  private sample(): void {
+    if (this.cpuStart === null) return;
+    const now = Date.now();
+    const s = sampleProcess(this.pid as number);
+    if (s) {
+      this.lastUsed = s.cpuMs - this.cpuStart;
+      // a long gap between readings is this process not running (a busy machine), not the child
+      // waiting: count at most MAX_GAP_MS of it
+      if (!s.runnable) this.waited += Math.min(now - this.lastSampleAt, MAX_GAP_MS);
+    }
+    this.lastSampleAt = now;
   }
 }
