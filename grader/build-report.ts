@@ -6,6 +6,19 @@ import type { ManifestExercise } from './manifest.js';
 import { sumScores } from './report/round.js';
 import type { Diagnosis, ExerciseResult, ExerciseStatus, GradeReport, TestStatus, TimedTestResult } from './results.js';
 
+/**
+ * No message in any report is longer: the first lines say what went wrong, and a message a student
+ * can inflate (20,000 missing imports, an exception text) must not make a report megabytes long.
+ */
+export const MESSAGE_MAX = 2000;
+
+function capped(text: string): string {
+  if (text.length <= MESSAGE_MAX) return text;
+  const code = text.charCodeAt(MESSAGE_MAX - 2);
+  const end = code >= 0xd800 && code <= 0xdbff ? MESSAGE_MAX - 2 : MESSAGE_MAX - 1; // never split a surrogate pair
+  return `${text.slice(0, end)}…`;
+}
+
 /** How one test ended, before points are given. */
 export interface Outcome { status: TestStatus; message: string; durationMs: number; meta?: { diagnosis?: Diagnosis } }
 
@@ -26,8 +39,8 @@ export function buildReport(
         maxScore: t.points,
         status: o.status,
         visibility: t.visibility,
-        message: passed ? '' : o.message,
-        ...(o.meta?.diagnosis ? { diagnosis: o.meta.diagnosis } : {}),
+        message: passed ? '' : capped(o.message),
+        ...(o.meta?.diagnosis ? { diagnosis: { id: capped(o.meta.diagnosis.id), hint: capped(o.meta.diagnosis.hint) } } : {}),
         durationMs: o.durationMs,
       };
     });

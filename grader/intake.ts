@@ -192,7 +192,10 @@ class Copier {
     for (const part of below === '' ? [] : below.split(path.sep)) {
       at = path.join(at, part);
       const st = lstatSync(at, { throwIfNoEntry: false });
-      if (!st) throw new Error(`intake: the submission folder ${dir} does not exist`);
+      if (!st) {
+        this.refuse({ path: '.', reason: `the submission folder ${shownName(path.relative(parent, at))} does not exist` });
+        return;
+      }
       if (!st.isDirectory()) {
         this.refuse({ path: '.', reason: st.isSymbolicLink()
           ? `the submission folder ${shownName(path.relative(parent, at))} is a symbolic link: links are never followed; hand in the folder itself`
@@ -227,7 +230,15 @@ class Copier {
     const abs = rel === '' ? this.realRoot : path.join(this.realRoot, rel);
     this.beforeRead(rel);
     const out: Entry[] = [];
-    for (const name of readdirSync(abs).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(abs).sort();
+    } catch (err) {
+      // unreadable (permissions) or gone (removed while copied): nothing of it is graded
+      this.refuse({ path: rel || '.', reason: `${rel ? shownPath(rel) : 'the submission folder'} could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      return [];
+    }
+    for (const name of names) {
       if (++this.seen > this.limits.entries) {
         this.refuse({ path: rel || '.', reason: `the submission has more than ${this.limits.entries} files and folders: hand in the exercise files only` });
         break;

@@ -58,4 +58,6 @@ export interface GradeReport extends Omit<Results, 'tests'> {
   tests: TimedTestResult[];
   /** The submission folder as given on the command line, for headers. */
   submission: string;
+  /** How the submission was read: what was found, what is missing, what was refused (grader/intake.ts). */
+  intake?: string;
 }

@@ -15,7 +15,7 @@ import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
 import { buildReport, type Outcome } from './build-report.js';
-import { intakeSubmission, type Intake } from './intake.js';
+import { describeIntake, intakeSubmission, type Intake } from './intake.js';
 import { compileSubmissions, type CompileResult } from './sandbox/compile.js';
 import type { GradlabProvided } from './suites/harness.js';
 
@@ -83,6 +83,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   } finally {
     for (const intake of intakes) intake.cleanup();
   }
+  const intakeNotes = intakes.map(describeIntake);
 
   const provided: GradlabProvided = {
     submissions: dirs.map((dir, s) => ({
@@ -121,11 +122,14 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   }
 
   const durationMs = Date.now() - started;
-  return dirs.map((dir, s) => buildReport(dir, exercises, durationMs, (ex, id) => {
-    const c = compiled[s][exercises.indexOf(ex)];
-    if (!c.ok) return { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
-    return outcomes.get(`${s}\u0000${id}`)
-      ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
+  return dirs.map((dir, s) => ({
+    ...buildReport(dir, exercises, durationMs, (ex, id) => {
+      const c = compiled[s][exercises.indexOf(ex)];
+      if (!c.ok) return { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
+      return outcomes.get(`${s}\u0000${id}`)
+        ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
+    }),
+    intake: intakeNotes[s],
   }));
 }
 

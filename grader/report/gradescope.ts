@@ -8,8 +8,9 @@
  *   So manifest `visible` → `visible`, `after_due_date` → `after_due_date`, and `hidden` →
  *   `visible` with only the suites' sanitized message as output (they never put fixture values in a
  *   hidden test's message); extra_data.visibility keeps the manifest's word.
- * - The top-level `output` is a summary (per-exercise points, total, next step): it is always
- *   visible, so it never carries a test's message.
+ * - The top-level `output` is a summary (how the upload was read: which exercise files were found
+ *   where, which are missing, what was refused; per-exercise points, total, next step): it is
+ *   always visible, so it never carries a test's message.
  */
 import type { GradeReport, TestStatus, Visibility } from '../results.js';
 import { roundReport } from './round.js';
@@ -81,6 +82,8 @@ export function toGradescope(report: GradeReport): GradescopeResults {
     }),
   );
   const summary = [
+    // how the upload was read (flat files, a zip with a top folder, a repository): found and missing
+    ...(report.intake ? [escapeControls(report.intake), ''] : []),
     ...rounded.exercises.map(
       (e) => `${e.exercise.slug}: ${formatPoints(e.score)}/${formatPoints(e.maxScore)} (${e.exercise.status})`,
     ),
