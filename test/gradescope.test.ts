@@ -29,7 +29,8 @@ interface GsResults { score: number; output: string; tests: Array<{ tags: string
 
 /** A fresh /autograder tree whose submission folder `fill` writes; runs run_autograder on it. */
 function runAutograder(fill: (submission: string) => void, env: NodeJS.ProcessEnv = {}) {
-  const root = path.join(tmp, `t${n++}`);
+  // a ?, a #, a space and a non-ASCII letter in every path: none of them may change a grade
+  const root = path.join(tmp, `t${n++} ?x=1 #top ü`);
   const submission = path.join(root, 'submission');
   mkdirSync(submission, { recursive: true });
   fill(submission);
@@ -61,7 +62,7 @@ describe('uploads, as students make them', () => {
     expect(results.output).toContain('Missing: 06-dead-neurons/diagnostics.ts.');
   });
 
-  it('the six files dragged on flat, next to a stray tsconfig.json: each found by its name, full marks', () => {
+  it('the six files dragged on flat, next to a stray tsconfig.json, under a path with ?, #, a space and ü: each found by its name, full marks', () => {
     const { status, results } = runAutograder((sub) => {
       for (const f of exerciseFiles) cpSync(path.join(SOLUTIONS_DIR, f), path.join(sub, path.basename(f)));
       writeFileSync(path.join(sub, 'tsconfig.json'), '{ "extends": "/etc/passwd" }');

@@ -22,7 +22,7 @@ function submission(name: string, overlay: Record<string, string> = {}): string 
 
 describe('gradeSubmissions', () => {
   it('grades several submissions in one run without mixing them up', async () => {
-    const good = submission('good');
+    const good = submission('good ?x=1 #top ü'); // read as a query or a fragment, this zeroed a correct submission
     const solution01 = readFileSync(path.join(ROOT, 'solutions', '01-activations', 'activations.ts'), 'utf8');
     const wrongRelu = submission('wrong-relu', {
       '01-activations/activations.ts': solution01.replace('return x > 0 ? 1 : 0;', 'return x >= 0 ? 1 : 0;'),

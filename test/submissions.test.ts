@@ -79,7 +79,7 @@ function assemble(name: string, exp: CaseExpectation): string {
   cpSync(path.join(CASES_DIR, name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'expected.json' });
   for (const rel of exp.delete ?? []) rmSync(path.join(dir, rel));
   for (const [rel, target] of Object.entries(exp.symlinks ?? {})) {
-    rmSync(path.join(dir, rel), { force: true });
+    rmSync(path.join(dir, rel), { force: true, recursive: true });
     symlinkSync(path.join(ROOT, target), path.join(dir, rel));
   }
   return dir;
