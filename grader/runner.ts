@@ -74,6 +74,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     ? manifest.exercises.filter((e) => opts.exercises?.includes(e.slug))
     : manifest.exercises;
 
+  refuseGraderInside(dirs);
   // nothing reads a submission but the intake; compilation sees only the copies, removed right after
   const intakes: Intake[] = [];
   let compiled: CompileResult[][];
@@ -131,6 +132,20 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     }),
     intake: intakeNotes[s],
   }));
+}
+
+/**
+ * The grader's own module resolution (vite, vitest, rolldown; e.g. vite's watcher looks for
+ * `fsevents` in every node_modules above its own folder) must never reach a folder the student
+ * controls: a grader checked out inside the submission (the Classroom workspace) is refused.
+ */
+export function refuseGraderInside(dirs: string[]): void {
+  for (const dir of dirs) {
+    const rel = path.relative(path.resolve(dir), ROOT);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+      throw new Error(`the grader (${ROOT}) is inside the submission folder ${dir}, so its module resolution could run the student's files; check the grader out elsewhere (in GitHub Actions under $RUNNER_TEMP, not $GITHUB_WORKSPACE)`);
+    }
+  }
 }
 
 async function runVitest(

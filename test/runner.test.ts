@@ -21,6 +21,11 @@ function submission(name: string, overlay: Record<string, string> = {}): string 
 }
 
 describe('gradeSubmissions', () => {
+  it('refuses to grade a submission folder that holds the grader itself (a checkout inside the student’s workspace)', async () => {
+    await expect(gradeSubmissions([path.dirname(ROOT)])).rejects.toThrow(/is inside the submission folder .*check the grader out elsewhere \(in GitHub Actions under \$RUNNER_TEMP/);
+    await expect(gradeSubmissions([ROOT])).rejects.toThrow(/is inside the submission folder/);
+  });
+
   it('grades several submissions in one run without mixing them up', async () => {
     const good = submission('good ?x=1 #top ü'); // read as a query or a fragment, this zeroed a correct submission
     const solution01 = readFileSync(path.join(ROOT, 'solutions', '01-activations', 'activations.ts'), 'utf8');
