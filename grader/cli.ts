@@ -6,7 +6,10 @@ import { CliError } from './errors.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   grade: { summary: 'grade a submission with the hidden suites and write the reports', load: () => import('./commands/grade.js') },
-  class: { summary: 'grade every student of a class folder in one run and write a gradebook', load: () => import('./commands/class.js') },
+  class: { summary: 'grade every student of a class folder in one run: records, gradebook, class report', load: () => import('./commands/class.js') },
+  merge: { summary: 'merge class results folders (e.g. shards) into one, as one run would have written it', load: () => import('./commands/merge.js') },
+  diff: { summary: 'what changed between two class results folders: who, by how much, which tests', load: () => import('./commands/diff.js') },
+  lms: { summary: 'the class grades as Canvas and Moodle import files, through a Classroom roster', load: () => import('./commands/lms.js') },
   check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
   lab: { summary: 'run the experiments on your own functions: tables, charts, and --html plots', load: () => import('./commands/lab.js') },
   hint: { summary: 'show the hints of an exercise', load: () => import('./commands/hint.js') },
@@ -28,7 +31,7 @@ export function usage(): string {
     '  npx gradlab lab --html lab-report     # your code\'s gradients and activations, drawn',
     '  npx gradlab grade solutions            # grade a folder shaped like exercises/',
     '  npx gradlab grade sub --format gradescope --out results.json',
-    '  npx gradlab class submissions/ --gradebook gradebook.csv',
+    '  npx gradlab class submissions/ --results results/',
     '',
     'Run `gradlab <command> --help` for the options of a command.',
   ].join('\n');

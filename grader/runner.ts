@@ -50,6 +50,10 @@ export interface GradeOptions {
   compileTimeoutMs?: number;
 }
 
+/** Messages of tests left without a result by the grader, not by the student (a class regrades them). */
+export const NO_RESULT = 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists';
+export const STOPPED = 'the test did not finish: the grader stopped it (time limit of the whole run)';
+
 /**
  * The default per-exercise budget: 30 s of calls, or 6 per-call limits if those were raised. A
  * correct submission spends under 1 s per exercise on an idle machine, so the margin is wide.
@@ -128,7 +132,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       const c = compiled[s][exercises.indexOf(ex)];
       if (!c.ok) return { status: c.kind === 'missing' ? 'missing' : 'error', message: c.message, durationMs: 0 };
       return outcomes.get(`${s}\u0000${id}`)
-        ?? { status: 'error', message: 'the grader has no result for this test (its worker stopped); grade again, and tell the course staff if it persists', durationMs: 0 };
+        ?? { status: 'error', message: NO_RESULT, durationMs: 0 };
     }),
     intake: intakeNotes[s],
   }));
@@ -204,7 +208,7 @@ function outcomeOf(testCase: TestCase): Outcome {
     // no meta: the test was stopped from outside (vitest's own timeout) or the harness broke
     return { status: /timed out/i.test(message) ? 'timeout' : 'error', message, durationMs };
   }
-  return { status: 'error', message: 'the test did not finish: the grader stopped it (time limit of the whole run)', durationMs };
+  return { status: 'error', message: STOPPED, durationMs };
 }
 
 

@@ -5,19 +5,16 @@
  *
  * GRADLAB_SCREENSHOT=docs/lab-page.png saves the screenshot the docs show.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inChromium, skipWithoutChromium } from './chromium';
 import { writeLabPage } from '../grader/lab/page';
 import { runLab } from '../grader/lab/run';
 import { loadManifest } from '../grader/manifest';
 import { compileExercise } from '../grader/sandbox/compile';
 import { SOLUTIONS_DIR } from '../grader/paths';
-
-const CHROMIUM = process.env.GRADLAB_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let work: string;
 let page: string;
@@ -37,19 +34,8 @@ interface PlotCheck { plot: string; width: number; height: number; axes: number;
 
 describe('the lab page in headless Chromium', () => {
   it('renders every plot with axes, a legend and drawn marks, fetching nothing', async (ctx) => {
-    if (!existsSync(CHROMIUM)) {
-      const why = `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium, as .ci/run does) to run this test`;
-      console.warn(`SKIPPED: ${why}`);
-      ctx.skip(why);
-    }
-    const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(work, 'profile-')), { executablePath: CHROMIUM, headless: true, args: FLAGS });
-    try {
-      const tab = await browser.newPage();
-      const fetched: string[] = [];
-      tab.on('request', (r) => { if (!r.url().startsWith('file:')) fetched.push(r.url()); });
-      const errors: string[] = [];
-      tab.on('pageerror', (e) => errors.push(e.message));
-      await tab.goto(`file://${page}`);
+    skipWithoutChromium(ctx);
+    await inChromium(page, async (tab, { fetched, errors }) => {
       const plots: PlotCheck[] = await tab.$$eval('figure', (figures) => figures.map((f) => {
         const svg = f.querySelector('svg');
         const box = svg?.getBoundingClientRect();
@@ -82,8 +68,6 @@ describe('the lab page in headless Chromium', () => {
       await tab.screenshot({ path: shot, fullPage: true });
       expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
       expect(statSync(shot).size).toBeGreaterThan(20_000);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

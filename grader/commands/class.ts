@@ -1,61 +1,72 @@
 /**
  * `gradlab class <folder>`: grades a whole class in ONE vitest run (the compiled suites, the
- * loaded fixtures and the workers are shared) and writes a gradebook. Every entry of <folder> is
- * one student (see class/students.ts): graded, or listed as refused with the reason.
+ * loaded fixtures and the workers are shared) and writes a results folder: one record per student
+ * (class/record.ts), the gradebook and the class report. Every entry of <folder> is one student
+ * (class/students.ts): graded, or listed as refused with the reason.
+ *
+ * Incremental: a student whose submission (the files grading reads) and grading key (grader
+ * fingerprint, exercises, per-call limit) match their record is not graded again.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { csv, terminalName } from '../class/text.js';
+import { toResults } from '../report/json.js';
+import { renderGradebook, renderSummary } from '../class/gradebook.js';
+import { gradingKey, readRecord, STUDENTS_DIR, submissionHash, writeRecords, type StudentRecord } from '../class/record.js';
+import { writeClassReports } from '../class/report.js';
 import { findStudents, type Student } from '../class/students.js';
+import { terminalName } from '../class/text.js';
+import { describeVersion, graderFingerprint, graderVersion } from '../class/version.js';
 import { CliError } from '../errors.js';
+import { loadManifest } from '../manifest.js';
+import type { GradeReport } from '../results.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { reportWithoutGrading } from './grade.js';
-import type { GradeReport } from '../results.js';
 
-const HELP = `Usage: gradlab class <folder> [--exercise SLUG]... [--gradebook FILE] [--results DIR] [--timeout MS]
+export const DEFAULT_RESULTS = 'gradlab-results';
 
-Grades every sub-folder of <folder> as one student's submission, in one run.
+const HELP = `Usage: gradlab class <folder> [--results DIR] [--gradebook FILE] [--shard K/N] [--only NAME]...
+                     [--force] [--exercise SLUG]... [--timeout MS]
+
+Grades every entry of <folder> as one student's submission, in one run. A student whose
+submission and grader are unchanged since their record in DIR is not graded again.
 
 Options:
+  --results DIR         the class results folder (default: ${DEFAULT_RESULTS}): students/<name>.json
+                        (one record per student), gradebook.csv, report.md and report.html
+  --gradebook FILE      write the gradebook here instead of DIR/gradebook.csv
+  --shard K/N           grade only the students of shard K of N (a student is in shard
+                        1 + (first 8 hex digits of sha256(name)) mod N); merge the shards'
+                        folders with \`gradlab merge\`
+  --only NAME           regrade this student (repeatable); every other student keeps their
+                        record (those without one are graded)
+  --force               regrade every student, even unchanged ones
   --exercise, -e SLUG   grade only this exercise (repeatable)
-  --gradebook FILE      the gradebook CSV (default: gradebook.csv)
-  --results DIR         also write each student's native results as DIR/<student>.json
   --timeout MS          CPU time one call of student code may use (default 5000)`;
 
-/** One row per student: status, total, each exercise's score, and what went wrong (a refusal's reason, exercises that could not be graded). */
-export function renderGradebook(students: Student[], reports: GradeReport[]): string {
-  const slugs = reports[0]?.exercises.map((e) => e.slug) ?? [];
-  const header = ['student', 'status', 'score', 'max_score', ...slugs, 'problems'];
-  const rows = students.map((s, i) => {
-    const r = reports[i];
-    const problems = s.refused ?? r.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => `${e.slug}: ${e.status}`).join('; ');
-    return [s.name, s.refused ? 'refused' : 'graded', r.score, r.maxScore, ...r.exercises.map((e) => e.score), problems];
-  });
-  return csv([header, ...rows]);
+/** The shard (1…n) a student belongs to: deterministic, from the name alone. */
+export function shardOf(name: string, n: number): number {
+  return (parseInt(createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8), 16) % n) + 1;
 }
 
-/** A fixed-width summary for the terminal; names made inert (see text.ts). */
-export function renderSummary(students: Student[], reports: GradeReport[]): string {
-  const names = students.map((s) => terminalName(s.name));
-  const width = Math.max(7, ...names.map((n) => n.length));
-  const slugs = reports[0]?.exercises.map((e) => e.slug.slice(0, 2)) ?? [];
-  const lines = [`${'student'.padEnd(width)}  ${'score'.padStart(9)}  ${slugs.map((s) => s.padStart(5)).join(' ')}`];
-  students.forEach((s, i) => {
-    const r = reports[i];
-    const scores = s.refused ? `refused: ${terminalName(s.refused)}` : r.exercises.map((e) => String(e.score).padStart(5)).join(' ');
-    lines.push(`${names[i].padEnd(width)}  ${`${r.score}/${r.maxScore}`.padStart(9)}  ${scores}`);
-  });
-  const mean = reports.reduce((a, r) => a + r.score, 0) / reports.length;
-  const refused = students.filter((s) => s.refused).length;
-  lines.push('', `${students.length} students${refused ? ` (${refused} refused)` : ''}, mean ${Math.round(mean * 100) / 100}/${reports[0]?.maxScore ?? 0}.`);
-  return lines.join('\n');
+function parseShard(value: string | undefined): { k: number; n: number } | null {
+  if (value === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [k, n] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(k >= 1 && n >= 1 && k <= n)) throw new CliError('E_USAGE', `--shard must be K/N with 1 ≤ K ≤ N, e.g. --shard 2/4; got '${value}'`);
+  return { k, n };
 }
+
+type Graded = Student & { dir: string };
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('class', argv, {
     exercise: { type: 'string', short: 'e', multiple: true },
     gradebook: { type: 'string' },
     results: { type: 'string' },
+    shard: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -64,26 +75,69 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new CliError('E_USAGE', `class takes one folder (one sub-folder per student), got ${positionals.length}. See \`gradlab class --help\`.`);
-  const exercises = checkExercises(values.exercise);
-  const timeoutMs = parseTimeout(values.timeout);
+  const chosen = checkExercises(values.exercise);
+  const exercises = chosen.length ? chosen : loadManifest().exercises.map((e) => e.slug);
+  const folders = loadManifest().exercises.filter((e) => exercises.includes(e.slug)).map((e) => e.folder);
+  const callTimeoutMs = parseTimeout(values.timeout);
+  const shard = parseShard(values.shard);
+  const only = values.only ?? [];
+  if (shard && only.length) throw new CliError('E_USAGE', '--only and --shard do not go together: regrade a student in the folder of the shard that graded them');
+  const resultsDir = values.results ?? DEFAULT_RESULTS;
 
-  const students = findStudents(positionals[0]);
-  const graded = students.filter((s): s is Student & { dir: string } => s.dir !== undefined);
-  const { gradeSubmissions } = await import('../runner.js');
-  const gradedReports = await gradeSubmissions(graded.map((s) => s.dir), { exercises, callTimeoutMs: timeoutMs });
-  const reports = students.map((s) => s.refused !== undefined
-    ? reportWithoutGrading(s.name, exercises, 'error', `not graded: the student folder ${s.refused}`)
-    : gradedReports[graded.indexOf(s)]);
-  reports.forEach((r, i) => { r.submission = students[i].name; });
-
-  const gradebook = values.gradebook ?? 'gradebook.csv';
-  mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
-  writeFileSync(gradebook, renderGradebook(students, reports));
-  if (values.results) {
-    const { renderReport } = await import('../report/index.js');
-    mkdirSync(values.results, { recursive: true });
-    reports.forEach((r, i) => writeFileSync(path.join(values.results as string, `${students[i].name}.json`), renderReport('json', r)));
+  const everyone = findStudents(positionals[0]);
+  for (const name of only) {
+    if (!everyone.some((s) => s.name === name)) throw new CliError('E_USAGE', `--only ${terminalName(name)}: no such student in '${positionals[0]}' (names are folder names)`);
   }
-  process.stdout.write(`${renderSummary(students, reports)}\nGradebook: ${gradebook}${values.results ? `; per-student results in ${values.results}/` : ''}.\n`);
+  const students = shard ? everyone.filter((s) => shardOf(s.name, shard.n) === shard.k) : everyone;
+
+  const grader = graderVersion();
+  const key = gradingKey(graderFingerprint(), exercises, callTimeoutMs);
+  const records = new Map<string, StudentRecord>();
+  const toGrade: Array<{ student: Graded; hash: string }> = [];
+  let reused = 0;
+  const gradedAt = new Date().toISOString();
+  for (const s of students) {
+    const previous = readRecord(resultsDir, s.name);
+    if (s.refused !== undefined) {
+      const report = reportWithoutGrading(s.name, exercises, 'error', `not graded: the student folder ${s.refused}`);
+      records.set(s.name, { student: s.name, status: 'refused', reason: s.refused, grader, gradingKey: key, submissionHash: null, gradedAt, complete: true, results: toResults(report) });
+      continue;
+    }
+    const hash = submissionHash(s.dir, folders);
+    const unchanged = previous?.status === 'graded' && previous.complete && previous.submissionHash === hash && previous.gradingKey === key;
+    // --only: that student, and anyone with no record yet (the gradebook lists everyone)
+    const wanted = only.length ? only.includes(s.name) || !previous : values.force || !unchanged;
+    if (wanted) toGrade.push({ student: s, hash });
+    else {
+      records.set(s.name, previous as StudentRecord);
+      reused++;
+    }
+  }
+
+  if (toGrade.length > 0) {
+    const { gradeSubmissions, NO_RESULT, STOPPED } = await import('../runner.js');
+    const reports = await gradeSubmissions(toGrade.map((t) => t.student.dir), { exercises, callTimeoutMs });
+    reports.forEach((report: GradeReport, i) => {
+      const { student, hash } = toGrade[i];
+      // in a class, a student's duration is their own tests' time, not the whole run's
+      report.durationMs = report.tests.reduce((a, t) => a + t.durationMs, 0);
+      const complete = !report.tests.some((t) => t.status === 'error' && (t.message === NO_RESULT || t.message === STOPPED));
+      records.set(student.name, { student: student.name, status: 'graded', grader, gradingKey: key, submissionHash: hash, gradedAt, complete, results: toResults(report) });
+    });
+  }
+
+  const ordered = students.flatMap((s) => records.get(s.name) ?? []);
+  writeRecords(resultsDir, ordered);
+
+  const gradebook = values.gradebook ?? path.join(resultsDir, 'gradebook.csv');
+  mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
+  writeFileSync(gradebook, renderGradebook(ordered));
+  const reports = await writeClassReports(resultsDir, ordered);
+
+  const counts = `graded ${toGrade.length}, unchanged since their record ${reused}`;
+  process.stdout.write(`${renderSummary(ordered)}\n` +
+    `${shard ? `Shard ${shard.k}/${shard.n}: ${students.length} of ${everyone.length} students; ` : ''}${counts}. ` +
+    `Grader ${describeVersion(grader)}, ${gradedAt}.\n` +
+    `Gradebook: ${gradebook}; records in ${path.join(resultsDir, STUDENTS_DIR)}/; ${reports.join(', ')}.\n`);
   return 0;
 }

@@ -1,0 +1,55 @@
+/**
+ * The gradebook CSV and the terminal summary, both rendered from student records (record.ts), so
+ * one run, a merge of shards and a regrade produce the same file for the same grades.
+ */
+import { loadManifest } from '../manifest.js';
+import { csv, terminalName } from './text.js';
+import type { StudentRecord } from './record.js';
+import { describeVersion } from './version.js';
+
+/** The exercises graded in any of the records, in course order. */
+export function gradedSlugs(records: StudentRecord[]): string[] {
+  const seen = new Set(records.flatMap((r) => r.results.exercises.map((e) => e.slug)));
+  return loadManifest().exercises.map((e) => e.slug).filter((s) => seen.has(s));
+}
+
+/** What went wrong for one student, in a few words: a refusal's reason, exercises that could not be graded. */
+export function problemsOf(r: StudentRecord): string {
+  if (r.status === 'refused') return r.reason ?? 'refused';
+  const problems = r.results.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => `${e.slug}: ${e.status}`);
+  if (!r.complete) problems.push('grading incomplete (the grader stopped): grade again');
+  return problems.join('; ');
+}
+
+/**
+ * One row per student: status, total, each exercise's score (empty if that exercise was not
+ * graded for them), what went wrong, when they were graded and by which grader.
+ */
+export function renderGradebook(records: StudentRecord[]): string {
+  const slugs = gradedSlugs(records);
+  const header = ['student', 'status', 'score', 'max_score', ...slugs, 'problems', 'graded_at', 'grader'];
+  const rows = records.map((r) => {
+    const bySlug = new Map(r.results.exercises.map((e) => [e.slug, e.score]));
+    return [r.student, r.status, r.results.score, r.results.maxScore, ...slugs.map((s) => bySlug.get(s) ?? ''), problemsOf(r), r.gradedAt, describeVersion(r.grader)];
+  });
+  return csv([header, ...rows]);
+}
+
+/** A fixed-width summary for the terminal; names made inert (see text.ts). */
+export function renderSummary(records: StudentRecord[]): string {
+  const slugs = gradedSlugs(records);
+  const names = records.map((r) => terminalName(r.student));
+  const width = Math.max(7, ...names.map((n) => n.length));
+  const lines = [`${'student'.padEnd(width)}  ${'score'.padStart(9)}  ${slugs.map((s) => s.slice(0, 2).padStart(5)).join(' ')}`];
+  records.forEach((r, i) => {
+    const bySlug = new Map(r.results.exercises.map((e) => [e.slug, String(e.score)]));
+    const scores = r.status === 'refused' ? `refused: ${terminalName(r.reason ?? '')}` : slugs.map((s) => (bySlug.get(s) ?? '–').padStart(5)).join(' ');
+    lines.push(`${names[i].padEnd(width)}  ${`${r.results.score}/${r.results.maxScore}`.padStart(9)}  ${scores}`);
+  });
+  const graded = records.filter((r) => r.status === 'graded');
+  const mean = graded.reduce((a, r) => a + r.results.score, 0) / Math.max(1, graded.length);
+  const maxScore = Math.max(0, ...records.map((r) => r.results.maxScore));
+  const refused = records.length - graded.length;
+  lines.push('', `${records.length} students${refused ? ` (${refused} refused)` : ''}, mean of the ${graded.length} graded ${Math.round(mean * 100) / 100}/${maxScore}.`);
+  return lines.join('\n');
+}

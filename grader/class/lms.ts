@@ -1,0 +1,90 @@
+/**
+ * Grades for a learning management system. A GitHub Classroom roster export (columns identifier,
+ * github_username, github_id, name) maps each student folder — named by the GitHub username, or
+ * `<assignment>-<username>` as Classroom names repositories — to the student the LMS knows.
+ *
+ * Canvas: a gradebook-import CSV (Student, ID, SIS User ID, SIS Login ID, Section, then one column
+ * per assignment; Canvas matches a row by one of the identifying columns). Moodle: a plain CSV whose
+ * identifier column is mapped to a user field during Moodle's CSV grade import. Every roster
+ * student is a row (score empty when they have no folder: an LMS leaves an empty cell ungraded);
+ * every folder or roster row that could not be paired is listed in unmatched.csv, never dropped.
+ */
+import { parse } from 'csv-parse/sync';
+import { CliError } from '../errors.js';
+import type { StudentRecord } from './record.js';
+import { csv } from './text.js';
+
+export interface RosterEntry { identifier: string; github_username: string; github_id: string; name: string }
+
+const COLUMNS = ['identifier', 'github_username', 'github_id', 'name'] as const;
+
+/** Parses a Classroom roster export; says what is wrong with one that is not. */
+export function parseRoster(text: string, file: string): RosterEntry[] {
+  let rows: Array<Record<string, string>>;
+  try {
+    rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true });
+  } catch (err) {
+    throw new CliError('E_ROSTER', `${file} is not a readable CSV (${(err as Error).message}): export the roster again from GitHub Classroom`);
+  }
+  const header = rows.length ? Object.keys(rows[0]) : [];
+  const absent = COLUMNS.filter((c) => !header.includes(c));
+  if (rows.length === 0 || absent.length) {
+    throw new CliError('E_ROSTER', `${file} is not a GitHub Classroom roster: it needs the columns ${COLUMNS.join(', ')}` +
+      (rows.length ? ` (missing: ${absent.join(', ')})` : ' and at least one student'));
+  }
+  return rows.map((r) => ({ identifier: r.identifier, github_username: r.github_username, github_id: r.github_id, name: r.name }));
+}
+
+export interface Unmatched { kind: 'folder' | 'roster'; folder: string; entry?: RosterEntry; score: number | ''; maxScore: number | ''; reason: string }
+export interface Pairing { pairs: Map<RosterEntry, StudentRecord>; unmatched: Unmatched[] }
+
+/** The roster row a folder name belongs to: the username itself, or the longest `-<username>` suffix. */
+function rosterEntryOf(folder: string, roster: RosterEntry[]): RosterEntry | undefined {
+  const f = folder.toLowerCase(); // GitHub usernames are case-insensitive
+  const linked = roster.filter((e) => e.github_username !== '');
+  return linked.find((e) => e.github_username.toLowerCase() === f) ??
+    linked.filter((e) => f.endsWith(`-${e.github_username.toLowerCase()}`)).sort((a, b) => b.github_username.length - a.github_username.length)[0];
+}
+
+export function pairStudents(records: StudentRecord[], roster: RosterEntry[]): Pairing {
+  const claims = new Map<RosterEntry, StudentRecord[]>();
+  const unmatched: Unmatched[] = [];
+  for (const r of records) {
+    const entry = rosterEntryOf(r.student, roster);
+    if (entry) claims.set(entry, [...(claims.get(entry) ?? []), r]);
+    else unmatched.push({ kind: 'folder', folder: r.student, score: r.results.score, maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
+  }
+  const pairs = new Map<RosterEntry, StudentRecord>();
+  for (const [entry, rs] of claims) {
+    if (rs.length === 1) pairs.set(entry, rs[0]);
+    else for (const r of rs) unmatched.push({ kind: 'folder', folder: r.student, entry, score: r.results.score, maxScore: r.results.maxScore, reason: `${rs.length} folders match GitHub user ${entry.github_username}: keep one` });
+  }
+  for (const entry of roster) {
+    if (pairs.has(entry) || claims.has(entry)) continue;
+    const reason = entry.github_username === '' ? 'no GitHub account linked in the roster' : 'no submission folder';
+    unmatched.push({ kind: 'roster', folder: '', entry, score: '', maxScore: '', reason });
+  }
+  return { pairs, unmatched };
+}
+
+export type CanvasId = 'sis-user-id' | 'sis-login-id';
+
+/** Canvas's gradebook-import CSV: one row per roster student, the identifier in the chosen SIS column. */
+export function renderCanvas(roster: RosterEntry[], p: Pairing, assignment: string, id: CanvasId): string {
+  const rows = roster.map((e) => {
+    const score = p.pairs.get(e)?.results.score ?? '';
+    return [e.name || e.identifier, '', id === 'sis-user-id' ? e.identifier : '', id === 'sis-login-id' ? e.identifier : '', '', score];
+  });
+  return csv([['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', assignment], ...rows]);
+}
+
+/** A CSV for Moodle's grade import (map "identifier" to the user field it holds). */
+export function renderMoodle(roster: RosterEntry[], p: Pairing, assignment: string): string {
+  return csv([['identifier', 'name', 'github_username', assignment], ...roster.map((e) => [e.identifier, e.name, e.github_username, p.pairs.get(e)?.results.score ?? ''])]);
+}
+
+/** Everything that could not be paired, with the reason. */
+export function renderUnmatched(p: Pairing): string {
+  return csv([['kind', 'student_folder', 'github_username', 'identifier', 'name', 'score', 'max_score', 'reason'],
+    ...p.unmatched.map((u) => [u.kind, u.folder, u.entry?.github_username ?? '', u.entry?.identifier ?? '', u.entry?.name ?? '', u.score, u.maxScore, u.reason])]);
+}

@@ -1,0 +1,118 @@
+/**
+ * One student's record in a class results folder (`<results>/students/<name>.json`): the native
+ * results plus who graded, when, and what was graded. The records are the class's state: the
+ * gradebook, merge, diff, the class report and the LMS export are all rendered from them, and
+ * incremental regrading reuses a record whose submission and grading key are unchanged.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import type { Results } from '../results.js';
+import { hashTree, type GraderVersion } from './version.js';
+
+export interface StudentRecord {
+  /** The student's folder name. */
+  student: string;
+  /** graded: the suites ran; refused: the folder could not be graded (see `reason`). */
+  status: 'graded' | 'refused';
+  reason?: string;
+  grader: GraderVersion;
+  /** Hash of the grader fingerprint, the graded exercises and the per-call limit. */
+  gradingKey: string;
+  /** Hash of the files grading reads (the submission's exercise folders); null when refused. */
+  submissionHash: string | null;
+  /** When this student was graded (ISO 8601, UTC). A timing: differs between identical runs. */
+  gradedAt: string;
+  /** false when the grader, not the student, left tests without a result: regraded next run. */
+  complete: boolean;
+  /** The native results; `durationMs` is this student's own time in the run (a timing). */
+  results: Results;
+}
+
+/** The fields that vary between two runs of the same grading (left out when comparing runs). */
+export const TIMINGS = ['gradedAt', 'results.durationMs'] as const;
+
+/** The record without its timings, for comparing runs. */
+export function withoutTimings(r: StudentRecord): Omit<StudentRecord, 'gradedAt'> {
+  const { gradedAt: _gradedAt, ...rest } = r;
+  return { ...rest, results: { ...r.results, durationMs: 0 } };
+}
+
+/** Hash of the files grading reads: each graded exercise's folder in the submission. */
+export function submissionHash(dir: string, folders: string[]): string {
+  const hash = createHash('sha256');
+  for (const folder of [...folders].sort()) hashTree(hash, dir, folder);
+  return hash.digest('hex');
+}
+
+/** What must match, besides the submission, for a record to be reused. */
+export function gradingKey(fingerprint: string, exercises: string[], callTimeoutMs: number): string {
+  return createHash('sha256').update(JSON.stringify({ fingerprint, exercises, callTimeoutMs })).digest('hex');
+}
+
+export const STUDENTS_DIR = 'students';
+
+function recordFile(resultsDir: string, student: string): string {
+  return path.join(resultsDir, STUDENTS_DIR, `${student}.json`);
+}
+
+/** Writes a record atomically (a temporary file renamed into place). */
+export function writeRecord(resultsDir: string, record: StudentRecord): void {
+  const file = recordFile(resultsDir, record.student);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/**
+ * Writes these records and removes every other record of the folder: a results folder holds exactly
+ * one run's (or one merge's) students, so no stale record leaks into a later merge.
+ */
+export function writeRecords(resultsDir: string, records: StudentRecord[]): void {
+  const dir = path.join(resultsDir, STUDENTS_DIR);
+  mkdirSync(dir, { recursive: true });
+  const keep = new Set(records.map((r) => `${r.student}.json`));
+  for (const f of readdirSync(dir)) if (f.endsWith('.json') && !keep.has(f)) rmSync(path.join(dir, f), { force: true });
+  for (const r of records) writeRecord(resultsDir, r);
+}
+
+function isRecord(x: unknown): x is StudentRecord {
+  const r = x as StudentRecord;
+  return !!r && typeof r === 'object' && typeof r.student === 'string' && (r.status === 'graded' || r.status === 'refused') &&
+    typeof r.gradingKey === 'string' && typeof r.gradedAt === 'string' && !!r.results && Array.isArray(r.results.tests) &&
+    Array.isArray(r.results.exercises) && !!r.grader && typeof r.grader.commit === 'string';
+}
+
+function parseRecord(file: string): StudentRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError('E_RESULTS', `${file} is not a gradlab student record (${(err as Error).message}): remove it, or grade again`);
+  }
+  if (!isRecord(parsed)) throw new CliError('E_RESULTS', `${file} is not a gradlab student record (fields missing): remove it, or grade again`);
+  return parsed;
+}
+
+/** The record of one student, or null when there is none. */
+export function readRecord(resultsDir: string, student: string): StudentRecord | null {
+  const file = recordFile(resultsDir, student);
+  return existsSync(file) ? parseRecord(file) : null;
+}
+
+/** Every record of a results folder, sorted by student name. */
+export function readAllRecords(resultsDir: string): StudentRecord[] {
+  const dir = path.join(resultsDir, STUDENTS_DIR);
+  if (!existsSync(dir)) throw new CliError('E_RESULTS', `'${resultsDir}' is not a gradlab class results folder (it has no ${STUDENTS_DIR}/): pass the folder given to \`gradlab class --results\``);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => parseRecord(path.join(dir, f)))
+    .sort(byStudent);
+}
+
+/** Code-unit order of names: the same on every machine, whatever its locale. */
+export function byStudent(a: { student: string }, b: { student: string }): number {
+  return a.student < b.student ? -1 : a.student > b.student ? 1 : 0;
+}

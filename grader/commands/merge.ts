@@ -1,0 +1,59 @@
+/**
+ * `gradlab merge --results OUT DIR...`: the class results folders of several runs (the shards of
+ * one class, or a run and a later regrade) as one: every student's newest record, the gradebook
+ * and the class report rendered from them exactly as one run would have.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderGradebook } from '../class/gradebook.js';
+import { byStudent, readAllRecords, writeRecords, type StudentRecord } from '../class/record.js';
+import { writeClassReports } from '../class/report.js';
+import { terminalName } from '../class/text.js';
+import { CliError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
+
+const HELP = `Usage: gradlab merge --results OUT [--gradebook FILE] DIR...
+
+Merges class results folders (written by \`gradlab class --results DIR\`, e.g. one per --shard)
+into OUT: each student's record (the newest, when several folders hold one), the gradebook
+(OUT/gradebook.csv unless --gradebook) and the class report (OUT/report.md, OUT/report.html).`;
+
+/** Every student once: the newest record wins (ties: the later folder on the command line). */
+export function mergeRecords(runs: StudentRecord[][]): { records: StudentRecord[]; replaced: string[] } {
+  const newest = new Map<string, StudentRecord>();
+  const replaced: string[] = [];
+  for (const records of runs) {
+    for (const r of records) {
+      const seen = newest.get(r.student);
+      if (seen) replaced.push(r.student);
+      if (!seen || r.gradedAt >= seen.gradedAt) newest.set(r.student, r);
+    }
+  }
+  return { records: [...newest.values()].sort(byStudent), replaced: [...new Set(replaced)].sort() };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('merge', argv, {
+    results: { type: 'string' },
+    gradebook: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (!values.results) throw new CliError('E_USAGE', 'merge needs --results OUT, the folder to write the merged results to. See `gradlab merge --help`.');
+  if (positionals.length === 0) throw new CliError('E_USAGE', 'merge needs the results folders to merge (one per shard). See `gradlab merge --help`.');
+  const out = values.results;
+  if (positionals.some((p) => path.resolve(p) === path.resolve(out))) throw new CliError('E_USAGE', `--results ${out} is also an input: write the merge to a new folder`);
+  const { records, replaced } = mergeRecords(positionals.map((dir) => readAllRecords(dir)));
+  writeRecords(out, records);
+  const gradebook = values.gradebook ?? path.join(out, 'gradebook.csv');
+  mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
+  writeFileSync(gradebook, renderGradebook(records));
+  const reports = await writeClassReports(out, records);
+  process.stdout.write(`Merged ${positionals.length} folders: ${records.length} students.` +
+    (replaced.length ? ` In several folders (the newest record kept): ${replaced.map(terminalName).join(', ')}.` : '') +
+    `\nGradebook: ${gradebook}; ${reports.join(', ')}.\n`);
+  return 0;
+}

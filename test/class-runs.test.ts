@@ -1,0 +1,105 @@
+/**
+ * Class runs TAs repeat: shards merged equal one run (byte for byte but timings), and incremental
+ * regrading grades exactly the students whose graded files or grader changed.
+ */
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradlab as run } from './cli-harness';
+import { shardOf } from '../grader/commands/class';
+import { ROOT } from '../grader/paths';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-runs-'));
+const cls = path.join(tmp, 'class');
+const EX = ['-e', '01-activations', '-e', '05-residual'];
+const one = path.join(tmp, 'one');
+
+beforeAll(() => {
+  cpSync(path.join(ROOT, 'solutions'), path.join(cls, 'alice'), { recursive: true, dereference: true });
+  cpSync(path.join(ROOT, 'exercises'), path.join(cls, 'bob', 'exercises'), { recursive: true });
+  cpSync(path.join(ROOT, 'solutions'), path.join(cls, 'carol'), { recursive: true, dereference: true });
+  const act = path.join(cls, 'carol', '01-activations', 'activations.ts');
+  writeFileSync(act, readFileSync(act, 'utf8').replace('return x > 0 ? 1 : 0;', 'return x >= 0 ? 1 : 0;'));
+  symlinkSync(path.join(cls, 'alice'), path.join(cls, 'dave'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A results folder's files with the timings (when graded, how long) blanked. */
+function withoutTimings(dir: string): Record<string, string> {
+  const files: Record<string, string> = {
+    'gradebook.csv': readFileSync(path.join(dir, 'gradebook.csv'), 'utf8').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME'),
+  };
+  for (const f of readdirSync(path.join(dir, 'students')).sort()) {
+    files[`students/${f}`] = readFileSync(path.join(dir, 'students', f), 'utf8')
+      .replace(/"gradedAt": "[^"]+"/, '"gradedAt": "TIME"').replace(/"durationMs": \d+/, '"durationMs": 0');
+  }
+  return files;
+}
+
+const gradedAt = (dir: string, student: string) => (JSON.parse(readFileSync(path.join(dir, 'students', `${student}.json`), 'utf8')) as { gradedAt: string }).gradedAt;
+
+describe('class runs', () => {
+  it('assigns students to shards by sha256 of the name (computed independently: alice 2, bob 1, carol 2, dave 2 of 2)', () => {
+    expect(['alice', 'bob', 'carol', 'dave'].map((n) => shardOf(n, 2))).toEqual([2, 1, 2, 2]);
+    for (const n of ['alice', 'bob', 'zoë', '=x']) expect(shardOf(n, 1)).toBe(1);
+  });
+
+  it('N shards merged equal one run, byte for byte but the timings', async () => {
+    const [s1, s2, merged] = ['s1', 's2', 'merged'].map((d) => path.join(tmp, d));
+    expect((await run(['class', cls, ...EX, '--results', one])).status).toBe(0);
+    const r1 = await run(['class', cls, ...EX, '--results', s1, '--shard', '1/2']);
+    expect(r1.stdout).toContain('Shard 1/2: 1 of 4 students; graded 1, unchanged since their record 0.');
+    expect((await run(['class', cls, ...EX, '--results', s2, '--shard', '2/2'])).status).toBe(0);
+    expect(readdirSync(path.join(s1, 'students'))).toEqual(['bob.json']);
+    expect(readdirSync(path.join(s2, 'students')).sort()).toEqual(['alice.json', 'carol.json', 'dave.json']);
+    const m = await run(['merge', '--results', merged, s1, s2]);
+    expect(m.stderr).toBe('');
+    const single = withoutTimings(one);
+    expect(Object.keys(single)).toEqual(['gradebook.csv', 'students/alice.json', 'students/bob.json', 'students/carol.json', 'students/dave.json']);
+    expect(withoutTimings(merged)).toEqual(single);
+    expect(single['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
+      'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
+      'alice,graded,30,30,20,10,', 'bob,graded,0,30,0,0,', 'carol,graded,28,30,18,10,',
+      "dave,refused,0,30,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
+    ]);
+    expect(single['gradebook.csv']).toMatch(/,TIME,\d+\.\d+\.\d+ \((commit [0-9a-f]{12}|unknown commit)\)\n/);
+  });
+
+  it('regrades exactly the students whose graded files changed; --only regrades one', async () => {
+    const before = Object.fromEntries(['alice', 'bob', 'carol'].map((s) => [s, gradedAt(one, s)]));
+    const again = await run(['class', cls, ...EX, '--results', one]);
+    expect(again.stdout).toContain('graded 0, unchanged since their record 3.');
+    expect(['alice', 'bob', 'carol'].map((s) => gradedAt(one, s))).toEqual([before.alice, before.bob, before.carol]);
+
+    // a file outside the graded exercises' folders is not read by grading: nothing to regrade
+    writeFileSync(path.join(cls, 'carol', 'NOTES.md'), 'notes');
+    appendFileSync(path.join(cls, 'carol', '03-initialization', 'init.ts'), '\n// not graded in this run\n');
+    expect((await run(['class', cls, ...EX, '--results', one])).stdout).toContain('graded 0, unchanged since their record 3.');
+
+    appendFileSync(path.join(cls, 'carol', '05-residual', 'residual.ts'), '\n// a change\n');
+    const changed = await run(['class', cls, ...EX, '--results', one]);
+    expect(changed.stdout).toContain('graded 1, unchanged since their record 2.');
+    expect(gradedAt(one, 'carol')).not.toBe(before.carol);
+    expect([gradedAt(one, 'alice'), gradedAt(one, 'bob')]).toEqual([before.alice, before.bob]);
+
+    const only = await run(['class', cls, ...EX, '--results', one, '--only', 'alice']);
+    expect(only.stdout).toContain('graded 1, unchanged since their record 2.');
+    expect(gradedAt(one, 'alice')).not.toBe(before.alice);
+    expect(gradedAt(one, 'bob')).toBe(before.bob);
+
+    expect((await run(['class', cls, ...EX, '--results', one, '--only', 'nobody'])).stderr).toBe(`gradlab: --only nobody: no such student in '${cls}' (names are folder names)\n`);
+    expect((await run(['class', cls, '--shard', '3/2'])).stderr).toBe("gradlab: --shard must be K/N with 1 ≤ K ≤ N, e.g. --shard 2/4; got '3/2'\n");
+  });
+
+  it('writes nothing in the working directory when told where to write', async () => {
+    const cwd = path.join(tmp, 'cwd');
+    cpSync(path.join(ROOT, 'bench'), cwd, { recursive: true }); // any folder with files
+    const listing = readdirSync(cwd).sort();
+    const r = await run(['class', cls, ...EX, '--results', path.join(tmp, 'elsewhere'), '--gradebook', path.join(tmp, 'gb.csv')], {}, cwd);
+    expect(r.status).toBe(0);
+    expect(readdirSync(cwd).sort()).toEqual(listing);
+    expect(readdirSync(path.join(tmp, 'elsewhere')).sort()).toEqual(['report.html', 'report.md', 'students']);
+    expect(readFileSync(path.join(tmp, 'gb.csv'), 'utf8')).toMatch(/^student,status,score/);
+  });
+});
