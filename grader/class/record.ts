@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
+import { intakeSubmission } from '../intake.js';
+import type { ManifestExercise } from '../manifest.js';
 import type { Results } from '../results.js';
 import { hashTree, type GraderVersion } from './version.js';
 
@@ -20,7 +22,7 @@ export interface StudentRecord {
   grader: GraderVersion;
   /** Hash of the grader fingerprint, the graded exercises and the per-call limit. */
   gradingKey: string;
-  /** Hash of the files grading reads (the submission's exercise folders); null when refused. */
+  /** Hash of what grading reads (the intake's copy of the submission); null when refused. */
   submissionHash: string | null;
   /** When this student was graded (ISO 8601, UTC). A timing: differs between identical runs. */
   gradedAt: string;
@@ -39,11 +41,21 @@ export function withoutTimings(r: StudentRecord): Omit<StudentRecord, 'gradedAt'
   return { ...rest, results: { ...r.results, durationMs: 0 } };
 }
 
-/** Hash of the files grading reads: each graded exercise's folder in the submission. */
-export function submissionHash(dir: string, folders: string[]): string {
-  const hash = createHash('sha256');
-  for (const folder of [...folders].sort()) hashTree(hash, dir, folder);
-  return hash.digest('hex');
+/**
+ * Hash of what grading reads: the intake's copy of the submission (the exercise files it found,
+ * wherever the layout put them, with its refusals), for the chosen exercises. The copy is made
+ * the same way grading makes it, so a change the grade can see changes the hash.
+ */
+export function submissionHash(dir: string, exercises: ManifestExercise[]): string {
+  const intake = intakeSubmission(dir, { exercises });
+  try {
+    const hash = createHash('sha256');
+    hash.update(JSON.stringify({ layout: intake.layout, refused: intake.refused, found: intake.found.map((f) => [f.folder, f.file]) }));
+    hashTree(hash, intake.root);
+    return hash.digest('hex');
+  } finally {
+    intake.cleanup();
+  }
 }
 
 /** What must match, besides the submission, for a record to be reused. */

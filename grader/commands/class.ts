@@ -4,7 +4,7 @@
  * (class/record.ts), the gradebook and the class report. Every entry of <folder> is one student
  * (class/students.ts): graded, or listed as refused with the reason.
  *
- * Incremental: a student whose submission (the files grading reads) and grading key (grader
+ * Incremental: a student whose submission (what the intake copies for grading) and grading key (grader
  * fingerprint, exercises, per-call limit) match their record is not graded again.
  */
 import { createHash } from 'node:crypto';
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CliError('E_USAGE', `class takes one folder (one sub-folder per student), got ${positionals.length}. See \`gradlab class --help\`.`);
   const chosen = checkExercises(values.exercise);
   const exercises = chosen.length ? chosen : loadManifest().exercises.map((e) => e.slug);
-  const folders = loadManifest().exercises.filter((e) => exercises.includes(e.slug)).map((e) => e.folder);
+  const chosenExercises = loadManifest().exercises.filter((e) => exercises.includes(e.slug));
   const callTimeoutMs = parseTimeout(values.timeout);
   const shard = parseShard(values.shard);
   const only = values.only ?? [];
@@ -103,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
       records.set(s.name, { student: s.name, status: 'refused', reason: s.refused, grader, gradingKey: key, submissionHash: null, gradedAt, complete: true, results: toResults(report) });
       continue;
     }
-    const hash = submissionHash(s.dir, folders);
+    const hash = submissionHash(s.dir, chosenExercises);
     const unchanged = previous?.status === 'graded' && previous.complete && previous.submissionHash === hash && previous.gradingKey === key;
     // --only: that student, and anyone with no record yet (the gradebook lists everyone)
     const wanted = only.length ? only.includes(s.name) || !previous : values.force || !unchanged;
