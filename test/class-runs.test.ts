@@ -60,8 +60,8 @@ describe('class runs', () => {
     expect(withoutTimings(merged)).toEqual(single);
     expect(single['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
       'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
-      'alice,graded,30,30,20,10,', 'bob,graded,0,30,0,0,', 'carol,graded,28,30,18,10,',
-      "dave,refused,0,30,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
+      'alice,graded,25,25,15,10,', 'bob,graded,0,25,0,0,', 'carol,graded,23.5,25,13.5,10,',
+      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
     ]);
     expect(single['gradebook.csv']).toMatch(/,TIME,\d+\.\d+\.\d+ \((commit [0-9a-f]{12}|unknown commit)\)\n/);
   });

@@ -61,7 +61,7 @@ export function summarize(records: StudentRecord[], top = 5): ClassSummary {
     if (t.status === 'passed') rate.passed++;
     rates.set(t.id, rate);
   }
-  const tests = [...rates.values()].sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity));
+  const tests = [...rates.values()].sort((a, b) => (order.get(a.id) ?? order.size) - (order.get(b.id) ?? order.size));
 
   const byMistake = new Map<string, { hint: string; students: Set<string>; tests: Set<string> }>();
   for (const r of graded) {
