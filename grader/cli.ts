@@ -2,9 +2,9 @@
  * `gradlab <command>`: the entry point only dispatches; each command is a small module, loaded
  * lazily so that `gradlab hint` does not pay for vitest.
  */
-import { CliError } from './errors.js';
+import { dispatch, type Command } from './dispatch.js';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+const COMMANDS: Record<string, Command> = {
   grade: { summary: 'grade a submission with the hidden suites and write the reports', load: () => import('./commands/grade.js') },
   class: { summary: 'grade every student of a class folder in one run: records, gradebook, class report', load: () => import('./commands/class.js') },
   merge: { summary: 'merge class results folders (e.g. shards) into one, as one run would have written it', load: () => import('./commands/merge.js') },
@@ -38,24 +38,5 @@ export function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
-    return name ? 0 : 2;
-  }
-  const command = COMMANDS[name];
-  try {
-    if (!command) throw new CliError('E_UNKNOWN_COMMAND', `unknown command '${name}': use one of ${Object.keys(COMMANDS).join(', ')} (see \`gradlab --help\`)`);
-    return await (await command.load()).run(rest);
-  } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`gradlab: ${err.message}\n`);
-      return err.exitCode;
-    }
-    // an internal failure: one line for the user, the details only when asked for
-    process.stderr.write(`gradlab: internal error: ${(err as Error)?.message ?? String(err)}\n` +
-      'This is a bug in the grader, not in your code. Re-run with GRADLAB_DEBUG=1 for details and tell the course staff.\n');
-    if (process.env.GRADLAB_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-    return 1;
-  }
+  return dispatch(argv, COMMANDS, usage, 'gradlab');
 }

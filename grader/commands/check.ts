@@ -120,10 +120,15 @@ async function watch(root: string, exercises: ManifestExercise[]): Promise<void>
     timer = setTimeout(look, 150);
   });
   process.stdout.write('Watching exercises/ for changes (Ctrl-C to stop).\n');
+  const parent = process.ppid;
+  let orphaned: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
+    // `npm run` killed alone (not its process group, as Ctrl-C does) leaves this process behind: stop with it
+    orphaned = setInterval(() => { if (process.ppid !== parent) resolve(); }, 1000);
   });
+  clearInterval(orphaned);
   watcher.close();
   clearTimeout(timer);
   await running;

@@ -1,41 +1,35 @@
 /**
  * `gradlab export <dir>`: writes the student template repository (the one GitHub Classroom hands
- * out) from this course repository, the way otter-grader builds the student copy: exercises/ with
- * its stubs, READMEs, public tests, helpers and manifest; a package.json that runs the public
- * tests; the Classroom workflow; a README. Nothing from solutions/, grader/, fixtures/ or test/.
+ * out) from this course repository's committed tree (HEAD), the way otter-grader builds the
+ * student copy: exercises/ with its stubs, READMEs, public tests, helpers and manifest; a
+ * package.json and a lock file so that `npm ci` installs exactly the course's tested versions;
+ * the check and hint commands bundled into scripts/ (so nothing resolves to the npm registry);
+ * the lab (grader/lab/template.ts); the Classroom feedback workflow; a README. Nothing from
+ * solutions/, grader/suites/, fixtures/ or test/.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { rolldown } from 'rolldown';
 import { CliError } from '../errors.js';
+import { committedTree } from '../export/git.js';
+import { studentWorkflow } from '../export/workflow.js';
 import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
-import { loadManifest } from '../manifest.js';
+import type { Manifest } from '../manifest.js';
 import { ROOT } from '../paths.js';
 
-const HINT_SCRIPT = `#!/usr/bin/env node
-// npm run hint -- <exercise>: the hints of an exercise, from exercises/exercises.json.
-import { readFileSync } from 'node:fs';
+/** What the template is built from: everything else in the course stays out of the snapshot. */
+const FROM_HEAD = ['exercises', 'grader', 'package.json', 'package-lock.json'];
 
-const { exercises } = JSON.parse(readFileSync(new URL('./exercises/exercises.json', import.meta.url), 'utf8'));
-const wanted = process.argv[2] ?? '';
-const ex = exercises.find((e) => e.slug === wanted || e.slug.startsWith(wanted.padStart(2, '0') + '-') || e.slug.endsWith('-' + wanted));
-if (!wanted || !ex) {
-  console.error(\`Which exercise? npm run hint -- <exercise>, one of \${exercises.map((e) => e.slug).join(', ')}\`);
-  process.exit(2);
-}
-console.log(\`Hints for \${ex.slug} (\${ex.title}):\`);
-ex.hints.forEach((h, i) => console.log(\`  \${i + 1}. \${h}\`));
-console.log(\`\\nRead exercises/\${ex.folder}/README.md, then run \\\`npx vitest run exercises/\${ex.folder}\\\`.\`);
-`;
-
-function studentPackageJson(): string {
-  const course = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+function studentPackageJson(course: { dependencies: Record<string, string>; devDependencies: Record<string, string> }): string {
   const pin = (name: string) => course.dependencies[name] ?? course.devDependencies[name];
   return JSON.stringify({
     name: 'gradlab-student',
     private: true,
     type: 'module',
     engines: { node: '>=20' },
-    scripts: { test: 'vitest run exercises', check: 'vitest run exercises', hint: 'node hint.mjs', lab: 'node lab/lab.mjs', typecheck: 'tsc --noEmit' },
+    scripts: { test: 'vitest run exercises', check: 'node scripts/gradlab.mjs check', hint: 'node scripts/gradlab.mjs hint', lab: 'node lab/lab.mjs', typecheck: 'tsc --noEmit' },
     devDependencies: Object.fromEntries(['@types/node', 'typescript', 'vite', 'vitest', ...TEMPLATE_LAB_PACKAGES].sort().map((name) => [name, pin(name)])),
   }, null, 2) + '\n';
 }
@@ -48,8 +42,7 @@ const TSCONFIG = JSON.stringify({
   include: ['exercises'],
 }, null, 2) + '\n';
 
-function studentReadme(): string {
-  const m = loadManifest();
+export function studentReadme(m: Manifest): string {
   const rows = m.exercises.map((e, i) => `| ${i + 1} | [\`exercises/${e.folder}\`](exercises/${e.folder}/README.md) | ${e.title} | ${e.points} |`);
   return [
     `# ${m.course}`,
@@ -63,18 +56,23 @@ function studentReadme(): string {
     ...rows,
     '',
     '```sh',
-    'npm install                          # once',
-    'npx vitest run exercises/01-activations   # one exercise\'s public tests',
-    'npm test                             # all public tests',
-    'npm run hint -- 02                   # hints for exercise 02, as questions',
-    'npm run lab                          # your code\'s gradients, activations and dead units, per layer',
-    'npm run lab -- 02 --html lab-report  # the same drawn as plots in lab-report/index.html',
+    'npm ci                                   # once: installs the exact versions of package-lock.json',
+    'npm run check                            # progress over all exercises, each failing test, next step',
+    'npm run check -- --watch                 # the same, again each time you save',
+    'npx vitest run exercises/01-activations  # one exercise\'s public tests',
+    'npm test                                 # all public tests',
+    'npm run hint -- 02                       # hints for exercise 02, as questions',
+    'npm run lab                              # your code\'s gradients, activations and dead units, per layer',
+    'npm run lab -- 02 --html lab-report      # the same drawn as plots in lab-report/index.html',
     '```',
     '',
-    'Every push is graded by hidden tests (GitHub Actions, "Autograding Tests"): they use other',
-    'inputs, check each backward pass against finite differences of your own forward pass, and',
-    'replay the phenomena of each exercise. Keep the file and function names of the stubs: the',
-    'grader imports them by name. Your code runs in a sandbox with no file system access.',
+    'Each push runs the public tests on GitHub ("Autograding Tests"): Classroom shows one point per',
+    'exercise whose public tests all pass. That is feedback, not your grade: the course staff grade',
+    'your last push before the deadline with hidden tests that use other inputs, check each backward',
+    'pass against finite differences of your own forward pass and replay the phenomena of each',
+    'exercise; your report then appears as a comment on the graded commit. Keep the file and',
+    'function names of the stubs: the grader imports them by name. Your code runs in a sandbox with',
+    'no file system access.',
     '',
   ].join('\n');
 }
@@ -87,30 +85,89 @@ export function listFiles(dir: string, base = dir): string[] {
   }).sort();
 }
 
-export async function exportTemplate(target: string): Promise<string[]> {
+/** Bundles HEAD's student-cli.ts (check and hint) and check's watchdog into the template's scripts/. */
+async function bundleStudentCli(head: string, target: string): Promise<void> {
+  const bundle = await rolldown({
+    input: { gradlab: path.join(head, 'grader', 'student-cli.ts'), watchdog: path.join(head, 'grader', 'check', 'watchdog.ts') },
+    platform: 'node',
+    external: [/^node:/, /^vitest(\/|$)/],
+    resolve: { extensionAlias: { '.js': ['.ts', '.js'] } },
+    // paths.ts's unused folder constants (the grader's own layout) are dropped, not shipped
+    treeshake: { manualPureFunctions: ['path.join'] },
+    logLevel: 'silent',
+  });
+  try {
+    await bundle.write({ dir: path.join(target, 'scripts'), format: 'esm', entryFileNames: (c) => (c.name === 'gradlab' ? '[name].mjs' : '[name].js'), chunkFileNames: '[name].js' });
+  } finally {
+    await bundle.close();
+  }
+}
+
+/** package-lock.json for the template: the course's lock pruned by npm to the template's dependencies, offline. */
+function writeLockFile(lock: string, target: string): void {
+  cpSync(lock, path.join(target, 'package-lock.json'));
+  const npmCli = process.env.npm_execpath && /\.c?js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : null;
+  const args = ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'];
+  const r = npmCli
+    ? spawnSync(process.execPath, [npmCli, ...args], { cwd: target, encoding: 'utf8' })
+    : spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: target, encoding: 'utf8', shell: process.platform === 'win32' });
+  if (r.status !== 0) {
+    throw new CliError('E_USAGE', `could not write the template's package-lock.json with npm (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}): is npm on your PATH?`);
+  }
+}
+
+export interface ExportResult { files: string[]; head: string; uncommitted: string[] }
+
+export async function exportTemplate(target: string, root = ROOT): Promise<ExportResult> {
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new CliError('E_USAGE', `'${target}' is not empty: export into a new or empty folder`);
   }
-  mkdirSync(target, { recursive: true });
-  cpSync(path.join(ROOT, 'exercises'), path.join(target, 'exercises'), { recursive: true, dereference: true });
-  mkdirSync(path.join(target, '.github', 'workflows'), { recursive: true });
-  cpSync(path.join(ROOT, '.github', 'workflows', 'classroom.yml'), path.join(target, '.github', 'workflows', 'classroom.yml'));
-  writeFileSync(path.join(target, 'package.json'), studentPackageJson());
-  writeFileSync(path.join(target, 'tsconfig.json'), TSCONFIG);
-  writeFileSync(path.join(target, 'README.md'), studentReadme());
-  writeFileSync(path.join(target, 'hint.mjs'), HINT_SCRIPT);
-  writeFileSync(path.join(target, '.gitignore'), 'node_modules/\nlab-report/\n');
-  await writeTemplateLab(target);
-  return listFiles(target);
+  const tree = committedTree(root, FROM_HEAD);
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(tree.dir, 'exercises', 'exercises.json'), 'utf8')) as Manifest;
+    const course = JSON.parse(readFileSync(path.join(tree.dir, 'package.json'), 'utf8'));
+    mkdirSync(target, { recursive: true });
+    cpSync(path.join(tree.dir, 'exercises'), path.join(target, 'exercises'), { recursive: true });
+    mkdirSync(path.join(target, '.github', 'workflows'), { recursive: true });
+    writeFileSync(path.join(target, '.github', 'workflows', 'classroom.yml'), studentWorkflow(manifest));
+    writeFileSync(path.join(target, 'package.json'), studentPackageJson(course));
+    writeFileSync(path.join(target, 'tsconfig.json'), TSCONFIG);
+    writeFileSync(path.join(target, 'README.md'), studentReadme(manifest));
+    writeFileSync(path.join(target, '.gitignore'), 'node_modules/\nlab-report/\n');
+    await bundleStudentCli(tree.dir, target);
+    await writeTemplateLab(target);
+    writeLockFile(path.join(tree.dir, 'package-lock.json'), target);
+    return { files: listFiles(target), head: tree.head, uncommitted: tree.uncommitted };
+  } finally {
+    rmSync(tree.dir, { recursive: true, force: true });
+  }
 }
 
+const USAGE = `Usage: gradlab export <folder> [--from <course>]
+
+Writes the student template repository (exercises, public tests, check and hint, a lock file,
+the Classroom feedback workflow) from the committed tree (HEAD) of the course into a new folder;
+nothing from solutions/, grader/suites/, fixtures/ or test/ goes into it.
+  --from <course>   the course's git checkout (default: the course this grader belongs to)
+`;
+
 export async function run(argv: string[]): Promise<number> {
-  const target = argv.find((a) => !a.startsWith('-'));
-  if (!target || argv.includes('--help')) {
-    process.stdout.write('Usage: gradlab export <folder>\n\nWrites the student template repository (exercises, public tests, the Classroom workflow)\ninto a new folder; nothing from solutions/, grader/, fixtures/ or test/ goes into it.\n');
-    return target ? 0 : 2;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { from: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab export --help\`.`);
   }
-  const files = await exportTemplate(path.resolve(target));
-  process.stdout.write(`Wrote ${files.length} files to ${target}. Next: push it as the template repository of your GitHub Classroom assignment.\n`);
+  const [target, ...extra] = parsed.positionals;
+  if (parsed.values.help || !target || extra.length > 0) {
+    process.stdout.write(USAGE);
+    return parsed.values.help ? 0 : 2;
+  }
+  const { files, head, uncommitted } = await exportTemplate(path.resolve(target), parsed.values.from ? path.resolve(parsed.values.from) : ROOT);
+  if (uncommitted.length > 0) {
+    const shown = uncommitted.slice(0, 5).join(', ') + (uncommitted.length > 5 ? `, and ${uncommitted.length - 5} more` : '');
+    process.stderr.write(`gradlab: warning: uncommitted changes (${shown}) are NOT in the template: it was written from the last commit, ${head}. Commit them and export again if they belong in it.\n`);
+  }
+  process.stdout.write(`Wrote ${files.length} files from commit ${head} to ${target}. Next: push it as the template repository of your GitHub Classroom assignment.\n`);
   return 0;
 }

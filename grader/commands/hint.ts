@@ -6,7 +6,7 @@ export async function run(argv: string[]): Promise<number> {
   const slug = argv[0];
   const slugs = loadManifest().exercises.map((e) => e.slug);
   if (!slug || slug.startsWith('-')) {
-    throw new CliError('E_USAGE', `which exercise? \`gradlab hint <exercise>\` with one of ${slugs.join(', ')}`);
+    throw new CliError('E_USAGE', `which exercise? \`npm run hint -- <exercise>\` with one of ${slugs.join(', ')}`);
   }
   // accept '2', '02' or 'backprop' as well as '02-backprop'
   const match = slugs.find((s) => s === slug || s.startsWith(slug.padStart(2, '0') + '-') || s.endsWith('-' + slug));
