@@ -136,6 +136,7 @@ const courseChecks: Check[] = [
   [/^npm ci$/, () => expect(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm ci --no-audit --no-fund$/m)], // .ci/run runs it on a fresh clone; rerunning it here would pull node_modules from under this test
   [/^npm test$/, () => expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.test).toMatch(/vitest run --config vitest\.test\.config\.ts/)], // this suite is npm test
   [/^npm run fixtures$/, () => expect(existsSync(path.join(ROOT, 'test', 'fixtures.check.test.ts'))).toBe(true)], // run with -- --check by test/fixtures.check.test.ts (it would rewrite fixtures/ here)
+  [/^npm run mutation$/, () => expect(existsSync(path.join(ROOT, 'test', 'mutation.test.ts'))).toBe(true)], // StrykerJS over every exercise takes many minutes: test/mutation.test.ts runs it on a small case, docs/mutation.md records its figures
   [/^npm run bench$/, () => expect(readFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8')).toContain('npm run bench')], // minutes of CPU: its figures are in docs/benchmarks.md
   [/^npx gradlab grade solutions$/, (_m, c) => gradeDid(c, ROOT, { score: 100, exercises: manifest.exercises.map((e) => e.slug) })],
   [/^npx gradlab grade$/, (_m, c) => gradeDid(c, ROOT, { score: 0, exercises: [] })],

@@ -58,9 +58,10 @@ describe('gradeSubmissions', () => {
         'function nap() { const end = Date.now() + 400; while (Date.now() < end) {} }\n' +
         names.map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join(''),
     });
-    const started = Date.now();
+    // (no wall-clock assertion on the run itself: on a loaded machine vitest alone can take 20 s to
+    // start; the 'error' statuses below are what shows the run was cut short, since every call
+    // stays under its limit and a run left to finish would pass all 8 tests)
     const [r] = await gradeSubmissions([slow], { exercises: ['06-dead-neurons'], runTimeoutMs: 2500, callTimeoutMs: 2000 });
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.tests).toHaveLength(8);
     const statuses = new Set(r.tests.map((t) => t.status));
     expect(statuses.has('error')).toBe(true);
