@@ -88,6 +88,17 @@ function publicTestsFailOnStub(command: string, cwd: string, folder: string) {
   expect(summary![1]).toBe(summary![2]);
 }
 
+/** `npm run lab [-- NN] [--html DIR]`: on the stubs no experiment runs, and the lab says which function to write first. */
+function labOnStubs(command: string, cwd: string) {
+  const html = /--html (\S+)/.exec(command)?.[1];
+  // the page goes to a scratch folder, not into the repository
+  const out = html ? path.join(tmp, `lab-${path.basename(cwd)}`) : null;
+  const r = sh(out ? command.replace(`--html ${html}`, `--html ${out}`) : command, cwd);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/\n0 of \d+ experiments? ran \([\d.]+ s\)\. Next: implement \w+ \(0\d-[a-z-]+\) to see this\.\n/);
+  if (out) expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+}
+
 function hintShows(command: string, cwd: string, wanted: string) {
   const r = sh(command, cwd);
   expect(r.status, r.stderr).toBe(0);
@@ -166,6 +177,7 @@ const courseChecks: Check[] = [
   [/^npm run check -- --watch$/, async (_m, c) => stubsNotStarted(await watchStartsAndStops(c, ROOT))],
   [/^npx vitest run exercises\/(\S+)$/, (m, c) => publicTestsFailOnStub(c, ROOT, m[1])],
   [/^npm run hint -- (\S+)$/, (m, c) => hintShows(c, ROOT, m[1])],
+  [/^npm run lab( -- .*)?$/, (_m, c) => labOnStubs(c, ROOT)],
 ];
 
 const templateChecks: Check[] = [
@@ -182,6 +194,7 @@ const templateChecks: Check[] = [
   [/^npm run check -- --watch$/, async (_m, c) => stubsNotStarted(await watchStartsAndStops(c, template))],
   [/^npx vitest run exercises\/(\S+)$/, (m, c) => publicTestsFailOnStub(c, template, m[1])],
   [/^npm run hint -- (\S+)$/, (m, c) => hintShows(c, template, m[1])],
+  [/^npm run lab( -- .*)?$/, (_m, c) => labOnStubs(c, template)],
 ];
 
 function checkFor(checks: Check[], command: string): [RegExpExecArray, Check[1]] {
