@@ -200,4 +200,36 @@ echo "gh: unexpected call: $*" >&2; exit 1
     expect(readdirSync(path.join(env.RUNNER_TEMP, 'clones'))).toEqual([]);
     expect(execFileSync('tar', ['-xzOf', path.join(env.RUNNER_TEMP, 'class.tgz')], { encoding: 'utf8' })).not.toContain('ghs_fake_class_token');
   });
+
+  it('grades in shards with the grader under RUNNER_TEMP, merges them, and posts each student their own report', () => {
+    const shards = [1, 2].map((k) => {
+      const env = jobEnv(`grade${k}`, { SHARD: String(k) });
+      cpSync(path.join(temps.collect, 'class.tgz'), path.join(env.RUNNER_TEMP, 'class.tgz')); // download-artifact
+      runStep(step('grade', 'Check out the grader'), env, tmp);
+      runStep(step('grade', 'Install the grader'), env, tmp);
+      expect(existsSync(path.join(env.RUNNER_TEMP, 'grader', 'grader', 'suites'))).toBe(true);
+      runStep(step('grade', 'Grade this shard'), env, tmp);
+      return path.join(env.RUNNER_TEMP, `results-${k}`);
+    });
+    const env = jobEnv('merge');
+    runStep(step('merge', 'Check out the grader'), env, tmp);
+    runStep(step('merge', 'Install the grader'), env, tmp);
+    shards.forEach((dir, i) => cpSync(dir, path.join(env.RUNNER_TEMP, 'artifacts', `results-${i + 1}`), { recursive: true }));
+    mkdirSync(path.join(env.RUNNER_TEMP, 'artifacts', 'class'));
+    cpSync(path.join(temps.collect, 'class.tgz'), path.join(env.RUNNER_TEMP, 'artifacts', 'class', 'class.tgz'));
+    runStep(step('merge', 'Merge the shards'), env, tmp);
+    const [header, ...rows] = readFileSync(path.join(env.RUNNER_TEMP, 'gradebook', 'gradebook.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const score = header.indexOf('score');
+    expect(rows.map((r) => [r[0], r[score]])).toEqual([['alice', '10'], ['bob', '10']]);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8').length).toBeGreaterThan(0);
+
+    runStep(step('merge', 'Post each student'), env, tmp);
+    expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`]);
+    const alice = readFileSync(path.join(posted, `gradlab-alice@${commits.alice.graded}.md`), 'utf8');
+    expect(alice).toMatch(new RegExp(`^## gradlab: 10/100 for commit ${commits.alice.graded.slice(0, 7)}\\n`));
+    expect(alice).toContain('| 05-residual | 10/10 | passed |');
+    expect(alice).toContain(`| 01-activations | 0/${loadManifest().exercises[0].points} | missing |`);
+    expect(alice).toContain(`Graded 20`);
+    expect(alice).not.toContain('bob');
+  });
 });
