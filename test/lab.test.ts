@@ -17,6 +17,7 @@ import { compileExercise } from '../grader/sandbox/compile';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
 import { loadManifest } from '../grader/manifest';
 import { watchFolder } from '../grader/commands/lab';
+import { readReferenceCache, referenceCacheFile } from '../grader/lab/reference-cache';
 import { gradlab } from './cli-harness';
 
 /** The lab shows 07's training experiment once exercise 07 is in the course's manifest. */
@@ -227,6 +228,21 @@ describe('gradlab lab (the command)', () => {
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     expect((html.match(/<figure data-plot=/g) ?? []).length).toBe(4);
     expect(html).not.toMatch(/<script|<link|src="http/);
+  });
+
+  it('keeps the reference\'s findings between runs, and recomputes them when the entry is damaged', async () => {
+    const file = referenceCacheFile();
+    rmSync(file, { force: true });
+    const timeless = (text: string) => text.replace(/in [0-9.]+ s/, 'in … s');
+    const first = await gradlab(['lab', '02', mistaken]);
+    expect(Object.keys(readReferenceCache(file))).toEqual(['gradient-flow']);
+    const second = await gradlab(['lab', '02', mistaken]);
+    expect(timeless(second.stdout)).toBe(timeless(first.stdout));
+    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference: at layer 3');
+    writeFileSync(file, '{ not json');
+    const third = await gradlab(['lab', '02', mistaken]);
+    expect(timeless(third.stdout)).toBe(timeless(first.stdout));
+    expect(Object.keys(readReferenceCache(file))).toEqual(['gradient-flow']);
   });
 
   it('refuses a word that is neither an exercise nor a folder, and says what is allowed', async () => {

@@ -8,6 +8,7 @@ import { existsSync, realpathSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
+import type { Finding } from '../lab/experiments.js';
 import type { LabOptions } from '../lab/run.js';
 import type { Compile } from '../lab/student.js';
 import { SOLUTIONS_DIR } from '../paths.js';
@@ -67,12 +68,24 @@ export interface LabSetting {
   /** How the student runs the lab, for the next step the report suggests. */
   command: string;
   reference: (dir: string) => LabOptions['reference'];
+  /** Keeps the reference's findings of a run for the next one (the course's cache). */
+  remember?: (findings: Record<string, Finding>) => void;
 }
 
-/** The course's reference solutions, unless they are what is being run. */
-function solutionsFor(dir: string): LabOptions['reference'] {
-  if (!existsSync(SOLUTIONS_DIR)) return null;
-  return realpathSync(dir) === realpathSync(SOLUTIONS_DIR) ? null : { dir: SOLUTIONS_DIR };
+/** The course's reference solutions (cached findings first), unless they are what is being run. */
+async function courseSetting(): Promise<LabSetting> {
+  const { compileExercise } = await import('../sandbox/compile.js');
+  const cache = await import('../lab/reference-cache.js');
+  const file = cache.referenceCacheFile();
+  return {
+    compile: compileExercise,
+    command: 'npx gradlab lab',
+    reference: (dir) => {
+      if (!existsSync(SOLUTIONS_DIR) || realpathSync(dir) === realpathSync(SOLUTIONS_DIR)) return null;
+      return { dir: SOLUTIONS_DIR, findings: cache.readReferenceCache(file) };
+    },
+    remember: (findings) => cache.writeReferenceCache(file, findings),
+  };
 }
 
 /** One run of the lab: prints the terminal report, writes the page if asked. */
@@ -83,6 +96,8 @@ export async function labOnce(args: LabArgs, setting: LabSetting, out: (text: st
   const outcomes = await runLab({ dir: args.dir, compile: setting.compile, reference: setting.reference(args.dir), only: args.only, callTimeoutMs: args.timeoutMs });
   const ms = performance.now() - started;
   out(renderLab(outcomes, ms, setting.command) + '\n');
+  const computed = outcomes.filter((o) => o.reference && o.experiment.comparable);
+  setting.remember?.(Object.fromEntries(computed.map((o) => [o.experiment.id, o.reference as Finding])));
   if (args.html) {
     const { writeLabPage } = await import('../lab/page.js');
     const file = await writeLabPage(args.html, outcomes, path.relative(process.cwd(), args.dir) || '.');
@@ -111,8 +126,7 @@ export function watchFolder(dir: string, again: () => Promise<void>, signal?: Ab
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { compileExercise } = await import('../sandbox/compile.js');
-  return labMain(argv, { compile: compileExercise, reference: solutionsFor, command: 'npx gradlab lab' });
+  return labMain(argv, await courseSetting());
 }
 
 /** The command, for the course (`gradlab lab`) and for the student template (`npm run lab`). */

@@ -20,10 +20,11 @@ export interface LabOptions {
   dir: string;
   compile: Compile;
   /**
-   * What the student's curves are compared with: the reference solutions' folder (run the same
-   * way), their findings saved beforehand (the student template ships them), or nothing.
+   * What the student's curves are compared with: the findings saved beforehand (the template
+   * ships them; the course caches them), else the reference solutions' folder run the same way,
+   * or nothing.
    */
-  reference: { dir: string } | { findings: Record<string, Finding> } | null;
+  reference: { dir?: string; findings?: Record<string, Finding> } | null;
   /** Exercise slugs: run only the experiments that use one of them; empty for all. */
   only?: string[];
   callTimeoutMs?: number;
@@ -57,14 +58,14 @@ async function attempt(e: Experiment, code: StudentCode): Promise<Finding | Bloc
 
 export async function runLab(opts: LabOptions): Promise<Outcome[]> {
   const mine = new StudentCode({ dir: opts.dir, compile: opts.compile, callTimeoutMs: opts.callTimeoutMs });
-  const reference = opts.reference && 'dir' in opts.reference ? new StudentCode({ dir: opts.reference.dir, compile: opts.compile, callTimeoutMs: opts.callTimeoutMs }) : null;
-  const saved = opts.reference && 'findings' in opts.reference ? opts.reference.findings : {};
+  const saved = opts.reference?.findings ?? {};
+  const reference = opts.reference?.dir ? new StudentCode({ dir: opts.reference.dir, compile: opts.compile, callTimeoutMs: opts.callTimeoutMs }) : null;
   const outcomes: Outcome[] = [];
   try {
     for (const experiment of selectExperiments(opts.only)) {
       const found = await attempt(experiment, mine);
       const ref = !experiment.comparable || found instanceof Blocked ? null
-        : reference ? await attempt(experiment, reference) : saved[experiment.id] ?? null;
+        : saved[experiment.id] ?? (reference ? await attempt(experiment, reference) : null);
       const refFinding = ref instanceof Blocked ? null : ref;
       outcomes.push({
         experiment,
