@@ -116,11 +116,39 @@ function refusalFor(rel: string, st: Stats): Refusal {
   return { path: rel, reason: `${shownPath(rel)} is ${kindOf(st)}, not a regular file: submit the file itself` };
 }
 
+const COPY_PREFIX = 'gradlab-intake-';
+/** A copy lives for the seconds its compilation takes; one older than this was left by a grader that was killed. */
+export const STALE_COPY_MS = 60 * 60 * 1000;
+/** Copies of this process not yet removed: removed at exit too, if the caller never got to it. */
+const live = new Set<string>();
+process.on('exit', () => {
+  for (const root of live) rmSync(root, { recursive: true, force: true });
+});
+
+/** Removes this user's copies older than STALE_COPY_MS (a grader killed mid-compile cannot clean up). */
+export function removeStaleCopies(now = Date.now()): string[] {
+  const removed: string[] = [];
+  const tmp = os.tmpdir();
+  let names: string[];
+  try { names = readdirSync(tmp); } catch { return removed; }
+  for (const name of names) {
+    if (!name.startsWith(COPY_PREFIX)) continue;
+    const at = path.join(tmp, name);
+    const st = lstatSync(at, { throwIfNoEntry: false });
+    if (!st?.isDirectory() || st.uid !== process.getuid?.() || now - st.mtimeMs < STALE_COPY_MS) continue;
+    rmSync(at, { recursive: true, force: true });
+    removed.push(at);
+  }
+  return removed;
+}
+
 /** Copies one submission into a fresh grader-owned temporary folder (see the module comment). */
 export function intakeSubmission(dir: string, opts: IntakeOptions = {}): Intake {
   const limits = { ...INTAKE_LIMITS, ...opts.limits };
   const exercises = opts.exercises ?? loadManifest().exercises;
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gradlab-intake-'));
+  removeStaleCopies();
+  const root = mkdtempSync(path.join(os.tmpdir(), COPY_PREFIX));
+  live.add(root);
   let cleaned = false;
   const intake: Intake = {
     root, layout: 'none', refused: [], refusals: [], found: [], missing: [],
@@ -128,6 +156,7 @@ export function intakeSubmission(dir: string, opts: IntakeOptions = {}): Intake 
       if (cleaned) return;
       cleaned = true;
       rmSync(root, { recursive: true, force: true });
+      live.delete(root);
     },
   };
   try {

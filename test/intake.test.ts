@@ -1,10 +1,10 @@
 /** grader/intake.ts on real files: what is copied, what is refused and named, and where the copy lives. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeIntake, intakeSubmission, INTAKE_LIMITS, refusalsFor } from '../grader/intake';
+import { describeIntake, intakeSubmission, INTAKE_LIMITS, refusalsFor, STALE_COPY_MS } from '../grader/intake';
 import { loadManifest } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 
@@ -145,6 +145,19 @@ describe('intakeSubmission', () => {
     expect(intake.refused).toEqual(['02-backprop/backprop.ts changed while it was copied (a file or folder swapped for a link?): it is not graded']);
     expect(existsSync(path.join(intake.root, '02-backprop', 'backprop.ts'))).toBe(false);
     intake.cleanup();
+  });
+});
+
+describe('copies left behind', () => {
+  it('a copy older than an hour (a grader killed mid-compile) is removed by the next intake; a recent one is not', () => {
+    const stale = mkdtempSync(path.join(os.tmpdir(), 'gradlab-intake-'));
+    const recent = mkdtempSync(path.join(os.tmpdir(), 'gradlab-intake-'));
+    const old = (Date.now() - STALE_COPY_MS - 60_000) / 1000;
+    utimesSync(stale, old, old);
+    const intake = intakeSubmission(solutionsAt());
+    intake.cleanup();
+    expect([existsSync(stale), existsSync(recent)]).toEqual([false, true]);
+    rmSync(recent, { recursive: true, force: true });
   });
 });
 
