@@ -54,11 +54,27 @@ function within(name: string, lo: number, hi: number, slack = 3): void {
   expect(s.max, `${name}: hi ${hi} is loose`).toBeGreaterThan(hi / slack);
 }
 
-type Readme = '01-activations' | '02-backprop' | '03-initialization' | '04-batchnorm' | '05-residual' | '06-dead-neurons';
+type Readme = '01-activations' | '02-backprop' | '03-initialization' | '04-batchnorm' | '05-residual' | '06-dead-neurons' | '07-training';
 interface Claim { readme: Readme; quote: string; check: () => void | Promise<void> }
 
 const deep = (name: string) => loadFixture('02-backprop', name, 'deep-mlp-gradients');
 const story = () => loadFixture('06-dead-neurons', 'dead-neuron-story', 'train-neuron');
+/** A graded 07 run by its fixture and label. */
+const run07 = (name: 'vanishing' | 'exploding', label: string) => {
+  const r = loadFixture('07-training', name, 'training-run').runs.find((k) => k.label === label);
+  if (!r) throw new Error(`fixtures/07-training/${name}.json has no run '${label}'`);
+  return r;
+};
+const sigmoid07 = () => run07('vanishing', 'sigmoid, Xavier-normal');
+const relu07 = () => run07('vanishing', 'ReLU, He-normal');
+const wild07 = () => run07('exploding', 'ReLU, He-normal × 1.5, no clipping');
+const clipped07 = () => run07('exploding', 'ReLU, He-normal × 1.5, clipNorm 5');
+/** How many of a series' seeds satisfy `ok`. */
+const count = (name: string, ok: (v: number) => boolean): number => {
+  const v = stored.series[name];
+  if (!v) throw new Error(`no series ${name} in ${MEASUREMENTS_FILE}`);
+  return v.filter(ok).length;
+};
 
 const CLAIMS: Claim[] = [
   // 01
@@ -232,6 +248,96 @@ const CLAIMS: Claim[] = [
     expect(single('story.graded.relu')).toBe(-1);
   } },
   { readme: '06-dead-neurons', quote: '(history[93] in the graded story)', check: () => expect(single('story.graded.leakyRelu')).toBe(93) },
+  // 07
+  { readme: '07-training', quote: 'the first layer of a 10-layer sigmoid network gets about a millionth of what the last one gets', check: () => within('xavierSigmoid.ratio', 1e-6, 1e-5) },
+  { readme: '07-training', quote: 'the output and the gradient are 1.5¹⁰ ≈ 58× too large, the loss is in the hundreds', check: () => {
+    shows(1.5 ** 10, '58');
+    expect(wild07().expected.firstLoss).toBeGreaterThanOrEqual(100);
+    expect(wild07().expected.firstLoss).toBeLessThan(1000);
+  } },
+  { readme: '07-training', quote: '**10 dense layers of width 12** (sizes 4, 12, …, 12, 1), on **16 examples** with 4 inputs each, for **60 steps at lr 0.05**', check: () => {
+    for (const r of [sigmoid07(), relu07(), wild07(), clipped07()]) {
+      expect(r.recipe.sizes).toEqual([4, 12, 12, 12, 12, 12, 12, 12, 12, 12, 1]);
+      expect([r.recipe.batch, r.opts.steps, r.opts.lr]).toEqual([16, 60, 0.05]);
+    }
+  } },
+  { readme: '07-training', quote: 'predicting the mean target costs exactly loss **0.5**', check: () => {
+    for (const r of [sigmoid07(), relu07(), wild07(), clipped07()]) shows(r.expected.constantLoss, '0.5000000000000');
+  } },
+  { readme: '07-training', quote: '| sigmoid, Xavier-normal | 0.689 | 0.500 | 3.8e-6 |', check: () => {
+    const e = sigmoid07().expected;
+    shows(e.firstLoss, '0.689');
+    shows(e.lastLoss as number, '0.500');
+    shows(e.firstLayerShare, '3.8e-6');
+  } },
+  { readme: '07-training', quote: '| ReLU, He-normal | 0.680 | 0.0044 | 0.20 | learns: under 1 % of the mean predictor\'s loss |', check: () => {
+    const e = relu07().expected;
+    shows(e.firstLoss, '0.680');
+    shows(e.lastLoss as number, '0.0044');
+    shows(e.firstLayerShare, '0.20');
+    expect(e.lastOverConstant).toBeLessThan(0.01);
+  } },
+  { readme: '07-training', quote: '| ReLU, He × 1.5, no clipping | 251 | NaN | 0.034 | explodes: not finite from step 2 on |', check: () => {
+    const e = wild07().expected;
+    shows(e.firstLoss, '251');
+    expect([e.lastLoss, e.firstNonFinite]).toEqual([null, 2]);
+    shows(e.firstLayerShare, '0.034');
+  } },
+  { readme: '07-training', quote: '| ReLU, He × 1.5, clipNorm 5 | 251 | 0.054 | 0.034 | learns: below the mean predictor\'s loss |', check: () => {
+    const e = clipped07().expected;
+    expect(clipped07().opts.clipNorm).toBe(5);
+    shows(e.firstLoss, '251');
+    shows(e.lastLoss as number, '0.054');
+    shows(e.firstLayerShare, '0.034');
+    expect(e.lastOverConstant).toBeLessThan(1);
+  } },
+  { readme: '07-training', quote: 'last loss ÷ 0.5 between 0.99 and 1.01, and ‖dW₁‖ ÷ global norm at step 0 below 1e-3 (reference: 1.000001 and 3.8e-6)', check: () => {
+    const r = sigmoid07();
+    expect(r.limits).toEqual({ lastOverConstant: { lo: 0.99, hi: 1.01 }, firstLayerShare: { lo: 0, hi: 1e-3 } });
+    shows(r.expected.lastOverConstant as number, '1.000001');
+    shows(r.expected.firstLayerShare, '3.8e-6');
+  } },
+  { readme: '07-training', quote: 'last loss ÷ 0.5 at most 0.5, and the first layer\'s share at least 1e-2 (reference: 0.0088 and 0.20)', check: () => {
+    const r = relu07();
+    expect(r.limits).toEqual({ lastOverConstant: { lo: 0, hi: 0.5 }, firstLayerShare: { lo: 1e-2, hi: 1 } });
+    shows(r.expected.lastOverConstant as number, '0.0088');
+    shows(r.expected.firstLayerShare, '0.20');
+  } },
+  { readme: '07-training', quote: 'the loss or gradient norm grows at least 10⁶-fold or stops being finite (reference: not finite at step 2)', check: () => {
+    expect(wild07().limits).toEqual({ growth: { lo: 1e6, hi: Number.MAX_VALUE } });
+    expect(wild07().expected.firstNonFinite).toBe(2);
+  } },
+  { readme: '07-training', quote: 'with clipNorm 5: every step finite, the largest loss or norm at most 1000× its first value, and the last loss at most 1/20 of the first (reference: 8.4× and 0.0002)', check: () => {
+    const r = clipped07();
+    expect(r.limits).toEqual({ growth: { lo: 1, hi: 1000 }, lastOverFirst: { lo: 0, hi: 1 / 20 } });
+    expect(r.expected.firstNonFinite).toBeNull();
+    shows(r.expected.growth as number, '8.4');
+    shows(r.expected.lastOverFirst as number, '0.0002');
+  } },
+  { readme: '07-training', quote: 'sigmoid/Xavier learns nothing about x on every seed (last loss ÷ 0.5 within 0.99999 and 1.00001; the first layer\'s share at most 2.9e-4)', check: () => {
+    expect(S('training.sigmoidXavier.lastOverConstant').n).toBe(300);
+    expect(S('training.sigmoidXavier.lastOverConstant').min).toBeGreaterThanOrEqual(0.99999 - 5e-6);
+    expect(S('training.sigmoidXavier.lastOverConstant').max).toBeLessThanOrEqual(1.00001 + 5e-6);
+    shows(S('training.sigmoidXavier.firstLayerShare').max, '2.9e-4');
+  } },
+  { readme: '07-training', quote: 'ReLU/He ends below half the mean predictor\'s loss on 279 of 300 seeds (its first layer\'s share is at least 0.034 on all of them)', check: () => {
+    expect(count('training.reluHe.lastOverConstant', (v) => v < 0.5)).toBe(279);
+    shows(S('training.reluHe.firstLayerShare').min, '0.034');
+  } },
+  { readme: '07-training', quote: 'once it overshoots into NaN', check: () => expect(count('training.reluHe.lastOverConstant', (v) => v === Number.MAX_VALUE)).toBe(1) },
+  { readme: '07-training', quote: 'He × 1.5 without clipping grows at least 10⁶-fold on 294 of 300 seeds (not finite on 230); on the other six', check: () => {
+    expect(count('training.wild.growth', (v) => v >= 1e6)).toBe(294);
+    expect(count('training.wild.growth', (v) => v === Number.MAX_VALUE)).toBe(230);
+  } },
+  { readme: '07-training', quote: 'with clipNorm 5 no seed blows up (the largest loss or norm at most 225× its first value), and the loss falls at least twentyfold on 291 of 300', check: () => {
+    shows(S('training.clipped.growth').max, '225');
+    expect(count('training.clipped.lastOverFirst', (v) => v <= 1 / 20)).toBe(291);
+  } },
+  { readme: '07-training', quote: 'Twelve tests of 1.25 points (15 in all)', check: () => {
+    const ex = JSON.parse(readFileSync(new URL('../exercises/exercises.json', import.meta.url), 'utf8')).exercises.find((e: { slug: string }) => e.slug === '07-training');
+    expect(ex.points).toBe(15);
+    expect(ex.tests.map((t: { points: number }) => t.points)).toEqual(new Array(12).fill(1.25));
+  } },
 ];
 
 const readme = (r: Readme): string => readFileSync(new URL(`../exercises/${r}/README.md`, import.meta.url), 'utf8').replace(/\s+/g, ' ');

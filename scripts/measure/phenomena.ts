@@ -10,9 +10,12 @@ import * as B from '../../solutions/02-backprop/backprop';
 import * as BN from '../../solutions/04-batchnorm/batchnorm';
 import * as R from '../../solutions/05-residual/residual';
 import * as D from '../../solutions/06-dead-neurons/diagnostics';
+import * as T from '../../solutions/07-training/training';
 import { frobeniusNorm } from '../../exercises/lib/tensor';
 import type { ActivationName, Matrix } from '../../exercises/lib/types';
-import { rebuildDenseLayer, rebuildMlp, rebuildResidualStack, type MlpRecipe, type NormalInit } from '../../fixtures/load';
+import {
+  loadFixture, rebuildDenseLayer, rebuildMlp, rebuildResidualStack, rebuildTrainingTask, runStatistic, trainingRunStats, type MlpRecipe, type NormalInit,
+} from '../../fixtures/load';
 import { batchnormNetGradNorms, entryStd, preActivations, residualStackDxNorms } from '../../fixtures/nets';
 
 /** The deep network of 02 and 04: sizes [16, 32 × 9, 8], batch 32 (scripts/fixtures/backprop.ts). */
@@ -171,6 +174,25 @@ export function exactlyOneFrom(f: (x: number) => number): number {
   return hi;
 }
 
+/**
+ * 07: a graded training run (fixtures/07-training/<file>.json, run `index`) on another seed: the
+ * same task, network and options, trained with the reference trainMlp; one limited statistic
+ * (runStatistic: a non-finite one reads as Number.MAX_VALUE).
+ */
+export function trainingRun(seed: number, file: 'vanishing' | 'exploding', index: number, key: string): number {
+  const k = `${seed}:${file}:${index}`;
+  let stats = trainingMemo.get(k);
+  if (!stats) {
+    const run = loadFixture('07-training', file, 'training-run').runs[index];
+    const t = rebuildTrainingTask({ ...run.recipe, seed });
+    const opts = run.opts.clipNorm === null ? { lr: run.opts.lr, steps: run.opts.steps } : { lr: run.opts.lr, steps: run.opts.steps, clipNorm: run.opts.clipNorm };
+    stats = trainingRunStats(T.trainMlp(t.x, t.y, t.layers, run.recipe.act, opts).history, t.constantLoss);
+    trainingMemo.set(k, stats);
+  }
+  return runStatistic(stats, key);
+}
+const trainingMemo = new Map<string, ReturnType<typeof trainingRunStats>>();
+
 /** Order statistics of a sample. */
 export function summary(values: number[]) {
   const s = values.slice().sort((a, b) => a - b);
@@ -212,6 +234,13 @@ export const SERIES: Record<string, { seeds: number; at: (seed: number) => numbe
   'dead.bias-8': { seeds: 300, at: (s) => deadByBias(s, [-8])[0] },
   'reluDepth.he': { seeds: 30, at: (s) => reluDepthRatio(s, 'heNormal') },
   'reluDepth.xavier': { seeds: 30, at: (s) => reluDepthRatio(s, 'xavierNormal') },
+  'training.sigmoidXavier.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 0, 'lastOverConstant') },
+  'training.sigmoidXavier.firstLayerShare': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 0, 'firstLayerShare') },
+  'training.reluHe.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 1, 'lastOverConstant') },
+  'training.reluHe.firstLayerShare': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 1, 'firstLayerShare') },
+  'training.wild.growth': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 0, 'growth') },
+  'training.clipped.growth': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 1, 'growth') },
+  'training.clipped.lastOverFirst': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 1, 'lastOverFirst') },
 };
 
 /** Seed-free numbers: where float64 saturates, and the dead-neuron story (history index of z > 0 again, −1 for never). */
