@@ -18,7 +18,8 @@ const HELP = `Usage: gradlab lab [exercise…] [folder] [--html DIR] [--watch]
 
 Runs the course's experiments on your own functions (exercises/ by default, or the folder you
 name): vanishing gradients through 10 layers, activations under three initializations,
-saturated and dead units, a neuron that dies. Prints a table per layer and a one-line chart of
+saturated and dead units, a neuron that dies, and training curves of networks that learn, stall
+or explode (07). Prints a table per layer and a one-line chart of
 each curve; where your curve departs from the reference solution's, says how.
 
 Options:
