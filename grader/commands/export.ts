@@ -135,7 +135,7 @@ export async function exportTemplate(target: string, root = ROOT): Promise<Expor
     writeFileSync(path.join(target, 'README.md'), studentReadme(manifest));
     writeFileSync(path.join(target, '.gitignore'), 'node_modules/\nlab-report/\n');
     await bundleStudentCli(tree.dir, target);
-    await writeTemplateLab(target);
+    await writeTemplateLab(target, tree.dir);
     writeLockFile(path.join(tree.dir, 'package-lock.json'), target);
     return { files: listFiles(target), head: tree.head, uncommitted: tree.uncommitted };
   } finally {

@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { rolldown } from 'rolldown';
-import { CHILD_SCRIPT, ROOT, SOLUTIONS_DIR } from '../paths.js';
+import { ROOT, SOLUTIONS_DIR } from '../paths.js';
 import { compileExercise } from '../sandbox/compile.js';
 import type { Finding } from './experiments.js';
 import { runLab } from './run.js';
@@ -28,8 +28,8 @@ export const SUITES_DIR = SOLUTIONS_DIR;
 export const CHILD_SCRIPT = path.join(ROOT, 'lab', 'child.mjs');
 `;
 
-async function bundle(): Promise<string> {
-  const grader = path.join(ROOT, 'grader');
+async function bundle(root: string): Promise<string> {
+  const grader = path.join(root, 'grader');
   const build = await rolldown({
     input: path.join(grader, 'lab', 'template-main.ts'),
     platform: 'node',
@@ -51,15 +51,23 @@ async function bundle(): Promise<string> {
   return `// The gradlab lab (npm run lab), built by \`gradlab export\` from the course's grader/lab/.\n${output[0].code}`;
 }
 
-/** Writes lab/lab.mjs, lab/child.mjs and lab/reference.json into the template at `target`. */
-export async function writeTemplateLab(target: string): Promise<void> {
+/**
+ * Writes lab/lab.mjs, lab/child.mjs and lab/reference.json into the template at `target`; the code
+ * from the course at `root` (the export passes its committed tree, so the template holds what was
+ * committed).
+ */
+export async function writeTemplateLab(target: string, root = ROOT): Promise<void> {
   const dir = path.join(target, 'lab');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'lab.mjs'), await bundle());
-  copyFileSync(CHILD_SCRIPT, path.join(dir, 'child.mjs'));
+  writeFileSync(path.join(dir, 'lab.mjs'), await bundle(root));
+  copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(dir, 'child.mjs'));
   const reference: Record<string, Finding> = {};
+  // the reference runs from the course's own solutions/: the intake refuses a folder inside a tree
+  // that holds a grader, as the committed tree does
   for (const o of await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null })) {
-    if (o.experiment.comparable && !(o.mine instanceof Error)) reference[o.experiment.id] = o.mine;
+    // the reference must run: a template whose lab compares with nothing would hide it
+    if (o.mine instanceof Error) throw new Error(`the lab's ${o.experiment.id} experiment does not run on the reference solutions: ${o.mine.message}`);
+    if (o.experiment.comparable) reference[o.experiment.id] = o.mine;
   }
   writeFileSync(path.join(dir, 'reference.json'), encodeFindings(reference));
 }
