@@ -16,6 +16,7 @@ import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
 import { buildReport, type Outcome } from './build-report.js';
 import { describeIntake, intakeSubmission, type Intake } from './intake.js';
+import { idleBackstopMs } from './sandbox/client.js';
 import { compileSubmissions, type CompileResult } from './sandbox/compile.js';
 import type { GradlabProvided } from './suites/harness.js';
 
@@ -38,6 +39,11 @@ export interface GradeOptions {
    * nobody else's.
    */
   exerciseBudgetMs?: number;
+  /**
+   * Wall time the same pair may spend waiting on the submission's code (default 10 × the CPU
+   * budget): calls that sleep use no CPU, so without it each could wait up to its idle backstop.
+   */
+  exerciseWaitMs?: number;
   /**
    * A backstop on the whole vitest run, for a grader that hangs (not for slow students: the
    * per-exercise budget stops those first); past it the run is cancelled and unfinished tests are
@@ -63,11 +69,12 @@ export function exerciseBudgetMs(callTimeoutMs: number): number {
 }
 
 /**
- * The default whole-run backstop: 2 minutes, plus, for each pair a worker grades in turn, its
- * budget, one more call (the budget is checked between calls) and a minute of the grader's own work.
+ * The default whole-run backstop: 2 minutes, plus, for each pair a worker grades in turn, its wait
+ * cap, one more call at its idle backstop (the caps are checked between calls) and a minute of the
+ * grader's own work. A run of honest students ends long before it.
  */
-export function backstopMs(pairs: number, workers: number, budgetMs: number, callTimeoutMs: number): number {
-  return 120_000 + Math.ceil(pairs / workers) * (budgetMs + callTimeoutMs + 60_000);
+export function backstopMs(pairs: number, workers: number, waitMs: number, callWallMs: number): number {
+  return 120_000 + Math.ceil(pairs / workers) * (waitMs + callWallMs + 60_000);
 }
 
 /** Grades each submission folder; the reports come back in the same order. */
@@ -101,6 +108,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     callTimeoutMs: opts.callTimeoutMs ?? 5000,
     loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
     exerciseBudgetMs: opts.exerciseBudgetMs ?? exerciseBudgetMs(opts.callTimeoutMs ?? 5000),
+    exerciseWaitMs: opts.exerciseWaitMs ?? 10 * (opts.exerciseBudgetMs ?? exerciseBudgetMs(opts.callTimeoutMs ?? 5000)),
   };
 
   // wrapper files for the pairs that compiled; the others are decided without running anything
@@ -117,7 +125,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   try {
     const workers = opts.maxWorkers ?? 2;
-    const runTimeoutMs = opts.runTimeoutMs ?? backstopMs(wrappers.size, workers, provided.exerciseBudgetMs, provided.callTimeoutMs);
+    const runTimeoutMs = opts.runTimeoutMs ?? backstopMs(wrappers.size, workers, provided.exerciseWaitMs, idleBackstopMs(provided.callTimeoutMs));
     if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, maxWorkers: workers, runTimeoutMs }, (file, testCase) => {
       const s = wrappers.get(file);
       if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));

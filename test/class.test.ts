@@ -155,28 +155,47 @@ describe('gradlab class', () => {
 
   it('bounds each student on their own: one whose calls each take just under the limit loses only their own tests', async () => {
     const naps = solution('05-residual/residual.ts').replace(/export function (\w+)\(/g, 'function real_$1(') +
-      'function nap() { const end = Date.now() + 2000; while (Date.now() < end) {} }\n' +
+      // a second of CPU a call, whatever the load (the budget counts CPU time, not wall time)
+      'function nap() { const t = process.cpuUsage(); while (process.cpuUsage(t).user < 1e6) {} }\n' +
       ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
     residualOnly('zz-honest-1');
     residualOnly('zz-honest-2');
     residualOnly('zz-mallory');
     writeFileSync(path.join(cls, 'zz-mallory', '05-residual', 'residual.ts'), naps);
     const dirs = ['zz-mallory', 'zz-honest-1', 'zz-honest-2'].map((n) => path.join(cls, n));
-    // 2 s a call against a 5 s budget: the third call starts at 4 s and ends at 6 s; no fourth call
-    const [mallory, honest1, honest2] = await gradeSubmissions(dirs, { exercises: ['05-residual'], exerciseBudgetMs: 5000 });
+    // 1 s of CPU a call against a 2.5 s budget: the third call starts at 2 s and ends at 3 s; no fourth
+    // call (the wait cap is set out of the way: it has its own test below)
+    const [mallory, honest1, honest2] = await gradeSubmissions(dirs, { exercises: ['05-residual'], exerciseBudgetMs: 2500, exerciseWaitMs: 600_000 });
     expect([honest1.score, honest2.score]).toEqual([10, 10]);
-    const stopped = mallory.tests.filter((t) => t.status === 'timeout');
+    // a batch of calls (callMany) can pass the per-call limit on its own; after that, the budget speaks
+    const stopped = mallory.tests.filter((t) => t.status === 'timeout').map((t) => t.message);
+    const budget = /^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(2.5 s of CPU in all\); make the slow function faster, then grade again$/;
+    expect(stopped.filter((m) => budget.test(m)).length).toBeGreaterThan(0);
+    for (const m of stopped) expect(m).toMatch(new RegExp(`${budget.source}|^residual(Forward|Backward) used 5 s of CPU without finishing \\(an infinite loop\\?\\)$`));
+  });
+
+  it('bounds a student whose calls sleep instead of computing: no CPU, but a cap on the time waited', async () => {
+    const sleeps = solution('05-residual/residual.ts').replace(/export function (\w+)\(/g, 'function real_$1(') +
+      'function nap() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4000); }\n' +
+      ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
+    residualOnly('zz-sleeper');
+    residualOnly('zz-honest-1');
+    writeFileSync(path.join(cls, 'zz-sleeper', '05-residual', 'residual.ts'), sleeps);
+    // 4 s asleep a call against a 10 s cap: the third call ends at 12 s; no fourth call
+    const [sleeper, honest] = await gradeSubmissions([path.join(cls, 'zz-sleeper'), path.join(cls, 'zz-honest-1')], { exercises: ['05-residual'], exerciseWaitMs: 10_000 });
+    expect(honest.score).toBe(10);
+    const stopped = sleeper.tests.filter((t) => t.status === 'timeout');
     expect(stopped.length).toBeGreaterThan(0);
     for (const t of stopped) {
-      expect(t.message).toMatch(/^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(5 s of CPU in all\); make the slow function faster, then grade again$/);
+      expect(t.message).toMatch(/^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(10 s of waiting in all\); make the slow function faster, then grade again$/);
     }
   });
 
-  it('gives each exercise 30 s of calls (6 per-call limits when those are raised) and backs the run up with the sum per worker', () => {
+  it('gives each exercise 30 s of CPU (6 per-call limits when those are raised), 10 times that of waiting, and backs the run up with the sum per worker', () => {
     expect([exerciseBudgetMs(5000), exerciseBudgetMs(1000), exerciseBudgetMs(10_000)]).toEqual([30_000, 30_000, 60_000]);
-    // 12 pairs on 2 workers: 6 in turn, each its budget + one more call + a minute of grader work, plus 2 minutes
-    expect(backstopMs(12, 2, 30_000, 5000)).toBe(120_000 + 6 * 95_000);
-    expect(backstopMs(13, 2, 30_000, 5000)).toBe(120_000 + 7 * 95_000);
+    // 12 pairs on 2 workers: 6 in turn, each its wait cap + one more call at its idle backstop + a minute of grader work, plus 2 minutes
+    expect(backstopMs(12, 2, 300_000, 50_000)).toBe(120_000 + 6 * 410_000);
+    expect(backstopMs(13, 2, 300_000, 50_000)).toBe(120_000 + 7 * 410_000);
   });
 
   it('says what to do with a missing or empty class folder and bad arguments', async () => {

@@ -7,6 +7,9 @@
  * stay here. Each test records its outcome in `task.meta.gradlab`, which the runner reads
  * through vitest's reporter API (never from stdout).
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serialize } from 'node:v8';
 import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
@@ -24,6 +27,11 @@ export interface GradlabProvided {
    * each student on their own, so a slow student cannot use up time that classmates need.
    */
   exerciseBudgetMs: number;
+  /**
+   * Wall time the same pair may spend waiting on the submission's code, summed over its loads and
+   * calls: a cap for calls that sleep rather than compute (default 10 × exerciseBudgetMs).
+   */
+  exerciseWaitMs: number;
 }
 
 declare module 'vitest' {
@@ -71,6 +79,17 @@ export interface TestContext {
 
 export type SuiteBody = (test: (id: string, fn: (ctx: TestContext) => Promise<void>) => void) => void;
 
+/**
+ * For the benchmark of the compute floor (bench/class.mjs): with GRADLAB_RECORD_CALLS=<folder>
+ * set by whoever runs the grader, each (submission, exercise) writes the calls it made, in order,
+ * so they can be replayed on the reference solutions in one process without a sandbox.
+ */
+function recordCalls(submission: number, slug: string, sandbox: Sandbox | null): void {
+  const dir = process.env.GRADLAB_RECORD_CALLS;
+  if (!dir || !sandbox) return;
+  writeFileSync(path.join(dir, `${submission}-${slug}.v8`), serialize(sandbox.records.map((r) => ({ fn: r.fn, args: r.args }))));
+}
+
 /** Registers the hidden suite of `slug`; returns the function the wrapper file calls. */
 export function defineSuite(slug: string, body: SuiteBody): (submission: number) => void {
   return (submission: number) => {
@@ -80,13 +99,23 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
     const exercise = findExercise(slug);
     let sandbox: Sandbox | null = null;
     // the budget counts the CPU time of this exercise's sandbox (its loads and calls), which a busy
-    // machine does not change; checked before each call, so one call may end past it
+    // machine does not change; a second cap counts the wall time spent waiting on it, for calls
+    // that sleep instead of computing (no CPU, so the first cap never fills). Checked before each
+    // call, so one call may end past either.
+    let waitedMs = 0;
     const budgeted = async <T>(fn: string, call: () => Promise<T>): Promise<T> => {
-      if ((sandbox?.cpuMs ?? 0) >= provided.exerciseBudgetMs) {
+      const cpuSpent = (sandbox?.cpuMs ?? 0) >= provided.exerciseBudgetMs;
+      if (cpuSpent || waitedMs >= provided.exerciseWaitMs) {
+        const what = cpuSpent ? `${provided.exerciseBudgetMs / 1000} s of CPU` : `${provided.exerciseWaitMs / 1000} s of waiting`;
         throw new SandboxError('timeout', `${fn} is not called: the calls to ${exercise.folder}/${exercise.file} used up this exercise's time budget ` +
-          `(${provided.exerciseBudgetMs / 1000} s of CPU in all); make the slow function faster, then grade again`, fn);
+          `(${what} in all); make the slow function faster, then grade again`, fn);
       }
-      return call();
+      const started = performance.now();
+      try {
+        return await call();
+      } finally {
+        waitedMs += performance.now() - started;
+      }
     };
     const getSandbox = (): Sandbox => {
       if (!mod) throw new SandboxError('missing', `${exercise.folder}/${exercise.file} was not compiled for this submission`);
@@ -100,7 +129,10 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
     };
 
     describe(slug, () => {
-      afterAll(() => sandbox?.close());
+      afterAll(() => {
+        recordCalls(submission, slug, sandbox);
+        sandbox?.close();
+      });
       body((id, fn) => {
         const visibility = findTest(exercise, id).visibility;
         it(id, async (vctx) => {
