@@ -3,9 +3,15 @@
  * each way of failing comes back (status and message), without harming the next call.
  */
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { addressSpaceMb, confinement } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
 
@@ -230,5 +236,108 @@ describe('sampleProcess', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('Sandbox confinement (operating-system limits)', () => {
+  it('has every limit on this machine: its own network namespace, a capped address space, no file writes', () => {
+    expect(confinement()).toEqual({ network: true, limits: true });
+  });
+
+  it('stops ArrayBuffer, Buffer, SharedArrayBuffer and WebAssembly memory bombs as out-of-memory of that call', async () => {
+    const sb = sandbox(`
+      const keep = [];
+      export function arrayBuffer() { for (;;) keep.push(new ArrayBuffer(128 * 2 ** 20)); }
+      export function buffer() { for (;;) keep.push(Buffer.allocUnsafeSlow(128 * 2 ** 20)); }
+      export function shared() { for (;;) keep.push(new SharedArrayBuffer(128 * 2 ** 20)); }
+      export function wasm() { for (;;) keep.push(new WebAssembly.Memory({ initial: 2048 })); }
+      export function held() { return keep.length; }`, { callTimeoutMs: 5000 });
+    for (const fn of ['arrayBuffer', 'buffer', 'shared', 'wasm']) {
+      const e = await failure(sb.call(fn));
+      expect(e.kind, fn).toBe('error');
+      expect(e.message, fn).toMatch(new RegExp(`^${fn} ran out of memory \\(the sandbox allows ${addressSpaceMb(256)} MB in all: a runaway allocation\\?\\): RangeError: `));
+    }
+    // what each bomb got before it failed stays in the child, which is bounded by its cap
+    const held = (await sb.call('held')) as number;
+    expect(held * 128).toBeLessThan(addressSpaceMb(256));
+  });
+
+  it('lets nothing reach a listener on 127.0.0.1: TCP, HTTP, fetch and UDP all fail in the child', async () => {
+    let tcp = 0;
+    let udp = 0;
+    const server = net.createServer((s) => { tcp++; s.destroy(); });
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', () => { udp++; });
+    try {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      socket.bind(0, '127.0.0.1');
+      await once(socket, 'listening');
+      const tcpPort = (server.address() as net.AddressInfo).port;
+      const udpPort = socket.address().port;
+      const sb = sandbox(`
+        import net from 'node:net';
+        import http from 'node:http';
+        import dgram from 'node:dgram';
+        const outcome = (p) => p.then(() => 'reached', (e) => e.cause?.code ?? e.code ?? e.message);
+        export async function leak(tcpPort, udpPort) {
+          return {
+            net: await outcome(new Promise((ok, fail) => net.connect(tcpPort, '127.0.0.1', ok).on('error', fail))),
+            http: await outcome(new Promise((ok, fail) => http.get('http://127.0.0.1:' + tcpPort + '/expected', ok).on('error', fail))),
+            fetch: await outcome(fetch('http://127.0.0.1:' + tcpPort + '/expected')),
+            dgram: await outcome(new Promise((ok, fail) => {
+              const s = dgram.createSocket('udp4');
+              s.send('expected values', udpPort, '127.0.0.1', (e) => { s.close(); e ? fail(e) : ok(); });
+            })),
+          };
+        }`);
+      expect(await sb.call('leak', tcpPort, udpPort)).toEqual({ net: 'ENETUNREACH', http: 'ENETUNREACH', fetch: 'ENETUNREACH', dgram: 'ENETUNREACH' });
+      expect({ tcp, udp }).toEqual({ tcp: 0, udp: 0 });
+    } finally {
+      server.close();
+      socket.close();
+    }
+  });
+
+  it('writes no file anywhere: diagnostics are stubs, file writes fail, and its working directory goes with it', async () => {
+    const names = ['gradlab-probe.heapsnapshot', 'gradlab-probe-report.json', 'gradlab-probe-v8.log', 'gradlab-probe-written.txt'];
+    const places = [ROOT, process.cwd(), os.tmpdir()];
+    const sb = sandbox(`
+      import v8 from 'node:v8';
+      import { setFlagsFromString, setHeapSnapshotNearHeapLimit } from 'node:v8';
+      import traceEvents from 'node:trace_events';
+      import inspector from 'node:inspector';
+      import fs from 'node:fs';
+      const tryIt = (f) => { try { f(); return 'allowed'; } catch (e) { return e.code || e.message; } };
+      export function write(places) {
+        const out = { cwd: process.cwd() };
+        out.snapshot = tryIt(() => v8.writeHeapSnapshot('gradlab-probe.heapsnapshot'));
+        out.nearLimit = tryIt(() => setHeapSnapshotNearHeapLimit(5));
+        out.flags = tryIt(() => setFlagsFromString('--logfile=gradlab-probe-v8.log --log-all --prof'));
+        out.report = tryIt(() => process.report.writeReport('gradlab-probe-report.json'));
+        out.tracing = tryIt(() => traceEvents.createTracing({ categories: ['v8', 'node'] }).enable());
+        out.inspector = tryIt(() => inspector.open(0));
+        out.binding = tryIt(() => process.binding('fs'));
+        out.files = places.map((p) => tryIt(() => fs.writeFileSync(p + '/gradlab-probe-written.txt', 'x')));
+        return out;
+      }`);
+    const got = (await sb.call('write', places)) as Record<string, unknown> & { cwd: string };
+    const stub = (what: string) => `${what} is not allowed in the grading sandbox`;
+    expect(got).toEqual({
+      cwd: got.cwd,
+      snapshot: stub('v8.writeHeapSnapshot'),
+      nearLimit: stub('v8.setHeapSnapshotNearHeapLimit'),
+      flags: stub('v8.setFlagsFromString'),
+      report: stub('process.report.writeReport'),
+      tracing: stub('trace_events.createTracing'),
+      inspector: stub('inspector.open'),
+      binding: stub('process.binding'),
+      files: places.map(() => 'ERR_ACCESS_DENIED'),
+    });
+    expect(path.dirname(got.cwd)).toBe(os.tmpdir());
+    expect(readdirSync(got.cwd)).toEqual([]);
+    sb.close();
+    expect(existsSync(got.cwd)).toBe(false);
+    expect(places.flatMap((p) => names.filter((n) => existsSync(path.join(p, n))))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 // taken before the student module loads. Expected values never come here: only inputs go out
 // and outputs come back, and every verdict is made in the trusted vitest worker.
 
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { types } from 'node:util';
 
 const send = process.send.bind(process);
@@ -33,6 +34,29 @@ for (const name of ['kill', '_kill']) {
     enumerable: false,
   });
 }
+
+// The runtime's own diagnostics write files outside the permission model's checks (a trace log
+// from trace_events, heap snapshots near the heap limit, V8's --logfile/--prof set at run time)
+// or open a debugger port. Replace them before any student code runs, non-configurable, and sync
+// the ES module views so that `import { setFlagsFromString } from 'node:v8'` gets the stub too.
+// (prlimit --fsize=0 and a throw-away working directory stop what this list might miss.)
+const requireBuiltin = createRequire(import.meta.url);
+const denied = (what) => function denied() { throw new Error(`${what} is not allowed in the grading sandbox`); };
+const DIAGNOSTICS = {
+  v8: ['setFlagsFromString', 'setHeapSnapshotNearHeapLimit', 'writeHeapSnapshot', 'getHeapSnapshot', 'takeCoverage', 'stopCoverage'],
+  trace_events: ['createTracing'],
+  inspector: ['open', 'close', 'url', 'waitForDebugger', 'Session'],
+  'inspector/promises': ['open', 'close', 'url', 'waitForDebugger', 'Session'],
+};
+// load them all before patching any: inspector/promises builds on inspector.Session as it loads
+const builtins = Object.entries(DIAGNOSTICS).map(([name, fns]) => [name, requireBuiltin(`node:${name}`), fns]);
+for (const [name, builtin, fns] of builtins) {
+  for (const fn of fns) Object.defineProperty(builtin, fn, { value: denied(`${name}.${fn}`), writable: false, configurable: false, enumerable: true });
+}
+const report = Object.freeze({ writeReport: denied('process.report.writeReport'), getReport: denied('process.report.getReport'), directory: '', filename: '', compact: false, signal: 'SIGUSR2', reportOnFatalError: false, reportOnSignal: false, reportOnUncaughtException: false, excludeNetwork: true });
+Object.defineProperty(process, 'report', { value: report, writable: false, configurable: false, enumerable: true });
+for (const name of ['binding', '_linkedBinding']) Object.defineProperty(process, name, { value: denied(`process.${name}`), writable: false, configurable: false, enumerable: false });
+syncBuiltinESMExports();
 
 let mod = null;
 let token = null;

@@ -12,7 +12,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CHILD_SCRIPT } from '../paths.js';
+import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
@@ -102,6 +106,9 @@ function isReply(r: unknown): r is Reply {
   return reply.ok === false && !!reply.error && typeof reply.error.name === 'string' && typeof reply.error.message === 'string';
 }
 
+/** What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. */
+const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
+
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
@@ -121,6 +128,8 @@ export class Sandbox {
   private readonly loadLimit: Limit;
   private readonly heapMb: number;
   private cpuSpentMs = 0;
+  /** Removes the working directories of children that have not reported their exit yet. */
+  private readonly cleanups = new Set<() => void>();
 
   constructor(private readonly opts: SandboxOptions) {
     const callCpuMs = opts.callTimeoutMs ?? 5000;
@@ -174,6 +183,8 @@ export class Sandbox {
   close(): void {
     this.kill();
     this.ready = null;
+    for (const cleanup of this.cleanups) cleanup();
+    this.cleanups.clear();
   }
 
   private recordOf(r: CallReply): Omit<CallRecord, 'fn' | 'args'> {
@@ -184,6 +195,9 @@ export class Sandbox {
     if (error.name === 'NotImplementedError') return new SandboxError('not-implemented', `${fn} is not implemented yet (it still throws NotImplementedError)`, fn);
     if (error.name === 'MissingExport') return new SandboxError('missing', `${this.opts.label} does not export a function '${fn}': check its name and that it is exported`, fn);
     if (error.name === 'ResultError') return new SandboxError('error', `${fn} ${error.message}`, fn);
+    if (OUT_OF_MEMORY.test(error.message)) {
+      return new SandboxError('error', `${fn} ran out of memory (the sandbox allows ${addressSpaceMb(this.heapMb)} MB in all: a runaway allocation?): ${error.name}: ${error.message}`, fn);
+    }
     return new SandboxError('error', `${fn} threw ${error.name}: ${error.message}`, fn);
   }
 
@@ -224,12 +238,18 @@ export class Sandbox {
   private spawn(): void {
     this.stderrTail = '';
     this.token = randomUUID();
+    // a fresh empty working directory: whatever file the child manages to create lands there,
+    // empty (see confine.ts), and goes with it
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
     const child = fork(CHILD_SCRIPT, [], {
-      execArgv: [permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'],
+      ...confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb),
+      cwd,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: {},
     });
+    const removeCwd = () => rmSync(cwd, { recursive: true, force: true });
+    this.cleanups.add(removeCwd);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
     });
@@ -243,6 +263,8 @@ export class Sandbox {
       p.resolve(m.reply);
     });
     child.on('exit', (code, signal) => {
+      removeCwd();
+      this.cleanups.delete(removeCwd);
       if (this.child === child) {
         this.child = null;
         this.ready = null;
@@ -259,7 +281,7 @@ export class Sandbox {
   }
 
   private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-    if (/heap out of memory|Allocation failed/i.test(this.stderrTail)) return 'it ran out of memory (a runaway allocation?)';
+    if (OUT_OF_MEMORY.test(this.stderrTail)) return `it ran out of memory (the sandbox allows a ${this.heapMb} MB heap and ${addressSpaceMb(this.heapMb)} MB in all: a runaway allocation?)`;
     if (signal) return `it was killed by ${signal}${signal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
     return `it exited with code ${code} (does the code call process.exit?)`;
   }
