@@ -201,6 +201,34 @@ describe('Sandbox limits', () => {
     ]);
   });
 
+  it('refuses a forged packed matrix as an error of that call, without building it', async () => {
+    const sb = sandbox(`
+      const P = '__gradlabF64';
+      export function forged(kind) {
+        if (kind === 'zero-cols') return { [P]: new Float64Array(0), rows: 2e7, cols: 0 };
+        if (kind === 'too-few') return { layers: [{ W: { [P]: new Float64Array(6), rows: 1e6, cols: 3 } }] };
+        if (kind === 'not-f64') return { [P]: [1, 2, 3, 4], rows: 2, cols: 2 };
+        if (kind === 'fraction') return { [P]: new Float64Array(4), rows: 0.5, cols: 8 };
+        return { [P]: new Float64Array([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
+      }`);
+    for (const kind of ['zero-cols', 'too-few', 'not-f64', 'fraction']) {
+      const e = await failure(sb.call('forged', kind));
+      expect(e.kind, kind).toBe('error');
+      expect(e.message, kind).toMatch(/^forged returned a value the grader refuses: a packed matrix whose shape does not match its data \(rows .*, cols .*\); return plain numbers, arrays and objects$/);
+    }
+    const res = await sb.callMany('forged', [['zero-cols'], ['fine']]);
+    expect(res[0].ok).toBe(false);
+    expect(res[1]).toEqual({ ok: true, value: [[1, 2, 3], [4, 5, 6]] }); // a well-formed one is a matrix, as the child would pack it
+  });
+
+  it('caps the error names and messages that come back (200 and 2000 characters)', async () => {
+    const sb = sandbox(`export function loud() {
+      process.send = undefined; // no effect on the protocol: it kept its own send
+      const e = new Error('m'.repeat(1e6)); e.name = 'N'.repeat(1e5); throw e;
+    }`);
+    expect((await failure(sb.call('loud'))).message).toBe(`loud threw ${'N'.repeat(200)}: ${'m'.repeat(2000)}`);
+  });
+
   it('ignores messages it did not ask for (a student calling process.send)', async () => {
     const sb = sandbox('export function f() { process.send({ id: 999, reply: { ok: true, value: "fake" } }); process.send("noise"); return "real"; }');
     expect(await sb.call('f')).toBe('real');

@@ -74,36 +74,90 @@ export function idleBackstopMs(cpuMs: number): number {
 /** 1500 → '1.5 s' */
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
-/** Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge). */
-export function unpackLarge(value: unknown): unknown {
-  if (!value || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(unpackLarge);
+/** A reply that does not have the shape it claims (the child is hostile: check, never trust). */
+class MalformedReply extends Error {}
+
+/** The child packs at depth ≤ 6 (child.mjs, packLarge): nothing deeper is walked here. */
+const UNPACK_DEPTH = 8;
+
+/**
+ * Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge).
+ * A packed matrix must be exactly what the child makes: a Float64Array of rows × cols entries,
+ * both whole numbers ≥ 1, so what is built here is never larger than the bytes that arrived.
+ * Throws MalformedReply otherwise (a forged `{ rows: 2e7, cols: 0 }` would build 2e7 arrays).
+ */
+export function unpackLarge(value: unknown, depth = 0): unknown {
+  if (!value || typeof value !== 'object' || depth > UNPACK_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => unpackLarge(v, depth + 1));
   const v = value as Record<string, unknown>;
-  if (v.__gradlabF64 instanceof Float64Array && typeof v.rows === 'number' && typeof v.cols === 'number') {
-    const { __gradlabF64: data, rows, cols } = v as { __gradlabF64: Float64Array; rows: number; cols: number };
-    const out: number[][] = new Array(rows);
-    for (let i = 0; i < rows; i++) out[i] = Array.from(data.subarray(i * cols, (i + 1) * cols));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return value;
+  if (Object.hasOwn(v, PACKED)) {
+    const { [PACKED]: data, rows, cols } = v;
+    if (!(data instanceof Float64Array) || !Number.isInteger(rows) || !Number.isInteger(cols)
+      || (rows as number) < 1 || (cols as number) < 1 || (rows as number) * (cols as number) !== data.length) {
+      throw new MalformedReply(`a packed matrix whose shape does not match its data (rows ${String(rows).slice(0, 20)}, cols ${String(cols).slice(0, 20)})`);
+    }
+    const out: number[][] = new Array(rows as number);
+    for (let i = 0; i < (rows as number); i++) out[i] = Array.from(data.subarray(i * (cols as number), (i + 1) * (cols as number)));
     return out;
   }
-  if (Object.getPrototypeOf(v) !== Object.prototype) return value;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k]);
+  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k], depth + 1);
   return out;
 }
+const PACKED = '__gradlabF64';
 
-/** Unpacks the values of a reply (one call or a batch) in place. */
-function unpackReply(reply: Reply): void {
-  if (!reply.ok) return;
-  if ('value' in reply) reply.value = unpackLarge(reply.value);
-  for (const r of reply.results ?? []) if (r.ok) r.value = unpackLarge(r.value);
+/** Unpacks one call's value; a malformed one makes that call an error. */
+function unpackCall(r: CallReply): CallReply {
+  if (!r.ok) return r;
+  try {
+    return { ...r, value: unpackLarge(r.value) };
+  } catch (err) {
+    if (!(err instanceof MalformedReply)) throw err;
+    return { ok: false, error: { name: 'ResultError', message: `returned a value the grader refuses: ${err.message}; return plain numbers, arrays and objects` } };
+  }
 }
 
-/** A reply has the shape the protocol code sends; anything else is noise from student code. */
+/** Unpacks the values of a reply (one call or a batch). */
+function unpackReply(reply: Reply): Reply {
+  if (!reply.ok) return reply;
+  if (reply.results) return { ...reply, results: reply.results.map(unpackCall) };
+  if ('value' in reply) return unpackCall(reply as CallReply) as Reply;
+  return reply;
+}
+
+/** Caps on what the child's words may add to a report (the child caps them too; it may lie). */
+const MAX_NAME = 200;
+const MAX_MESSAGE = 2000;
+const MAX_EXPORTS = 1000;
+
+/**
+ * A reply has the shape the protocol code sends; anything else is noise from student code.
+ * Cuts error names and messages and the list of exports to their caps on the way.
+ */
 function isReply(r: unknown): r is Reply {
   if (!r || typeof r !== 'object') return false;
-  const reply = r as { ok?: unknown; error?: { name?: unknown; message?: unknown } };
-  if (reply.ok === true) return true;
-  return reply.ok === false && !!reply.error && typeof reply.error.name === 'string' && typeof reply.error.message === 'string';
+  const reply = r as { ok?: unknown; error?: { name?: unknown; message?: unknown }; exports?: unknown; results?: unknown };
+  if (reply.ok === true) {
+    if (reply.exports !== undefined) {
+      if (!reply.exports || typeof reply.exports !== 'object') return false;
+      const entries = Object.entries(reply.exports).filter(([k, t]) => k.length <= MAX_NAME && typeof t === 'string').slice(0, MAX_EXPORTS);
+      reply.exports = Object.fromEntries(entries.map(([k, t]) => [k, (t as string).slice(0, 20)]));
+    }
+    if (reply.results !== undefined && !Array.isArray(reply.results)) return false;
+    for (const c of (reply.results ?? []) as unknown[]) if (!isCallReply(c)) return false;
+    return true;
+  }
+  return isCallReply(reply);
+}
+
+function isCallReply(c: unknown): boolean {
+  if (!c || typeof c !== 'object') return false;
+  const r = c as { ok?: unknown; error?: { name?: unknown; message?: unknown } };
+  if (r.ok === true) return true;
+  if (r.ok !== false || !r.error || typeof r.error.name !== 'string' || typeof r.error.message !== 'string') return false;
+  r.error = { name: r.error.name.slice(0, MAX_NAME), message: r.error.message.slice(0, MAX_MESSAGE) };
+  return true;
 }
 
 /** What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. */
@@ -258,9 +312,9 @@ export class Sandbox {
       if (!m || m.token !== token) return; // not from the protocol code of this child
       const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
       if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
-      unpackReply(m.reply);
+      const reply = unpackReply(m.reply);
       this.settle(m.id as number);
-      p.resolve(m.reply);
+      p.resolve(reply);
     });
     child.on('exit', (code, signal) => {
       removeCwd();
