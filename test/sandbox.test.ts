@@ -76,6 +76,18 @@ describe('Sandbox calls', () => {
     expect(sb.records[0].argsAfter).toEqual([{ v: [99, 2] }]);
   });
 
+  it('reports arguments it cannot copy back as data that differs, never as nothing: a function, a class instance, a cycle', async () => {
+    const sb = sandbox(`
+      class Box { constructor() { this.v = 1; } }
+      export function f(s, t, u) { s.v.push(() => 1); t.box = new Box(); u.self = u; return 1; }`);
+    await sb.call('f', { v: [1, 2] }, { w: 3 }, { x: [4] });
+    expect(sb.records[0].argsAfter).toEqual([
+      { v: [1, 2, { __gradlabNotData: 'function' }] },
+      { w: 3, box: { __gradlabNotData: 'an object that is not plain data' } },
+      { x: [4], self: { __gradlabNotData: 'cycle' } },
+    ]);
+  });
+
   it('callMany runs a batch and keeps per-call errors apart', async () => {
     const sb = sandbox('export function f(x) { if (x < 0) throw new RangeError("neg " + x); return x * x; }');
     const res = await sb.callMany('f', [[2], [-1], [3]]);

@@ -18,7 +18,8 @@ const ObjectHasOwn = Object.hasOwn;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectPrototype = Object.prototype;
 const StringCtor = String;
-const structuredCloneFn = globalThis.structuredClone;
+const { has: SetHas, add: SetAdd, delete: SetDelete } = Set.prototype;
+const SetCtor = Set;
 const PromiseResolve = Promise.resolve.bind(Promise);
 const ReflectApply = Reflect.apply;
 const Float64ArrayCtor = Float64Array;
@@ -156,25 +157,52 @@ function storeCaches(result) {
   return result;
 }
 
-function safeClone(value) {
-  // structuredClone fails on functions, symbols and class instances with private state: say so.
-  try {
-    return { ok: true, value: structuredCloneFn(value) };
-  } catch (err) {
-    return { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } };
+const NOT_DATA = '__gradlabNotData';
+const MAX_COPY = 1e6; // entries: more than any argument the suites pass, by far
+
+/**
+ * A copy of `value` with data only, so it always reaches the grader: arrays, plain objects and
+ * primitives are copied; anything else (a function or class instance the student attached, a
+ * Proxy, a cycle, a value past MAX_COPY entries) becomes { __gradlabNotData: what }, which differs
+ * from every argument the grader sent, so a mutation never goes unseen.
+ */
+function dataCopy(value, seen, budget) {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return value;
+  if (typeof value !== 'object') return { [NOT_DATA]: typeof value };
+  if (isProxy(value)) return { [NOT_DATA]: 'Proxy' };
+  if (ReflectApply(SetHas, seen, [value])) return { [NOT_DATA]: 'cycle' };
+  if (--budget.left < 0) return { [NOT_DATA]: 'too large' };
+  ReflectApply(SetAdd, seen, [value]);
+  let out;
+  if (isArray(value)) {
+    if (value.length > MAX_COPY) return { [NOT_DATA]: 'too large' };
+    out = [];
+    for (let i = 0; i < value.length && budget.left >= 0; i++) out[i] = dataCopy(value[i], seen, budget);
+  } else if (ObjectGetPrototypeOf(value) === ObjectPrototype || ObjectGetPrototypeOf(value) === null) {
+    out = {};
+    for (const k of ObjectKeys(value)) out[k] = dataCopy(value[k], seen, budget);
+  } else {
+    out = { [NOT_DATA]: 'an object that is not plain data' };
   }
+  ReflectApply(SetDelete, seen, [value]);
+  return out;
 }
 
 /**
- * The arguments after the call, for the grader to see mutations: seeded Rngs (functions cannot be
- * cloned) and handles (opaque caches, possibly large) are reported as null.
+ * The arguments after the call, for the grader to see mutations, as data only (see dataCopy):
+ * seeded Rngs and handles (opaque caches, possibly large) are reported as null.
  */
 function argsAfterCall(incoming, real) {
   const out = new Array(real.length);
+  const budget = { left: MAX_COPY };
   for (let i = 0; i < real.length; i++) {
     const a = incoming[i];
     const opaque = a && typeof a === 'object' && (ObjectHasOwn(a, HANDLE) || ObjectHasOwn(a, RNG));
-    out[i] = opaque ? null : real[i];
+    try {
+      out[i] = opaque ? null : dataCopy(real[i], new SetCtor(), budget);
+    } catch (err) {
+      out[i] = { [NOT_DATA]: `a value that cannot be read (${errorInfo(err).message.slice(0, 100)})` }; // a throwing getter
+    }
   }
   return out;
 }
@@ -185,8 +213,7 @@ async function callOne(fn, args) {
   try {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
     // the value is cloned once, by process.send; a value that cannot be is reported there
-    const after = safeClone(argsAfterCall(args, real));
-    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: after.ok ? after.value : null };
+    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: argsAfterCall(args, real) };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
   }
