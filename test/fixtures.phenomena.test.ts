@@ -69,7 +69,7 @@ describe('02 the vanishing gradient', () => {
   const relu = loadFixture('02-backprop', 'vanishing-relu-he', 'deep-mlp-gradients');
   const sn = loadFixture('02-backprop', 'saturation-sigmoid-standard-normal', 'deep-mlp-gradients');
 
-  it('10 sigmoid layers of width 32, Xavier-normal: ‖dW₁‖/‖dW₁₀‖ ≈ 1e-6 (4.79e-6 here), shrinking at every layer', () => {
+  it('10 sigmoid layers of width 32, Xavier-normal: ‖dW₁‖/‖dW₁₀‖ between 1e-6 and 1e-5 (4.79e-6 here), shrinking at every layer', () => {
     expect(sig.recipe.sizes.length - 1).toBe(10);
     expect(sig.expected.gradNorms.length).toBe(10);
     expect(rel(sig.expected.ratioFirstLast, 4.7947e-6)).toBeLessThan(1e-4);
@@ -120,7 +120,7 @@ describe('03 initialization', () => {
   });
 
   it('256×128 tells the schemes apart: Xavier std 0.0722, fan-in only 0.0625, He 0.0884', () => {
-    const cases = loadFixture('03-initialization', 'init-stats', 'init-stats').cases;
+    const cases = loadFixture('03-initialization', 'init-stats-public', 'init-stats').cases;
     const xn = cases.find((c) => c.label === 'xavierNormal(256, 128)')!;
     const he = cases.find((c) => c.label === 'heNormal(256, 128)')!;
     expect(xn.expected.std.toFixed(4)).toBe('0.0722');
@@ -128,6 +128,19 @@ describe('03 initialization', () => {
     expect(he.expected.std.toFixed(4)).toBe('0.0884');
     expect(he.expected.mistakes[0]).toEqual({ label: 'fanOut instead of fanIn', std: 0.125 });
     expect(xn.expected.shape).toEqual([256, 128]);
+  });
+
+  it('the hidden shapes (256×96, 96×256) give every catalogued mistake of a function its own std (3% apart at least), so a match names one', () => {
+    const cases = loadFixture('03-initialization', 'init-stats', 'init-stats').cases;
+    expect(cases.map((c) => `${c.inputs.fanIn}x${c.inputs.fanOut}`)).toContain('256x96');
+    for (const c of cases) {
+      const stds = c.expected.mistakes.map((k) => k.std);
+      stds.forEach((a, i) => stds.forEach((b, j) => { if (i < j) expect(Math.abs(a / b - 1), `${c.label}: ${c.expected.mistakes[i].label} vs ${c.expected.mistakes[j].label}`).toBeGreaterThan(0.06); }));
+    }
+    // at 256×128 Xavier with the fan-out only coincides with He: why those shapes are not the hidden ones
+    const pub = loadFixture('03-initialization', 'init-stats-public', 'init-stats').cases.find((c) => c.label === 'xavierNormal(256, 128)')!;
+    const std = (label: string) => pub.expected.mistakes.find((k) => k.label.startsWith(label))!.std;
+    expect(std('fan-out only')).toBe(std('He instead'));
   });
 
   it('init-mlp: every layer of every scheme within its limits', () => {

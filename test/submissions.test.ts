@@ -25,40 +25,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
-import type { GradeReport, TestStatus } from '../grader/results';
+import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
 import { fmt } from '../grader/suites/check';
+import { type CaseExpectation, mismatches } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
 const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
-
-interface TestExpectation {
-  status: TestStatus;
-  /** A fragment the message must contain. */
-  message?: string;
-  /** A fragment the message must not contain. */
-  messageNot?: string;
-  diagnosis?: string;
-}
-
-interface CaseExpectation {
-  what: string;
-  grader: string;
-  exercises: string[];
-  score: number;
-  perExercise: Record<string, { score: number; status: string; everyTest?: TestExpectation }>;
-  /** The tests that do not pass; every other test of a graded exercise must pass (unless everyTest says otherwise). */
-  tests: Record<string, TestExpectation>;
-  /** Files of the reference solutions to delete from the submission. */
-  delete?: string[];
-  /** Symbolic links to create in the submission: path in the submission → target relative to the course root. */
-  symlinks?: Record<string, string>;
-  /** Files a submission tries to plant: none may appear (checked `afterMs` after the grade at the earliest). */
-  files?: { absent: string[]; afterMs?: number };
-  /** false: graded only through the CLI in its own process group. */
-  inProcess?: boolean;
-  cli?: { exercises: string[]; scoreLine?: string; json?: boolean; withinMs?: number };
-}
 
 const manifest = loadManifest();
 const CASES: Array<{ name: string; exp: CaseExpectation }> = readdirSync(CASES_DIR)
@@ -116,30 +89,6 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Everything that differs from the expectation, in words (an empty list when the grade is exactly right). */
-function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
-  const out: string[] = [];
-  const slugs = r.exercises.map((e) => e.slug);
-  if (slugs.join() !== exp.exercises.join()) out.push(`graded exercises ${slugs.join()} instead of ${exp.exercises.join()}`);
-  if (r.score !== exp.score) out.push(`total ${r.score} instead of ${exp.score}`);
-  for (const e of r.exercises) {
-    const want = exp.perExercise[e.slug];
-    if (want && (e.score !== want.score || e.status !== want.status)) out.push(`${e.slug}: ${e.score} ${e.status} instead of ${want.score} ${want.status}`);
-  }
-  const ids = manifest.exercises.filter((e) => exp.exercises.includes(e.slug)).flatMap((e) => e.tests.map((t) => t.id));
-  if (r.tests.map((t) => t.id).join() !== ids.join()) out.push(`the report lists tests ${r.tests.map((t) => t.id).join()} instead of ${ids.join()}`);
-  for (const t of r.tests) {
-    const want = exp.tests[t.id] ?? exp.perExercise[t.exercise]?.everyTest ?? { status: 'passed' };
-    const where = `${t.id} (${t.status}: ${JSON.stringify(t.message.slice(0, 300))}${t.diagnosis ? `, diagnosis ${t.diagnosis.id}` : ''})`;
-    if (t.status !== want.status) out.push(`${where}: status should be ${want.status}`);
-    if (want.message !== undefined && !t.message.includes(want.message)) out.push(`${where}: message should contain ${JSON.stringify(want.message)}`);
-    if (want.messageNot !== undefined && t.message.includes(want.messageNot)) out.push(`${where}: message should not contain ${JSON.stringify(want.messageNot)}`);
-    if (want.diagnosis !== undefined && t.diagnosis?.id !== want.diagnosis) out.push(`${where}: diagnosis should be ${want.diagnosis}`);
-    if (t.status !== 'passed' && t.message.trim() === '') out.push(`${where}: a test that does not pass needs a message`);
-  }
-  return out;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('broken and hostile submissions, graded in one run per set of exercises', () => {
@@ -160,7 +109,8 @@ describe('broken and hostile submissions, graded in one run per set of exercises
 
   it('every case has a line in README.md, and every case folder an expected.json', () => {
     const readme = readFileSync(path.join(CASES_DIR, 'README.md'), 'utf8');
-    const folders = readdirSync(CASES_DIR).filter((f) => statSync(path.join(CASES_DIR, f)).isDirectory());
+    // diagnoses/ holds the one-mistake cases of test/diagnoses.test.ts, with their own expected.json
+    const folders = readdirSync(CASES_DIR).filter((f) => f !== 'diagnoses' && statSync(path.join(CASES_DIR, f)).isDirectory());
     expect(folders.filter((f) => !existsSync(path.join(CASES_DIR, f, 'expected.json')))).toEqual([]);
     expect(CASES.filter((c) => !readme.includes(`\`${c.name}\``)).map((c) => c.name)).toEqual([]);
     for (const { name, exp } of CASES) {

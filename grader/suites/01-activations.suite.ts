@@ -5,7 +5,7 @@
  */
 import { loadFixture, type ActivationFnName } from '../../fixtures/load.js';
 import { ACT } from './activations.js';
-import { fail, fmt } from './check.js';
+import { fail, fmt, hiddenMiss } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import type { Diagnosis } from '../results.js';
 
@@ -32,12 +32,15 @@ async function checkGrid(ctx: TestContext, fn: ActivationFnName, diagnose?: (x: 
       }
       const err = Math.abs(g - want);
       if (!(err <= atol + rtol * Math.abs(want))) {
-        const shown = ctx.hidden ? '' : `expected ${fmt(want)}, `;
-        fail(`${call}: ${shown}got ${fmt(g)} (|error| ${fmt(err)} > ${fmt(atol)} + ${fmt(rtol)}·|expected|)`, diagnose?.(xi, g, want, param));
+        fail(ctx.hidden
+          ? `${call}: wrong, ${hiddenMiss(err / Math.max(Math.abs(want), atol), rtol)}`
+          : `${call}: expected ${fmt(want)}, got ${fmt(g)} (|error| ${fmt(err)} > ${fmt(atol)} + ${fmt(rtol)}·|expected|)`, diagnose?.(xi, g, want, param));
       }
     });
   }
 }
+
+const SATURATED_TO_ZERO: Diagnosis = { id: 'saturated-to-zero', hint: 'Far from 0 tanh′ is tiny (≈ 8.2e-9 at x = 10) but not 0 in float64; only from x ≈ 19.06 does 1 − tanh² round to exactly 0. Does your formula cut it off or lose it earlier?' };
 
 /** What the function gives with its default parameter: a student who drops the argument gets this. */
 const withDefault: Partial<Record<ActivationFnName, (x: number) => number>> = {
@@ -50,7 +53,7 @@ const withDefault: Partial<Record<ActivationFnName, (x: number) => number>> = {
 const ignoredParam = (fn: ActivationFnName, name: string) => (x: number, got: number, _want: number, param: number | null): Diagnosis | undefined => {
   const dflt = withDefault[fn]?.(x);
   return param !== null && dflt !== undefined && Math.abs(got - dflt) <= 1e-12 + 1e-9 * Math.abs(dflt)
-    ? { id: `ignored-${name === 'α' ? 'alpha' : name}`, hint: `With ${name} = ${param} your answer is the one for the default ${name}: is the second argument used, with the default only when it is omitted?` }
+    ? { id: name === 'α' ? 'ignored-alpha' : 'ignored-slope', hint: `With ${name} = ${param} your answer is the one for the default ${name}: is the second argument used, with the default only when it is omitted?` }
     : undefined;
 };
 
@@ -77,15 +80,16 @@ export default defineSuite('01-activations', (test) => {
   });
 
   test('activations.tanhGrad.grid', async (ctx) => {
-    await checkGrid(ctx, 'tanhGrad', (x, got) =>
+    await checkGrid(ctx, 'tanhGrad', (x, got, want) =>
       Math.abs(got - (1 - x * x)) < 1e-9 && Math.abs(x) > 1e-6
         ? { id: 'derivative-of-output', hint: 'tanh′(x) = 1 − tanh²(x): square tanh(x), not x.' }
-        : undefined);
+        : Math.abs(got - (1 - Math.tanh(x))) <= 1e-12 + 1e-9 * Math.abs(1 - Math.tanh(x))
+          ? { id: 'tanh-grad-missing-square', hint: 'tanh′(x) = 1 − tanh²(x): tanh(x) is squared (1 − tanh(x) is not even symmetric in x).' }
+          : got === 0 && want > 1e-12 ? SATURATED_TO_ZERO : undefined);
     const [g10] = await ctx.callMany<number>('tanhGrad', [[10]]);
     // exact sech²(10) = 8.24461446e-9; 1 − tanh² rounds to 8.24461455e-9: both are right
     if (!(g10 > 8.2446e-9 * (1 - 1e-4) && g10 < 8.2447e-9)) {
-      fail(`tanhGrad(10) should be ≈ 8.2446e-9 (small but not zero), got ${fmt(g10)}`,
-        g10 === 0 ? { id: 'saturated-to-zero', hint: 'At x = 10 tanh′ is tiny (≈ 8.2e-9) but not 0 in float64; only from x ≈ 19.06 does 1 − tanh² round to exactly 0. Does your formula cut it off or lose it earlier?' } : undefined);
+      fail(`tanhGrad(10) should be ≈ 8.2446e-9 (small but not zero), got ${fmt(g10)}`, g10 === 0 ? SATURATED_TO_ZERO : undefined);
     }
   });
 

@@ -27,10 +27,12 @@ function expectStats(m: Matrix, limits: MatrixStatsLimits, what: string, mistake
   const st = stats(m);
   for (const key of ['std', 'mean', 'maxAbs'] as const) {
     if (within(st[key], limits[key])) continue;
-    const mistake = key === 'std' ? mistakes.find((k) => Math.abs(st.std / k.std - 1) < 0.03) : undefined;
+    // name a mistake only when exactly one catalogued mistake gives this spread on this shape
+    const matching = key === 'std' ? mistakes.filter((k) => Math.abs(st.std / k.std - 1) < 0.03) : [];
     const name = { std: 'standard deviation', mean: 'mean', maxAbs: 'largest |w|' }[key];
     fail(`${what}: ${name} ${fmt(st[key])} is outside [${fmt(limits[key].lo)}, ${fmt(limits[key].hi)}]`,
-      mistake ? { id: 'init-variance', hint: `The spread matches a known mistake (${mistake.label}): recheck the variance formula and which fans it uses.` } : undefined);
+      matching.length === 1 ? { id: 'init-variance', hint: `The spread matches a known mistake (${matching[0].label}): recheck the variance formula and which fans it uses.` }
+        : matching.length > 1 ? { id: 'init-variance', hint: 'The spread matches more than one known mistake on this shape: recheck the variance formula and which fans it uses.' } : undefined);
   }
 }
 

@@ -114,8 +114,8 @@ interface FwdVariant {
   normVar?: 'biased' | 'unbiased';
   /** What the running variance is fed (train). */
   runVar?: 'unbiased' | 'biased';
-  /** running = momentum·running + (1 − momentum)·batch. */
-  momentumFlipped?: boolean;
+  /** running = momentum·running + (1 − momentum)·batch, in both running statistics or in one. */
+  momentumFlipped?: 'both' | 'mean' | 'var';
   eps?: 'inside' | 'outside' | 'none';
   /** Eval mode normalizing with the batch statistics anyway. */
   evalUsesBatch?: boolean;
@@ -133,11 +133,12 @@ function refForward(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: 
   const sq = colSums(map(x, (xv, _i, j) => (xv - mean[j]) ** 2));
   const biased = sq.map((s) => s / n);
   const unbiased = sq.map((s) => s / (n - 1));
-  const m = v.momentumFlipped ? 1 - o.momentum : o.momentum;
+  const flip = (which: 'mean' | 'var') => (v.momentumFlipped === 'both' || v.momentumFlipped === which ? 1 - o.momentum : o.momentum);
+  const [mMean, mVar] = [flip('mean'), flip('var')];
   const runVar = v.runVar === 'biased' ? biased : unbiased;
   const updated: BatchNormState = {
-    runningMean: state.runningMean.map((r, j) => (1 - m) * r + m * mean[j]),
-    runningVar: state.runningVar.map((r, j) => (1 - m) * r + m * runVar[j]),
+    runningMean: state.runningMean.map((r, j) => (1 - mMean) * r + mMean * mean[j]),
+    runningVar: state.runningVar.map((r, j) => (1 - mVar) * r + mVar * runVar[j]),
   };
   const given: BatchNormState = { runningMean: state.runningMean.slice(), runningVar: state.runningVar.slice() };
   const useBatch = mode === 'train' || v.evalUsesBatch;
@@ -173,6 +174,7 @@ const M = {
   eps: { id: 'batchnorm-eps-placement', hint: 'ε goes inside the square root, added to the variance: x̂ = (x − μ) / √(var + ε).' },
   ignoresOpts: { id: 'batchnorm-ignores-opts', hint: 'Your result is the one for the default ε = 1e-5 and momentum 0.1, but opts set others: read them from opts, and fall back to a default only for a field that is missing.' },
   momentumFlipped: { id: 'batchnorm-momentum-flipped', hint: 'PyTorch’s momentum is the weight of the NEW batch: momentum = 0.1 keeps 90% of the old running value and takes 10% of the batch.' },
+  momentumFlippedInOne: { id: 'batchnorm-momentum-flipped-in-one', hint: 'One of your running statistics weighs the batch by momentum and the other by 1 − momentum: both runningMean and runningVar keep (1 − momentum) of the old value and take momentum of the batch.' },
   runningVarBiased: { id: 'batchnorm-running-var-biased', hint: 'The running variance is fed the unbiased batch variance (divide by N − 1), not the biased one the batch is normalized with.' },
   noUpdate: { id: 'batchnorm-train-state-not-updated', hint: 'Train mode returns the UPDATED running statistics (a new state), not the state it was given.' },
   evalUsesBatch: { id: 'batchnorm-eval-uses-batch-stats', hint: 'In eval mode the batch’s own mean and variance play no part: normalize with the running statistics.' },
@@ -199,8 +201,10 @@ function outMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, mode:
 function stateMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, o: Opts): KnownMistake[] {
   const st = (v: FwdVariant, opts = o) => refForward(x, p, state, 'train', opts, v).state;
   const list = [
-    mistake(M.momentumFlipped, st({ momentumFlipped: true })),
-    mistake(M.momentumFlipped, st({ momentumFlipped: true, runVar: 'biased' })),
+    mistake(M.momentumFlipped, st({ momentumFlipped: 'both' })),
+    mistake(M.momentumFlipped, st({ momentumFlipped: 'both', runVar: 'biased' })),
+    mistake(M.momentumFlippedInOne, st({ momentumFlipped: 'mean' })),
+    mistake(M.momentumFlippedInOne, st({ momentumFlipped: 'var' })),
     mistake(M.runningVarBiased, st({ runVar: 'biased' })),
     mistake(M.noUpdate, st({ noUpdate: true })),
   ];

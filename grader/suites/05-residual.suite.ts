@@ -69,7 +69,7 @@ function refBackward(dout: Matrix, x: Matrix, block: ResidualBlockData, v: BwdVa
 
 const M = {
   fwdNoIdentity: { id: 'residual-forward-missing-identity', hint: 'out is only the branch F(x): a residual block adds its input back, out = x + F(x).' },
-  actAfterSum: { id: 'residual-activation-after-sum', hint: 'The activation sits between the two layers only: nothing is applied after the second layer or after the sum.' },
+  actAfterSum: { id: 'residual-activation-after-sum', hint: 'In this course’s block (He et al. 2016b, “Identity Mappings in Deep Residual Networks”) nothing follows the sum: the activation sits between the two layers only. The original 2016 ResNet block applied ReLU after the sum; this course’s does not.' },
   actAfterSecond: { id: 'residual-activation-after-second-layer', hint: 'The second layer is linear: F(x) = act(x·W₁ + b₁)·W₂ + b₂, with no activation after W₂.' },
   noAct: { id: 'residual-activation-missing', hint: 'The branch applies the block’s activation between its two layers.' },
   noIdentity: { id: 'residual-missing-identity', hint: 'dx is only the branch’s gradient: the identity path carries dout to dx unchanged, and the two paths add up.' },

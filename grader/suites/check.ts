@@ -24,9 +24,19 @@ export function fmt(x: unknown): string {
   }
 }
 
-/** `want` shown unless the test is hidden. */
-function expected(ctx: Pick<TestContext, 'hidden'>, want: unknown): string {
-  return ctx.hidden ? '(hidden)' : fmt(want);
+/** The power of ten of a positive error, e.g. 1e-3 for 0.0042 (1 for errors of 1 or more). */
+export function orderOf(err: number): string {
+  if (!(err < 1)) return '1';
+  return `1e${Math.floor(Math.log10(err))}`;
+}
+
+/**
+ * How far a wrong entry of a hidden test is: the power of ten of its relative error only. The
+ * student's value next to the exact error would give the hidden expected value back
+ * (w = g·(1 ∓ e)/(1 ± e)), so a hidden test's message never shows both.
+ */
+export function hiddenMiss(err: number, tol: number): string {
+  return `relative error of order ${orderOf(err)} (more than ${fmt(tol)}); the expected value is hidden`;
 }
 
 export function fail(message: string, diagnosis?: Diagnosis): never {
@@ -45,7 +55,9 @@ export function expectClose(ctx: Pick<TestContext, 'hidden'>, got: unknown, want
   const g = expectNumber(got, what);
   const err = Math.abs(g - want);
   if (!(err <= tol.atol + tol.rtol * Math.abs(want))) {
-    fail(`${what}: expected ${expected(ctx, want)}, got ${fmt(g)} (|error| ${fmt(err)} > ${fmt(tol.atol)} + ${fmt(tol.rtol)}·|expected|)`);
+    fail(ctx.hidden
+      ? `${what}: wrong, ${hiddenMiss(err / Math.max(Math.abs(want), tol.atol), tol.rtol)}`
+      : `${what}: expected ${fmt(want)}, got ${fmt(g)} (|error| ${fmt(err)} > ${fmt(tol.atol)} + ${fmt(tol.rtol)}·|expected|)`);
   }
 }
 
@@ -86,8 +98,10 @@ export function expectMatrixRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, 
   if (worst.err > maxRel) {
     const { i, j } = worst;
     const at = isVector ? `[${j}]` : `[${i}][${j}]`;
-    fail(`${what}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; worst at ${at}: expected ${expected(ctx, want[i][j])}, got ${fmt(g[i][j])}`,
-      constantFactor(g, want, what, ctx.hidden));
+    fail(ctx.hidden
+      ? `${what}: wrong, worst at ${what}${at}: ${hiddenMiss(worst.err, maxRel)}`
+      : `${what}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; worst at ${at}: expected ${fmt(want[i][j])}, got ${fmt(g[i][j])}`,
+    constantFactor(g, want, what, ctx.hidden));
   }
 }
 
@@ -177,7 +191,9 @@ export function expectRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: 
   const w = worstRelError(got, want);
   if (w.problem) fail(`${what}${w.path} ${w.problem}`, diagnosis);
   if (!(w.err <= maxRel)) {
-    fail(`${what}: relative error ${fmt(w.err)} > ${fmt(maxRel)}; worst at ${what}${w.path}: expected ${expected(ctx, w.want)}, got ${fmt(w.got)}`, diagnosis);
+    fail(ctx.hidden
+      ? `${what}: wrong, worst at ${what}${w.path}: ${hiddenMiss(w.err, maxRel)}`
+      : `${what}: relative error ${fmt(w.err)} > ${fmt(maxRel)}; worst at ${what}${w.path}: expected ${fmt(w.want)}, got ${fmt(w.got)}`, diagnosis);
   }
 }
 
@@ -192,15 +208,35 @@ export interface KnownMistake {
 export const mistake = (d: Diagnosis, value: unknown): KnownMistake => ({ ...d, value });
 
 /**
- * The first known mistake that explains `got`: `got` is not `correct` (relative error > tol) but
- * matches the mistake's value (≤ tol), and the mistake is distinguishable from `correct` here.
+ * The known mistake that explains `got`: `got` is not `correct` (relative error > tol) but matches
+ * the mistake's value (≤ tol), and the mistake is distinguishable from `correct` here. When two
+ * different mistakes give the same value on this input, the numbers cannot tell them apart and
+ * none is named.
  */
 export function findMistake(got: unknown, correct: unknown, mistakes: KnownMistake[], tol = 1e-6): Diagnosis | undefined {
-  if (maxRelError(got, correct) <= tol) return undefined;
-  for (const m of mistakes) {
-    if (maxRelError(m.value, correct) > tol && maxRelError(got, m.value) <= tol) return { id: m.id, hint: m.hint };
+  return findMistakeAcross([{ got, correct, mistakes }], tol);
+}
+
+/**
+ * The same over several inputs a test tried: the mistakes that explain every wrong answer among
+ * them (and whose values differ from the correct ones there). One input may not tell two mistakes
+ * apart where another does; a mistake is named only when exactly one remains.
+ */
+export function findMistakeAcross(items: { got: unknown; correct: unknown; mistakes: KnownMistake[] }[], tol = 1e-6): Diagnosis | undefined {
+  let ids = null as Set<string> | null;
+  const hints = new Map<string, string>();
+  for (const { got, correct, mistakes } of items) {
+    if (maxRelError(got, correct) <= tol) continue;
+    const here = new Set<string>();
+    for (const m of mistakes) {
+      if (maxRelError(m.value, correct) > tol && maxRelError(got, m.value) <= tol) { here.add(m.id); hints.set(m.id, m.hint); }
+    }
+    const before: Set<string> | null = ids;
+    ids = before === null ? here : new Set([...before].filter((id) => here.has(id)));
   }
-  return undefined;
+  if (ids === null || ids.size !== 1) return undefined;
+  const [id] = [...ids];
+  return { id, hint: hints.get(id) as string };
 }
 
 /** Runs a check; if it fails, the failure carries `diagnosis` (when given) instead of its own. */
