@@ -137,6 +137,10 @@ const CLAIMS: Claim[] = [
   { readme: '02-backprop', quote: '0.23⁹ ≈ 2e-6', check: () => shows(0.23 ** 9, '2e-6') },
   { readme: '02-backprop', quote: '(E[x²] ≈ 1)', check: () => shows(S('xavierSigmoid.inputMeanSquare').median, '1') },
   { readme: '02-backprop', quote: '(E[h²] ≈ 0.26)', check: () => shows(S('xavierSigmoid.lastHiddenMeanSquare').median, '0.26') },
+  { readme: '02-backprop', quote: 'which roughly doubles the ratio', check: () => {
+    shows(Math.sqrt(S('xavierSigmoid.inputMeanSquare').median / S('xavierSigmoid.lastHiddenMeanSquare').median), '2');
+    shows(S('xavierSigmoid.ratio').median / 0.233 ** 9, '2');
+  } },
   { readme: '02-backprop', quote: 'lands between 1e-6 and 1e-5 (over 300 random seeds, all of them did; the graded network gives 4.8e-6)', check: () => {
     within('xavierSigmoid.ratio', 1e-6, 1e-5);
     expect(S('xavierSigmoid.ratio').n).toBe(300);
