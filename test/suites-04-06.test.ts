@@ -151,11 +151,8 @@ const broken: Broken[] = [
     name: 'history-after-update', exercise: '06-dead-neurons',
     patch: [['    history.push({ z, a, loss: 0.5 * (a - target) ** 2 });\n', ''],
       ['    bias -= lr * dz;\n', '    bias -= lr * dz;\n    const z2 = weights.reduce((s, wi, i) => s + wi * x[i], bias);\n    const a2 = neuronForward([1], 0, [z2], act).a;\n    history.push({ z: z2, a: a2, loss: 0.5 * (a2 - target) ** 2 });\n']],
-    fails: {
-      'diagnostics.trainNeuron.history': 'history-after-update',
-      'diagnostics.trainNeuron.deadRelu': 'history-after-update',
-      'diagnostics.trainNeuron.tanhSaturates': 'history-after-update',
-    },
+    // the story tests grade the phenomenon on the student's own numbers, which a shifted history still shows
+    fails: { 'diagnostics.trainNeuron.history': 'history-after-update' },
   },
 ];
 
