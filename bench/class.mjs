@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `node bench/class.mjs [--class 20] [--runs 3]`: what grading a class costs per student, in wall
-// and CPU time (user + system, the grader and every process it waited for), against two floors
+// and CPU time (user + system, the grader and every process it starts), against two floors
 // measured in the same run:
 //
 //   vitest floor    a bare `vitest run` of one trivial test file (what any vitest-based grader pays)
@@ -24,12 +24,15 @@ const classSize = arg('--class', 20);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-bench-class-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Wall seconds, CPU seconds (user + sys, children included) and peak RSS of a command, via GNU time. */
+/**
+ * Wall seconds and CPU seconds (user + system) of a command and of every process it starts, through
+ * bench/tree-cpu.mjs: GNU time misses the vitest workers and sandbox children, which are killed.
+ */
 function measure(cmd, args, env = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-800)}`);
-  const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall, cpu: user + sys };
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', 'tree-cpu.mjs'), '--', cmd, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, ...env } });
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  if (r.status !== 0 || out.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${out.code}): ${r.stderr.slice(-800)}`);
+  return { wall: out.wall, cpu: out.cpu };
 }
 
 function series(cmd, args, env) {
