@@ -58,7 +58,7 @@ export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | nul
     else throw new CliError('E_UNKNOWN_EXERCISE', `'${word}' is neither an exercise (${loadManifest().exercises.map((e) => e.slug).join(', ')}) nor a folder: see \`gradlab lab --help\``);
   }
   dir ??= path.resolve(cwd, 'exercises');
-  if (!existsSync(dir)) throw new CliError('E_NO_SUBMISSION', `no folder ${dir}: run \`npx gradlab lab\` from the top of your course repository, or name the folder that holds your exercises`);
+  if (!existsSync(dir)) throw new CliError('E_NO_SUBMISSION', `no folder ${dir}: run the lab from the top of your course repository (where exercises/ is), or name the folder that holds your exercises`);
   if (values.html === '') throw new CliError('E_USAGE', '--html needs a folder to write the page into, e.g. --html lab-report');
   return { dir, only, html: values.html ? path.resolve(cwd, values.html) : undefined, watch: values.watch ?? false, timeoutMs: parseTimeout(values.timeout) };
 }
