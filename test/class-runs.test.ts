@@ -92,6 +92,49 @@ describe('class runs', () => {
     expect((await run(['class', cls, '--shard', '3/2'])).stderr).toBe("gradlab: --shard must be K/N with 1 ≤ K ≤ N, e.g. --shard 2/4; got '3/2'\n");
   });
 
+  it('--only grades the students named and nobody else: one without a record is listed as not-graded, empty score, until a run without --only', async () => {
+    const fresh = path.join(tmp, 'fresh');
+    const next = `Next: \`gradlab class ${cls} --results ${fresh}\` grades everyone else whose record is missing or out of date.`;
+    const only = await run(['class', cls, ...EX, '--results', fresh, '--only', 'alice']);
+    expect(only.stderr).toBe('');
+    expect(only.stdout).toContain('graded 1, unchanged since their record 0, not graded yet 2 (bob, carol).');
+    expect(only.stdout).toContain(`\n--only graded only alice. ${next}\n`);
+    expect(only.stdout).toMatch(/\nbob +–\/25  not graded yet\n/);
+    expect(only.stdout).toContain('\n4 students (1 refused, 2 not graded yet), mean of the 1 graded 25/25.');
+    const reason = `not graded yet (a --only run graded other students): grade them with \`gradlab class ${cls} --results ${fresh}\``;
+    expect(withoutTimings(fresh)['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
+      'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
+      'alice,graded,25,25,15,10,', `bob,not-graded,,25,,,${reason}`, `carol,not-graded,,25,,,${reason}`,
+      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
+    ]);
+    expect(readFileSync(path.join(fresh, 'report.md'), 'utf8')).toContain('4 students: 1 graded, 1 refused, 2 not graded yet. Mean 25/25, median 25/25.');
+    // the LMS gets an empty cell (left ungraded), never a 0
+    const roster = path.join(tmp, 'roster.csv');
+    writeFileSync(roster, 'identifier,github_username,github_id,name\ns1,alice,1,Alice\ns2,bob,2,Bob\n');
+    expect((await run(['lms', '--roster', roster, '--results', fresh, '--out', path.join(tmp, 'lms')])).status).toBe(0);
+    expect(readFileSync(path.join(tmp, 'lms', 'canvas.csv'), 'utf8')).toBe('Student,ID,SIS User ID,SIS Login ID,Section,gradlab\nAlice,,s1,,,25\nBob,,s2,,,\n');
+    const diff = await run(['diff', one, fresh]);
+    expect(diff.stdout).toContain('\nbob: 0 → –/25 [graded → not-graded]\n');
+    expect(diff.stdout).toContain('\ncarol: 23.5 → –/25 [graded → not-graded]\n');
+    // merged with a full run, a placeholder never replaces a grade, however new
+    const merged = path.join(tmp, 'merged-only');
+    expect((await run(['merge', '--results', merged, one, fresh])).status).toBe(0);
+    expect(readFileSync(path.join(merged, 'gradebook.csv'), 'utf8').split('\n').slice(1, 5).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
+      'alice,graded,25', 'bob,graded,0', 'carol,graded,23.5', 'dave,refused,0',
+    ]);
+    expect(gradedAt(merged, 'alice')).toBe(gradedAt(fresh, 'alice'));
+    expect(gradedAt(merged, 'bob')).toBe(gradedAt(one, 'bob'));
+
+    const all = await run(['class', cls, ...EX, '--results', fresh]);
+    expect(all.stdout).toContain('graded 2, unchanged since their record 1.');
+    expect(all.stdout).not.toContain('--only');
+    // a record made for an older submission is kept by --only, and said so
+    appendFileSync(path.join(cls, 'carol', '05-residual', 'residual.ts'), '\n// another change\n');
+    const stale = await run(['class', cls, ...EX, '--results', fresh, '--only', 'alice']);
+    expect(stale.stdout).toContain('graded 1, unchanged since their record 1, kept on a record of an older submission or grader 1 (carol).');
+    expect(stale.stdout).toContain(`\n--only graded only alice. ${next}\n`);
+  });
+
   it('writes nothing in the working directory when told where to write', async () => {
     const cwd = path.join(tmp, 'cwd');
     cpSync(path.join(ROOT, 'bench'), cwd, { recursive: true }); // any folder with files

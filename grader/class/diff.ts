@@ -3,12 +3,12 @@
  * difference. Compares student records (record.ts); timings never count as a change.
  */
 import type { TestStatus } from '../results.js';
-import type { StudentRecord } from './record.js';
+import { scoreOf, type StudentRecord } from './record.js';
 import { terminalName } from './text.js';
 import { describeVersion } from './version.js';
 
 export interface TestChange { id: string; from: TestStatus | 'absent'; to: TestStatus | 'absent'; delta: number }
-export interface StudentChange { student: string; from: number; to: number; maxScore: number; statusFrom: string; statusTo: string; tests: TestChange[] }
+export interface StudentChange { student: string; from: number | ''; to: number | ''; maxScore: number; statusFrom: string; statusTo: string; tests: TestChange[] }
 
 export interface ClassDiff {
   changed: StudentChange[];
@@ -41,7 +41,7 @@ export function diffRecords(before: StudentRecord[], after: StudentRecord[]): Cl
       unchanged++;
       continue;
     }
-    changed.push({ student: r.student, from: o.results.score, to: r.results.score, maxScore: r.results.maxScore, statusFrom: o.status, statusTo: r.status, tests });
+    changed.push({ student: r.student, from: scoreOf(o), to: scoreOf(r), maxScore: r.results.maxScore, statusFrom: o.status, statusTo: r.status, tests });
   }
   return {
     changed,
@@ -52,6 +52,8 @@ export function diffRecords(before: StudentRecord[], after: StudentRecord[]): Cl
 }
 
 const signed = (x: number) => (x > 0 ? `+${x}` : `${x}`);
+/** A score for the terminal: – for a student not graded yet. */
+const shown = (x: number | '') => (x === '' ? '–' : String(x));
 
 function describeRun(label: string, records: StudentRecord[]): string {
   const graders = [...new Set(records.map((r) => describeVersion(r.grader)))].sort().join(', ') || 'no grader';
@@ -71,10 +73,11 @@ export function renderDiff(before: StudentRecord[], after: StudentRecord[], d: C
   if (d.changed.length) lines.push('');
   for (const c of d.changed) {
     const status = c.statusFrom === c.statusTo ? '' : ` [${c.statusFrom} → ${c.statusTo}]`;
-    lines.push(`${terminalName(c.student)}: ${c.from} → ${c.to}/${c.maxScore} (${signed(round4(c.to - c.from))})${status}`);
+    const delta = c.from === '' || c.to === '' ? '' : ` (${signed(round4(c.to - c.from))})`;
+    lines.push(`${terminalName(c.student)}: ${shown(c.from)} → ${shown(c.to)}/${c.maxScore}${delta}${status}`);
     for (const t of c.tests) lines.push(`  ${t.id}: ${t.from} → ${t.to} (${signed(t.delta)})`);
   }
-  if (d.added.length) lines.push('', 'Added:', ...d.added.map((r) => `  ${terminalName(r.student)}: ${r.results.score}/${r.results.maxScore}${r.status === 'refused' ? ' (refused)' : ''}`));
-  if (d.removed.length) lines.push('', 'Removed:', ...d.removed.map((r) => `  ${terminalName(r.student)}: was ${r.results.score}/${r.results.maxScore}`));
+  if (d.added.length) lines.push('', 'Added:', ...d.added.map((r) => `  ${terminalName(r.student)}: ${shown(scoreOf(r))}/${r.results.maxScore}${r.status === 'graded' ? '' : ` (${r.status})`}`));
+  if (d.removed.length) lines.push('', 'Removed:', ...d.removed.map((r) => `  ${terminalName(r.student)}: was ${shown(scoreOf(r))}/${r.results.maxScore}`));
   return `${lines.join('\n')}\n`;
 }

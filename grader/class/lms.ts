@@ -6,12 +6,13 @@
  * Canvas: a gradebook-import CSV (Student, ID, SIS User ID, SIS Login ID, Section, then one column
  * per assignment; Canvas matches a row by one of the identifying columns). Moodle: a plain CSV whose
  * identifier column is mapped to a user field during Moodle's CSV grade import. Every roster
- * student is a row (score empty when they have no folder: an LMS leaves an empty cell ungraded);
+ * student is a row (score empty when they have no folder or were not graded yet: an LMS leaves an
+ * empty cell ungraded);
  * every folder or roster row that could not be paired is listed in unmatched.csv, never dropped.
  */
 import { parse } from 'csv-parse/sync';
 import { CliError } from '../errors.js';
-import type { StudentRecord } from './record.js';
+import { scoreOf, type StudentRecord } from './record.js';
 import { csv } from './text.js';
 
 export interface RosterEntry { identifier: string; github_username: string; github_id: string; name: string }
@@ -52,12 +53,12 @@ export function pairStudents(records: StudentRecord[], roster: RosterEntry[]): P
   for (const r of records) {
     const entry = rosterEntryOf(r.student, roster);
     if (entry) claims.set(entry, [...(claims.get(entry) ?? []), r]);
-    else unmatched.push({ kind: 'folder', folder: r.student, score: r.results.score, maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
+    else unmatched.push({ kind: 'folder', folder: r.student, score: scoreOf(r), maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
   }
   const pairs = new Map<RosterEntry, StudentRecord>();
   for (const [entry, rs] of claims) {
     if (rs.length === 1) pairs.set(entry, rs[0]);
-    else for (const r of rs) unmatched.push({ kind: 'folder', folder: r.student, entry, score: r.results.score, maxScore: r.results.maxScore, reason: `${rs.length} folders match GitHub user ${entry.github_username}: keep one` });
+    else for (const r of rs) unmatched.push({ kind: 'folder', folder: r.student, entry, score: scoreOf(r), maxScore: r.results.maxScore, reason: `${rs.length} folders match GitHub user ${entry.github_username}: keep one` });
   }
   for (const entry of roster) {
     if (pairs.has(entry) || claims.has(entry)) continue;
@@ -72,15 +73,20 @@ export type CanvasId = 'sis-user-id' | 'sis-login-id';
 /** Canvas's gradebook-import CSV: one row per roster student, the identifier in the chosen SIS column. */
 export function renderCanvas(roster: RosterEntry[], p: Pairing, assignment: string, id: CanvasId): string {
   const rows = roster.map((e) => {
-    const score = p.pairs.get(e)?.results.score ?? '';
-    return [e.name || e.identifier, '', id === 'sis-user-id' ? e.identifier : '', id === 'sis-login-id' ? e.identifier : '', '', score];
+    return [e.name || e.identifier, '', id === 'sis-user-id' ? e.identifier : '', id === 'sis-login-id' ? e.identifier : '', '', scoreCell(p, e)];
   });
   return csv([['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', assignment], ...rows]);
 }
 
+/** A roster student's score cell: empty without a folder or a grade. */
+function scoreCell(p: Pairing, e: RosterEntry): number | '' {
+  const paired = p.pairs.get(e);
+  return paired ? scoreOf(paired) : '';
+}
+
 /** A CSV for Moodle's grade import (map "identifier" to the user field it holds). */
 export function renderMoodle(roster: RosterEntry[], p: Pairing, assignment: string): string {
-  return csv([['identifier', 'name', 'github_username', assignment], ...roster.map((e) => [e.identifier, e.name, e.github_username, p.pairs.get(e)?.results.score ?? ''])]);
+  return csv([['identifier', 'name', 'github_username', assignment], ...roster.map((e) => [e.identifier, e.name, e.github_username, scoreCell(p, e)])]);
 }
 
 /** Everything that could not be paired, with the reason. */

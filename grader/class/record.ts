@@ -13,11 +13,17 @@ import type { ManifestExercise } from '../manifest.js';
 import type { Results } from '../results.js';
 import { hashTree, type GraderVersion } from './version.js';
 
+export const RECORD_STATUSES = ['graded', 'refused', 'not-graded'] as const;
+export type RecordStatus = typeof RECORD_STATUSES[number];
+
 export interface StudentRecord {
   /** The student's folder name. */
   student: string;
-  /** graded: the suites ran; refused: the folder could not be graded (see `reason`). */
-  status: 'graded' | 'refused';
+  /**
+   * graded: the suites ran; refused: the folder could not be graded (see `reason`); not-graded: a
+   * `--only` run graded other students and this one had no record yet (no score: never a 0).
+   */
+  status: RecordStatus;
   reason?: string;
   grader: GraderVersion;
   /** Hash of the grader fingerprint, the graded exercises and the per-call limit. */
@@ -92,7 +98,7 @@ export function writeRecords(resultsDir: string, records: StudentRecord[]): void
 
 function isRecord(x: unknown): x is StudentRecord {
   const r = x as StudentRecord;
-  return !!r && typeof r === 'object' && typeof r.student === 'string' && (r.status === 'graded' || r.status === 'refused') &&
+  return !!r && typeof r === 'object' && typeof r.student === 'string' && RECORD_STATUSES.includes(r.status) &&
     typeof r.gradingKey === 'string' && typeof r.gradedAt === 'string' && !!r.results && Array.isArray(r.results.tests) &&
     Array.isArray(r.results.exercises) && !!r.grader && typeof r.grader.commit === 'string';
 }
@@ -122,6 +128,11 @@ export function readAllRecords(resultsDir: string): StudentRecord[] {
     .filter((f) => f.endsWith('.json'))
     .map((f) => parseRecord(path.join(dir, f)))
     .sort(byStudent);
+}
+
+/** The score a record gives, or '' when the student was not graded yet (an empty cell, never a 0). */
+export function scoreOf(r: StudentRecord): number | '' {
+  return r.status === 'not-graded' ? '' : r.results.score;
 }
 
 /** Code-unit order of names: the same on every machine, whatever its locale. */

@@ -22,6 +22,8 @@ export interface ClassSummary {
   students: number;
   graded: number;
   refused: number;
+  /** Listed by a `--only` run that graded others: no score yet. */
+  notGradedYet: number;
   maxScore: number;
   mean: number;
   median: number;
@@ -84,7 +86,8 @@ export function summarize(records: StudentRecord[], top = 5): ClassSummary {
     course: loadManifest().course,
     students: records.length,
     graded: graded.length,
-    refused: records.length - graded.length,
+    refused: records.filter((r) => r.status === 'refused').length,
+    notGradedYet: records.filter((r) => r.status === 'not-graded').length,
     maxScore,
     mean: round(scores.reduce((a, s) => a + s, 0) / Math.max(1, scores.length)),
     median: round(median),
@@ -96,6 +99,11 @@ export function summarize(records: StudentRecord[], top = 5): ClassSummary {
     graders: [...new Set(records.map((r) => describeVersion(r.grader)))].sort(),
     gradedAt: { first: times[0] ?? '', last: times[times.length - 1] ?? '' },
   };
+}
+
+/** The totals line: not graded yet only when someone is (a --only run). */
+function totals(s: ClassSummary): string {
+  return `${s.students} students: ${s.graded} graded, ${s.refused} refused${s.notGradedYet ? `, ${s.notGradedYet} not graded yet` : ''}. Mean ${s.mean}/${s.maxScore}, median ${s.median}/${s.maxScore}.`;
 }
 
 /** Text a student chose (a folder name), made inert for Markdown: no control characters, no markup. */
@@ -117,7 +125,7 @@ export function renderMarkdown(s: ClassSummary): string {
     '',
     `Graded by gradlab ${s.graders.join(', ')}, ${when(s)}.`,
     '',
-    `${s.students} students: ${s.graded} graded, ${s.refused} refused. Mean ${s.mean}/${s.maxScore}, median ${s.median}/${s.maxScore}.`,
+    totals(s),
     '',
     '## Scores',
     '',
@@ -194,7 +202,7 @@ code { font-size: 90%; }
 <body>
 <h1>Class report: ${html(s.course)}</h1>
 <p>Graded by gradlab ${html(s.graders.join(', '))}, ${html(when(s))}.</p>
-<p id="totals">${s.students} students: ${s.graded} graded, ${s.refused} refused. Mean ${s.mean}/${s.maxScore}, median ${s.median}/${s.maxScore}.</p>
+<p id="totals">${html(totals(s))}</p>
 <h2>Scores</h2>
 <figure id="histogram">${histogram}</figure>
 <h2>Pass rate per test</h2>

@@ -5,7 +5,10 @@
  * (class/students.ts): graded, or listed as refused with the reason.
  *
  * Incremental: a student whose submission (what the intake copies for grading) and grading key (grader
- * fingerprint, exercises, per-call limit) match their record is not graded again.
+ * fingerprint, exercises, per-call limit) match their record is not graded again. `--only NAME`
+ * grades exactly the students named: the others keep their record, and those without one get a
+ * `not-graded` record (listed in the gradebook and the report with an empty score, never dropped
+ * and never graded behind the TA's back).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,8 +41,10 @@ Options:
   --shard K/N           grade only the students of shard K of N (a student is in shard
                         1 + (first 8 hex digits of sha256(name)) mod N); merge the shards'
                         folders with \`gradlab merge\`
-  --only NAME           regrade this student (repeatable); every other student keeps their
-                        record (those without one are graded)
+  --only NAME           grade this student and nobody else (repeatable), even if unchanged;
+                        every other student keeps their record as it is, and one without a
+                        record is listed as not-graded (status not-graded, empty score) until
+                        a run without --only grades them
   --force               regrade every student, even unchanged ones
   --exercise, -e SLUG   grade only this exercise (repeatable)
   --timeout MS          CPU time one call of student code may use (default 5000)`;
@@ -95,7 +100,11 @@ export async function run(argv: string[]): Promise<number> {
   const records = new Map<string, StudentRecord>();
   const toGrade: Array<{ student: Graded; hash: string }> = [];
   let reused = 0;
+  /** --only: students kept on a record made for another submission or grader, and students with no record at all. */
+  const keptChanged: string[] = [];
+  const notYet: string[] = [];
   const gradedAt = new Date().toISOString();
+  const runWithoutOnly = `gradlab class ${positionals[0]} --results ${resultsDir}`;
   for (const s of students) {
     const previous = readRecord(resultsDir, s.name);
     if (s.refused !== undefined) {
@@ -105,12 +114,19 @@ export async function run(argv: string[]): Promise<number> {
     }
     const hash = submissionHash(s.dir, chosenExercises);
     const unchanged = previous?.status === 'graded' && previous.complete && previous.submissionHash === hash && previous.gradingKey === key;
-    // --only: that student, and anyone with no record yet (the gradebook lists everyone)
-    const wanted = only.length ? only.includes(s.name) || !previous : values.force || !unchanged;
-    if (wanted) toGrade.push({ student: s, hash });
-    else {
-      records.set(s.name, previous as StudentRecord);
-      reused++;
+    if (only.length ? only.includes(s.name) : values.force || !unchanged) {
+      toGrade.push({ student: s, hash });
+    } else if (previous && previous.status !== 'not-graded') {
+      // --only keeps everyone else's last grade as it is, even one made for an older submission
+      records.set(s.name, previous);
+      if (unchanged) reused++;
+      else keptChanged.push(s.name);
+    } else {
+      // --only grades only the students named: one without a grade is listed as not graded yet, never graded behind the TA's back
+      const reason = `not graded yet (a --only run graded other students): grade them with \`${runWithoutOnly}\``;
+      const report = reportWithoutGrading(s.name, exercises, 'error', reason);
+      records.set(s.name, { student: s.name, status: 'not-graded', reason, grader, gradingKey: key, submissionHash: null, gradedAt, complete: true, results: toResults(report) });
+      notYet.push(s.name);
     }
   }
 
@@ -134,10 +150,14 @@ export async function run(argv: string[]): Promise<number> {
   writeFileSync(gradebook, renderGradebook(ordered));
   const reports = await writeClassReports(resultsDir, ordered);
 
-  const counts = `graded ${toGrade.length}, unchanged since their record ${reused}`;
+  const listed = (names: string[]) => names.slice(0, 5).map(terminalName).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  const counts = `graded ${toGrade.length}, unchanged since their record ${reused}` +
+    (keptChanged.length ? `, kept on a record of an older submission or grader ${keptChanged.length} (${listed(keptChanged)})` : '') +
+    (notYet.length ? `, not graded yet ${notYet.length} (${listed(notYet)})` : '');
   process.stdout.write(`${renderSummary(ordered)}\n` +
     `${shard ? `Shard ${shard.k}/${shard.n}: ${students.length} of ${everyone.length} students; ` : ''}${counts}. ` +
     `Grader ${describeVersion(grader)}, ${gradedAt}.\n` +
-    `Gradebook: ${gradebook}; records in ${path.join(resultsDir, STUDENTS_DIR)}/; ${reports.join(', ')}.\n`);
+    `Gradebook: ${gradebook}; records in ${path.join(resultsDir, STUDENTS_DIR)}/; ${reports.join(', ')}.\n` +
+    (keptChanged.length || notYet.length ? `--only graded only ${only.map(terminalName).join(', ')}. Next: \`${runWithoutOnly}\` grades everyone else whose record is missing or out of date.\n` : ''));
   return 0;
 }

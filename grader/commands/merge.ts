@@ -15,10 +15,14 @@ import { parseCommandArgs } from './args.js';
 const HELP = `Usage: gradlab merge --results OUT [--gradebook FILE] DIR...
 
 Merges class results folders (written by \`gradlab class --results DIR\`, e.g. one per --shard)
-into OUT: each student's record (the newest, when several folders hold one), the gradebook
+into OUT: each student's record (the newest, when several folders hold one; a not-graded
+placeholder of a --only run never replaces a grade), the gradebook
 (OUT/gradebook.csv unless --gradebook) and the class report (OUT/report.md, OUT/report.html).`;
 
-/** Every student once: the newest record wins (ties: the later folder on the command line). */
+/** A not-graded record (a --only run's placeholder) ranks below a grade or a refusal, whatever its date. */
+const rank = (r: StudentRecord) => (r.status === 'not-graded' ? 0 : 1);
+
+/** Every student once: the newest record of the highest rank wins (ties: the later folder on the command line). */
 export function mergeRecords(runs: StudentRecord[][]): { records: StudentRecord[]; replaced: string[] } {
   const newest = new Map<string, StudentRecord>();
   const replaced: string[] = [];
@@ -26,7 +30,7 @@ export function mergeRecords(runs: StudentRecord[][]): { records: StudentRecord[
     for (const r of records) {
       const seen = newest.get(r.student);
       if (seen) replaced.push(r.student);
-      if (!seen || r.gradedAt >= seen.gradedAt) newest.set(r.student, r);
+      if (!seen || rank(r) > rank(seen) || (rank(r) === rank(seen) && r.gradedAt >= seen.gradedAt)) newest.set(r.student, r);
     }
   }
   return { records: [...newest.values()].sort(byStudent), replaced: [...new Set(replaced)].sort() };
