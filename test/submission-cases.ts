@@ -1,10 +1,15 @@
 /**
- * What a submission case under test/submissions/ expects (its expected.json), and the comparison
- * of a grade report with it, shared by test/submissions.test.ts (broken and hostile submissions)
- * and test/diagnoses.test.ts (one known mistake each).
+ * What a submission case under test/submissions/ expects (its expected.json), how its patch is
+ * written into the reference solution, the comparison of a grade report with it, and the scan
+ * for hidden expected values in messages: shared by test/submissions.test.ts (broken and hostile
+ * submissions) and test/diagnoses.test.ts (one known mistake each).
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadManifest } from '../grader/manifest';
+import { ROOT } from '../grader/paths';
 import type { GradeReport, TestStatus } from '../grader/results';
+import { fmt } from '../grader/suites/check';
 
 export interface TestExpectation {
   status: TestStatus;
@@ -26,7 +31,7 @@ export interface CaseExpectation {
   perExercise: Record<string, { score: number; status: string; everyTest?: TestExpectation }>;
   /** The tests that do not pass; every other test of a graded exercise must pass (unless everyTest says otherwise). */
   tests: Record<string, TestExpectation>;
-  /** One mistake written into a reference solution file: each `find` must occur exactly once (test/diagnoses.test.ts). */
+  /** A change written into the reference solution file in the submission (applyPatch): each `find` must occur exactly once. */
   patch?: { file: string; replace: { find: string; with: string }[] };
   /** Files of the reference solutions to delete from the submission. */
   delete?: string[];
@@ -40,6 +45,33 @@ export interface CaseExpectation {
 }
 
 const manifest = loadManifest();
+
+/**
+ * Writes the case's patch into the reference solution file copied into `dir`; a `find` that is not
+ * there exactly once (the reference changed) fails loudly, naming the case (`where`).
+ */
+export function applyPatch(dir: string, where: string, patch: NonNullable<CaseExpectation['patch']>): void {
+  const file = path.join(dir, patch.file);
+  let text = readFileSync(file, 'utf8');
+  for (const { find, with: replacement } of patch.replace) {
+    const count = text.split(find).length - 1;
+    if (count !== 1) throw new Error(`${where}: the patch's text occurs ${count} times in solutions/${patch.file} (it must occur once): ${JSON.stringify(find.slice(0, 80))}`);
+    text = text.replace(find, () => replacement);
+  }
+  writeFileSync(file, text);
+}
+
+/** The part of a report that belongs to the given exercises (a case graded in a run of more exercises than its own). */
+export function onlyExercises(r: GradeReport, slugs: string[]): GradeReport {
+  const exercises = r.exercises.filter((e) => slugs.includes(e.slug));
+  return {
+    ...r,
+    exercises,
+    tests: r.tests.filter((t) => slugs.includes(t.exercise)),
+    score: exercises.reduce((a, e) => a + e.score, 0),
+    maxScore: exercises.reduce((a, e) => a + e.maxScore, 0),
+  };
+}
 
 /** Everything that differs from the expectation, in words (an empty list when the grade is exactly right). */
 export function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
@@ -67,3 +99,46 @@ export function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
   return out;
 }
 
+
+/** Every number under an `expected` key of an exercise's hidden fixtures, as the suites print numbers (fmt). */
+export function hiddenExpectedNumbers(slug: string): Set<string> {
+  const printed = new Set<string>();
+  const walk = (v: unknown, inExpected: boolean): void => {
+    if (typeof v === 'number') {
+      // distinctive values only: a short number such as 0.5 or 2 also appears as an input or a count
+      const s = fmt(v);
+      if (inExpected && Number.isFinite(v) && !Number.isInteger(v) && s.replace(/^-?[0.]*/, '').replace(/e.*$/, '').replace('.', '').length >= 4) printed.add(s);
+    } else if (Array.isArray(v)) v.forEach((x) => walk(x, inExpected));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, inExpected || k === 'expected');
+  };
+  const dir = path.join(ROOT, 'fixtures', slug);
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('-public.json'))) walk(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), false);
+  return printed;
+}
+
+/** Numbers in a message that are hidden expected values (a student's own value, after "got"/"yours"/"numeric", is fine). */
+export function leakedNumbers(text: string, hidden: Set<string>): string[] {
+  const out: string[] = [];
+  if (/expected\s*:?\s*-?\d/.test(text)) out.push(text.match(/expected\s*:?\s*-?[\d.e+-]+/)?.[0] ?? 'expected <number>');
+  for (const m of text.matchAll(/(?<![\w.])(got |yours |numeric )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
+    if (!m[1] && hidden.has(m[2])) out.push(m[2]);
+  }
+  return out;
+}
+
+/** The failed hidden tests of the reports, and those whose message or hint prints a hidden expected value (one line each). */
+export function hiddenLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
+  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
+  const numbers = new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)]));
+  let scanned = 0;
+  const leaks: string[] = [];
+  for (const [name, r] of reports) {
+    for (const t of r.tests) {
+      if (!hiddenIds.has(t.id) || t.status === 'passed') continue;
+      scanned++;
+      const found = leakedNumbers(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
+      if (found.length) leaks.push(`${name} ${t.id}: ${found.join(', ')} in ${JSON.stringify(t.message.slice(0, 300))}`);
+    }
+  }
+  return { scanned, leaks };
+}
