@@ -1,14 +1,15 @@
 /**
  * Broken and hostile submissions (test/submissions/<case>/, one line each in its README.md).
  *
- * A case holds only the exercise files it changes, laid out like a submission, and an
- * expected.json: which exercises to grade, the exact total, the exact score and status of each
+ * A case holds the exercise files it brings, laid out like a submission, and an expected.json
+ * (where the case is the reference with a small change, that change is the expected.json's
+ * `patch` instead of a file, written into the reference as test/diagnoses.test.ts does): which exercises to grade, the exact total, the exact score and status of each
  * graded exercise and the status, message fragment and diagnosis of every affected test. Every
  * test it does not name must pass: that is how "a hostile case never changes another exercise's
  * score" is proven, on the neighbouring exercise of each case and on all six for a few of them.
  *
  * The submissions are assembled in a temporary folder (the reference solutions, then the case's
- * files) and graded with `gradeSubmissions` in beforeAll: one call per set of graded exercises
+ * files and patch) and graded with `gradeSubmissions` in beforeAll: one call per set of graded exercises
  * (four calls; the grader's `exercises` option is per call), so the whole file stays within about a
  * minute on two cores. Three cases go through the real CLI in a process group of its own: the fake
  * score lines (the text report must show the true Score line only and no workflow command), and
@@ -27,7 +28,7 @@ import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
-import { type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches } from './submission-cases';
+import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
 const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
@@ -44,11 +45,12 @@ const dirs = new Map<string, string>();
 const reports = new Map<string, GradeReport>();
 let gradedAt = 0;
 
-/** The reference solutions with the case's files on top (expected.json left out), links made, files deleted. */
+/** The reference solutions with the case's files on top (expected.json left out), its patch written, links made, files deleted. */
 function assemble(name: string, exp: CaseExpectation): string {
   const dir = path.join(tmp, name);
   cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
   cpSync(path.join(CASES_DIR, name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'expected.json' });
+  if (exp.patch) applyPatch(dir, `test/submissions/${name}`, exp.patch);
   for (const rel of exp.delete ?? []) rmSync(path.join(dir, rel));
   for (const [rel, target] of Object.entries(exp.symlinks ?? {})) {
     rmSync(path.join(dir, rel), { force: true, recursive: true });
