@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Command> = {
   merge: { summary: 'merge class results folders (e.g. shards) into one, as one run would have written it', load: () => import('./commands/merge.js') },
   diff: { summary: 'what changed between two class results folders: who, by how much, which tests', load: () => import('./commands/diff.js') },
   lms: { summary: 'the class grades as Canvas and Moodle import files, through a Classroom roster', load: () => import('./commands/lms.js') },
+  comment: { summary: 'one student\'s grade as a Markdown comment for their graded commit (their text made inert)', load: () => import('./commands/comment.js') },
   check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
   lab: { summary: 'run the experiments on your own functions: tables, charts, and --html plots', load: () => import('./commands/lab.js') },
   hint: { summary: 'show the hints of an exercise', load: () => import('./commands/hint.js') },

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { codeTexts, outsideCode, renderMarkdown } from './markdown';
 import { exportTemplate } from '../grader/commands/export';
 import { studentWorkflow } from '../grader/export/workflow';
 import { loadManifest } from '../grader/manifest';
@@ -98,6 +99,10 @@ describe('student side: the template\'s workflow', () => {
   });
 });
 
+// an exception message that would otherwise show an image fetched from elsewhere, notify a team,
+// inject HTML and close the code block it is put in
+const HOSTILE = '![x](https://evil.example/x.png) @course-org/staff <img src=x> ``````` </details>';
+
 describe('teacher side: .github/workflows/grade-class.yml', () => {
   const github = path.join(tmp, 'github');
   const bin = path.join(tmp, 'bin');
@@ -157,6 +162,11 @@ echo "gh: unexpected call: $*" >&2; exit 1
       ['2026-01-05T10:00:00Z', { '.gitattributes': '*.ts filter=lfs diff=lfs merge=lfs -text\n', 'exercises/05-residual/residual.ts': solved }],
     ]);
     commits.bob = { graded: bob[0] };
+    // carol's code throws with a message written to hijack the comment on her commit
+    const carol = studentRepo('gradlab-carol', [
+      ['2026-01-06T10:00:00Z', { 'exercises/05-residual/residual.ts': `export function residualForward(): never { throw new Error(${JSON.stringify(HOSTILE)}); }\n` }],
+    ]);
+    commits.carol = { graded: carol[0] };
     studentRepo('other-homework', [['2026-01-05T10:00:00Z', { 'x.txt': 'not in the assignment\n' }]]);
     // the course repository: this repository's HEAD
     git(['clone', '--quiet', '--bare', ROOT, path.join(github, 'course-org', 'course')], tmp);
@@ -188,12 +198,12 @@ echo "gh: unexpected call: $*" >&2; exit 1
   it('collects each submission at its last commit before the deadline, with no filter, hook or credential', () => {
     const env = jobEnv('collect');
     runStep(step('collect', 'List the assignment'), env, tmp);
-    expect(readFileSync(path.join(env.RUNNER_TEMP, 'repos.txt'), 'utf8')).toBe('gradlab-alice\ngradlab-bob\n');
+    expect(readFileSync(path.join(env.RUNNER_TEMP, 'repos.txt'), 'utf8')).toBe('gradlab-alice\ngradlab-bob\ngradlab-carol\n');
     runStep(step('collect', 'Fetch each submission'), env, tmp);
     const roster = readFileSync(path.join(env.RUNNER_TEMP, 'class', 'roster.tsv'), 'utf8');
-    expect(roster).toBe(`student\trepository\tcommit\nalice\tgradlab-alice\t${commits.alice.graded}\nbob\tgradlab-bob\t${commits.bob.graded}\n`);
+    expect(roster).toBe(`student\trepository\tcommit\nalice\tgradlab-alice\t${commits.alice.graded}\nbob\tgradlab-bob\t${commits.bob.graded}\ncarol\tgradlab-carol\t${commits.carol.graded}\n`);
     const subs = path.join(env.RUNNER_TEMP, 'class', 'submissions');
-    expect(readdirSync(subs).sort()).toEqual(['alice', 'bob']);
+    expect(readdirSync(subs).sort()).toEqual(['alice', 'bob', 'carol']);
     expect(readFileSync(path.join(subs, 'alice', 'exercises', '05-residual', 'residual.ts'), 'utf8')).toContain('export function');
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(path.join(subs, 'alice', '.git'))).toBe(false);
@@ -220,16 +230,25 @@ echo "gh: unexpected call: $*" >&2; exit 1
     runStep(step('merge', 'Merge the shards'), env, tmp);
     const [header, ...rows] = readFileSync(path.join(env.RUNNER_TEMP, 'gradebook', 'gradebook.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
     const score = header.indexOf('score');
-    expect(rows.map((r) => [r[0], r[score]])).toEqual([['alice', '10'], ['bob', '10']]);
+    expect(rows.map((r) => [r[0], r[score]])).toEqual([['alice', '10'], ['bob', '10'], ['carol', '0']]);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8').length).toBeGreaterThan(0);
 
     runStep(step('merge', 'Post each student'), env, tmp);
-    expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`]);
+    expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`, `gradlab-carol@${commits.carol.graded}.md`]);
     const alice = readFileSync(path.join(posted, `gradlab-alice@${commits.alice.graded}.md`), 'utf8');
     expect(alice).toMatch(new RegExp(`^## gradlab: 10/100 for commit ${commits.alice.graded.slice(0, 7)}\\n`));
     expect(alice).toContain('| 05-residual | 10/10 | passed |');
     expect(alice).toContain(`| 01-activations | 0/${loadManifest().exercises[0].points} | missing |`);
     expect(alice).toContain(`Graded 20`);
     expect(alice).not.toContain('bob');
+    // carol's message reaches her comment as text in a code block: no image, link, mention or HTML
+    const carol = readFileSync(path.join(posted, `gradlab-carol@${commits.carol.graded}.md`), 'utf8');
+    expect(carol).toMatch(new RegExp(`^## gradlab: 0/100 for commit ${commits.carol.graded.slice(0, 7)}\\n`));
+    const html = renderMarkdown(carol);
+    expect(html).not.toMatch(/<(a|img|details)\b/);
+    expect(outsideCode(html)).not.toMatch(/evil|@course-org|<img/);
+    const quoted = codeTexts(html).filter((t) => t.includes("evil"));
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const t of quoted) expect(t).toContain(HOSTILE);
   });
 });
