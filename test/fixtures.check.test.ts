@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FixtureError, fixtureKinds, fixturesDir, listFixtureFiles, loadFixture, loadFixtureFile, rebuildDenseLayer, rebuildMlp,
-  rebuildResidualStack, validateFixture, type Fixture,
+  rebuildResidualStack, validateFixture, validatorOrigin, type Fixture,
 } from '../fixtures/load';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
+import { loadPrecompiled, precompiledFile, schemaAjv, writeValidators } from '../grader/fixture-validators';
 import { checkFixtures, firstDifference, formatCheck } from '../scripts/fixtures/check';
 import { generateFixtures } from '../scripts/fixtures/generate';
 import { formatFixture } from '../scripts/fixtures/format';
@@ -162,6 +163,60 @@ describe('fixture validation', () => {
     ['an unknown kind', (d) => { d.kind = 'densest'; }, `${file}: at /kind: must be one of the fixture kinds`],
     ['the wrong folder', (d) => { d.slug = '05-residual'; }, `${file}: at /slug: must be "02-backprop" (the folder), got "05-residual"`],
   ];
+  it('uses the validators the build precompiled, which judge exactly as ajv compiling the schemas at run time', () => {
+    // npm ci (prepare) and npm run build write dist/fixture-validators.cjs; without it, or after a
+    // schema edit, the loader compiles the schemas itself and this says to build
+    expect(validatorOrigin(), 'run `npm run build` to precompile the fixture validators').toBe('precompiled');
+    const schemasDir = path.join(fixturesDir, 'schemas');
+    const pre = loadPrecompiled(schemasDir, precompiledFile(root))!;
+    const { ajv, ids } = schemaAjv(schemasDir);
+    const firstError = (v: { errors?: unknown[] | null }) => {
+      const e = v.errors?.[0] as { instancePath: string; keyword: string; schemaPath: string; params: unknown } | undefined;
+      return e && { instancePath: e.instancePath, keyword: e.keyword, schemaPath: e.schemaPath, params: e.params };
+    };
+    let invalid = 0;
+    for (const { slug, name } of files) {
+      const data = JSON.parse(readFileSync(path.join(fixturesDir, slug, `${name}.json`), 'utf8')) as Record<string, any>;
+      const runtime = ajv.getSchema(ids[data.kind])!;
+      expect([pre[data.kind](data), runtime(data)]).toEqual([true, true]);
+      // the same data broken three ways: the same verdict and the same first error from both
+      const variants: Record<string, any>[] = [
+        { ...data, description: 7 },
+        { ...data, extra: true },
+        Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'visibility')),
+      ];
+      for (const v of variants) {
+        const a = pre[data.kind](v);
+        const b = runtime(v);
+        expect(a).toBe(false);
+        expect(b).toBe(false);
+        expect(firstError(pre[data.kind])).toEqual(firstError(runtime));
+        invalid++;
+      }
+    }
+    expect(invalid).toBe(3 * files.length);
+  });
+
+  it('ignores a precompiled module built from other schemas (a schema edited since the build)', () => {
+    const schemasDir = path.join(fixturesDir, 'schemas');
+    // inside the repository, so the module's require('ajv/dist/runtime/…') resolves as dist's does
+    mkdirSync(path.join(root, 'node_modules', '.cache'), { recursive: true });
+    const dir = mkdtempSync(path.join(root, 'node_modules', '.cache', 'gradlab-schemas-'));
+    try {
+      const built = path.join(dir, 'built', 'fixture-validators.cjs');
+      writeValidators(schemasDir, built);
+      expect(loadPrecompiled(schemasDir, built)).not.toBeNull();
+      const edited = path.join(dir, 'schemas');
+      cpSync(schemasDir, edited, { recursive: true });
+      const dense = path.join(edited, 'dense.schema.json');
+      writeFileSync(dense, readFileSync(dense, 'utf8').replace('"title": "', '"title": "edited '));
+      expect(loadPrecompiled(edited, built)).toBeNull();
+      expect(loadPrecompiled(schemasDir, path.join(dir, 'missing.cjs'))).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const [what, breakIt, message] of broken) {
     it(`rejects ${what}, naming the file, the JSON path and what was expected`, () => {
       const d = dense();
@@ -222,8 +277,11 @@ describe('recipes', () => {
     for (const f of ['load.ts', 'nets.ts']) {
       const src = readFileSync(path.join(fixturesDir, f), 'utf8');
       const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-      expect(imports.every((i) => /^(node:|ajv$|\.\.\/exercises\/lib\/|\.\/load$)/.test(i))).toBe(true);
+      expect(imports.every((i) => /^(node:|ajv$|\.\.\/exercises\/lib\/|\.\/load$|\.\.\/grader\/fixture-validators$)/.test(i))).toBe(true);
     }
+    const validators = readFileSync(path.join(root, 'grader', 'fixture-validators.ts'), 'utf8');
+    const imports = [...validators.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect(imports.every((i) => /^(node:|ajv$|ajv\/dist\/standalone\/index\.js$)/.test(i))).toBe(true);
   });
 
   it('every fixture with a recipe records the same seed in its header', () => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { argsAfterOf, Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
 import { addressSpaceMb, confinement } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
@@ -74,6 +74,40 @@ describe('Sandbox calls', () => {
     await sb.call('f', { v: [1, 2] });
     expect(sb.records[0].args).toEqual([{ v: [1, 2] }]);
     expect(sb.records[0].argsAfter).toEqual([{ v: [99, 2] }]);
+  });
+
+  it('reports an argument the call left unchanged as the argument sent, without copying it back; -0 for 0, NaN, a Proxy or a new prototype count as changes', async () => {
+    const sb = sandbox(`
+      export function keep(a, b) { return a.x.length + b; }
+      export function zero(m) { m[0][0] = -0; return 1; }
+      export function nan(m) { m[1] = NaN; return 1; }
+      export function proxy(s) { s.v = new Proxy([1, 2], {}); return 1; }
+      export function proto(s) { Object.setPrototypeOf(s, { p: 1 }); return 1; }
+      export function same(m) { m[0] = NaN; m[0] = 1; return 1; }`);
+    const a = { x: [[1, 2], [3, 4]] };
+    await sb.call('keep', a, 5);
+    expect(sb.records[0].argsAfter).toEqual([a, 5]);
+    expect(sb.records[0].argsAfter?.[0]).toBe(a); // the grader's own argument: nothing came back
+    await sb.call('zero', [[0, 1]]);
+    expect(Object.is((sb.records[1].argsAfter as number[][][])[0][0][0], -0)).toBe(true);
+    await sb.call('nan', [1, 2]);
+    expect(sb.records[2].argsAfter).toEqual([[1, NaN]]);
+    await sb.call('proxy', { v: [1, 2] });
+    expect(sb.records[3].argsAfter).toEqual([{ v: { __gradlabNotData: 'Proxy' } }]);
+    await sb.call('proto', { v: 1 });
+    expect(sb.records[4].argsAfter).toEqual([{ __gradlabNotData: 'an object that is not plain data' }]);
+    const m = [1, 2];
+    await sb.call('same', m);
+    expect(sb.records[5].argsAfter?.[0]).toBe(m);
+  });
+
+  it('reads a forged or malformed report of the arguments after a call as no report, never as the arguments sent', () => {
+    const sent = [{ v: 1 }, 2];
+    expect(argsAfterOf([{ __gradlabSame: 1 }, 3], sent)).toEqual([sent[0], 3]);
+    expect(argsAfterOf([{ __gradlabSame: 1, v: 2 }, [{ __gradlabSame: 1 }]], sent)).toEqual([{ __gradlabSame: 1, v: 2 }, [{ __gradlabSame: 1 }]]);
+    expect(argsAfterOf([{ __gradlabSame: 1 }], sent)).toBeNull();
+    expect(argsAfterOf('same', sent)).toBeNull();
+    expect(argsAfterOf(null, sent)).toBeNull();
   });
 
   it('reports arguments it cannot copy back as data that differs, never as nothing: a function, a class instance, a cycle', async () => {

@@ -14,6 +14,7 @@ const send = process.send.bind(process);
 const isProxy = types.isProxy;
 const { isArray } = Array;
 const ObjectKeys = Object.keys;
+const ObjectIs = Object.is;
 const ObjectHasOwn = Object.hasOwn;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectPrototype = Object.prototype;
@@ -188,9 +189,35 @@ function dataCopy(value, seen, budget) {
   return out;
 }
 
+const SAME = '__gradlabSame';
+
+/**
+ * Whether `after` (the argument the student's function received, after the call) still equals
+ * `sent` (the same argument as it arrived, which no student code has seen): arrays, plain objects
+ * and primitives (Object.is) alike. The walk follows `sent`, which is finite and acyclic, so a
+ * cycle or a huge value the student built ends it; a Proxy, another prototype or a throwing getter
+ * counts as changed (and is then copied, or described, by dataCopy).
+ */
+function sameData(sent, after) {
+  if (sent === null || typeof sent !== 'object') return ObjectIs(sent, after);
+  if (after === null || typeof after !== 'object' || isProxy(after)) return false;
+  if (isArray(sent)) {
+    if (!isArray(after) || after.length !== sent.length) return false;
+    for (let i = 0; i < sent.length; i++) if (!sameData(sent[i], after[i])) return false;
+    return true;
+  }
+  if (ObjectGetPrototypeOf(after) !== ObjectPrototype) return false;
+  const keys = ObjectKeys(sent);
+  if (ObjectKeys(after).length !== keys.length) return false;
+  for (const k of keys) if (!ObjectHasOwn(after, k) || !sameData(sent[k], after[k])) return false;
+  return true;
+}
+
 /**
  * The arguments after the call, for the grader to see mutations, as data only (see dataCopy):
- * seeded Rngs and handles (opaque caches, possibly large) are reported as null.
+ * seeded Rngs and handles (opaque caches, possibly large) are reported as null, and an argument
+ * the call left as it was as { __gradlabSame: 1 }, which the client reads as the argument it sent
+ * (copying and cloning every argument back cost as much as sending it).
  */
 function argsAfterCall(incoming, real) {
   const out = new Array(real.length);
@@ -199,7 +226,7 @@ function argsAfterCall(incoming, real) {
     const a = incoming[i];
     const opaque = a && typeof a === 'object' && (ObjectHasOwn(a, HANDLE) || ObjectHasOwn(a, RNG));
     try {
-      out[i] = opaque ? null : dataCopy(real[i], new SetCtor(), budget);
+      out[i] = opaque ? null : sameData(a, real[i]) ? { [SAME]: 1 } : dataCopy(real[i], new SetCtor(), budget);
     } catch (err) {
       out[i] = { [NOT_DATA]: `a value that cannot be read (${errorInfo(err).message.slice(0, 100)})` }; // a throwing getter
     }

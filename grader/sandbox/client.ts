@@ -126,6 +126,18 @@ function unpackReply(reply: Reply): Reply {
   return reply;
 }
 
+const SAME = '__gradlabSame';
+
+/**
+ * The arguments after a call as the child reported them, with each `{ __gradlabSame: 1 }` (an
+ * argument the call left unchanged, see child.mjs) read as the argument that was sent. Anything
+ * but an array of the arguments' length is no report (null), as the child may be hostile.
+ */
+export function argsAfterOf(reported: unknown, args: unknown[]): unknown[] | null {
+  if (!Array.isArray(reported) || reported.length !== args.length) return null;
+  return reported.map((a, i) => (a && typeof a === 'object' && !Array.isArray(a) && Object.keys(a).length === 1 && Object.hasOwn(a, SAME) ? args[i] : a));
+}
+
 /** Caps on what the child's words may add to a report (the child caps them too; it may lie). */
 const MAX_NAME = 200;
 const MAX_MESSAGE = 2000;
@@ -203,7 +215,7 @@ export class Sandbox {
   /** Calls `fn(...args)` in the sandbox and returns its (cloned) result. */
   async call(fn: string, ...args: unknown[]): Promise<unknown> {
     const reply = await this.request(fn, { type: 'call', fn, args }) as CallReply;
-    this.records.push({ fn, args, ...this.recordOf(reply) });
+    this.records.push({ fn, args, ...this.recordOf(reply, args) });
     if (!reply.ok) throw this.callError(fn, reply.error);
     return reply.value;
   }
@@ -217,7 +229,7 @@ export class Sandbox {
     if (!reply.ok) throw this.callError(fn, reply.error);
     const results = reply.results ?? [];
     return results.map((r, i) => {
-      this.records.push({ fn, args: argLists[i], ...this.recordOf(r) });
+      this.records.push({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) });
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
     });
   }
@@ -241,8 +253,8 @@ export class Sandbox {
     this.cleanups.clear();
   }
 
-  private recordOf(r: CallReply): Omit<CallRecord, 'fn' | 'args'> {
-    return r.ok ? { ok: true, value: r.value, argsAfter: r.argsAfter } : { ok: false, error: r.error };
+  private recordOf(r: CallReply, args: unknown[]): Omit<CallRecord, 'fn' | 'args'> {
+    return r.ok ? { ok: true, value: r.value, argsAfter: argsAfterOf(r.argsAfter, args) } : { ok: false, error: r.error };
   }
 
   private callError(fn: string, error: ErrorInfo): SandboxError {
