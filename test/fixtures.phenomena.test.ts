@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { frobeniusNorm } from '../exercises/lib/tensor';
 import { loadFixture, listFixtureFiles, rebuildMlp, rebuildResidualStack, runStatistic, type Fixture, type Limit } from '../fixtures/load';
-import { preActivations } from '../fixtures/nets';
+import { entryStd, flatStd, preActivations, preActivationsFlat } from '../fixtures/nets';
+import { createRng } from '../exercises/lib/rng';
+import { initMlp } from '../solutions/03-initialization/init';
 import { sigmoid, sigmoidGrad, tanh, tanhGrad } from '../solutions/01-activations/activations';
 
 const within = (v: number, l: Limit) => v >= l.lo && v <= l.hi;
@@ -184,6 +186,37 @@ describe('03 initialization', () => {
       for (const z of preActivations(x, layers, tanh)) for (const row of z) for (const v of row) margin = Math.min(margin, Math.abs(tanhGrad(v) - 1e-3) / 1e-3);
     }
     expect(margin).toBeGreaterThan(1e-9);
+  });
+});
+
+describe('the grader\'s flat forward pass (03\'s hidden experiments)', () => {
+  it('gives bit for bit the numbers of preActivations and entryStd: both 03 networks with the reference initMlp, and zeros, −0 and negative inputs', () => {
+    const flat = (m: number[][]) => Float64Array.from(m.flat());
+    const cases: [string, 'relu' | 'tanh', 'heNormal' | 'xavierNormal' | 'standardNormal'][] = [
+      ['relu-depth', 'relu', 'heNormal'], ['relu-depth', 'relu', 'xavierNormal'],
+      ['tanh-saturation', 'tanh', 'standardNormal'], ['tanh-saturation', 'tanh', 'xavierNormal'],
+    ];
+    let compared = 0;
+    for (const [name, act, scheme] of cases) {
+      const f = loadFixture('03-initialization', name, 'init-forward');
+      const x = rebuildMlp(f.recipe).x;
+      const layers = initMlp(f.recipe.sizes, scheme, createRng(f.recipe.seed));
+      const fn = act === 'relu' ? (z: number) => (z > 0 ? z : 0) : tanh;
+      const nested = preActivations(x, layers, fn);
+      const flatZs = preActivationsFlat(flat(x), x.length, layers.map((l) => ({ rows: l.W.length, cols: l.W[0].length, W: flat(l.W), b: Float64Array.from(l.b) })), fn);
+      expect(flatZs.length).toBe(nested.length);
+      nested.forEach((z, k) => {
+        expect(flatZs[k]).toEqual(flat(z)); // toEqual on Float64Arrays compares with Object.is per entry
+        expect(Object.is(flatStd(flatZs[k]), entryStd(z))).toBe(true);
+        compared += z.length * z[0].length;
+      });
+    }
+    expect(compared).toBe(64 * 256 * (20 + 20 + 5 + 5));
+    const W = [[0, -0, 2], [-1, 0.5, -0]];
+    const x = [[0, -0], [-3, 1e-300], [2, -2]];
+    const small = preActivationsFlat(flat(x), 3, [{ rows: 2, cols: 3, W: flat(W), b: Float64Array.from([-0, 1, -1]) }], (z) => z);
+    const want = preActivations(x, [{ W, b: [-0, 1, -1] }], (z) => z)[0];
+    want.flat().forEach((v, t) => expect(Object.is(small[0][t], v)).toBe(true));
   });
 });
 

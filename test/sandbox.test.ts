@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { argsAfterOf, Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { argsAfterOf, PackedMatrix, Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
 import { addressSpaceMb, confinement } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
@@ -265,6 +265,26 @@ describe('Sandbox limits', () => {
     const res = await sb.callMany('forged', [['zero-cols'], ['fine']]);
     expect(res[0].ok).toBe(false);
     expect(res[1]).toEqual({ ok: true, value: [[1, 2, 3], [4, 5, 6]] }); // a well-formed one is a matrix, as the child would pack it
+  });
+
+  it('callPacked hands large matrices over packed, leaves small and ragged ones as arrays, records the same value, and refuses forged ones', async () => {
+    const sb = sandbox(`
+      const P = '__gradlabF64';
+      export function layers() {
+        const W = Array.from({ length: 64 }, (_, i) => Array.from({ length: 80 }, (_, j) => i * 80 + j - 0.5));
+        return [{ W, b: [1, 2] }, { W: [[1, 2], [3]], b: [] }];
+      }
+      export function forged() { return { [P]: new Float64Array(6), rows: 1e6, cols: 3 }; }`);
+    const got = await sb.callPacked('layers') as Array<{ W: unknown; b: unknown }>;
+    expect(got[0].W).toBeInstanceOf(PackedMatrix);
+    const W = got[0].W as PackedMatrix;
+    expect([W.rows, W.cols, W.data.length, W.data[0], W.data[80 * 63 + 79]]).toEqual([64, 80, 5120, -0.5, 5119 - 0.5]);
+    expect(got[0].b).toEqual([1, 2]);
+    expect(got[1]).toEqual({ W: [[1, 2], [3]], b: [] });
+    expect(sb.records[0].value).toBe(got);
+    expect(await sb.call('layers')).toEqual([{ W: Array.from(W.data).reduce<number[][]>((m, v, t) => { (m[Math.floor(t / 80)] ??= []).push(v); return m; }, []), b: [1, 2] }, { W: [[1, 2], [3]], b: [] }]);
+    const e = await failure(sb.callPacked('forged'));
+    expect(e.message).toMatch(/^forged returned a value the grader refuses: a packed matrix whose shape does not match its data/);
   });
 
   it('caps the error names and messages that come back (200 and 2000 characters)', async () => {

@@ -81,14 +81,24 @@ class MalformedReply extends Error {}
 const UNPACK_DEPTH = 8;
 
 /**
- * Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge).
+ * A matrix as the child packed it (see child.mjs, packLarge): `rows` × `cols` entries, row by row,
+ * in one Float64Array. What `callPacked` returns in place of number[][] for a caller that computes
+ * on the numbers directly (building thousands of arrays cost more than the computation).
+ */
+export class PackedMatrix {
+  constructor(readonly rows: number, readonly cols: number, readonly data: Float64Array) {}
+}
+
+/**
+ * Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge),
+ * or with `keepPacked` hands them over as PackedMatrix.
  * A packed matrix must be exactly what the child makes: a Float64Array of rows × cols entries,
  * both whole numbers ≥ 1, so what is built here is never larger than the bytes that arrived.
  * Throws MalformedReply otherwise (a forged `{ rows: 2e7, cols: 0 }` would build 2e7 arrays).
  */
-export function unpackLarge(value: unknown, depth = 0): unknown {
+export function unpackLarge(value: unknown, depth = 0, keepPacked = false): unknown {
   if (!value || typeof value !== 'object' || depth > UNPACK_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => unpackLarge(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => unpackLarge(v, depth + 1, keepPacked));
   const v = value as Record<string, unknown>;
   if (Object.getPrototypeOf(v) !== Object.prototype) return value;
   if (Object.hasOwn(v, PACKED)) {
@@ -97,33 +107,26 @@ export function unpackLarge(value: unknown, depth = 0): unknown {
       || (rows as number) < 1 || (cols as number) < 1 || (rows as number) * (cols as number) !== data.length) {
       throw new MalformedReply(`a packed matrix whose shape does not match its data (rows ${String(rows).slice(0, 20)}, cols ${String(cols).slice(0, 20)})`);
     }
+    if (keepPacked) return new PackedMatrix(rows as number, cols as number, data);
     const out: number[][] = new Array(rows as number);
     for (let i = 0; i < (rows as number); i++) out[i] = Array.from(data.subarray(i * (cols as number), (i + 1) * (cols as number)));
     return out;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k], depth + 1);
+  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k], depth + 1, keepPacked);
   return out;
 }
 const PACKED = '__gradlabF64';
 
 /** Unpacks one call's value; a malformed one makes that call an error. */
-function unpackCall(r: CallReply): CallReply {
+function unpackCall(r: CallReply, keepPacked = false): CallReply {
   if (!r.ok) return r;
   try {
-    return { ...r, value: unpackLarge(r.value) };
+    return { ...r, value: unpackLarge(r.value, 0, keepPacked) };
   } catch (err) {
     if (!(err instanceof MalformedReply)) throw err;
     return { ok: false, error: { name: 'ResultError', message: `returned a value the grader refuses: ${err.message}; return plain numbers, arrays and objects` } };
   }
-}
-
-/** Unpacks the values of a reply (one call or a batch). */
-function unpackReply(reply: Reply): Reply {
-  if (!reply.ok) return reply;
-  if (reply.results) return { ...reply, results: reply.results.map(unpackCall) };
-  if ('value' in reply) return unpackCall(reply as CallReply) as Reply;
-  return reply;
 }
 
 const SAME = '__gradlabSame';
@@ -133,8 +136,8 @@ const SAME = '__gradlabSame';
  * argument the call left unchanged, see child.mjs) read as the argument that was sent. Anything
  * but an array of the arguments' length is no report (null), as the child may be hostile.
  */
-export function argsAfterOf(reported: unknown, args: unknown[]): unknown[] | null {
-  if (!Array.isArray(reported) || reported.length !== args.length) return null;
+export function argsAfterOf(reported: unknown, args: unknown[] | undefined): unknown[] | null {
+  if (!Array.isArray(reported) || !Array.isArray(args) || reported.length !== args.length) return null;
   return reported.map((a, i) => (a && typeof a === 'object' && !Array.isArray(a) && Object.keys(a).length === 1 && Object.hasOwn(a, SAME) ? args[i] : a));
 }
 
@@ -214,7 +217,20 @@ export class Sandbox {
 
   /** Calls `fn(...args)` in the sandbox and returns its (cloned) result. */
   async call(fn: string, ...args: unknown[]): Promise<unknown> {
-    const reply = await this.request(fn, { type: 'call', fn, args }) as CallReply;
+    return this.callOne(fn, args, false);
+  }
+
+  /**
+   * As `call`, but a large matrix in the result (one the child packs, see child.mjs) comes as a
+   * PackedMatrix instead of number[][]; a matrix the child did not pack (small, ragged, not all
+   * numbers) stays as it came. The call's record holds the same value.
+   */
+  async callPacked(fn: string, ...args: unknown[]): Promise<unknown> {
+    return this.callOne(fn, args, true);
+  }
+
+  private async callOne(fn: string, args: unknown[], keepPacked: boolean): Promise<unknown> {
+    const reply = unpackCall(await this.request(fn, { type: 'call', fn, args }) as CallReply, keepPacked);
     this.records.push({ fn, args, ...this.recordOf(reply, args) });
     if (!reply.ok) throw this.callError(fn, reply.error);
     return reply.value;
@@ -227,7 +243,7 @@ export class Sandbox {
   async callMany(fn: string, argLists: unknown[][]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
     const reply = await this.request(fn, { type: 'call', fn, batch: argLists });
     if (!reply.ok) throw this.callError(fn, reply.error);
-    const results = reply.results ?? [];
+    const results = (reply.results ?? []).map((r) => unpackCall(r));
     return results.map((r, i) => {
       this.records.push({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) });
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
@@ -324,9 +340,8 @@ export class Sandbox {
       if (!m || m.token !== token) return; // not from the protocol code of this child
       const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
       if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
-      const reply = unpackReply(m.reply);
       this.settle(m.id as number);
-      p.resolve(reply);
+      p.resolve(m.reply);
     });
     child.on('exit', (code, signal) => {
       removeCwd();

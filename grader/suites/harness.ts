@@ -68,6 +68,11 @@ export function seededRng(seed: number): { __gradlabRng: number } {
 export interface TestContext {
   /** Calls a student function in the sandbox; a failure to return ends the test with its status. */
   call<T = unknown>(fn: string, ...args: unknown[]): Promise<T>;
+  /**
+   * As `call`, with large matrices of the result left packed (PackedMatrix, see sandbox/client.ts),
+   * for a test that computes on many numbers and needs no number[][].
+   */
+  callPacked(fn: string, ...args: unknown[]): Promise<unknown>;
   /** Calls a student function on many argument lists in one round trip; the first error ends the test. */
   callMany<T = unknown>(fn: string, argLists: unknown[][]): Promise<T[]>;
   /** The calls of this test so far, with inputs, outputs and arguments after each call. */
@@ -140,6 +145,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
           const first = sb.records.length;
           const ctx: TestContext = {
             call: (name, ...args) => budgeted(name, () => sb.call(name, ...args)) as Promise<never>,
+            callPacked: (name, ...args) => budgeted(name, () => sb.callPacked(name, ...args)),
             callMany: async (name, argLists) => {
               const results = await budgeted(name, () => sb.callMany(name, argLists));
               return results.map((r) => {

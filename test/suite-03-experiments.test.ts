@@ -1,0 +1,78 @@
+/**
+ * 03's deep experiments read the student's networks packed (sandbox/client.ts, callPacked) and
+ * measure them on flat arrays (fixtures/nets.ts, preActivationsFlat), remembering what a network
+ * measured within a worker. A network that is not what initMlp must return fails that test with a
+ * message that says what is wrong, whatever it is; and the same weights graded twice in one run
+ * (two students with the same code) get the same verdict as the first.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../grader/paths';
+import type { GradeReport } from '../grader/results';
+import { gradeSubmissions } from '../grader/runner';
+
+/** Changes to initMlp's returned layers, applied only to the 20- and 5-layer networks of width 256. */
+const CASES: Record<string, { change: string; message: RegExp }> = {
+  'nan-weight': {
+    change: 'layers[3].W[7][9] = NaN;',
+    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[3\]\.W\[7\]\[9\] should be a finite number, got NaN$/,
+  },
+  'one-layer-short': {
+    change: 'layers.pop();',
+    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\) should return 20 layers, got 19$/,
+  },
+  'narrow-layer': {
+    change: 'layers[2].W = layers[2].W.map((row) => row.slice(0, 128));',
+    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[2\]\.W should have shape \[256x256\], got \[256x128\]$/,
+  },
+  'short-bias': {
+    change: 'layers[0].b = layers[0].b.slice(1);',
+    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[0\]\.b should be a vector of 256 numbers, got 255 entries$/,
+  },
+};
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-03-deep-'));
+const reports = new Map<string, GradeReport>();
+const NAMES = ['reference', 'reference-again', ...Object.keys(CASES)];
+
+beforeAll(async () => {
+  const dirs = NAMES.map((name) => {
+    const dir = path.join(tmp, name);
+    cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
+    const c = CASES[name];
+    if (c) {
+      const file = path.join(dir, '03-initialization', 'init.ts');
+      const text = readFileSync(file, 'utf8');
+      const find = '  return layers;\n}';
+      expect(text.split(find)).toHaveLength(2);
+      writeFileSync(file, text.replace(find, `  if (sizes.length > 5 && sizes[0] === 256) { ${c.change} }\n${find}`));
+    }
+    return dir;
+  });
+  const got = await gradeSubmissions(dirs, { exercises: ['03-initialization'], callTimeoutMs: 4000, loadTimeoutMs: 4000 });
+  NAMES.forEach((n, i) => reports.set(n, got[i]));
+}, 600_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const test = (r: GradeReport | undefined, id: string) => r?.tests.find((t) => t.id === id);
+
+describe("03's deep experiments on packed networks", () => {
+  it('grade the reference 15/15, twice in one run (the second from what the first measured)', () => {
+    for (const name of ['reference', 'reference-again']) {
+      expect(reports.get(name)?.score, name).toBe(15);
+      expect(test(reports.get(name), 'init.deep.experiments')?.status).toBe('passed');
+    }
+  });
+
+  it.each(Object.keys(CASES))('%s: fails the deep experiment only, saying what is wrong with the network', (name) => {
+    const r = reports.get(name);
+    const deep = test(r, 'init.deep.experiments');
+    expect(deep?.status).toBe('failed');
+    expect(deep?.message).toMatch(CASES[name].message);
+    expect(r?.tests.filter((t) => t.status !== 'passed').map((t) => t.id)).toEqual(['init.deep.experiments']);
+    expect(r?.score).toBe(12.5);
+  });
+});
