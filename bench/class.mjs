@@ -9,6 +9,8 @@
 //                   (GRADLAB_RECORD_CALLS, see grader/suites/harness.ts) and replayed here on the
 //                   compiled reference modules, timing only the calls. No grader can beat it.
 //
+// Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
+// class whose 03 weights differ per student in the last bits (see makeClass), all `--force`.
 // Each figure is the median of --runs runs. Prints a Markdown table for docs/benchmarks.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,12 +48,39 @@ cpSync(path.join(root, 'bench', 'trivial.test.mjs'), path.join(floorDir, 'trivia
 writeFileSync(path.join(floorDir, 'package.json'), '{"type":"module"}\n');
 const floor = series(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', floorDir]);
 
-const cls = path.join(tmp, 'class');
-for (let i = 0; i < classSize; i++) cpSync(path.join(root, 'solutions'), path.join(cls, `student${String(i).padStart(2, '0')}`), { recursive: true, dereference: true });
 const gradlab = path.join(root, 'bin', 'gradlab.mjs');
-const graded = series(process.execPath, [gradlab, 'class', cls, '--results', path.join(tmp, 'results'), '--force']);
-const gradebook = readFileSync(path.join(tmp, 'results', 'gradebook.csv'), 'utf8').trim().split('\n').slice(1);
-if (gradebook.length !== classSize || gradebook.some((row) => !/^student\d+,graded,100,100,/.test(row))) throw new Error(`not every copy scored 100/100:\n${gradebook.join('\n')}`);
+const single = series(process.execPath, [gradlab, 'grade', path.join(root, 'solutions'), '--format', 'json', '--out', path.join(tmp, 'single.json')]);
+
+/**
+ * A class of copies of the solutions. With `distinct`, student i's 03 weights are drawn with the
+ * standard deviation times (1 + i·ε): still correct, but every student's networks differ in the
+ * last bits, so what a worker measured on one student's networks (03's deep experiments) is never
+ * reused for another, as in a class whose students wrote the formula in different ways.
+ */
+function makeClass(name, distinct) {
+  const dir = path.join(tmp, name);
+  for (let i = 0; i < classSize; i++) {
+    const student = path.join(dir, `student${String(i).padStart(2, '0')}`);
+    cpSync(path.join(root, 'solutions'), student, { recursive: true, dereference: true });
+    if (!distinct) continue;
+    const init = path.join(student, '03-initialization', 'init.ts');
+    const text = readFileSync(init, 'utf8');
+    if (!text.includes('std * rng.normal()')) throw new Error('solutions/03-initialization/init.ts no longer draws `std * rng.normal()`: update bench/class.mjs');
+    writeFileSync(init, text.replace('std * rng.normal()', `std * (1 + ${i + 1} * Number.EPSILON) * rng.normal()`));
+  }
+  return dir;
+}
+
+function gradeClass(dir, results) {
+  const run = series(process.execPath, [gradlab, 'class', dir, '--results', results, '--force']);
+  const gradebook = readFileSync(path.join(results, 'gradebook.csv'), 'utf8').trim().split('\n').slice(1);
+  if (gradebook.length !== classSize || gradebook.some((row) => !/^student\d+,graded,100,100,/.test(row))) throw new Error(`not every copy scored 100/100:\n${gradebook.join('\n')}`);
+  return run;
+}
+
+const cls = makeClass('class', false);
+const graded = gradeClass(cls, path.join(tmp, 'results'));
+const distinct = gradeClass(makeClass('distinct', true), path.join(tmp, 'results-distinct'));
 
 // one more graded run, recording the calls, then their replay on the reference solutions
 const calls = path.join(tmp, 'calls');
@@ -99,18 +128,22 @@ const compute = median(computeRuns) / classSize; // CPU seconds of one student's
 const callCount = recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
 rmSync(tmp, { recursive: true, force: true });
 
-const per = { wall: graded.wall / classSize, cpu: graded.cpu / classSize };
 const f2 = (x) => x.toFixed(2);
+const perStudent = (label, run) => [
+  `| ${label}, per student — wall | ${f2(run.wall / classSize)} | ${f2(run.wall / classSize / floor.wall)}× | ${f2(run.wall / classSize / compute)}× |`,
+  `| ${label}, per student — CPU | ${f2(run.cpu / classSize)} | ${f2(run.cpu / classSize / floor.cpu)}× | ${f2(run.cpu / classSize / compute)}× |`,
+];
 console.log([
   `| class of ${classSize} correct submissions (median of ${runs} runs) | seconds | / vitest floor | / compute floor |`,
   '|---|---:|---:|---:|',
   `| vitest floor: bare \`vitest run\`, one trivial test — wall | ${f2(floor.wall)} | 1.00× | — |`,
   `| vitest floor — CPU | ${f2(floor.cpu)} | 1.00× | — |`,
   `| compute floor: the reference's graded calls, one student, one process, CPU (${Math.round(callCount)} calls) | ${f2(compute)} | ${f2(compute / floor.cpu)}× | 1.00× |`,
-  `| \`gradlab class\`, whole class — wall | ${f2(graded.wall)} | ${f2(graded.wall / floor.wall)}× | — |`,
-  `| \`gradlab class\`, whole class — CPU | ${f2(graded.cpu)} | ${f2(graded.cpu / floor.cpu)}× | — |`,
-  `| per student — wall | ${f2(per.wall)} | ${f2(per.wall / floor.wall)}× | ${f2(per.wall / compute)}× |`,
-  `| per student — CPU | ${f2(per.cpu)} | ${f2(per.cpu / floor.cpu)}× | ${f2(per.cpu / compute)}× |`,
+  `| one submission, \`gradlab grade\` — wall | ${f2(single.wall)} | ${f2(single.wall / floor.wall)}× | ${f2(single.wall / compute)}× |`,
+  `| one submission — CPU | ${f2(single.cpu)} | ${f2(single.cpu / floor.cpu)}× | ${f2(single.cpu / compute)}× |`,
+  `| \`gradlab class\`, identical copies, whole class — wall | ${f2(graded.wall)} | ${f2(graded.wall / floor.wall)}× | — |`,
+  ...perStudent('identical copies', graded),
+  ...perStudent('03 weights distinct per student', distinct),
   '',
   `node ${process.versions.node}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end.`,
 ].join('\n'));
