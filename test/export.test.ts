@@ -1,7 +1,8 @@
 /**
  * `gradlab export`: the student template holds what students need and nothing that grades them
  * (no solutions, no hidden suites, no fixtures), is built from the committed tree (HEAD) even when
- * the working tree has answers filled in, and ships a lock file pruned from the course's.
+ * the working tree has answers filled in or a reference solution edited (the lab's reference curves
+ * too), and ships a lock file pruned from the course's.
  * (test/readme-commands.test.ts installs the template with `npm ci` and runs its commands.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -25,6 +26,11 @@ beforeAll(async () => {
   git(['clone', '--quiet', '--no-hardlinks', ROOT, course], tmp);
   writeFileSync(path.join(course, 'exercises', '05-residual', 'residual.ts'), readFileSync(path.join(ROOT, 'solutions', '05-residual', 'residual.ts')));
   writeFileSync(path.join(course, 'exercises', '05-residual', 'notes.ts'), 'export const answer = 42;\n');
+  // …and has edited a reference solution: 02's activation gradient doubled, which every gradient curve of the lab shows
+  const backprop = path.join(course, 'solutions', '02-backprop', 'backprop.ts');
+  const doubled = readFileSync(backprop, 'utf8').replace('return mul(da, map(z, df));', 'return mul(mul(da, map(z, df)), map(z, () => 2));');
+  expect(doubled).toContain('map(z, () => 2)');
+  writeFileSync(backprop, doubled);
   result = await exportTemplate(target, course);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,14 +49,29 @@ describe('gradlab export', () => {
     expect(result.head).toBe(git(['rev-parse', '--short', 'HEAD']).trim());
     expect(readFileSync(path.join(target, 'exercises', '05-residual', 'residual.ts'), 'utf8')).toBe(git(['show', 'HEAD:exercises/05-residual/residual.ts']));
     expect(result.files).not.toContain('exercises/05-residual/notes.ts');
-    expect(result.uncommitted.sort()).toEqual(['exercises/05-residual/notes.ts', 'exercises/05-residual/residual.ts']);
+    expect(result.uncommitted.sort()).toEqual(['exercises/05-residual/notes.ts', 'exercises/05-residual/residual.ts', 'solutions/02-backprop/backprop.ts']);
+  });
+
+  it('computes the lab\'s reference curves from the committed solutions/, not the edited working tree', async () => {
+    const clean = path.join(tmp, 'clean');
+    git(['clone', '--quiet', '--no-hardlinks', ROOT, clean], tmp);
+    const fromClean = path.join(tmp, 'template-clean');
+    await exportTemplate(fromClean, clean);
+    const reference = (dir: string) => readFileSync(path.join(dir, 'lab', 'reference.json'), 'utf8');
+    expect(reference(target)).toBe(reference(fromClean));
+    // and the edit is one the curves would show: committed, it changes them
+    writeFileSync(path.join(clean, 'solutions', '02-backprop', 'backprop.ts'), readFileSync(path.join(course, 'solutions', '02-backprop', 'backprop.ts')));
+    git(['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '--quiet', '-am', 'doubled activation gradient'], clean);
+    const fromEdited = path.join(tmp, 'template-edited');
+    await exportTemplate(fromEdited, clean);
+    expect(reference(fromEdited)).not.toBe(reference(fromClean));
   });
 
   it('says on stderr that uncommitted changes are not in the template, and which commit it used', async () => {
     const r = await gradlab(['export', path.join(tmp, 'template-cli'), '--from', course]);
     expect(r.status).toBe(0);
     const head = git(['rev-parse', '--short', 'HEAD']).trim();
-    expect(r.stderr).toBe(`gradlab: warning: uncommitted changes (exercises/05-residual/notes.ts, exercises/05-residual/residual.ts) are NOT in the template: it was written from the last commit, ${head}. Commit them and export again if they belong in it.\n`);
+    expect(r.stderr).toBe(`gradlab: warning: uncommitted changes (exercises/05-residual/notes.ts, exercises/05-residual/residual.ts, solutions/02-backprop/backprop.ts) are NOT in the template: it was written from the last commit, ${head}. Commit them and export again if they belong in it.\n`);
     expect(r.stdout).toBe(`Wrote ${result.files.length} files from commit ${head} to ${path.join(tmp, 'template-cli')}. Next: push it as the template repository of your GitHub Classroom assignment.\n`);
   });
 

@@ -19,8 +19,11 @@ import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
 import type { Manifest } from '../manifest.js';
 import { ROOT } from '../paths.js';
 
-/** What the template is built from: everything else in the course stays out of the snapshot. */
-const FROM_HEAD = ['exercises', 'grader', 'package.json', 'package-lock.json'];
+/**
+ * What the template is built from: everything else in the course stays out of the snapshot.
+ * solutions/ is read only by the lab's reference curves (lab/reference.json), never copied.
+ */
+const FROM_HEAD = ['exercises', 'grader', 'solutions', 'package.json', 'package-lock.json'];
 
 function studentPackageJson(course: { dependencies: Record<string, string>; devDependencies: Record<string, string> }): string {
   const pin = (name: string) => course.dependencies[name] ?? course.devDependencies[name];

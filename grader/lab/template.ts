@@ -3,15 +3,23 @@
  * lab/lab.mjs, with the grader's paths replaced by the template's own (the sandbox child ships as
  * lab/child.mjs); the reference's curves, from the lab's own seeds, saved as lab/reference.json.
  * vega, vega-lite, sparkly and rolldown stay packages, pinned in the template's package.json.
+ *
+ * The reference comes from the same tree as the rest of the template (the export passes HEAD's
+ * files), computed by the lab code the template ships: a small entry bundled from that tree's
+ * grader/lab exactly as lab.mjs is, run in a child process on that tree's solutions/, compiled as
+ * the template compiles (imports resolved as written: the tree's own solutions and lib). A solution,
+ * a lib file or an experiment edited in the working tree and not committed never reaches
+ * reference.json.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { rolldown } from 'rolldown';
-import { ROOT, SOLUTIONS_DIR } from '../paths.js';
-import { compileExercise } from '../sandbox/compile.js';
-import type { Finding } from './experiments.js';
-import { runLab } from './run.js';
-import { encodeFindings } from './saved.js';
+import { CliError } from '../errors.js';
+import { ROOT } from '../paths.js';
 
 /** The packages lab/lab.mjs imports: the template's package.json pins them to the course's versions. */
 export const TEMPLATE_LAB_PACKAGES = ['rolldown', 'sparkly', 'vega', 'vega-lite'];
@@ -28,22 +36,25 @@ export const SUITES_DIR = SOLUTIONS_DIR;
 export const CHILD_SCRIPT = path.join(ROOT, 'lab', 'child.mjs');
 `;
 
-async function bundle(root: string): Promise<string> {
+/** A module given as text, bundled in place of template-main.ts. */
+interface Entry { id: string; code: string }
+
+async function bundle(root: string, entry: Entry | null = null): Promise<string> {
   const grader = path.join(root, 'grader');
   const build = await rolldown({
-    input: path.join(grader, 'lab', 'template-main.ts'),
+    input: entry?.id ?? path.join(grader, 'lab', 'template-main.ts'),
     platform: 'node',
     logLevel: 'silent',
     external: (id) => id.startsWith('node:') || TEMPLATE_LAB_PACKAGES.some((p) => id === p || id.startsWith(`${p}/`)),
     plugins: [{
       name: 'gradlab-template-paths',
       resolveId(source, importer) {
-        if (source === PATHS_ID) return PATHS_ID;
+        if (source === PATHS_ID || source === entry?.id) return source;
         if (!importer || !source.startsWith('.')) return null;
         const ts = path.resolve(path.dirname(importer), source).replace(/\.js$/, '.ts');
         return ts === path.join(grader, 'paths.ts') ? PATHS_ID : null;
       },
-      load: (id) => (id === PATHS_ID ? TEMPLATE_PATHS : null),
+      load: (id) => (id === PATHS_ID ? TEMPLATE_PATHS : id === entry?.id ? entry.code : null),
     }],
   });
   const { output } = await build.generate({ format: 'esm', codeSplitting: false, comments: false });
@@ -51,23 +62,61 @@ async function bundle(root: string): Promise<string> {
   return `// The gradlab lab (npm run lab), built by \`gradlab export\` from the course's grader/lab/.\n${output[0].code}`;
 }
 
+/** Prints the reference's findings on the folder named by argv[2], as lab/reference.json holds them. */
+function referenceEntry(root: string): Entry {
+  const lab = (file: string) => JSON.stringify(path.join(root, 'grader', 'lab', file));
+  return {
+    id: '\0gradlab-reference-main',
+    code: `import { runLab } from ${lab('run.ts')};
+import { compileOwn } from ${lab('compile-own.ts')};
+import { encodeFindings } from ${lab('saved.ts')};
+const found = {};
+for (const o of await runLab({ dir: process.argv[2], compile: compileOwn, reference: null })) {
+  // the reference must run: a template whose lab compares with nothing would hide it
+  if (o.mine instanceof Error) throw new Error(\`the lab's \${o.experiment.id} experiment does not run on the reference solutions: \${o.mine.message}\`);
+  if (o.experiment.comparable) found[o.experiment.id] = o.mine;
+}
+process.stdout.write(encodeFindings(found));
+`,
+  };
+}
+
 /**
- * Writes lab/lab.mjs, lab/child.mjs and lab/reference.json into the template at `target`; the code
- * from the course at `root` (the export passes its committed tree, so the template holds what was
+ * lab/reference.json for the tree at `root`: its reference entry bundled and run in a child, laid
+ * out as a template (lab/ with the sandbox child, the tree's exercises/ for the manifest, and the
+ * grader's own node_modules for rolldown, which the template's compiler imports).
+ */
+async function referenceFindings(root: string): Promise<string> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-reference-'));
+  try {
+    mkdirSync(path.join(work, 'lab'));
+    const main = path.join(work, 'lab', 'reference-main.mjs');
+    writeFileSync(main, await bundle(root, referenceEntry(root)));
+    copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(work, 'lab', 'child.mjs'));
+    symlinkSync(path.join(root, 'exercises'), path.join(work, 'exercises'));
+    const rolldownPackage = createRequire(path.join(ROOT, 'package.json')).resolve('rolldown/package.json');
+    symlinkSync(path.dirname(path.dirname(rolldownPackage)), path.join(work, 'node_modules'));
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [main, path.join(root, 'solutions')], { maxBuffer: 1 << 28, encoding: 'utf8' });
+      return stdout;
+    } catch (err) {
+      const said = ((err as { stderr?: string }).stderr ?? '').trim().split('\n').filter((l) => /Error/.test(l)).pop() ?? (err as Error).message;
+      throw new CliError('E_USAGE', `the lab's reference curves could not be computed from the committed solutions/ (${said}): fix the reference solutions and commit them, then export again`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes lab/lab.mjs, lab/child.mjs and lab/reference.json into the template at `target`, all from
+ * the course tree at `root` (the export passes its committed tree, so the template holds what was
  * committed).
  */
-export async function writeTemplateLab(target: string, root = ROOT): Promise<void> {
+export async function writeTemplateLab(target: string, root: string): Promise<void> {
   const dir = path.join(target, 'lab');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'lab.mjs'), await bundle(root));
   copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(dir, 'child.mjs'));
-  const reference: Record<string, Finding> = {};
-  // the reference runs from the course's own solutions/: the intake refuses a folder inside a tree
-  // that holds a grader, as the committed tree does
-  for (const o of await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null })) {
-    // the reference must run: a template whose lab compares with nothing would hide it
-    if (o.mine instanceof Error) throw new Error(`the lab's ${o.experiment.id} experiment does not run on the reference solutions: ${o.mine.message}`);
-    if (o.experiment.comparable) reference[o.experiment.id] = o.mine;
-  }
-  writeFileSync(path.join(dir, 'reference.json'), encodeFindings(reference));
+  writeFileSync(path.join(dir, 'reference.json'), await referenceFindings(root));
 }
