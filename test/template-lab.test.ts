@@ -65,10 +65,18 @@ describe('npm run lab in the student template', () => {
     expect(wrong.stdout).not.toMatch(/Differs: your ReLU/);
   });
 
-  it('explains its options and refuses what it does not know', () => {
-    expect(lab('--help').stdout).toContain('npm run lab -- 02 --html lab-report');
+  it('explains its options as npm runs them and refuses what it does not know, naming npm run lab, never npx gradlab', () => {
+    const help = lab('--help').stdout;
+    expect(help).toMatch(/^Usage: npm run lab -- \[exercise…\] \[folder\] \[--html DIR\] \[--watch\]\n/);
+    expect(help).toContain('\n  npm run lab                              # every experiment on exercises/\n');
+    expect(help).toContain('\n  npm run lab -- 02 --html lab-report      # the experiments that use exercise 02, as a page\n');
     const bad = lab('zz');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^lab: 'zz' is neither an exercise/);
+    expect(bad.stderr).toMatch(/^lab: 'zz' is neither an exercise \(01-activations, .*\) nor a folder: see `npm run lab -- --help`\n$/);
+    expect(lab('--frobnicate').stderr).toBe("lab: Unknown option '--frobnicate'. See `npm run lab -- --help`.\n");
+    const elsewhere = mkdtempSync(path.join(tmp, 'no-exercises-'));
+    const lost = spawnSync(process.execPath, [path.join(target, 'lab', 'lab.mjs')], { cwd: elsewhere, encoding: 'utf8', timeout: 120_000 });
+    expect(lost.stderr).toBe(`lab: no folder ${path.join(elsewhere, 'exercises')}: run the lab from the top of your repository, where exercises/ is, or name the folder that holds your exercises\n`);
+    for (const r of [help, bad.stderr, lost.stderr]) expect(r).not.toMatch(/npx|gradlab lab/);
   });
 });

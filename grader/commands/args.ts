@@ -3,14 +3,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 
-/** parseArgs, with its errors cut to their first sentence and pointed at `gradlab <command> --help`. */
-export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
+/**
+ * parseArgs, with its errors cut to their first sentence and pointed at `<usage> --help`
+ * (`gradlab <command>` unless the command runs another way, as the template's `npm run lab --`).
+ */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O, usage = `gradlab ${command}`) {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options });
   } catch (err) {
     // node's own advice about '--' positionals only confuses here: keep its first sentence
     const first = (err as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
-    throw new CliError('E_USAGE', `${first}. See \`gradlab ${command} --help\`.`);
+    throw new CliError('E_USAGE', `${first}. See \`${usage} --help\`.`);
   }
 }
 

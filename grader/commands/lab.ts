@@ -14,7 +14,21 @@ import type { Compile } from '../lab/student.js';
 import { SOLUTIONS_DIR } from '../paths.js';
 import { parseCommandArgs, parseTimeout } from './args.js';
 
-const HELP = `Usage: gradlab lab [exercise…] [folder] [--html DIR] [--watch]
+/** How the usage line and the error messages name the command: `gradlab lab`, or `npm run lab --`. */
+const usageOf = (run: string) => run.replace(/^npx /, '');
+
+const COURSE_RUN = 'npx gradlab lab';
+
+/**
+ * The help, for how the lab is run: `npx gradlab lab` in the course, `npm run lab --` in the
+ * template (npm passes what follows `--` to the script).
+ */
+function helpText(run: string): string {
+  const examples: Array<[string, string]> = [
+    [run.replace(/ --$/, ''), 'every experiment on exercises/'],
+    [`${run} 02 --html lab-report`, 'the experiments that use exercise 02, as a page'],
+  ];
+  return `Usage: ${usageOf(run)} [exercise…] [folder] [--html DIR] [--watch]
 
 Runs the course's experiments on your own functions (exercises/ by default, or the folder you
 name): vanishing gradients through 10 layers, activations under three initializations,
@@ -28,9 +42,9 @@ Options:
   --timeout MS    the time limit of one call to your code (default 5000, as in grading)
 
 Examples:
-  npx gradlab lab                          # every experiment on exercises/
-  npx gradlab lab 02 --html lab-report     # the experiments that use exercise 02, as a page
+${examples.map(([command, what]) => `  ${command.padEnd(40)} # ${what}`).join('\n')}
 `;
+}
 
 /** An exercise named by slug, folder or number ("02", "2"); undefined if the word is none. */
 function exerciseSlug(word: string): string | undefined {
@@ -41,13 +55,14 @@ function exerciseSlug(word: string): string | undefined {
 
 export interface LabArgs { dir: string; only: string[]; html?: string; watch: boolean; timeoutMs: number }
 
-export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | null {
+/** `run` is how the lab is run (see helpText), for the next step the errors name. */
+export function parseLabArgs(argv: string[], cwd = process.cwd(), run = COURSE_RUN): LabArgs | null {
   const { values, positionals } = parseCommandArgs('lab', argv, {
     html: { type: 'string' },
     watch: { type: 'boolean' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
-  });
+  }, usageOf(run));
   if (values.help) return null;
   const only: string[] = [];
   let dir: string | undefined;
@@ -55,10 +70,10 @@ export function parseLabArgs(argv: string[], cwd = process.cwd()): LabArgs | nul
     const slug = exerciseSlug(word);
     if (slug) only.push(slug);
     else if (existsSync(path.resolve(cwd, word)) && statSync(path.resolve(cwd, word)).isDirectory() && !dir) dir = path.resolve(cwd, word);
-    else throw new CliError('E_UNKNOWN_EXERCISE', `'${word}' is neither an exercise (${loadManifest().exercises.map((e) => e.slug).join(', ')}) nor a folder: see \`gradlab lab --help\``);
+    else throw new CliError('E_UNKNOWN_EXERCISE', `'${word}' is neither an exercise (${loadManifest().exercises.map((e) => e.slug).join(', ')}) nor a folder: see \`${usageOf(run)} --help\``);
   }
   dir ??= path.resolve(cwd, 'exercises');
-  if (!existsSync(dir)) throw new CliError('E_NO_SUBMISSION', `no folder ${dir}: run the lab from the top of your course repository (where exercises/ is), or name the folder that holds your exercises`);
+  if (!existsSync(dir)) throw new CliError('E_NO_SUBMISSION', `no folder ${dir}: run the lab from the top of your repository, where exercises/ is, or name the folder that holds your exercises`);
   if (values.html === '') throw new CliError('E_USAGE', '--html needs a folder to write the page into, e.g. --html lab-report');
   return { dir, only, html: values.html ? path.resolve(cwd, values.html) : undefined, watch: values.watch ?? false, timeoutMs: parseTimeout(values.timeout) };
 }
@@ -80,7 +95,7 @@ async function courseSetting(): Promise<LabSetting> {
   const file = cache.referenceCacheFile();
   return {
     compile: compileExercise,
-    command: 'npx gradlab lab',
+    command: COURSE_RUN,
     reference: (dir) => {
       if (!existsSync(SOLUTIONS_DIR) || realpathSync(dir) === realpathSync(SOLUTIONS_DIR)) return null;
       return { dir: SOLUTIONS_DIR, findings: cache.readReferenceCache(file) };
@@ -132,9 +147,9 @@ export async function run(argv: string[]): Promise<number> {
 
 /** The command, for the course (`gradlab lab`) and for the student template (`npm run lab`). */
 export async function labMain(argv: string[], setting: LabSetting): Promise<number> {
-  const args = parseLabArgs(argv);
+  const args = parseLabArgs(argv, process.cwd(), setting.command);
   if (!args) {
-    process.stdout.write(HELP.replaceAll('npx gradlab lab', setting.command).replace('gradlab lab', setting.command.replace(/^npx | --$/g, '')));
+    process.stdout.write(helpText(setting.command));
     return 0;
   }
   const out = (text: string) => { process.stdout.write(text); };
