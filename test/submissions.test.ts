@@ -9,9 +9,10 @@
  * score" is proven, on the neighbouring exercise of each case and on all six for a few of them.
  *
  * The submissions are assembled in a temporary folder (the reference solutions, then the case's
- * files and patch) and graded with `gradeSubmissions` in beforeAll: one call per set of graded exercises
- * (four calls; the grader's `exercises` option is per call), so the whole file stays within about a
- * minute on two cores. Three cases go through the real CLI in a process group of its own: the fake
+ * files and patch, then only the exercises the case is graded on) and graded with one
+ * `gradeSubmissions` call in beforeAll: one vitest run for all cases, in which the exercises a
+ * case's folder does not hold are missing and cost no grading; a case's report is its exercises'
+ * part. Three cases go through the real CLI in a process group of its own: the fake
  * score lines (the text report must show the true Score line only and no workflow command), and
  * the two that signal the grader's processes (a kill of the whole process group, a SIGSTOP of the
  * vitest worker), which would otherwise take this test run down with them.
@@ -28,7 +29,7 @@ import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
-import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches } from './submission-cases';
+import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
 const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
@@ -43,9 +44,11 @@ const IN_PROCESS = CASES.filter((c) => c.exp.inProcess !== false);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-submissions-'));
 const dirs = new Map<string, string>();
 const reports = new Map<string, GradeReport>();
+/** Each in-process case's whole report, with the exercises its folder does not hold. */
+const whole = new Map<string, GradeReport>();
 let gradedAt = 0;
 
-/** The reference solutions with the case's files on top (expected.json left out), its patch written, links made, files deleted. */
+/** The reference solutions with the case's files on top (expected.json left out), its patch written, links made, files deleted, and only the exercises it is graded on kept. */
 function assemble(name: string, exp: CaseExpectation): string {
   const dir = path.join(tmp, name);
   cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
@@ -56,6 +59,7 @@ function assemble(name: string, exp: CaseExpectation): string {
     rmSync(path.join(dir, rel), { force: true, recursive: true });
     symlinkSync(path.join(ROOT, target), path.join(dir, rel));
   }
+  for (const { slug } of manifest.exercises) if (!exp.exercises.includes(slug)) rmSync(path.join(dir, slug), { recursive: true, force: true });
   return dir;
 }
 
@@ -77,14 +81,12 @@ beforeAll(async () => {
     dirs.set(name, dir);
     for (const f of plantedPaths(exp, dir)) before.set(f, fingerprint(f));
   }
-  // one vitest run per set of graded exercises
-  const groups = new Map<string, string[]>();
-  for (const { name, exp } of IN_PROCESS) groups.set(exp.exercises.join(','), [...(groups.get(exp.exercises.join(',')) ?? []), name]);
-  for (const [key, names] of groups) {
-    // the limits are CPU time: 03's deep experiment (1.3 M numbers per call) uses ≈ 0.12 s of the 1 s however busy the machine
-    const got = await gradeSubmissions(names.map((n) => dirs.get(n) as string), { ...TIMEOUTS, exercises: key.split(',') });
-    names.forEach((n, i) => reports.set(n, got[i]));
-  }
+  // the limits are CPU time: 03's deep experiment (1.3 M numbers per call) uses ≈ 0.12 s of the 1 s however busy the machine
+  const got = await gradeSubmissions(IN_PROCESS.map((c) => dirs.get(c.name) as string), TIMEOUTS);
+  IN_PROCESS.forEach(({ name, exp }, i) => {
+    whole.set(name, got[i]);
+    reports.set(name, onlyExercises(got[i], exp.exercises));
+  });
   gradedAt = Date.now();
 }, 600_000); // a backstop only: every limit inside grading is CPU time (≈ 40 s on an idle 2-core machine, 4 min at a load of 30)
 
@@ -92,7 +94,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('broken and hostile submissions, graded in one run per set of exercises', () => {
+describe('broken and hostile submissions, graded in one run', () => {
   for (const { name, exp } of IN_PROCESS) {
     it(`${name}: ${exp.what} → ${exp.grader}`, async () => {
       const r = reports.get(name);
@@ -112,6 +114,12 @@ describe('broken and hostile submissions, graded in one run per set of exercises
     const message = (reports.get('missing-gamma') as GradeReport).tests.find((t) => t.id === 'batchnorm.backward.gradcheck')?.message ?? '';
     expect(message).toMatch(/^dx disagrees with finite differences of your batchnormForward \(train mode\): relative error \S+ > 0\.000001; worst at dx\[\d\]\[\d\]/);
     expect(message).not.toMatch(/dgamma|dbeta/);
+  });
+
+  it('a case is graded on its own exercises only: the others of the run are missing, never run', () => {
+    const graded = IN_PROCESS.flatMap(({ name, exp }) => (whole.get(name) as GradeReport).tests
+      .filter((t) => !exp.exercises.includes(t.exercise) && t.status !== 'missing').map((t) => `${name}: ${t.id} ${t.status}`));
+    expect(graded).toEqual([]);
   });
 
   it('every case has a line in README.md, and every case folder an expected.json', () => {
