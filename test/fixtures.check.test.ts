@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  FixtureError, fixtureKinds, fixturesDir, listFixtureFiles, loadFixture, loadFixtureFile, rebuildDenseLayer, rebuildMlp,
+  FixtureError, fixtureKinds, fixturesDir, listFixtureFiles, loadFixture, loadFixtureFile, rebuildDenseLayer, rebuildMlp, rebuildMlpInput,
   rebuildResidualStack, validateFixture, validatorOrigin, type Fixture,
 } from '../fixtures/load';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
@@ -256,6 +256,9 @@ describe('recipes', () => {
     const dout = randnMatrix(3, 2, rng);
     const net = rebuildMlp(r);
     expect(net).toEqual({ x, layers: [{ W: W0, b: [0, 0, 0, 0, 0] }, { W: W1, b: [0, 0] }], dout });
+    expect(rebuildMlpInput(r)).toEqual(x);
+    const deep = { seed: 3031, batch: 64, sizes: Array(21).fill(256), init: 'heNormal' as const, act: 'relu' as const };
+    expect(rebuildMlpInput(deep)).toEqual(rebuildMlp(deep).x);
     expect(rebuildMlp(r)).toEqual(net);
   });
 

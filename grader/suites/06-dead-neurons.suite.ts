@@ -188,6 +188,9 @@ function decidingRows(full: Matrix, bias: number): Matrix {
   return [...rows].sort((a, b) => a - b).map((i) => full[i].map((v) => v + bias));
 }
 
+/** The deciding rows of the dead-relu-bias fixture at each bias, and the catalogued mistakes' answers on them (see decidingRows). */
+let deciding: { zs: Matrix[]; mistakes: KnownMistake[][] } | undefined;
+
 const shapeOf = (z: Matrix): string => `[${z.length}x${z[0]?.length ?? 0}]`;
 
 const callTrain = (i: TrainInputs): unknown[] => [i.w, i.b, i.x, i.target, i.act, i.lr, i.steps];
@@ -246,10 +249,15 @@ export default defineSuite(SLUG, (test) => {
   test('diagnostics.deadUnitFraction.values', async (ctx) => {
     const f = fixture('dead-relu-bias', 'dead-relu-bias');
     const r = f.recipe;
-    const full = rebuildDenseLayer(r).preActivations(0); // x·W (+ 0, exactly)
-    const zs = f.expected.byBias.map((e) => decidingRows(full, e.bias));
+    // the same inputs and catalogued answers for every student: worked out once per worker
+    deciding ??= (() => {
+      const full = rebuildDenseLayer(r).preActivations(0); // x·W (+ 0, exactly)
+      const inputs = f.expected.byBias.map((e) => decidingRows(full, e.bias));
+      return { zs: inputs, mistakes: inputs.map(deadMistakes) };
+    })();
+    const { zs, mistakes } = deciding;
     const got = await ctx.callMany('deadUnitFraction', zs.map((z) => [z]));
-    const diagnosis = findMistakeAcross(f.expected.byBias.map((e, k) => ({ got: got[k], correct: e.fraction, mistakes: deadMistakes(zs[k]) })), MISTAKE_REL);
+    const diagnosis = findMistakeAcross(f.expected.byBias.map((e, k) => ({ got: got[k], correct: e.fraction, mistakes: mistakes[k] })), MISTAKE_REL);
     f.expected.byBias.forEach((e, k) => {
       const what = `deadUnitFraction of a ${r.fanIn} → ${r.fanOut} ReLU layer (${r.init}) with every bias ${fmt(e.bias)}, on ${zs[k].length} of its ${r.batch} standard-normal inputs, among them one that makes each live unit fire` +
         (ctx.hidden ? '' : ` (${e.deadUnits} of ${r.fanOut} units are ≤ 0 on every input)`);
