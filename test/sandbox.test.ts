@@ -287,6 +287,36 @@ describe('Sandbox limits', () => {
     expect(e.message).toMatch(/^forged returned a value the grader refuses: a packed matrix whose shape does not match its data/);
   });
 
+  it('callVariants calls once per edit on a fresh copy of the arguments with that entry moved, records base and edit, and survives a student who mutates the copy', async () => {
+    const sb = sandbox(`
+      export function f(x, p) { const out = x[0][1] + 10 * p.v[2] + 100 * x[1][0]; x[0][1] = 999; p.v.push(7); return out; }`);
+    const base = [[[1, 2], [3, 4]], { v: [5, 6, 7] }];
+    const edits = [
+      { path: [0], index: [0, 1], delta: 0.5 },
+      { path: [1, 'v'], index: [2], delta: -1 },
+      { path: [0], index: [1, 0], delta: 1e-5 },
+      { path: [1, 'nope'], index: [0], delta: 1 },
+    ];
+    const got = await sb.callVariants('f', base, edits);
+    expect(got.slice(0, 3)).toEqual([
+      { ok: true, value: 2.5 + 70 + 300 },
+      { ok: true, value: 2 + 60 + 300 },
+      { ok: true, value: 2 + 70 + (3 + 1e-5) * 100 },
+    ]);
+    expect(got[3].ok).toBe(false);
+    expect(!got[3].ok && got[3].error.message).toMatch(/^f threw ProtocolError: cannot apply edit 3: /);
+    // the same numbers as sending each copy: what finite differences did before
+    const copies = edits.slice(0, 3).map((e) => {
+      const c = structuredClone(base) as [number[][], { v: number[] }];
+      if (e.index.length === 2) (c[e.path[0] as 0])[e.index[0]][e.index[1]] += e.delta;
+      else c[1].v[e.index[0]] += e.delta;
+      return c;
+    });
+    expect((await sb.callMany('f', copies)).map((r) => r.ok && r.value)).toEqual(got.slice(0, 3).map((r) => r.ok && r.value));
+    expect(base).toEqual([[[1, 2], [3, 4]], { v: [5, 6, 7] }]);
+    expect(sb.records.slice(0, 3).map((r) => [r.args, r.edit, r.argsAfter])).toEqual(edits.slice(0, 3).map((e) => [base, e, null]));
+  });
+
   it('caps the error names and messages that come back (200 and 2000 characters)', async () => {
     const sb = sandbox(`export function loud() {
       process.send = undefined; // no effect on the protocol: it kept its own send

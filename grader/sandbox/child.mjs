@@ -24,6 +24,7 @@ const SetCtor = Set;
 const PromiseResolve = Promise.resolve.bind(Promise);
 const ReflectApply = Reflect.apply;
 const Float64ArrayCtor = Float64Array;
+const clone = structuredClone;
 
 // Signals are the one thing Node 20's permission model leaves open: process.kill(process.ppid)
 // would stop or kill the vitest worker that holds the grading. Remove every way to send one
@@ -234,13 +235,22 @@ function argsAfterCall(incoming, real) {
   return out;
 }
 
-async function callOne(fn, args) {
+/** `args` with `delta` added to the entry at `index` of the tensor at `path` (see client.ts, ArgEdit). */
+function withEdit(args, { path, index, delta }) {
+  let node = args;
+  for (const key of path) node = node[key];
+  if (index.length === 2) node[index[0]][index[1]] += delta;
+  else node[index[0]] += delta;
+  return args;
+}
+
+async function callOne(fn, args, reportArgs = true) {
   const f = mod[fn];
   const real = resolveHandles(args);
   try {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
     // the value is cloned once, by process.send; a value that cannot be is reported there
-    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: argsAfterCall(args, real) };
+    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: reportArgs ? argsAfterCall(args, real) : null };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
   }
@@ -263,6 +273,22 @@ async function handle(msg) {
     if (msg.batch) {
       const results = new Array(msg.batch.length);
       for (let i = 0; i < msg.batch.length; i++) results[i] = await callOne(msg.fn, msg.batch[i]);
+      return { ok: true, results };
+    }
+    if (msg.edits) {
+      // variants of one argument list, each a fresh copy with one entry moved (finite differences):
+      // the arguments travel once instead of once per variant; nothing is reported back about them
+      const results = new Array(msg.edits.length);
+      for (let i = 0; i < msg.edits.length; i++) {
+        let args;
+        try {
+          args = withEdit(clone(msg.base), msg.edits[i]);
+        } catch (err) {
+          results[i] = { ok: false, error: { name: 'ProtocolError', message: `cannot apply edit ${i}: ${errorInfo(err).message}` } };
+          continue;
+        }
+        results[i] = await callOne(msg.fn, args, false);
+      }
       return { ok: true, results };
     }
     return callOne(msg.fn, msg.args);

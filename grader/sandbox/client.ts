@@ -55,7 +55,12 @@ export interface CallRecord {
   error?: { name: string; message: string };
   /** The arguments as they were after the call (to see whether the student mutated an input). */
   argsAfter?: unknown[] | null;
+  /** For a call of callVariants: the change made to `args` for this call. */
+  edit?: ArgEdit;
 }
+
+/** Add `delta` to the entry at `index` ([i] or [i, j]) of the vector or matrix found at `path` in the arguments. */
+export interface ArgEdit { path: (string | number)[]; index: number[]; delta: number }
 
 interface ErrorInfo { name: string; message: string }
 type CallReply = { ok: true; value: unknown; argsAfter: unknown[] | null } | { ok: false; error: ErrorInfo };
@@ -246,6 +251,23 @@ export class Sandbox {
     const results = (reply.results ?? []).map((r) => unpackCall(r));
     return results.map((r, i) => {
       this.records.push({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) });
+      return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
+    });
+  }
+
+  /**
+   * Calls `fn` once per edit, each on a fresh copy of `base` with one entry moved (finite
+   * differences), in one round trip: the arguments are sent once, not once per variant. Each
+   * call's record holds `base` and its `edit`, and no arguments after the call (the copies are
+   * the sandbox's own).
+   */
+  async callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
+    const reply = await this.request(fn, { type: 'call', fn, base, edits });
+    if (!reply.ok) throw this.callError(fn, reply.error);
+    const results = (reply.results ?? []).slice(0, edits.length).map((r) => unpackCall(r));
+    if (results.length !== edits.length) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${edits.length} calls of ${fn}`, fn);
+    return results.map((r, i) => {
+      this.records.push({ fn, args: base, edit: edits[i], ...(r.ok ? { ok: true, value: r.value, argsAfter: null } : { ok: false, error: r.error }) });
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
     });
   }

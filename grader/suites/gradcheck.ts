@@ -1,11 +1,13 @@
 /**
  * Central finite differences of a student's own forward pass, to check the backward pass the
- * student wrote against it. All perturbed forward calls go to the sandbox in one batch.
+ * student wrote against it. All perturbed forward calls go to the sandbox in one batch, which
+ * makes each perturbed copy of the arguments itself (Sandbox.callVariants).
  *
  * The scalar is L = Σ out ⊙ dout for a random dout, so ∂L/∂θ is exactly what a backward pass
  * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
  */
 import { fail, fmt, relError } from './check.js';
+import type { ArgEdit } from '../sandbox/client.js';
 import type { TestContext } from './harness.js';
 
 type Json = unknown;
@@ -34,11 +36,6 @@ function indicesOf(tensor: Json, max: number): number[][] {
   return Array.from({ length: max }, (_, k) => all[Math.floor(k * step + step / 2)]);
 }
 
-function setEntry(tensor: Json, index: number[], delta: number): void {
-  if (index.length === 2) (tensor as number[][])[index[0]][index[1]] += delta;
-  else (tensor as number[])[index[0]] += delta;
-}
-
 /** Σ out ⊙ dout over a matrix output. */
 export function dot(out: Json, dout: number[][]): number {
   const o = out as number[][];
@@ -61,18 +58,15 @@ export async function finiteDifferences(
 ): Promise<NumericGrad[]> {
   const h = opts.h ?? 1e-5;
   const plan: { p: number; index: number[] }[] = [];
-  const argLists: Json[][] = [];
+  const edits: ArgEdit[] = [];
   params.forEach((param, p) => {
     for (const index of indicesOf(getAt(args, param.path), opts.maxPerParam ?? 64)) {
-      for (const sign of [1, -1]) {
-        const copy = structuredClone(args);
-        setEntry(getAt(copy, param.path), index, sign * h);
-        argLists.push(copy);
-      }
+      // the sandbox makes each copy of the arguments with this entry moved by ±h
+      for (const sign of [1, -1]) edits.push({ path: param.path, index, delta: sign * h });
       plan.push({ p, index });
     }
   });
-  const results = await ctx.callMany(fn, argLists);
+  const results = await ctx.callVariants(fn, args, edits);
   const grads: NumericGrad[] = params.map((param) => ({ name: param.name, entries: [] }));
   plan.forEach(({ p, index }, k) => {
     const plus = loss(results[2 * k]);

@@ -13,7 +13,7 @@ import { serialize } from 'node:v8';
 import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
-import { Sandbox, SandboxError, type CallRecord } from '../sandbox/client.js';
+import { Sandbox, SandboxError, type ArgEdit, type CallRecord } from '../sandbox/client.js';
 
 /** What the runner hands every worker through vitest's `provide`. */
 export interface GradlabProvided {
@@ -75,6 +75,11 @@ export interface TestContext {
   callPacked(fn: string, ...args: unknown[]): Promise<unknown>;
   /** Calls a student function on many argument lists in one round trip; the first error ends the test. */
   callMany<T = unknown>(fn: string, argLists: unknown[][]): Promise<T[]>;
+  /**
+   * Calls a student function once per edit, each on a copy of `base` with one entry moved, in one
+   * round trip (finite differences); the first error ends the test.
+   */
+  callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<unknown[]>;
   /** The calls of this test so far, with inputs, outputs and arguments after each call. */
   readonly records: CallRecord[];
   /** 'hidden' tests never print expected values. */
@@ -152,6 +157,13 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
                 if (!r.ok) throw r.error;
                 return r.value;
               }) as never;
+            },
+            callVariants: async (name, base, edits) => {
+              const results = await budgeted(name, () => sb.callVariants(name, base, edits));
+              return results.map((r) => {
+                if (!r.ok) throw r.error;
+                return r.value;
+              });
             },
             get records() { return sb.records.slice(first); },
             visibility,
