@@ -176,7 +176,6 @@ describe('backward-pass fixtures against central finite differences', () => {
           expectGrad(`mlp dW ${act}`, c.expected.grads[i].dW, fdDotMatrix(layer.W, dout, forward));
           expectGrad(`mlp db ${act}`, c.expected.grads[i].db, fdDot(layer.b, dout, forward));
         });
-        expect(c.expected.gradNorms).toEqual(c.expected.grads.map((g) => Math.sqrt(flat(g.dW).reduce((s, v) => s + v * v, 0))));
       }
     }
   });
