@@ -74,8 +74,15 @@ export function exerciseBudgetMs(callTimeoutMs: number): number {
  * grader's own work. A run of honest students ends long before it.
  */
 export function backstopMs(pairs: number, workers: number, waitMs: number, callWallMs: number): number {
-  return 120_000 + Math.ceil(pairs / workers) * (waitMs + callWallMs + 60_000);
+  return Math.min(MAX_TIMER_MS, 120_000 + Math.ceil(pairs / workers) * (waitMs + callWallMs + 60_000));
 }
+
+/**
+ * The longest delay a Node timer keeps (2³¹ − 1 ms, 24.8 days); a longer one fires at once. The
+ * backstop of about 1,500 students in one run (vitest's own test limit, twice that, of about 750)
+ * would pass it and stop the run before it began.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Grades each submission folder; the reports come back in the same order. */
 export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}): Promise<GradeReport[]> {
@@ -84,54 +91,70 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const exercises = opts.exercises?.length
     ? manifest.exercises.filter((e) => opts.exercises?.includes(e.slug))
     : manifest.exercises;
+  const callTimeoutMs = opts.callTimeoutMs ?? 5000;
+  const budgetMs = opts.exerciseBudgetMs ?? exerciseBudgetMs(callTimeoutMs);
+  const waitMs = opts.exerciseWaitMs ?? 10 * budgetMs;
+  const workers = opts.maxWorkers ?? 2;
+  const runTimeoutFor = (pairs: number) => Math.min(MAX_TIMER_MS, opts.runTimeoutMs ?? backstopMs(pairs, workers, waitMs, idleBackstopMs(callTimeoutMs)));
 
   refuseGraderInside(dirs);
-  // nothing reads a submission but the intake; compilation sees only the copies, removed right after
-  const intakes: Intake[] = [];
-  let compiled: CompileResult[][];
-  try {
-    for (const dir of dirs) intakes.push(intakeSubmission(dir));
-    compiled = await compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs });
-  } finally {
-    for (const intake of intakes) intake.cleanup();
-  }
-  const intakeNotes = intakes.map(describeIntake);
-
-  const provided: GradlabProvided = {
-    submissions: dirs.map((dir, s) => ({
-      label: dir,
-      modules: Object.fromEntries(exercises.flatMap((ex, e) => {
-        const c = compiled[s][e];
-        return c.ok ? [[ex.slug, { code: c.code }]] : [];
-      })),
-    })),
-    callTimeoutMs: opts.callTimeoutMs ?? 5000,
-    loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
-    exerciseBudgetMs: opts.exerciseBudgetMs ?? exerciseBudgetMs(opts.callTimeoutMs ?? 5000),
-    exerciseWaitMs: opts.exerciseWaitMs ?? 10 * (opts.exerciseBudgetMs ?? exerciseBudgetMs(opts.callTimeoutMs ?? 5000)),
-  };
-
-  // wrapper files for the pairs that compiled; the others are decided without running anything
+  // vitest starts (≈ 0.3 s of loading and configuring) while the submissions are copied and
+  // compiled, which it does not need until it runs; its own test limit is set from every pair
+  // that could run, the run's watchdog below from those that compiled
+  const exitCode = process.exitCode;
+  const vitestStarting = startVitest({ maxWorkers: workers, testTimeoutMs: Math.min(MAX_TIMER_MS, 2 * runTimeoutFor(dirs.length * exercises.length)) });
+  vitestStarting.catch(() => undefined); // awaited below; not unhandled if the intake throws first
   const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
-  const wrappers = new Map<string, number>(); // wrapper file → submission index
-  dirs.forEach((_dir, s) => exercises.forEach((ex, e) => {
-    if (!compiled[s][e].ok) return;
-    const file = path.join(work, `s${s}-${ex.slug}.test.ts`);
-    const suite = JSON.stringify(path.join(SUITES_DIR, `${ex.slug}.suite.ts`));
-    writeFileSync(file, `import suite from ${suite};\nsuite(${s});\n`);
-    wrappers.set(file, s);
-  }));
-
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
+  let compiled: CompileResult[][];
+  let intakeNotes: ReturnType<typeof describeIntake>[];
   try {
-    const workers = opts.maxWorkers ?? 2;
-    const runTimeoutMs = opts.runTimeoutMs ?? backstopMs(wrappers.size, workers, provided.exerciseWaitMs, idleBackstopMs(provided.callTimeoutMs));
-    if (wrappers.size > 0) await runVitest([...wrappers.keys()], provided, { ...opts, maxWorkers: workers, runTimeoutMs }, (file, testCase) => {
-      const s = wrappers.get(file);
-      if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
-    });
+    // nothing reads a submission but the intake; compilation sees only the copies, removed right after
+    const intakes: Intake[] = [];
+    try {
+      for (const dir of dirs) intakes.push(intakeSubmission(dir));
+      compiled = await compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs });
+    } finally {
+      for (const intake of intakes) intake.cleanup();
+    }
+    intakeNotes = intakes.map(describeIntake);
+
+    const provided: GradlabProvided = {
+      submissions: dirs.map((dir, s) => ({
+        label: dir,
+        modules: Object.fromEntries(exercises.flatMap((ex, e) => {
+          const c = compiled[s][e];
+          return c.ok ? [[ex.slug, { code: c.code }]] : [];
+        })),
+      })),
+      callTimeoutMs,
+      loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
+      exerciseBudgetMs: budgetMs,
+      exerciseWaitMs: waitMs,
+    };
+
+    // wrapper files for the pairs that compiled; the others are decided without running anything
+    const wrappers = new Map<string, number>(); // wrapper file → submission index
+    dirs.forEach((_dir, s) => exercises.forEach((ex, e) => {
+      if (!compiled[s][e].ok) return;
+      const file = path.join(work, `s${s}-${ex.slug}.test.ts`);
+      const suite = JSON.stringify(path.join(SUITES_DIR, `${ex.slug}.suite.ts`));
+      writeFileSync(file, `import suite from ${suite};\nsuite(${s});\n`);
+      wrappers.set(file, s);
+    }));
+
+    if (wrappers.size > 0) {
+      const vitest = await vitestStarting;
+      vitest.provide('gradlab', provided);
+      await runVitest(vitest, [...wrappers.keys()], runTimeoutFor(wrappers.size), (file, testCase) => {
+        const s = wrappers.get(file);
+        if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
+      });
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
+    await vitestStarting.then((vitest) => vitest.close(), () => undefined);
+    process.exitCode = exitCode; // vitest sets 1 when tests fail; a graded failure is not ours
   }
 
   const durationMs = Date.now() - started;
@@ -160,14 +183,12 @@ export function refuseGraderInside(dirs: string[]): void {
   }
 }
 
-async function runVitest(
-  files: string[], provided: GradlabProvided, opts: GradeOptions & { runTimeoutMs: number },
-  onResult: (file: string, testCase: TestCase) => void,
-): Promise<void> {
-  const { runTimeoutMs } = opts;
+type Vitest = Awaited<ReturnType<typeof import('vitest/node').createVitest>>;
+
+/** Loads and configures vitest for grading; what to grade is provided (`vitest.provide`) and run later. */
+async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }): Promise<Vitest> {
   const { createVitest } = await import('vitest/node');
-  const exitCode = process.exitCode;
-  const vitest = await createVitest('test', {
+  return createVitest('test', {
     root: ROOT,
     config: false,
     watch: false,
@@ -175,15 +196,20 @@ async function runVitest(
     maxWorkers: opts.maxWorkers,
     // vitest's own per-test limits would be wall time: leave stopping to the run's watchdog below
     // (every call also has its CPU-time limit), so no test times out because the machine is busy
-    testTimeout: 2 * runTimeoutMs,
-    hookTimeout: 2 * runTimeoutMs,
+    testTimeout: opts.testTimeoutMs,
+    hookTimeout: opts.testTimeoutMs,
     teardownTimeout: 5_000,
     isolate: false,
     // one silent reporter: the run's outcome is read below, never from stdout
     reporters: [{}],
-    provide: { gradlab: provided },
     coverage: { enabled: false },
   }, {}, quietStreams());
+}
+
+async function runVitest(
+  vitest: Vitest, files: string[], runTimeoutMs: number,
+  onResult: (file: string, testCase: TestCase) => void,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const project = vitest.getRootProject();
@@ -200,8 +226,6 @@ async function runVitest(
     }
   } finally {
     clearTimeout(timer);
-    await vitest.close();
-    process.exitCode = exitCode; // vitest sets 1 when tests fail; a graded failure is not ours
   }
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradlab as run } from './cli-harness';
 import { findStudents } from '../grader/class/students';
 import { ROOT } from '../grader/paths';
-import { backstopMs, exerciseBudgetMs, gradeSubmissions } from '../grader/runner';
+import { backstopMs, exerciseBudgetMs, gradeSubmissions, MAX_TIMER_MS } from '../grader/runner';
 import type { StudentRecord } from '../grader/class/record';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-'));
@@ -196,6 +196,11 @@ describe('gradlab class', () => {
     // 12 pairs on 2 workers: 6 in turn, each its wait cap + one more call at its idle backstop + a minute of grader work, plus 2 minutes
     expect(backstopMs(12, 2, 300_000, 50_000)).toBe(120_000 + 6 * 410_000);
     expect(backstopMs(13, 2, 300_000, 50_000)).toBe(120_000 + 7 * 410_000);
+    // 3000 students of seven exercises in one run would get 4.3e9 ms: capped at the longest delay a
+    // Node timer keeps (a longer one fires at once and would stop the run before it began)
+    expect(backstopMs(7000, 2, 300_000, 50_000)).toBe(120_000 + 3500 * 410_000);
+    expect(backstopMs(21_000, 2, 300_000, 50_000)).toBe(2 ** 31 - 1);
+    expect(MAX_TIMER_MS).toBe(2147483647);
   });
 
   it('says what to do with a missing or empty class folder and bad arguments', async () => {
