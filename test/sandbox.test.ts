@@ -267,6 +267,33 @@ describe('Sandbox limits', () => {
     expect(res[1]).toEqual({ ok: true, value: [[1, 2, 3], [4, 5, 6]] }); // a well-formed one is a matrix, as the child would pack it
   });
 
+  it('refuses a reply that stands for far more than its bytes (sparse arrays, shared references, deep nesting) as an error of that call, before anything walks it', async () => {
+    // an object whose prototype is not Object.prototype is left as it is by the child's packLarge,
+    // and structured clone delivers it as a plain object: the trusted side is the first to walk it
+    const sb = sandbox(`
+      const P = '__gradlabF64';
+      const hide = (W) => { const o = Object.create(null); o.W = W; return o; };
+      export function hostile(kind) {
+        if (kind === 'sparse') { const a = []; a.length = 2 ** 32 - 1; a[7] = 1; return [hide(a)]; }
+        if (kind === 'shared') { let level = [1]; for (let d = 0; d < 8; d++) level = Array.from({ length: 64 }, () => level); return hide(level); }
+        if (kind === 'packed-shared') { const m = { [P]: new Float64Array(4096), rows: 64, cols: 64 }; return hide(Array.from({ length: 5000 }, () => m)); }
+        if (kind === 'deep') { let v = [1]; for (let d = 0; d < 40; d++) v = [v]; return hide(v); }
+        if (kind === 'big') return hide(Array.from({ length: 4_000_003 }, (_, i) => i % 7));
+        return hide([[1, 2], [3, 4]]);
+      }`, { callTimeoutMs: 5000 });
+    for (const kind of ['sparse', 'shared', 'packed-shared']) {
+      const e = await failure(sb.call('hostile', kind));
+      expect([e.kind, e.message], kind).toEqual(['error', 'hostile returned a value the grader refuses: a value of more than 10000000 entries in all (a shared reference counts each time it is used, an array by its length); return plain numbers, arrays and objects']);
+    }
+    expect((await failure(sb.callPacked('hostile', 'deep'))).message).toMatch(/^hostile returned a value the grader refuses: a value nested more than 32 levels deep; /);
+    // honest values of any size up to the budget arrive whole; one budget for a whole batch
+    expect(((await sb.call('hostile', 'big')) as { W: number[] }).W).toHaveLength(4_000_003);
+    const batch = await sb.callMany('hostile', [['fine'], ['big'], ['big'], ['big']]);
+    expect(batch.map((r) => r.ok)).toEqual([true, true, true, false]);
+    expect(batch[0]).toEqual({ ok: true, value: { W: [[1, 2], [3, 4]] } });
+    expect(batch[3].ok || batch[3].error.message).toMatch(/a value of more than 10000000 entries in all/);
+  });
+
   it('callPacked hands large matrices over packed, leaves small and ragged ones as arrays, records the same value, and refuses forged ones', async () => {
     const sb = sandbox(`
       const P = '__gradlabF64';

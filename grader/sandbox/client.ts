@@ -82,8 +82,31 @@ const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 /** A reply that does not have the shape it claims (the child is hostile: check, never trust). */
 class MalformedReply extends Error {}
 
-/** The child packs at depth ≤ 6 (child.mjs, packLarge): nothing deeper is walked here. */
-const UNPACK_DEPTH = 8;
+/**
+ * How deep a reply may nest: the child packs at depth ≤ 6 (child.mjs, packLarge) and no exercise
+ * returns anything near this; deeper is refused rather than left for the suites to walk.
+ */
+const MAX_REPLY_DEPTH = 32;
+
+/**
+ * How many entries (array slots, object keys, numbers of a packed matrix) one reply may hold,
+ * counted each time a value is reached, so that a shared reference counts every time it is used.
+ * Structured clone keeps shared references and sparse arrays, so a reply of a few bytes can stand
+ * for a tree of 16⁸ arrays or an array of length 2³² − 1: walking it (here, in JSON.stringify or in
+ * a suite's loop) would hold the grading worker, and every classmate it grades, for hours. The
+ * largest honest reply is 03's 20 layers of 256×256 (1.3 M numbers, packed); a 4 M-entry array
+ * still arrives, for the suite to refuse by its length.
+ */
+export const MAX_REPLY_ENTRIES = 10_000_000;
+
+/** What is left of a reply's MAX_REPLY_ENTRIES (one budget for a whole batch of callMany or callVariants). */
+export interface ReplyBudget { left: number }
+export const replyBudget = (): ReplyBudget => ({ left: MAX_REPLY_ENTRIES });
+
+function spend(budget: ReplyBudget, entries: number): void {
+  budget.left -= entries;
+  if (budget.left < 0) throw new MalformedReply(`a value of more than ${MAX_REPLY_ENTRIES} entries in all (a shared reference counts each time it is used, an array by its length)`);
+}
 
 /**
  * A matrix as the child packed it (see child.mjs, packLarge): `rows` × `cols` entries, row by row,
@@ -99,11 +122,17 @@ export class PackedMatrix {
  * or with `keepPacked` hands them over as PackedMatrix.
  * A packed matrix must be exactly what the child makes: a Float64Array of rows × cols entries,
  * both whole numbers ≥ 1, so what is built here is never larger than the bytes that arrived.
- * Throws MalformedReply otherwise (a forged `{ rows: 2e7, cols: 0 }` would build 2e7 arrays).
+ * The whole value is walked and must fit MAX_REPLY_DEPTH and `budget` (see MAX_REPLY_ENTRIES), so
+ * nothing that walks it later can be made to loop for long. Throws MalformedReply otherwise (a
+ * forged `{ rows: 2e7, cols: 0 }` would build 2e7 arrays).
  */
-export function unpackLarge(value: unknown, depth = 0, keepPacked = false): unknown {
-  if (!value || typeof value !== 'object' || depth > UNPACK_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => unpackLarge(v, depth + 1, keepPacked));
+export function unpackLarge(value: unknown, depth = 0, keepPacked = false, budget: ReplyBudget = replyBudget()): unknown {
+  if (!value || typeof value !== 'object') return value;
+  if (depth > MAX_REPLY_DEPTH) throw new MalformedReply(`a value nested more than ${MAX_REPLY_DEPTH} levels deep`);
+  if (Array.isArray(value)) {
+    spend(budget, value.length); // before the walk: a sparse array's length costs the walk, not its bytes
+    return value.map((v) => unpackLarge(v, depth + 1, keepPacked, budget));
+  }
   const v = value as Record<string, unknown>;
   if (Object.getPrototypeOf(v) !== Object.prototype) return value;
   if (Object.hasOwn(v, PACKED)) {
@@ -112,22 +141,28 @@ export function unpackLarge(value: unknown, depth = 0, keepPacked = false): unkn
       || (rows as number) < 1 || (cols as number) < 1 || (rows as number) * (cols as number) !== data.length) {
       throw new MalformedReply(`a packed matrix whose shape does not match its data (rows ${String(rows).slice(0, 20)}, cols ${String(cols).slice(0, 20)})`);
     }
+    spend(budget, data.length);
     if (keepPacked) return new PackedMatrix(rows as number, cols as number, data);
     const out: number[][] = new Array(rows as number);
     for (let i = 0; i < (rows as number); i++) out[i] = Array.from(data.subarray(i * (cols as number), (i + 1) * (cols as number)));
     return out;
   }
+  const keys = Object.keys(v);
+  spend(budget, keys.length);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = unpackLarge(v[k], depth + 1, keepPacked);
+  for (const k of keys) out[k] = unpackLarge(v[k], depth + 1, keepPacked, budget);
   return out;
 }
 const PACKED = '__gradlabF64';
 
-/** Unpacks one call's value; a malformed one makes that call an error. */
-function unpackCall(r: CallReply, keepPacked = false): CallReply {
+/**
+ * Unpacks one call's value and checks its arguments after the call against the same budget (they
+ * are walked later too); a malformed or oversized reply makes that call an error.
+ */
+function unpackCall(r: CallReply, keepPacked = false, budget: ReplyBudget = replyBudget()): CallReply {
   if (!r.ok) return r;
   try {
-    return { ...r, value: unpackLarge(r.value, 0, keepPacked) };
+    return { ...r, value: unpackLarge(r.value, 0, keepPacked, budget), argsAfter: unpackLarge(r.argsAfter, 0, false, budget) as unknown[] | null };
   } catch (err) {
     if (!(err instanceof MalformedReply)) throw err;
     return { ok: false, error: { name: 'ResultError', message: `returned a value the grader refuses: ${err.message}; return plain numbers, arrays and objects` } };
@@ -248,7 +283,9 @@ export class Sandbox {
   async callMany(fn: string, argLists: unknown[][]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
     const reply = await this.request(fn, { type: 'call', fn, batch: argLists });
     if (!reply.ok) throw this.callError(fn, reply.error);
-    const results = (reply.results ?? []).map((r) => unpackCall(r));
+    const budget = replyBudget();
+    const results = (reply.results ?? []).slice(0, argLists.length).map((r) => unpackCall(r, false, budget));
+    if (results.length !== argLists.length) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${argLists.length} calls of ${fn}`, fn);
     return results.map((r, i) => {
       this.records.push({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) });
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
@@ -264,7 +301,8 @@ export class Sandbox {
   async callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
     const reply = await this.request(fn, { type: 'call', fn, base, edits });
     if (!reply.ok) throw this.callError(fn, reply.error);
-    const results = (reply.results ?? []).slice(0, edits.length).map((r) => unpackCall(r));
+    const budget = replyBudget();
+    const results = (reply.results ?? []).slice(0, edits.length).map((r) => unpackCall(r, false, budget));
     if (results.length !== edits.length) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${edits.length} calls of ${fn}`, fn);
     return results.map((r, i) => {
       this.records.push({ fn, args: base, edit: edits[i], ...(r.ok ? { ok: true, value: r.value, argsAfter: null } : { ok: false, error: r.error }) });
