@@ -344,6 +344,26 @@ describe('Sandbox limits', () => {
     expect(sb.records.slice(0, 3).map((r) => [r.args, r.edit, r.argsAfter])).toEqual(edits.slice(0, 3).map((e) => [base, e, null]));
   });
 
+  it('stops a child that floods the channel with a message that never ends, before this process holds more than 512 MB of it', async () => {
+    // student code reaches the raw IPC pipe (a symbol-keyed property of process) and announces a
+    // 2 GB message, then writes the same 64 MB over and over: Node keeps every byte until the end
+    const sb = sandbox(`
+      const sym = Object.getOwnPropertySymbols(process).find((s) => String(s) === 'Symbol(kChannelHandle)');
+      const pipe = process[sym];
+      const write = pipe.writeBuffer;
+      const raw = (bytes) => { pipe.writeBuffer = function (req, _buf, handle) { pipe.writeBuffer = write; return write.call(this, req, bytes, handle); }; process.send(0); };
+      export function flood() {
+        raw(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+        const chunk = Buffer.alloc(64 * 2 ** 20, 0x41);
+        for (let i = 0; i < 16; i++) raw(chunk); // 1 GB, twice the limit
+        return new Promise(() => {});
+      }
+      export function ok() { return 1; }`, { callTimeoutMs: 5000, callIdleLimitMs: 60_000 });
+    const e = await failure(sb.call('flood'));
+    expect([e.kind, e.message]).toEqual(['timeout', 'flood was stopped: the sandbox sent more than 512 MB without finishing a reply']);
+    expect(await sb.call('ok')).toBe(1);
+  });
+
   it('caps the error names and messages that come back (200 and 2000 characters)', async () => {
     const sb = sandbox(`export function loud() {
       process.send = undefined; // no effect on the protocol: it kept its own send

@@ -220,6 +220,15 @@ const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate m
 
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
+/**
+ * How much more buffer memory (process.memoryUsage().arrayBuffers) this process may hold while a
+ * request is pending. Node's IPC keeps every byte of a message until its announced length (up to
+ * 2 GB) has arrived, and student code can reach the raw channel: 64 MB written over and over made
+ * this process hold 1 GB in about a second with 0.35 s of the child's CPU. The largest honest reply
+ * (03's 20 layers of 256×256, 10.5 MB; weird-returns' 4 M-entry array, ≈ 40 MB) is far below.
+ */
+export const MAX_INCOMING_BYTES = 512 * 2 ** 20;
+
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
 export interface Handle { __gradlabHandle: number }
 
@@ -462,14 +471,18 @@ export class Sandbox {
 
   /**
    * Polls the request's clock (every 5% of its limit, between 10 and 100 ms) and calls `stop`
-   * with the message once it has used up its CPU limit or its idle backstop. Where /proc is
+   * with the message once it has used up its CPU limit or its idle backstop, or once this process
+   * holds MAX_INCOMING_BYTES more of buffers than when the request began. Where /proc is
    * missing, the clock counts wall time and the CPU limit is a wall-clock limit.
    */
   private watch(clock: CpuClock, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
     const pollMs = Math.min(100, Math.max(10, Math.round(limit.cpuMs / 20)));
+    const buffersAtStart = process.memoryUsage().arrayBuffers;
     return setInterval(() => {
       const used = clock.usedMs();
-      if (!clock.measuresCpu) {
+      if (process.memoryUsage().arrayBuffers - buffersAtStart > MAX_INCOMING_BYTES) {
+        stop(`${what} was stopped: the sandbox sent more than ${MAX_INCOMING_BYTES / 2 ** 20} MB without finishing a reply`);
+      } else if (!clock.measuresCpu) {
         if (used >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
       } else if (used >= limit.cpuMs) {
         stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
