@@ -59,6 +59,9 @@ export interface CallRecord {
   edit?: ArgEdit;
 }
 
+/** What one call of a batch gave: its value, or why it did not return one. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: SandboxError };
+
 /** Add `delta` to the entry at `index` ([i] or [i, j]) of the vector or matrix found at `path` in the arguments. */
 export interface ArgEdit { path: (string | number)[]; index: number[]; delta: number }
 
@@ -289,16 +292,9 @@ export class Sandbox {
    * Calls `fn` once per argument list in one round trip (a whole grid per message). Returns each
    * call's value or error; the batch fails as a whole only if the sandbox itself fails.
    */
-  async callMany(fn: string, argLists: unknown[][]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
-    const reply = await this.request(fn, { type: 'call', fn, batch: argLists });
-    if (!reply.ok) throw this.callError(fn, reply.error);
-    const budget = replyBudget();
-    const results = (reply.results ?? []).slice(0, argLists.length).map((r) => unpackCall(r, false, budget));
-    if (results.length !== argLists.length) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${argLists.length} calls of ${fn}`, fn);
-    return results.map((r, i) => {
-      this.records.push({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) });
-      return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
-    });
+  async callMany(fn: string, argLists: unknown[][]): Promise<CallOutcome[]> {
+    return this.batch(fn, { type: 'call', fn, batch: argLists }, argLists.length,
+      (r, i) => ({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) }));
   }
 
   /**
@@ -307,14 +303,23 @@ export class Sandbox {
    * call's record holds `base` and its `edit`, and no arguments after the call (the copies are
    * the sandbox's own).
    */
-  async callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: SandboxError }>> {
-    const reply = await this.request(fn, { type: 'call', fn, base, edits });
+  async callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<CallOutcome[]> {
+    return this.batch(fn, { type: 'call', fn, base, edits }, edits.length,
+      (r, i) => ({ fn, args: base, edit: edits[i], ...(r.ok ? { ok: true, value: r.value, argsAfter: null } : { ok: false, error: r.error }) }));
+  }
+
+  /**
+   * One round trip of `count` calls: the replies walked within one budget (see MAX_REPLY_ENTRIES),
+   * exactly `count` of them or the batch fails, each recorded as `record` says.
+   */
+  private async batch(fn: string, msg: Record<string, unknown>, count: number, record: (r: CallReply, i: number) => CallRecord): Promise<CallOutcome[]> {
+    const reply = await this.request(fn, msg);
     if (!reply.ok) throw this.callError(fn, reply.error);
     const budget = replyBudget();
-    const results = (reply.results ?? []).slice(0, edits.length).map((r) => unpackCall(r, false, budget));
-    if (results.length !== edits.length) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${edits.length} calls of ${fn}`, fn);
+    const results = (reply.results ?? []).slice(0, count).map((r) => unpackCall(r, false, budget));
+    if (results.length !== count) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${count} calls of ${fn}`, fn);
     return results.map((r, i) => {
-      this.records.push({ fn, args: base, edit: edits[i], ...(r.ok ? { ok: true, value: r.value, argsAfter: null } : { ok: false, error: r.error }) });
+      this.records.push(record(r, i));
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
     });
   }

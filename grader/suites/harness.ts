@@ -13,7 +13,7 @@ import { serialize } from 'node:v8';
 import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
-import { Sandbox, SandboxError, type ArgEdit, type CallRecord } from '../sandbox/client.js';
+import { Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord } from '../sandbox/client.js';
 
 /** What the runner hands every worker through vitest's `provide`. */
 export interface GradlabProvided {
@@ -151,20 +151,8 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
           const ctx: TestContext = {
             call: (name, ...args) => budgeted(name, () => sb.call(name, ...args)) as Promise<never>,
             callPacked: (name, ...args) => budgeted(name, () => sb.callPacked(name, ...args)),
-            callMany: async (name, argLists) => {
-              const results = await budgeted(name, () => sb.callMany(name, argLists));
-              return results.map((r) => {
-                if (!r.ok) throw r.error;
-                return r.value;
-              }) as never;
-            },
-            callVariants: async (name, base, edits) => {
-              const results = await budgeted(name, () => sb.callVariants(name, base, edits));
-              return results.map((r) => {
-                if (!r.ok) throw r.error;
-                return r.value;
-              });
-            },
+            callMany: async (name, argLists) => valuesOf(await budgeted(name, () => sb.callMany(name, argLists))) as never,
+            callVariants: async (name, base, edits) => valuesOf(await budgeted(name, () => sb.callVariants(name, base, edits))),
             get records() { return sb.records.slice(first); },
             visibility,
             hidden: visibility === 'hidden',
@@ -180,6 +168,14 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
       });
     });
   };
+}
+
+/** The values of a batch of calls; the first call that did not return one ends the test with its error. */
+function valuesOf(results: CallOutcome[]): unknown[] {
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
 }
 
 function metaOf(err: unknown): TestMeta {
