@@ -232,6 +232,21 @@ const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--pe
  */
 export const MAX_INCOMING_BYTES = 512 * 2 ** 20;
 
+interface ExitInfo { bySignal: NodeJS.Signals | null; outOfMemory: boolean }
+
+/**
+ * How a child ended. bwrap exits with 128 + N when the process it runs is killed by signal N, so
+ * such a code is read as that signal (a student's `process.exit(137)` looks the same: it is then
+ * retried once, see spawnAndLoad, and costs only its own time).
+ */
+function exitOf(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ExitInfo {
+  let bySignal = signal;
+  if (!bySignal && code !== null && code > 128) {
+    bySignal = (Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined) ?? null;
+  }
+  return { bySignal, outOfMemory: OUT_OF_MEMORY.test(stderrTail) };
+}
+
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
 export interface Handle { __gradlabHandle: number }
 
@@ -244,6 +259,8 @@ export class Sandbox {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stderrTail = '';
+  /** How the last child ended: a signal (bwrap reports its child's as exit code 128 + N) and whether memory ran out. */
+  private lastExit: ExitInfo = { bySignal: null, outOfMemory: false };
   private token = '';
   private readonly callLimit: Limit;
   private readonly loadLimit: Limit;
@@ -370,8 +387,17 @@ export class Sandbox {
     }
   }
 
-  private spawnAndLoad(): Promise<Record<string, string>> {
-    this.spawn();
+  /**
+   * Spawns a child and imports the module. A child killed by a signal while importing (not out of
+   * memory: a crash of the sandbox, or a signal from outside) is retried once in a fresh child,
+   * and if that fails too the failure is this call's only: it is not remembered as the student's.
+   */
+  private spawnAndLoad(retry = true): Promise<Record<string, string>> {
+    try {
+      this.spawn();
+    } catch (err) {
+      return Promise.reject(this.remember(new SandboxError('error', `the sandbox could not start: ${(err as Error).message}`)));
+    }
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
     return this.send({ type: 'load', code, token: this.token }, this.loadLimit, 'import').then(
       (reply) => {
@@ -380,7 +406,11 @@ export class Sandbox {
       },
       (err: SandboxError) => {
         const kind = err.kind === 'timeout' ? 'timeout' : 'error';
-        throw this.remember(new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}`));
+        const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}`);
+        if (err.kind !== 'crash' || !this.lastExit.bySignal || this.lastExit.outOfMemory) throw this.remember(failure);
+        this.kill();
+        if (retry) return this.spawnAndLoad(false);
+        throw failure;
       },
     );
   }
@@ -394,11 +424,14 @@ export class Sandbox {
   private spawn(): void {
     this.stderrTail = '';
     this.token = randomUUID();
-    // a fresh empty working directory: whatever file the child manages to create lands there,
-    // empty (see confine.ts), and goes with it
+    // bound read-only into the child's mount namespace where bwrap works (see confine.ts); throws
+    // when --require-confinement is in force and a layer is missing
+    const confined = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT]);
+    // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
+    // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
     const child = fork(CHILD_SCRIPT, [], {
-      ...confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb),
+      ...confined,
       cwd,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -418,6 +451,7 @@ export class Sandbox {
       p.resolve(m.reply);
     });
     child.on('exit', (code, signal) => {
+      if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, this.stderrTail);
       removeCwd();
       this.cleanups.delete(removeCwd);
       if (this.child === child) {
@@ -437,6 +471,7 @@ export class Sandbox {
 
   private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
     if (OUT_OF_MEMORY.test(this.stderrTail)) return `it ran out of memory (the sandbox allows a ${this.heapMb} MB heap and ${addressSpaceMb(this.heapMb)} MB in all: a runaway allocation?)`;
+    signal ??= exitOf(code, null, '').bySignal;
     if (signal) return `it was killed by ${signal}${signal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
     return `it exited with code ${code} (does the code call process.exit?)`;
   }

@@ -4,9 +4,12 @@
  * does not change it: a busy machine makes a call take longer in wall time, not in CPU time.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { procDir } from './confine.js';
+
+const PROC = procDir();
 
 /** Whether this platform has /proc (Linux). Elsewhere the sandbox falls back to wall-clock limits. */
-export const HAS_PROC = existsSync('/proc/self/stat');
+export const HAS_PROC = existsSync(`${PROC}/self/stat`);
 
 // utime and stime are counted in clock ticks of USER_HZ, which is 100 on every architecture Node
 // supports on Linux (x86, arm, arm64, ppc64, s390x, riscv64): one tick is 10 ms.
@@ -27,7 +30,7 @@ export interface ProcSample {
 export function sampleProcess(pid: number): ProcSample | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(`${PROC}/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
@@ -39,6 +42,42 @@ export function sampleProcess(pid: number): ProcSample | null {
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
   return { cpuMs: (utime + stime) * MS_PER_TICK, runnable: rest[0] === 'R' };
+}
+
+/**
+ * The process `pid` and every process below it, summed: the CPU time of all of them, runnable if
+ * any is. The sandbox child is a wrapper (bwrap, which stays as the namespace's monitor and init)
+ * with Node below it, so its own stat alone would count the wrapper's sleep, not the student's
+ * code; the tree counts both (the wrapper's share is what starting it costs). The child cannot add
+ * or hide a process (its permission model forbids child processes). Null if `pid` cannot be read.
+ */
+export function sampleTree(pid: number): ProcSample | null {
+  const top = sampleProcess(pid);
+  if (!top) return null;
+  const total = { ...top };
+  const seen = new Set([pid]);
+  const queue = childrenOf(pid);
+  // a few levels at most (prlimit and unshare exec, bwrap forks twice): bound the walk anyway
+  while (queue.length > 0 && seen.size < 16) {
+    const p = queue.shift() as number;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    const s = sampleProcess(p);
+    if (!s) continue;
+    total.cpuMs += s.cpuMs;
+    total.runnable ||= s.runnable;
+    queue.push(...childrenOf(p));
+  }
+  return total;
+}
+
+/** The children of a process (of its main thread: wrappers are single-threaded), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`${PROC}/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -54,7 +93,7 @@ export class CpuClock {
   private waited = 0;
 
   constructor(private readonly pid: number | undefined) {
-    this.cpuStart = HAS_PROC && pid !== undefined ? sampleProcess(pid)?.cpuMs ?? null : null;
+    this.cpuStart = HAS_PROC && pid !== undefined ? sampleTree(pid)?.cpuMs ?? null : null;
   }
 
   get measuresCpu(): boolean {
@@ -75,9 +114,10 @@ export class CpuClock {
   private sample(): void {
     if (this.cpuStart === null) return;
     const now = Date.now();
-    const s = sampleProcess(this.pid as number);
+    const s = sampleTree(this.pid as number);
     if (s) {
-      this.lastUsed = s.cpuMs - this.cpuStart;
+      // a wrapper process that ends takes its share with it: never count backwards
+      this.lastUsed = Math.max(this.lastUsed, s.cpuMs - this.cpuStart);
       // a long gap between readings is this process not running (a busy machine), not the child
       // waiting: count at most MAX_GAP_MS of it
       if (!s.runnable) this.waited += Math.min(now - this.lastSampleAt, MAX_GAP_MS);
