@@ -2,6 +2,7 @@
  * The native results of one grading run: what `gradlab grade --format json` writes, and what
  * every other format (text, gradescope, classroom, junit) is rendered from.
  */
+import type { Confinement } from './sandbox/confine.js';
 
 export type TestStatus = 'passed' | 'failed' | 'error' | 'timeout' | 'not-implemented' | 'missing';
 export type Visibility = 'visible' | 'after_due_date' | 'hidden';
@@ -37,12 +38,26 @@ export interface ExerciseResult {
   status: ExerciseStatus;
 }
 
+/** Which layers of the sandbox were in force while the submission's code ran (grader/sandbox/confine.ts). */
+export type ConfinementResult = Confinement;
+
 export interface Results {
   score: number;
   maxScore: number;
   durationMs: number;
   exercises: ExerciseResult[];
   tests: TestResult[];
+  /** Absent when no code of the submission ran (a refused folder, a student not graded yet). */
+  confinement?: ConfinementResult;
+}
+
+/**
+ * What `--require-confinement` writes instead of results on a host that lacks a layer: why, and
+ * what was found. No score: nothing was graded.
+ */
+export interface RefusedResults {
+  refused: string;
+  confinement: ConfinementResult;
 }
 
 /** A test result as the runner produces it: the native fields plus its wall time. */
@@ -60,4 +75,11 @@ export interface GradeReport extends Omit<Results, 'tests'> {
   submission: string;
   /** How the submission was read: what was found, what is missing, what was refused (grader/intake.ts). */
   intake?: string;
+  /** Which layers of the sandbox were in force (set by the runner, which ran the code). */
+  confinement?: ConfinementResult;
+  /**
+   * Set when `--require-confinement` refused to grade (with `confinement`): the json format then
+   * writes RefusedResults (no score), gradescope a score of 0 with no test, text the sentence.
+   */
+  refused?: string;
 }

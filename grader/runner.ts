@@ -18,6 +18,8 @@ import { buildReport, type Outcome } from './build-report.js';
 import { describeIntake, intakeSubmission, type Intake } from './intake.js';
 import { idleBackstopMs } from './sandbox/client.js';
 import { compileSubmissions, type CompileResult } from './sandbox/compile.js';
+import { confinement, shareConfinement } from './sandbox/confine.js';
+import { ignoreInspectorSignal, NO_SIGNAL_INSPECTOR_FLAGS } from './signal-inspector.js';
 import type { GradlabProvided } from './suites/harness.js';
 
 export interface GradeOptions {
@@ -98,6 +100,10 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const runTimeoutFor = (pairs: number) => Math.min(MAX_TIMER_MS, opts.runTimeoutMs ?? backstopMs(pairs, workers, waitMs, idleBackstopMs(callTimeoutMs)));
 
   refuseGraderInside(dirs);
+  ignoreInspectorSignal();
+  // what every sandbox of this run gets, probed once here and handed to the workers (see confine.ts)
+  const layers = confinement();
+  shareConfinement();
   // vitest starts (≈ 0.3 s of loading and configuring) while the submissions are copied and
   // compiled, which it does not need until it runs; its own test limit is set from every pair
   // that could run, the run's watchdog below from those that compiled
@@ -166,6 +172,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
         ?? { status: 'error', message: NO_RESULT, durationMs: 0 };
     }),
     intake: intakeNotes[s],
+    confinement: layers,
   }));
 }
 
@@ -202,6 +209,9 @@ async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }):
     isolate: false,
     // one silent reporter: the run's outcome is read below, never from stdout
     reporters: [{}],
+    // the workers ignore SIGUSR1 (--disable-sigusr1 where Node has it, a listener everywhere)
+    execArgv: NO_SIGNAL_INSPECTOR_FLAGS,
+    setupFiles: [path.join(ROOT, 'grader', 'signal-inspector-setup.ts')],
     coverage: { enabled: false },
   }, {}, quietStreams());
 }

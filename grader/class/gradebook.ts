@@ -22,16 +22,27 @@ export function problemsOf(r: StudentRecord): string {
 }
 
 /**
+ * The sandbox a student's code ran in, in a few words: `whole` (every required layer in force),
+ * `missing <layers>`, or empty when none of their code ran or the record predates the field.
+ */
+export function sandboxOf(r: StudentRecord): string {
+  const c = r.status === 'graded' ? r.results.confinement : undefined;
+  if (!c) return '';
+  return c.missing.length === 0 ? 'whole' : `missing ${c.missing.join(', ')}`;
+}
+
+/**
  * One row per student: status, total, each exercise's score (empty if that exercise was not
- * graded for them, and every score empty for a student not graded yet), what went wrong, when
+ * graded for them, and every score empty for a student not graded yet), what went wrong, which
+ * sandbox layers were missing (sandboxOf), when
  * they were graded (or listed) and by which grader.
  */
 export function renderGradebook(records: StudentRecord[]): string {
   const slugs = gradedSlugs(records);
-  const header = ['student', 'status', 'score', 'max_score', ...slugs, 'problems', 'graded_at', 'grader'];
+  const header = ['student', 'status', 'score', 'max_score', ...slugs, 'problems', 'sandbox', 'graded_at', 'grader'];
   const rows = records.map((r) => {
     const bySlug = new Map(r.status === 'not-graded' ? [] : r.results.exercises.map((e) => [e.slug, e.score]));
-    return [r.student, r.status, scoreOf(r), r.results.maxScore, ...slugs.map((s) => bySlug.get(s) ?? ''), problemsOf(r), r.gradedAt, describeVersion(r.grader)];
+    return [r.student, r.status, scoreOf(r), r.results.maxScore, ...slugs.map((s) => bySlug.get(s) ?? ''), problemsOf(r), sandboxOf(r), r.gradedAt, describeVersion(r.grader)];
   });
   return csv([header, ...rows]);
 }

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest } from '../manifest.js';
+import { describeConfinement } from '../sandbox/confine.js';
 import { problemsOf } from './gradebook.js';
 import type { StudentRecord } from './record.js';
 import { terminalName } from './text.js';
@@ -33,6 +34,8 @@ export interface ClassSummary {
   mistakes: Mistake[];
   slowest: Array<{ student: string; seconds: number }>;
   notGraded: Array<{ student: string; problems: string }>;
+  /** The sandboxes the graded students' code ran in: each description (confine.ts) and how many students had it. */
+  sandboxes: Array<{ students: number; sandbox: string }>;
   graders: string[];
   gradedAt: { first: string; last: string };
 }
@@ -98,7 +101,19 @@ export function summarize(records: StudentRecord[], top = 5): ClassSummary {
     notGraded,
     graders: [...new Set(records.map((r) => describeVersion(r.grader)))].sort(),
     gradedAt: { first: times[0] ?? '', last: times[times.length - 1] ?? '' },
+    sandboxes: sandboxesOf(graded),
   };
+}
+
+/** Graded students grouped by the sandbox their code ran in (a record without the field says so). */
+function sandboxesOf(graded: StudentRecord[]): ClassSummary['sandboxes'] {
+  const counts = new Map<string, number>();
+  for (const r of graded) {
+    const c = r.results.confinement;
+    const sandbox = c ? describeConfinement(c) : 'not recorded (graded by a grader that did not report its sandbox)';
+    counts.set(sandbox, (counts.get(sandbox) ?? 0) + 1);
+  }
+  return [...counts].map(([sandbox, students]) => ({ students, sandbox }));
 }
 
 /** The totals line: not graded yet only when someone is (a --only run). */
@@ -126,6 +141,10 @@ export function renderMarkdown(s: ClassSummary): string {
     `Graded by gradlab ${s.graders.join(', ')}, ${when(s)}.`,
     '',
     totals(s),
+    '',
+    '## Sandbox',
+    '',
+    ...(s.sandboxes.length === 0 ? ['No code ran.'] : s.sandboxes.map((x) => `- ${x.students} student${x.students === 1 ? '' : 's'}: ${md(x.sandbox)}`)),
     '',
     '## Scores',
     '',
@@ -203,6 +222,8 @@ code { font-size: 90%; }
 <h1>Class report: ${html(s.course)}</h1>
 <p>Graded by gradlab ${html(s.graders.join(', '))}, ${html(when(s))}.</p>
 <p id="totals">${html(totals(s))}</p>
+<h2>Sandbox</h2>
+${s.sandboxes.length === 0 ? '<p>No code ran.</p>' : `<ul id="sandbox">${s.sandboxes.map((x) => `<li>${x.students} student${x.students === 1 ? '' : 's'}: ${html(x.sandbox)}</li>`).join('')}</ul>`}
 <h2>Scores</h2>
 <figure id="histogram">${histogram}</figure>
 <h2>Pass rate per test</h2>

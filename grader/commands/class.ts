@@ -11,9 +11,9 @@
  * and never graded behind the TA's back).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { toResults } from '../report/json.js';
+import { renderRefusedJson, toResults } from '../report/json.js';
 import { renderGradebook, renderSummary } from '../class/gradebook.js';
 import { gradingKey, readRecord, STUDENTS_DIR, submissionHash, writeRecords, type StudentRecord } from '../class/record.js';
 import { writeClassReports } from '../class/report.js';
@@ -24,12 +24,14 @@ import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport } from '../results.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
-import { reportWithoutGrading } from './grade.js';
+import { refuseUnconfined, reportWithoutGrading } from './grade.js';
 
 export const DEFAULT_RESULTS = 'gradlab-results';
+/** Written instead of grading by `--require-confinement` on a host that lacks a layer; removed by the next run that grades. */
+export const REFUSED_FILE = 'refused.json';
 
 const HELP = `Usage: gradlab class <folder> [--results DIR] [--gradebook FILE] [--shard K/N] [--only NAME]...
-                     [--force] [--exercise SLUG]... [--timeout MS]
+                     [--force] [--exercise SLUG]... [--timeout MS] [--require-confinement]
 
 Grades every entry of <folder> as one student's submission, in one run. A student whose
 submission and grader are unchanged since their record in DIR is not graded again.
@@ -47,7 +49,10 @@ Options:
                         a run without --only grades them
   --force               regrade every student, even unchanged ones
   --exercise, -e SLUG   grade only this exercise (repeatable)
-  --timeout MS          CPU time one call of student code may use (default 5000)`;
+  --timeout MS          CPU time one call of student code may use (default 5000)
+  --require-confinement refuse to grade unless every required sandbox layer is in force here
+                        (docs/security.md, "Sandbox"): nothing is graded or written but
+                        DIR/refused.json, which says why, and the exit status is 3`;
 
 /** The shard (1…n) a student belongs to: deterministic, from the name alone. */
 export function shardOf(name: string, n: number): number {
@@ -73,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     only: { type: 'string', multiple: true },
     force: { type: 'boolean' },
     timeout: { type: 'string' },
+    'require-confinement': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -94,6 +100,19 @@ export async function run(argv: string[]): Promise<number> {
     if (!everyone.some((s) => s.name === name)) throw new CliError('E_USAGE', `--only ${terminalName(name)}: no such student in '${positionals[0]}' (names are folder names)`);
   }
   const students = shard ? everyone.filter((s) => shardOf(s.name, shard.n) === shard.k) : everyone;
+
+  // the results folder exists, the grader's, before any student code runs (nothing can be put at its path)
+  mkdirSync(path.join(resultsDir, STUDENTS_DIR), { recursive: true });
+  const refusedFile = path.join(resultsDir, REFUSED_FILE);
+  if (values['require-confinement']) {
+    const refused = await refuseUnconfined();
+    if (refused) {
+      // no record, gradebook or report is touched: the last run's grades stay as they were
+      writeFileSync(refusedFile, renderRefusedJson(refused.sentence, refused.confinement));
+      throw new CliError('E_CONFINEMENT', `${refused.sentence} (written to ${refusedFile})`, 3);
+    }
+  }
+  rmSync(refusedFile, { force: true });
 
   const grader = graderVersion();
   const key = gradingKey(graderFingerprint(), exercises, callTimeoutMs);

@@ -6,6 +6,7 @@ import { CliError } from '../errors.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport, TestStatus } from '../results.js';
+import type { Confinement } from '../sandbox/confine.js';
 
 export const FORMATS = ['text', 'json', 'gradescope', 'classroom', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -20,9 +21,12 @@ Options:
                         default: text on a terminal, json otherwise
   --out, -o FILE        write the n-th --format to the n-th --out (formats without one go to stdout)
   --timeout MS          CPU time one call of student code may use (default 5000)
+  --require-confinement refuse to grade unless every required sandbox layer is in force here
+                        (docs/security.md, "Sandbox"); the results then say why, with no score
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for bad arguments or a missing
-submission folder; 1 if the grader itself failed. Results files are written in every case.`;
+submission folder; 1 if the grader itself failed; 3 when --require-confinement refused to grade.
+Results files are written in every case.`;
 
 export interface GradeArgs {
   submission: string;
@@ -30,6 +34,7 @@ export interface GradeArgs {
   formats: Format[];
   outs: string[];
   timeoutMs: number;
+  requireConfinement: boolean;
 }
 
 export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'help' {
@@ -38,6 +43,7 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
     format: { type: 'string', short: 'f', multiple: true },
     out: { type: 'string', short: 'o', multiple: true },
     timeout: { type: 'string' },
+    'require-confinement': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -49,13 +55,26 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
   });
   const outs = values.out ?? [];
   if (outs.length > formats.length) throw new CliError('E_USAGE', `${outs.length} --out files for ${formats.length} --format: give one --format per --out, in the same order`);
-  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs: parseTimeout(values.timeout) };
+  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs: parseTimeout(values.timeout), requireConfinement: values['require-confinement'] ?? false };
 }
 
 /** Every test of the chosen exercises with one status and message: for when grading could not happen. */
 export function reportWithoutGrading(submission: string, exercises: string[], status: TestStatus, message: string): GradeReport {
   const chosen = loadManifest().exercises.filter((e) => exercises.length === 0 || exercises.includes(e.slug));
   return buildReport(submission, chosen, 0, () => ({ status, message, durationMs: 0 }));
+}
+
+/**
+ * For `--require-confinement`: the refusal (one sentence, and the layers found) when a required
+ * sandbox layer is missing here; otherwise null, and every sandbox of the run refuses to start
+ * without its layers (REQUIRE_ENV, inherited by the grading workers).
+ */
+export async function refuseUnconfined(): Promise<{ sentence: string; confinement: Confinement } | null> {
+  const { confinement, refusal, REQUIRE_ENV } = await import('../sandbox/confine.js');
+  const found = confinement();
+  if (found.missing.length > 0) return { sentence: refusal(found), confinement: found };
+  process.env[REQUIRE_ENV] = '1';
+  return null;
 }
 
 async function writeOutputs(report: GradeReport, args: GradeArgs, isTTY: boolean): Promise<void> {
@@ -77,6 +96,13 @@ export async function run(argv: string[]): Promise<number> {
     const message = `the submission folder '${args.submission}' does not exist: pass a folder shaped like exercises/ (01-activations/activations.ts, …)`;
     await writeOutputs(reportWithoutGrading(args.submission, args.exercises, 'missing', message), { ...args, formats: args.formats.filter((_, i) => args.outs[i]) }, false);
     throw new CliError('E_NO_SUBMISSION', message);
+  }
+  if (args.requireConfinement) {
+    const refused = await refuseUnconfined();
+    if (refused) {
+      await writeOutputs({ ...reportWithoutGrading(args.submission, args.exercises, 'error', refused.sentence), refused: refused.sentence, confinement: refused.confinement }, args, isTTY);
+      throw new CliError('E_CONFINEMENT', refused.sentence, 3);
+    }
   }
   let report: GradeReport;
   try {

@@ -13,6 +13,7 @@
  *   always visible, so it never carries a test's message.
  */
 import type { GradeReport, TestStatus, Visibility } from '../results.js';
+import { describeConfinement } from '../sandbox/confine.js';
 import { roundReport } from './round.js';
 import { escapeControls } from './sanitize.js';
 import { formatPoints, nextStep } from './text.js';
@@ -62,6 +63,16 @@ function testOutput(message: string, diagnosis: { id: string; hint: string } | u
 
 /** The results.json object, validated against grader/schemas/gradescope.schema.json. */
 export function toGradescope(report: GradeReport): GradescopeResults {
+  if (report.refused) {
+    // as run_autograder's own fallback: no test, so Gradescope shows the sentence and no test result
+    return validate('gradescope', {
+      score: 0,
+      execution_time: 0,
+      output: `The autograder refused to grade this submission: ${escapeControls(report.refused)}. This is not a problem with your files: please tell the course staff.`,
+      output_format: 'text',
+      tests: [],
+    } satisfies GradescopeResults);
+  }
   const rounded = roundReport(report);
   const tests = rounded.exercises.flatMap((ex, i) =>
     ex.tests.map(({ test, score, maxScore }, j): GradescopeTest => {
@@ -90,6 +101,8 @@ export function toGradescope(report: GradeReport): GradescopeResults {
     '',
     `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`,
     nextStep(report, rounded),
+    // which protections the grading had: the layers' names only (the reasons name host paths)
+    ...(report.confinement ? ['', describeConfinement(report.confinement, true)] : []),
   ].join('\n');
   return validate('gradescope', {
     score: rounded.score,

@@ -3,7 +3,7 @@
  * submission path are dropped), scores rounded (see round.ts), validated against
  * grader/schemas/results.schema.json before anything is returned.
  */
-import type { GradeReport, Results, TestResult } from '../results.js';
+import type { ConfinementResult, GradeReport, RefusedResults, Results, TestResult } from '../results.js';
 import { roundReport } from './round.js';
 import { validate } from './validate.js';
 
@@ -38,10 +38,27 @@ export function toResults(report: GradeReport): Results {
       }),
     ),
   };
+  if (report.confinement) results.confinement = confinementResult(report.confinement);
   return validate('results', results);
+}
+
+/** The confinement as the schema has it, field by field. */
+export function confinementResult(c: ConfinementResult): ConfinementResult {
+  return {
+    layers: c.layers.map((l) => (l.inForce ? { id: l.id, inForce: true } : { id: l.id, inForce: false, ...(l.why ? { why: l.why } : {}) })),
+    missing: [...c.missing],
+  };
+}
+
+/** The native results file of a run refused by `--require-confinement`: the reason and the layers, no score. */
+export function renderRefusedJson(refused: string, c: ConfinementResult): string {
+  const out: RefusedResults = { refused, confinement: confinementResult(c) };
+  return `${JSON.stringify(validate('results', out), null, 2)}
+`;
 }
 
 /** `--format json`: the validated native results, pretty-printed, with a final newline. */
 export function renderJson(report: GradeReport): string {
+  if (report.refused && report.confinement) return renderRefusedJson(report.refused, report.confinement);
   return `${JSON.stringify(toResults(report), null, 2)}\n`;
 }

@@ -64,7 +64,7 @@ export function renderJunit(report: GradeReport): string {
     const time = ex.tests.reduce((a, t) => a + t.test.durationMs, 0);
     out.push(
       `  <testsuite name="${slug}" tests="${ex.tests.length}" failures="${failures}" errors="${errors}" time="${seconds(time)}">`,
-      properties('    ', { score: ex.score, maxScore: ex.maxScore, status: ex.exercise.status }),
+      properties('    ', { score: ex.score, maxScore: ex.maxScore, status: ex.exercise.status, ...(report.confinement ? { sandbox: report.confinement.missing.length ? `missing ${report.confinement.missing.join(', ')}` : 'every required protection in force' } : {}) }),
     );
     for (const { test, score, maxScore } of ex.tests) {
       const open = `    <testcase classname="${slug}" name="${escapeXmlAttr(test.name)}" time="${seconds(test.durationMs)}">`;

@@ -14,6 +14,7 @@
  * neither redraw the table nor forge the `Score:` line.
  */
 import type { GradeReport, TestStatus, Visibility } from '../results.js';
+import { describeConfinement } from '../sandbox/confine.js';
 import { roundReport, roundScore, type RoundedReport } from './round.js';
 import { safeMessage } from './sanitize.js';
 
@@ -59,6 +60,7 @@ export function nextStep(report: GradeReport, rounded: RoundedReport = roundRepo
 }
 
 export function renderText(report: GradeReport, options: TextOptions = {}): string {
+  if (report.refused) return `gradlab grade ${safeMessage(report.submission)}: ${safeMessage(report.refused)}\n`;
   const paint = (style: Style, s: string) => (options.color ? `\x1b[${ANSI[style]}m${s}\x1b[0m` : s);
   const rounded = roundReport(report);
   const rows = rounded.exercises.flatMap((e) => e.tests);
@@ -98,5 +100,6 @@ export function renderText(report: GradeReport, options: TextOptions = {}): stri
   }
   out.push(paint('bold', `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`));
   out.push(nextStep(report, rounded));
+  if (report.confinement) out.push(describeConfinement(report.confinement));
   return `${out.join('\n')}\n`;
 }
