@@ -150,12 +150,12 @@ describe('class results: diff, report, LMS export, merge', () => {
       ['=carol', NEW.gradedAt], ['alice', NEW.gradedAt], ['dave', OLD.gradedAt], ['erin', NEW.gradedAt], ['hw1-bob', NEW.gradedAt],
     ]);
     expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe([
-      'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
-      "'=carol,graded,2.5,4.5,0,2.5,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)",
-      'alice,graded,4.5,4.5,2,2.5,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
-      'dave,refused,0,4.5,0,0,is a symbolic link,2026-11-28T10:00:00.000Z,0.1.0 (commit 0123456789ab)',
-      'erin,graded,2,4.5,2,0,05-residual: error,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
-      'hw1-bob,graded,4.5,4.5,2,2.5,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
+      'student,status,score,max_score,01-activations,05-residual,problems,sandbox,graded_at,grader',
+      "'=carol,graded,2.5,4.5,0,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)",
+      'alice,graded,4.5,4.5,2,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
+      'dave,refused,0,4.5,0,0,is a symbolic link,,2026-11-28T10:00:00.000Z,0.1.0 (commit 0123456789ab)',
+      'erin,graded,2,4.5,2,0,05-residual: error,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
+      'hw1-bob,graded,4.5,4.5,2,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
       '',
     ].join('\n'));
     expect((await run(['merge', '--results', out, out])).stderr).toBe(`gradlab: --results ${out} is also an input: write the merge to a new folder\n`);

@@ -59,9 +59,9 @@ describe('class runs', () => {
     expect(Object.keys(single)).toEqual(['gradebook.csv', 'students/alice.json', 'students/bob.json', 'students/carol.json', 'students/dave.json']);
     expect(withoutTimings(merged)).toEqual(single);
     expect(single['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
-      'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
-      'alice,graded,25,25,15,10,', 'bob,graded,0,25,0,0,', 'carol,graded,23.5,25,13.5,10,',
-      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
+      'student,status,score,max_score,01-activations,05-residual,problems,sandbox,graded_at,grader',
+      'alice,graded,25,25,15,10,,whole', 'bob,graded,0,25,0,0,,whole', 'carol,graded,23.5,25,13.5,10,,whole',
+      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder),", '',
     ]);
     expect(single['gradebook.csv']).toMatch(/,TIME,\d+\.\d+\.\d+ \((commit [0-9a-f]{12}|unknown commit)\)\n/);
   });
@@ -103,9 +103,9 @@ describe('class runs', () => {
     expect(only.stdout).toContain('\n4 students (1 refused, 2 not graded yet), mean of the 1 graded 25/25.');
     const reason = `not graded yet (a --only run graded other students): grade them with \`gradlab class ${cls} --results ${fresh}\``;
     expect(withoutTimings(fresh)['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
-      'student,status,score,max_score,01-activations,05-residual,problems,graded_at,grader',
-      'alice,graded,25,25,15,10,', `bob,not-graded,,25,,,${reason}`, `carol,not-graded,,25,,,${reason}`,
-      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)", '',
+      'student,status,score,max_score,01-activations,05-residual,problems,sandbox,graded_at,grader',
+      'alice,graded,25,25,15,10,,whole', `bob,not-graded,,25,,,${reason},`, `carol,not-graded,,25,,,${reason},`,
+      "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder),", '',
     ]);
     expect(readFileSync(path.join(fresh, 'report.md'), 'utf8')).toContain('4 students: 1 graded, 1 refused, 2 not graded yet. Mean 25/25, median 25/25.');
     // the LMS gets an empty cell (left ungraded), never a 0

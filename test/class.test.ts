@@ -95,15 +95,15 @@ describe('gradlab class', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(unstamped(readFileSync(gradebook, 'utf8'))).toBe([
-      'student,status,score,max_score,01-activations,05-residual,problems',
-      'README.txt,refused,0,25,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)"',
-      'alice,graded,25,25,15,10,',
-      'bob,graded,0,25,0,0,',
-      '"carol, jr",graded,13.5,25,13.5,0,05-residual: missing',
-      'empty,refused,0,25,0,0,is empty: the student submitted nothing',
-      "eve,refused,0,25,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder)",
-      "linked,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder)",
-      'pipe,refused,0,25,0,0,is not a folder (a special file)',
+      'student,status,score,max_score,01-activations,05-residual,problems,sandbox',
+      'README.txt,refused,0,25,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)",',
+      'alice,graded,25,25,15,10,,whole',
+      'bob,graded,0,25,0,0,,whole',
+      '"carol, jr",graded,13.5,25,13.5,0,05-residual: missing,whole',
+      'empty,refused,0,25,0,0,is empty: the student submitted nothing,',
+      "eve,refused,0,25,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder),",
+      "linked,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder),",
+      'pipe,refused,0,25,0,0,is not a folder (a special file),',
       '',
     ].join('\n'));
     const carol = (JSON.parse(readFileSync(path.join(results, 'students', 'carol, jr.json'), 'utf8')) as StudentRecord).results;
@@ -130,17 +130,17 @@ describe('gradlab class', () => {
     // hand-checked: sorted by code unit (\t, \r, '+', '-', ':', '=', '@', 'a', 'b', 'f'); text cells
     // that start with = + - @ tab CR get a leading ', cells with a quote, comma or line break are quoted
     expect(unstamped(readFileSync(gradebook, 'utf8'))).toBe([
-      'student,status,score,max_score,05-residual,problems',
-      "'\tTab,graded,10,10,10,",
-      "\"'\rcr\",graded,10,10,10,",
-      "'+1,graded,10,10,10,",
-      "'-2,graded,10,10,10,",
-      '::error::owned,graded,10,10,10,',
-      '"\'=HYPERLINK(""x"",""y"")",graded,10,10,10,',
-      "'@SUM(1),graded,10,10,10,",
-      'ansi\u001b[2J\u001b[31m,graded,10,10,10,',
-      'bidi\u202egpj.exe,graded,10,10,10,',
-      '"forged\nzed,100,100",graded,10,10,10,',
+      'student,status,score,max_score,05-residual,problems,sandbox',
+      "'\tTab,graded,10,10,10,,whole",
+      "\"'\rcr\",graded,10,10,10,,whole",
+      "'+1,graded,10,10,10,,whole",
+      "'-2,graded,10,10,10,,whole",
+      '::error::owned,graded,10,10,10,,whole',
+      '"\'=HYPERLINK(""x"",""y"")",graded,10,10,10,,whole',
+      "'@SUM(1),graded,10,10,10,,whole",
+      'ansi\u001b[2J\u001b[31m,graded,10,10,10,,whole',
+      'bidi\u202egpj.exe,graded,10,10,10,,whole',
+      '"forged\nzed,100,100",graded,10,10,10,,whole',
       '',
     ].join('\n'));
     // the terminal: one line per student, nothing that moves the cursor, recolours, reorders or forges a row

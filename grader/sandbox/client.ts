@@ -406,7 +406,7 @@ export class Sandbox {
       },
       (err: SandboxError) => {
         const kind = err.kind === 'timeout' ? 'timeout' : 'error';
-        const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}`);
+        const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}${retry ? '' : ' (twice: it was retried once in a fresh sandbox)'}`);
         if (err.kind !== 'crash' || !this.lastExit.bySignal || this.lastExit.outOfMemory) throw this.remember(failure);
         this.kill();
         if (retry) return this.spawnAndLoad(false);
