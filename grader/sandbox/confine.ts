@@ -209,10 +209,13 @@ function probe(words: string[]): Probe | string {
   }
 }
 
+/** `true` by its path (inside bwrap's mount too, which holds /usr): the PATH may hold nothing else. */
+const TRUE = existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true';
+
 /** Whether `file args… true` succeeds: a tool that is there but cannot work here fails this. */
 function runsTrue(file: string | null, args: string[]): boolean {
   if (!file) return false;
-  return spawnSync(file, [...args, 'true'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  return spawnSync(file, [...args, TRUE], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
 const ROOT_ALLOWED = new Set(['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'usr', 'proc', 'dev', 'tmp']);
