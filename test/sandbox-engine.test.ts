@@ -6,14 +6,17 @@
  * while loading, or is stopped: the whole namespace goes.
  */
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { confinedNode } from '../grader/sandbox/confine';
 import { ROOT } from '../grader/paths';
+import type { Readable, Writable } from 'node:stream';
 
 const open: Sandbox[] = [];
 function sandbox(code: string, opts: Omit<SandboxOptions, 'code' | 'label'> = {}): Sandbox {
@@ -161,6 +164,25 @@ describe('Sandbox process boundary (bubblewrap: mount, PID and session namespace
     expect(tree.filter(alive)).toEqual([]);
     expect(await sb.call('pid')).toBe(2);
     expect(treeOf(sb).some((p) => tree.includes(p))).toBe(false);
+  });
+
+  it('passes inherited pipes (fds 3 and up) through the wrappers to the child, so a protocol can use its own', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-fds-'));
+    try {
+      const script = path.join(dir, 'echo.mjs');
+      writeFileSync(script, "import fs from 'node:fs'; const got = fs.readFileSync(3, 'utf8'); fs.writeSync(4, `child ${process.pid} read ${got}`);");
+      const permission = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+      const { execPath, execArgv } = confinedNode([permission, `--allow-fs-read=${script}`, '--no-warnings'], 256, [script]);
+      const child = spawn(execPath, [...execArgv, script], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env: {} });
+      const [toChild, fromChild] = [child.stdio[3] as Writable, child.stdio[4] as Readable];
+      toChild.end('hello over fd 3');
+      let got = '';
+      fromChild.on('data', (d) => { got += d; });
+      await once(child, 'close');
+      expect(got).toBe('child 2 read hello over fd 3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('retries an import killed by a signal once in a fresh sandbox, and never remembers it as the module\'s', async () => {
