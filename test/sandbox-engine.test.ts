@@ -12,29 +12,14 @@ import inspector from 'node:inspector';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../grader/sandbox/client';
 import { confinedNode } from '../grader/sandbox/confine';
 import { ROOT } from '../grader/paths';
+import { failure, sandboxMaker } from './sandbox-harness';
 import type { Readable, Writable } from 'node:stream';
 
-const open: Sandbox[] = [];
-function sandbox(code: string, opts: Omit<SandboxOptions, 'code' | 'label'> = {}): Sandbox {
-  const sb = new Sandbox({ code, label: 'm.ts', callTimeoutMs: 5000, loadTimeoutMs: 5000, ...opts });
-  open.push(sb);
-  return sb;
-}
-afterAll(() => open.forEach((s) => s.close()));
-
-async function failure(p: Promise<unknown>): Promise<SandboxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SandboxError);
-    return err as SandboxError;
-  }
-  throw new Error('expected the call to fail');
-}
+const sandbox = sandboxMaker({ callTimeoutMs: 5000, loadTimeoutMs: 5000 });
 
 /** The process a sandbox runs now and every process below it (the wrapper, the namespace's init, Node). */
 function treeOf(sb: Sandbox): number[] {

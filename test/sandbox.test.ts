@@ -9,29 +9,14 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { argsAfterOf, PackedMatrix, Sandbox, SandboxError, type SandboxOptions } from '../grader/sandbox/client';
+import { describe, expect, it } from 'vitest';
+import { argsAfterOf, PackedMatrix } from '../grader/sandbox/client';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
+import { failure, sandboxMaker } from './sandbox-harness';
 
-const open: Sandbox[] = [];
-function sandbox(code: string, opts: Omit<SandboxOptions, 'code' | 'label'> = {}): Sandbox {
-  const sb = new Sandbox({ code, label: 'm.ts', callTimeoutMs: 1000, loadTimeoutMs: 2000, ...opts });
-  open.push(sb);
-  return sb;
-}
-afterAll(() => open.forEach((s) => s.close()));
-
-async function failure(p: Promise<unknown>): Promise<SandboxError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SandboxError);
-    return err as SandboxError;
-  }
-  throw new Error('expected the call to fail');
-}
+const sandbox = sandboxMaker({ callTimeoutMs: 1000, loadTimeoutMs: 2000 });
 
 describe('Sandbox calls', () => {
   it('returns structured clones of results, keeps caches as handles and passes them back', async () => {
