@@ -409,8 +409,10 @@ export class Sandbox {
         const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}${retry ? '' : ' (twice: it was retried once in a fresh sandbox)'}`);
         if (err.kind !== 'crash' || !this.lastExit.bySignal || this.lastExit.outOfMemory) throw this.remember(failure);
         this.kill();
-        if (retry) return this.spawnAndLoad(false);
-        throw failure;
+        if (!retry) throw failure;
+        // the retry is what later requests wait for (the first child's exit cleared `ready`)
+        this.ready = this.spawnAndLoad(false);
+        return this.ready;
       },
     );
   }

@@ -145,11 +145,15 @@ function engineArgs(readable: string[]): string[] {
     else args.push('--ro-bind', dir, dir);
   }
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  const node = realpathSync(process.execPath);
-  const binds = new Set([path.dirname(node), ...readable.map((f) => realpathSync(f))]);
-  for (const p of binds) if (!p.startsWith('/usr/')) args.push('--ro-bind', p, p);
+  for (const p of bindsOf(readable)) args.push('--ro-bind', p, p);
   args.push('--chdir', '/tmp');
   return args;
+}
+
+/** What is bound into the mount besides /usr: the node binary's folder and the files the child reads. */
+function bindsOf(readable: string[]): string[] {
+  const binds = new Set([path.dirname(realpathSync(process.execPath)), ...readable.map((f) => realpathSync(f))]);
+  return [...binds].filter((p) => !p.startsWith('/usr/'));
 }
 
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
@@ -174,7 +178,7 @@ const out = {
   pids: fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n)).length,
   session: Number(rest[3]),
   root: fs.readdirSync('/'),
-  tmp: fs.readdirSync(process.cwd()).length,
+  tmp: fs.readdirSync(process.cwd()),
   cwd: process.cwd(),
   groups: field('Groups').trim(),
   gid: field('Gid').split(/\s+/)[0],
@@ -193,7 +197,7 @@ try {
 `;
 
 interface Probe {
-  pid: number; pids: number; session: number; root: string[]; tmp: number; cwd: string; groups: string; gid: string;
+  pid: number; pids: number; session: number; root: string[]; tmp: string[]; cwd: string; groups: string; gid: string;
   capEff: string; capBnd: string; interfaces: string[]; as: string; fsize: string; net: string;
 }
 
@@ -244,7 +248,9 @@ function find(env: NodeJS.ProcessEnv): Found {
   const problem = typeof seen === 'string' ? `the probe did not run (${seen})` : '';
 
   const inForce: Record<LayerId, boolean> = {
-    engine: engine && !!p && p.pid <= 3 && p.pids <= 3 && p.session > 0 && p.root.every((e) => ROOT_ALLOWED.has(e)) && p.tmp === 0
+    // /tmp is the child's own tmpfs: empty but for the binds that live below /tmp (a Node installed there)
+    engine: engine && !!p && p.pid <= 3 && p.pids <= 3 && p.session > 0 && p.root.every((e) => ROOT_ALLOWED.has(e)) && p.cwd === '/tmp'
+      && p.tmp.every((e) => bindsOf([]).some((b) => b.startsWith(`/tmp/${e}/`) || b === `/tmp/${e}`))
       && /^0+$/.test(p.capEff) && /^0+$/.test(p.capBnd),
     groups: !!p && p.groups.split(/\s+/).filter((g) => g && g !== p.gid).length === 0,
     'network-namespace': !!p && (use.engine || use.unshare) && p.interfaces.every((i) => i === 'lo'),
@@ -252,7 +258,7 @@ function find(env: NodeJS.ProcessEnv): Found {
     limits: limits && !!p && p.as === String(addressSpaceMb(256) * 1024 * 1024) && p.fsize === '0',
     'cpu-time': existsSync(path.join(host.proc, 'self', 'stat')) && existsSync(path.join(host.proc, String(process.pid), 'task', String(process.pid), 'children')),
   };
-  if (engine && p && !inForce.engine) why.engine = `bwrap ran but the child saw ${JSON.stringify({ pid: p.pid, pids: p.pids, root: p.root })}`;
+  if (engine && p && !inForce.engine) why.engine = `bwrap ran but the child saw ${JSON.stringify({ pid: p.pid, pids: p.pids, session: p.session, root: p.root, cwd: p.cwd, tmp: p.tmp.slice(0, 5) })}`;
   if (!inForce.groups) why.groups = p ? `the child holds the grading user's supplementary groups (${p.groups.split(/\s+/).filter((g) => g !== p.gid).join(' ')}; 65534 is a group kept but unmapped)` : problem;
   if (!inForce['network-namespace']) why['network-namespace'] = !p ? problem : use.engine || use.unshare ? `the child sees interfaces ${p.interfaces.join(', ')}` : 'neither bwrap nor `unshare -rn` works here';
   if (!inForce['node-permission-network']) why['node-permission-network'] = p ? `Node ${process.versions.node} under --permission: a connection gave ${p.net}` : problem;
