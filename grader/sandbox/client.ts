@@ -8,7 +8,8 @@
  * ten times longer, stops a child that waits forever without computing. Past either the child is
  * killed and the next call respawns it. Without /proc (macOS, Windows) the limit is wall
  * time. A module that cannot load (throws, exits, hangs at import) is remembered, so later calls
- * fail at once instead of paying the limit again; a function that timed out once is not called again.
+ * fail at once instead of paying the limit again (one killed by a signal is retried once in a fresh
+ * child and not remembered: see spawnAndLoad); a function that timed out once is not called again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
