@@ -91,4 +91,10 @@ describe('docs/diagnoses.md', () => {
     // every case names a diagnosis the suites know
     for (const id of cases.keys()) expect(suites.has(id), `a submission expects unknown diagnosis ${id}`).toBe(true);
   });
+
+  it('says how many ids have a case, as the table counts them', () => {
+    const md = readFileSync(path.join(ROOT, 'docs', 'diagnoses.md'), 'utf8').replace(/\s+/g, ' ');
+    const withCase = rows.filter((r) => r.cases !== '—').length;
+    expect(md).toContain(`${withCase} of the ${rows.length} ids have a case`);
+  });
 });

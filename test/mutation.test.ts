@@ -75,3 +75,29 @@ describe('checkSurvivors', () => {
     expect(problems).toEqual([expect.stringContaining('no longer survives')]);
   });
 });
+
+describe('docs/mutation.md', () => {
+  const md = readFileSync(path.join(ROOT, 'docs', 'mutation.md'), 'utf8');
+  const listed = (JSON.parse(readFileSync(path.join(ROOT, 'docs', 'equivalent-mutants.json'), 'utf8')) as { mutants: EquivalentMutant[] }).mutants;
+
+  it('counts the equivalent mutants as equivalent-mutants.json lists them, and its kinds add up to that', () => {
+    const paragraph = /\*\*What the equivalent mutants are\*\* \((\d+),([\s\S]*?)\n\n/.exec(md);
+    expect(paragraph, 'the paragraph "What the equivalent mutants are (N, …"').not.toBeNull();
+    const [, total, body] = paragraph as RegExpExecArray;
+    expect(Number(total)).toBe(listed.length);
+    // each kind ends with its count in parentheses: (26), (5), (4: …), (1)
+    const kinds = [...body.matchAll(/\((\d+)(?:\)|:)/g)].map((m) => Number(m[1]));
+    expect(kinds.reduce((a, b) => a + b, 0)).toBe(listed.length);
+  });
+
+  it('gives each file of the runs after the audit as many equivalent mutants as are listed for it', () => {
+    const table = md.slice(md.indexOf('Runs after the audit'));
+    const rows = [...table.matchAll(/^\| (solutions\/[^ ]+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|/gm)];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [, file, mutants, killed, timeout, equivalent, survived] of rows) {
+      expect(Number(equivalent), file).toBe(listed.filter((m) => m.file === file).length);
+      expect(Number(killed) + Number(timeout) + Number(equivalent) + Number(survived), file).toBe(Number(mutants));
+      expect(Number(survived), file).toBe(0);
+    }
+  });
+});

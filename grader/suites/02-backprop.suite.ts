@@ -25,6 +25,7 @@ const M = {
   reversed: { id: 'grads-reversed', hint: 'grads[i] belongs to layers[i], input side first: does your list come out in the order of the backward loop?' },
   gradAtOutput: { id: 'act-grad-at-output', hint: 'act′ is evaluated at the pre-activation z, not at the activation a = act(z): keep z in your cache and pass it to activationBackward.' },
   actAfterLast: { id: 'activation-after-last-layer', hint: 'act is applied after every layer but the last: the last layer is linear, its output is its z.' },
+  normsWithBias: { id: 'layer-norms-include-bias', hint: 'layerGradNorms is the Frobenius norm of each layer’s dW: which of the layer’s gradients go into your sum?' },
 } satisfies Record<string, Diagnosis>;
 
 type MlpVariant = 'correct' | 'gradAtOutput' | 'actAfterLast';
@@ -201,7 +202,9 @@ export default defineSuite('02-backprop', (test) => {
     for (const c of fixture('mlp', 'mlp').cases) {
       const grads = c.inputs.layers.map((l) => ({ dW: l.W, db: l.b }));
       const norms = await ctx.call('layerGradNorms', grads);
-      expectVectorRel(ctx, norms, grads.map((g) => Math.hypot(...g.dW.flat())), REL, `layerGradNorms (${c.label}, its weights as gradients)`);
+      const want = grads.map((g) => Math.hypot(...g.dW.flat()));
+      withDiagnosis(findMistake(norms, want, [mistake(M.normsWithBias, grads.map((g) => Math.hypot(...g.dW.flat(), ...g.db)))], MISTAKE_REL),
+        () => expectVectorRel(ctx, norms, want, REL, `layerGradNorms (${c.label}, its weights as gradients)`));
     }
     // then the phenomenon, on the student's own network: the ratio in its range, whatever the exact
     // norms (exactness is the value tests' job, so one backprop bug is not charged here again)

@@ -11,6 +11,7 @@ import { PackedMatrix } from '../sandbox/client.js';
 import { expectMatrix, expectVector, fail, fmt } from './check.js';
 import { defineSuite, seededRng, type TestContext } from './harness.js';
 import type { Dense, Matrix } from '../../exercises/lib/types.js';
+import type { Diagnosis } from '../results.js';
 
 type InitFn = 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal';
 
@@ -24,8 +25,17 @@ function within(x: number, lim: Limit): boolean {
   return x >= lim.lo && x <= lim.hi;
 }
 
+/** A mistake known by the spread it gives: the fixture's (init-variance, named by its label) or one with a diagnosis of its own. */
+interface SpreadMistake { label: string; std: number; diagnosis?: Diagnosis }
+
+/**
+ * U(−a/2, a/2) (from (u − 0.5)·a) or U(0, a) (from u·a) instead of U(−a, a): either way half the
+ * width, so half the scheme's standard deviation.
+ */
+const HALF_RANGE: Diagnosis = { id: 'uniform-half-range', hint: 'Your weights spread half as wide as the scheme’s: for u uniform on [0, 1), which interval does your formula draw from, and is it all of (−a, a)?' };
+
 /** Mean, std and max |w| within the limits, or a failure that names the statistic and, if it matches one, the mistake. */
-function expectStats(m: Matrix, limits: MatrixStatsLimits, what: string, mistakes: { label: string; std: number }[] = []): void {
+function expectStats(m: Matrix, limits: MatrixStatsLimits, what: string, mistakes: SpreadMistake[] = []): void {
   const st = stats(m);
   for (const key of ['std', 'mean', 'maxAbs'] as const) {
     if (within(st[key], limits[key])) continue;
@@ -33,7 +43,7 @@ function expectStats(m: Matrix, limits: MatrixStatsLimits, what: string, mistake
     const matching = key === 'std' ? mistakes.filter((k) => Math.abs(st.std / k.std - 1) < 0.03) : [];
     const name = { std: 'standard deviation', mean: 'mean', maxAbs: 'largest |w|' }[key];
     fail(`${what}: ${name} ${fmt(st[key])} is outside [${fmt(limits[key].lo)}, ${fmt(limits[key].hi)}]`,
-      matching.length === 1 ? { id: 'init-variance', hint: `The spread matches a known mistake (${matching[0].label}): recheck the variance formula and which fans it uses.` }
+      matching.length === 1 ? matching[0].diagnosis ?? { id: 'init-variance', hint: `The spread matches a known mistake (${matching[0].label}): recheck the variance formula and which fans it uses.` }
         : matching.length > 1 ? { id: 'init-variance', hint: 'The spread matches more than one known mistake on this shape: recheck the variance formula and which fans it uses.' } : undefined);
   }
 }
@@ -52,10 +62,11 @@ async function checkInit(ctx: TestContext, fn: InitFn): Promise<void> {
   const f = loadFixture('03-initialization', 'init-stats', 'init-stats');
   for (const c of f.cases.filter((k) => k.inputs.fn === fn)) {
     const { fanIn, fanOut, seeds } = c.inputs;
+    const mistakes: SpreadMistake[] = c.expected.bound === null ? c.expected.mistakes : [...c.expected.mistakes, { label: 'half the range', std: c.expected.std / 2, diagnosis: HALF_RANGE }];
     const first = await initMatrix(ctx, fn, fanIn, fanOut, seeds[0]);
     for (const seed of seeds) {
       const m = seed === seeds[0] ? first : await initMatrix(ctx, fn, fanIn, fanOut, seed);
-      expectStats(m, c.limits, `${fn}(${fanIn}, ${fanOut}, createRng(${seed}))`, c.expected.mistakes);
+      expectStats(m, c.limits, `${fn}(${fanIn}, ${fanOut}, createRng(${seed}))`, mistakes);
     }
     const again = await initMatrix(ctx, fn, fanIn, fanOut, seeds[0]);
     if (!sameMatrix(first, again)) {

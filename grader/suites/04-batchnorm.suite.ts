@@ -125,7 +125,7 @@ interface FwdVariant {
   noUpdate?: boolean;
 }
 
-interface RefForward { out: Matrix; state: BatchNormState; xhat: Matrix; invStd: Vector; gamma: Vector; mode: Mode }
+interface RefForward { out: Matrix; state: BatchNormState; x: Matrix; xhat: Matrix; invStd: Vector; gamma: Vector; mode: Mode }
 
 function refForward(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: Mode, o: Opts, v: FwdVariant = {}): RefForward {
   const n = x.length;
@@ -148,17 +148,17 @@ function refForward(x: Matrix, p: BatchNormParams, state: BatchNormState, mode: 
   const xhat = map(x, (xv, _i, j) => (xv - mu[j]) * invStd[j]);
   const out = map(xhat, (h, _i, j) => p.gamma[j] * h + p.beta[j]);
   const newState = mode === 'train' ? (v.noUpdate ? given : updated) : (v.evalUpdates ? updated : given);
-  return { out, state: newState, xhat, invStd, gamma: p.gamma, mode };
+  return { out, state: newState, x, xhat, invStd, gamma: p.gamma, mode };
 }
 
-type BwdVariant = 'correct' | 'noGamma' | 'evalFormula' | 'trainFormula' | 'noMeanTerm' | 'noVarTerm' | 'swapParams';
+type BwdVariant = 'correct' | 'noGamma' | 'evalFormula' | 'trainFormula' | 'noMeanTerm' | 'noVarTerm' | 'swapParams' | 'dgammaRawX';
 interface Grads { dx: Matrix; dgamma: Vector; dbeta: Vector }
 
 /** The gradients for a reference forward; a variant reproduces one known mistake (the formula follows the forward's mode unless the variant forces one). */
 function refBackward(dout: Matrix, f: RefForward, v: BwdVariant = 'correct'): Grads {
   const n = dout.length;
   const dbeta = colSums(dout);
-  const dgamma = colSums(mul(dout, f.xhat));
+  const dgamma = colSums(mul(dout, v === 'dgammaRawX' ? f.x : f.xhat));
   const dxhat = v === 'noGamma' ? dout : map(dout, (g, _i, j) => g * f.gamma[j]);
   const formula = v === 'evalFormula' ? 'eval' : v === 'trainFormula' ? 'train' : f.mode;
   const sum = colSums(dxhat);
@@ -184,6 +184,7 @@ const M = {
   noMeanTerm: { id: 'batchnorm-dx-missing-mean-term', hint: 'dx misses the path through the batch mean: every x̂ of a column depends on every x of it through μ.' },
   noVarTerm: { id: 'batchnorm-dx-missing-variance-term', hint: 'dx misses the path through the batch variance: every x̂ of a column depends on every x of it through var.' },
   swapParams: { id: 'batchnorm-dgamma-dbeta-swapped', hint: 'γ multiplies x̂ and β is added: which of the two gradients carries the factor x̂?' },
+  dgammaRawX: { id: 'batchnorm-dgamma-raw-x', hint: 'out = γ·x̂ + β: what does γ multiply, and so what does dγ sum dout against?' },
   evalAsTrain: { id: 'batchnorm-eval-backward-train-formula', hint: 'After eval, the running statistics are constants that do not depend on x: the corrections through the batch mean and variance do not apply.' },
 } satisfies Record<string, Diagnosis>;
 
@@ -216,8 +217,8 @@ function stateMistakes(x: Matrix, p: BatchNormParams, state: BatchNormState, o: 
 function gradMistakes(f: RefForward, dout: Matrix): KnownMistake[] {
   const g = (v: BwdVariant) => refBackward(dout, f, v);
   return f.mode === 'train'
-    ? [mistake(M.noGamma, g('noGamma')), mistake(M.trainAsEval, g('evalFormula')), mistake(M.noMeanTerm, g('noMeanTerm')), mistake(M.noVarTerm, g('noVarTerm')), mistake(M.swapParams, g('swapParams'))]
-    : [mistake(M.evalAsTrain, g('trainFormula')), mistake(M.noGamma, g('noGamma')), mistake(M.swapParams, g('swapParams'))];
+    ? [mistake(M.noGamma, g('noGamma')), mistake(M.trainAsEval, g('evalFormula')), mistake(M.noMeanTerm, g('noMeanTerm')), mistake(M.noVarTerm, g('noVarTerm')), mistake(M.swapParams, g('swapParams')), mistake(M.dgammaRawX, g('dgammaRawX'))]
+    : [mistake(M.evalAsTrain, g('trainFormula')), mistake(M.noGamma, g('noGamma')), mistake(M.swapParams, g('swapParams')), mistake(M.dgammaRawX, g('dgammaRawX'))];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ const M = {
   flowBounds: { id: 'flow-boundaries', hint: 'The boundaries themselves are healthy: vanishing only strictly below 1e-2, exploding only strictly above 1e2.' },
   historyAfter: { id: 'history-after-update', hint: 'Each history entry describes the neuron BEFORE that step’s update: history[0] is the neuron you were given.' },
   noActGrad: { id: 'train-missing-activation-derivative', hint: '∂loss/∂z = (a − target)·act′(z): the activation’s derivative is part of the chain rule.' },
+  noInput: { id: 'train-missing-input-factor', hint: '∂loss/∂wᵢ = ∂loss/∂z · ∂z/∂wᵢ: what is ∂z/∂wᵢ when z = w·x + b?' },
   ascent: { id: 'train-gradient-ascent', hint: 'Gradient descent SUBTRACTS lr times the gradient.' },
   lossNoHalf: { id: 'train-loss-missing-half', hint: 'The loss is ½(a − target)², with the ½.' },
 } satisfies Record<string, Diagnosis>;
@@ -115,7 +116,7 @@ function flow(norms: number[], v: 'correct' | 'inverted' | 'inclusive' = 'correc
 type TrainInputs = TrainNeuronFixture['cases'][number]['inputs'];
 type Trained = { w: Vector; b: number; history: { z: number; a: number; loss: number }[] };
 
-function train(i: TrainInputs, v: 'correct' | 'afterUpdate' | 'noActGrad' | 'ascent' | 'lossNoHalf' = 'correct'): Trained {
+function train(i: TrainInputs, v: 'correct' | 'afterUpdate' | 'noActGrad' | 'noInput' | 'ascent' | 'lossNoHalf' = 'correct'): Trained {
   const { f, df } = ACT[i.act];
   let w = i.w.slice();
   let b = i.b;
@@ -130,7 +131,7 @@ function train(i: TrainInputs, v: 'correct' | 'afterUpdate' | 'noActGrad' | 'asc
     const now = look();
     if (v !== 'afterUpdate') history.push(now);
     const dz = (now.a - i.target) * (v === 'noActGrad' ? 1 : df(now.z)) * (v === 'ascent' ? -1 : 1);
-    w = w.map((wk, k) => wk - i.lr * dz * i.x[k]);
+    w = w.map((wk, k) => wk - i.lr * dz * (v === 'noInput' ? 1 : i.x[k]));
     b -= i.lr * dz;
     if (v === 'afterUpdate') history.push(look());
   }
@@ -141,6 +142,7 @@ function trainMistakes(i: TrainInputs): KnownMistake[] {
   return [
     mistake(M.historyAfter, train(i, 'afterUpdate')),
     mistake(M.noActGrad, train(i, 'noActGrad')),
+    mistake(M.noInput, train(i, 'noInput')),
     mistake(M.ascent, train(i, 'ascent')),
     mistake(M.lossNoHalf, train(i, 'lossNoHalf')),
   ];

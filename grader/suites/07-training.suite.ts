@@ -20,8 +20,9 @@ import {
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, LayerGrads, Matrix } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectNumber, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, mistake, withContext } from './check.js';
+import { expectNumber, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
+import { SandboxError } from '../sandbox/client.js';
 import { ACT } from './activations.js';
 
 const SLUG = '07-training';
@@ -46,6 +47,8 @@ const M = {
   normSumOfNorms: { id: 'norm-sum-of-layer-norms', hint: 'The global norm is one Euclidean norm over all parameters together: √(Σ‖dWᵢ‖² + Σ‖dbᵢ‖²), not the sum of the layers’ norms.' },
   normNoSqrt: { id: 'norm-not-square-rooted', hint: 'A norm is the square root of the sum of squares.' },
   clipPerLayer: { id: 'clip-per-layer', hint: 'Clipping by the GLOBAL norm scales every layer by the same factor maxNorm / globalGradNorm, so the direction of the whole step is kept; clipping each layer by its own norm changes that direction.' },
+  clipPerTensor: { id: 'clip-per-tensor', hint: 'Clipping by the global norm scales every dW and every db by one factor, maxNorm / globalGradNorm: is your factor computed from all the gradients together, or from each tensor on its own?' },
+  clipByValue: { id: 'clip-by-value', hint: 'Norm clipping multiplies every entry by the same factor maxNorm / norm, so the step keeps its direction: does yours, or does it cap each entry on its own?' },
   clipScalesUp: { id: 'clip-scales-up', hint: 'Clip only when the norm EXCEEDS maxNorm: a gradient that is already short enough must come back unchanged, not stretched to maxNorm.' },
   clipInverted: { id: 'clip-factor-inverted', hint: 'The factor that brings a norm down to maxNorm is maxNorm / norm (below 1), not norm / maxNorm.' },
   clipOnlyW: { id: 'clip-only-weights', hint: 'Clipping scales every dW AND every db by the same factor.' },
@@ -69,10 +72,16 @@ function norm(grads: LayerGrads[], v: NormVariant = 'correct'): number {
 
 const scaleGrads = (g: LayerGrads, kW: number, kb = kW): LayerGrads => ({ dW: g.dW.map((r) => r.map((x) => x * kW)), db: g.db.map((x) => x * kb) });
 
-type ClipVariant = 'correct' | 'perLayer' | 'scalesUp' | 'inverted' | 'onlyW';
-function clip(grads: LayerGrads[], maxNorm: number, v: ClipVariant = 'correct'): LayerGrads[] {
+type ClipVariant = 'correct' | 'perLayer' | 'perTensor' | 'byValue' | 'scalesUp' | 'inverted' | 'onlyW';
+/** Clipping by the global norm (by the norm variant `nv`), or a known mistake of it. */
+function clip(grads: LayerGrads[], maxNorm: number, v: ClipVariant = 'correct', nv: NormVariant = 'correct'): LayerGrads[] {
   if (v === 'perLayer') return grads.map((g) => clip([g], maxNorm)[0]);
-  const n = norm(grads);
+  if (v === 'perTensor') return grads.map((g) => ({ dW: clip([{ dW: g.dW, db: [] }], maxNorm)[0].dW, db: clip([{ dW: [], db: g.db }], maxNorm)[0].db }));
+  if (v === 'byValue') {
+    const cap = (x: number): number => Math.min(maxNorm, Math.max(-maxNorm, x));
+    return grads.map((g) => ({ dW: g.dW.map((r) => r.map(cap)), db: g.db.map(cap) }));
+  }
+  const n = norm(grads, nv);
   const factor = v === 'scalesUp' ? maxNorm / n : n > maxNorm ? (v === 'inverted' ? n / maxNorm : maxNorm / n) : 1;
   return grads.map((g) => scaleGrads(g, factor, v === 'onlyW' ? 1 : factor));
 }
@@ -81,7 +90,8 @@ function normMistakes(grads: LayerGrads[]): KnownMistake[] {
   return [mistake(M.normNoBias, norm(grads, 'noBias')), mistake(M.normSumOfNorms, norm(grads, 'sumOfNorms')), mistake(M.normNoSqrt, norm(grads, 'noSqrt'))];
 }
 function clipMistakes(grads: LayerGrads[], maxNorm: number): KnownMistake[] {
-  return [mistake(M.clipPerLayer, clip(grads, maxNorm, 'perLayer')), mistake(M.clipScalesUp, clip(grads, maxNorm, 'scalesUp')),
+  return [mistake(M.clipPerLayer, clip(grads, maxNorm, 'perLayer')), mistake(M.clipPerTensor, clip(grads, maxNorm, 'perTensor')),
+    mistake(M.clipByValue, clip(grads, maxNorm, 'byValue')), mistake(M.clipScalesUp, clip(grads, maxNorm, 'scalesUp')),
     mistake(M.clipInverted, clip(grads, maxNorm, 'inverted')), mistake(M.clipOnlyW, clip(grads, maxNorm, 'onlyW'))];
 }
 
@@ -123,15 +133,16 @@ function lossAndGrads(x: Matrix, y: Matrix, layers: Dense[], act: ActivationName
 
 const frob = (m: Matrix): number => Math.sqrt(m.flat().reduce((s, x) => s + x * x, 0));
 
-type TrainVariant = 'correct' | 'afterUpdate' | 'afterClip' | 'ascent' | 'perLayer' | 'scalesUp' | 'clipIgnored';
-function train(i: TrainMlpInputs, v: TrainVariant = 'correct'): { layers: Dense[]; history: TrainHistoryEntry[] } {
+type TrainVariant = 'correct' | 'afterUpdate' | 'afterClip' | 'ascent' | 'perLayer' | 'perTensor' | 'byValue' | 'scalesUp' | 'clipIgnored';
+/** trainMlp, with the global norm of `nv` (recorded and clipped by), or a known mistake of it. */
+function train(i: TrainMlpInputs, v: TrainVariant = 'correct', nv: NormVariant = 'correct'): { layers: Dense[]; history: TrainHistoryEntry[] } {
   let layers = i.layers;
   const history: TrainHistoryEntry[] = [];
-  const entry = (g: { loss: number; grads: LayerGrads[] }): TrainHistoryEntry => ({ loss: g.loss, gradNorm: norm(g.grads), firstLayerGradNorm: frob(g.grads[0].dW) });
+  const entry = (g: { loss: number; grads: LayerGrads[] }): TrainHistoryEntry => ({ loss: g.loss, gradNorm: norm(g.grads, nv), firstLayerGradNorm: frob(g.grads[0].dW) });
   for (let t = 0; t < i.steps; t++) {
     const g = lossAndGrads(i.x, i.y, layers, i.act);
-    const clipVariant: ClipVariant = v === 'perLayer' ? 'perLayer' : v === 'scalesUp' ? 'scalesUp' : 'correct';
-    const step = i.clipNorm === null || v === 'clipIgnored' ? g.grads : clip(g.grads, i.clipNorm, clipVariant);
+    const clipVariant: ClipVariant = v === 'perLayer' || v === 'perTensor' || v === 'byValue' || v === 'scalesUp' ? v : 'correct';
+    const step = i.clipNorm === null || v === 'clipIgnored' ? g.grads : clip(g.grads, i.clipNorm, clipVariant, nv);
     if (v === 'afterClip') history.push(entry({ loss: g.loss, grads: step }));
     else if (v !== 'afterUpdate') history.push(entry(g));
     layers = sgd(layers, step, i.lr, v === 'ascent' ? 'ascent' : 'correct');
@@ -140,12 +151,55 @@ function train(i: TrainMlpInputs, v: TrainVariant = 'correct'): { layers: Dense[
   return { layers, history };
 }
 function trainMistakes(i: TrainMlpInputs): KnownMistake[] {
-  const m = [mistake(M.historyAfterUpdate, train(i, 'afterUpdate')), mistake(M.ascent, train(i, 'ascent'))];
+  const m = [mistake(M.historyAfterUpdate, train(i, 'afterUpdate')), mistake(M.ascent, train(i, 'ascent')),
+    // a wrong global norm, recorded in the history (and clipped by): named where it changes a phenomenon
+    mistake(M.normNoBias, train(i, 'correct', 'noBias')), mistake(M.normSumOfNorms, train(i, 'correct', 'sumOfNorms')), mistake(M.normNoSqrt, train(i, 'correct', 'noSqrt'))];
   if (i.clipNorm !== null) {
     m.push(mistake(M.historyAfterClip, train(i, 'afterClip')), mistake(M.clipPerLayer, train(i, 'perLayer')),
+      mistake(M.clipPerTensor, train(i, 'perTensor')), mistake(M.clipByValue, train(i, 'byValue')),
       mistake(M.clipScalesUp, train(i, 'scalesUp')), mistake(M.clipIgnored, train(i, 'clipIgnored')));
   }
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One wrong line in globalGradNorm costs once.
+
+/**
+ * clipGradNorm and trainMlp are defined through globalGradNorm (COURSE.md: every dW and db scaled
+ * by maxNorm / globalGradNorm; the history records the global gradient norm), so a student whose
+ * clipGradNorm and trainMlp call their own globalGradNorm carries its one wrong line into every
+ * test of them. That line costs training.globalGradNorm.values, which names it. When an answer of
+ * clipGradNorm or trainMlp fails, the suite therefore asks the student's globalGradNorm for the
+ * norm of PROBE; if that is exactly one of the catalogued wrong norms, an answer built consistently
+ * on that norm is accepted. A wrong norm the suite does not recognise is not: nothing would tell
+ * it from a wrong clip or a wrong step.
+ */
+const PROBE: LayerGrads[] = [
+  { dW: [[3e-4, -4e-4], [0, 1e-4]], db: [2e-4, -1e-4] },
+  { dW: [[0.6, -0.3, 0.1], [0.2, 0.5, -0.4]], db: [0.2, -0.1, 0.3] },
+  { dW: [[60, -20], [10, 40], [-30, 50]], db: [20, -10] },
+];
+const NORM_VARIANT: Record<string, NormVariant> = { [M.normNoBias.id]: 'noBias', [M.normSumOfNorms.id]: 'sumOfNorms', [M.normNoSqrt.id]: 'noSqrt' };
+
+const ownNorms = new WeakMap<TestContext, Promise<NormVariant>>();
+/** The catalogued wrong norm the student's own globalGradNorm computes, or 'correct' (right, unrecognised, or no answer). */
+function ownNorm(ctx: TestContext): Promise<NormVariant> {
+  let found = ownNorms.get(ctx);
+  if (!found) {
+    found = ctx.call('globalGradNorm', PROBE).then(
+      (got) => NORM_VARIANT[findMistake(got, norm(PROBE), normMistakes(PROBE), MISTAKE_REL)?.id ?? ''] ?? 'correct',
+      (err: unknown) => { if (err instanceof SandboxError) return 'correct'; throw err; });
+    ownNorms.set(ctx, found);
+  }
+  return found;
+}
+
+/** The norm `got` is right by: the contract's, or the student's own catalogued wrong one; null when neither. */
+async function normOf(ctx: TestContext, got: unknown, want: unknown, answer: (nv: NormVariant) => unknown, tol: number): Promise<NormVariant | null> {
+  if (maxRelError(got, want) <= tol) return 'correct';
+  const nv = await ownNorm(ctx);
+  return nv !== 'correct' && maxRelError(got, answer(nv)) <= tol ? nv : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,16 +210,21 @@ const optsOf = (i: { lr: number; steps: number; clipNorm: number | null }): obje
 const trainCall = (i: TrainMlpInputs): string =>
   `trainMlp(x [${i.x.length}x${i.x[0].length}], y, layers ${i.layers.map((l) => `[${l.W.length}x${l.W[0].length}]`).join(', ')}, '${i.act}', { lr: ${fmt(i.lr)}, steps: ${i.steps}${i.clipNorm === null ? '' : `, clipNorm: ${fmt(i.clipNorm)}`} })`;
 
-async function checkClip(ctx: TestContext, grads: LayerGrads[], maxNorm: number, want: LayerGrads[], tol: number, label: string): Promise<LayerGrads[]> {
+/** The student's clipGradNorm against `want`; returns the result and the norm it is right by. */
+async function checkClip(ctx: TestContext, grads: LayerGrads[], maxNorm: number, want: LayerGrads[], tol: number, label: string): Promise<{ got: LayerGrads[]; nv: NormVariant }> {
   const got = await ctx.call('clipGradNorm', grads, maxNorm);
-  withContext(`clipGradNorm(grads ${shapes(grads)}, ${fmt(maxNorm)}) (${label})`, () => expectRel(ctx, got, want, tol, 'result'),
-    findMistake(got, want, clipMistakes(grads, maxNorm), MISTAKE_REL));
-  return got as LayerGrads[];
+  const nv = await normOf(ctx, got, want, (v) => clip(grads, maxNorm, 'correct', v), tol);
+  if (nv === null) {
+    withContext(`clipGradNorm(grads ${shapes(grads)}, ${fmt(maxNorm)}) (${label})`, () => expectRel(ctx, got, want, tol, 'result'),
+      findMistake(got, want, clipMistakes(grads, maxNorm), MISTAKE_REL));
+  }
+  return { got: got as LayerGrads[], nv: nv ?? 'correct' };
 }
 
 async function checkTrain(ctx: TestContext, c: { label: string; inputs: TrainMlpInputs; expected: { layers: Dense[]; history: TrainHistoryEntry[] } }, tol: number): Promise<void> {
   const i = c.inputs;
   const got = await ctx.call('trainMlp', i.x, i.y, i.layers, i.act, optsOf(i));
+  if (await normOf(ctx, got, c.expected, (v) => train(i, 'correct', v), tol) !== null) return;
   withContext(`${trainCall(i)} (${c.label})`, () => expectRel(ctx, got, c.expected, tol, 'result'), findMistake(got, c.expected, trainMistakes(i), MISTAKE_REL));
 }
 
@@ -253,27 +312,32 @@ export default defineSuite(SLUG, (test) => {
   });
 
   test('training.clipGradNorm.oneGlobalFactor', async (ctx) => {
-    // layers whose own norms are 1e-3, 1 and 100 apart: one global factor keeps their ratios
-    const grads: LayerGrads[] = [
-      { dW: [[3e-4, -4e-4], [0, 1e-4]], db: [2e-4, -1e-4] },
-      { dW: [[0.6, -0.3, 0.1], [0.2, 0.5, -0.4]], db: [0.2, -0.1, 0.3] },
-      { dW: [[60, -20], [10, 40], [-30, 50]], db: [20, -10] },
-    ];
+    // what norm clipping means: the whole gradient times one factor, so the step keeps its direction.
+    // Layers whose own norms are 1e-3, 1 and 100 apart, entries above and below maxNorm: clipping
+    // each layer, each tensor or each entry on its own changes their ratios
     const maxNorm = 5;
-    const got = await checkClip(ctx, grads, maxNorm, clip(grads, maxNorm), 1e-9, 'layer norms about 1e-3, 1 and 100, global norm above maxNorm');
-    const factor = maxNorm / norm(grads);
-    grads.forEach((g, i) => {
+    const { got, nv } = await checkClip(ctx, PROBE, maxNorm, clip(PROBE, maxNorm), 1e-9, 'layer norms about 1e-3, 1 and 100, global norm above maxNorm');
+    const factor = maxNorm / norm(PROBE, nv);
+    PROBE.forEach((g, i) => {
       const k = got[i].dW[0][0] / g.dW[0][0];
       if (!(Math.abs(k - factor) <= 1e-9 * factor)) fail(`clipGradNorm scaled layer ${i} by ${fmt(k)}, the others by ${fmt(factor)}: every layer must be scaled by the same factor maxNorm / globalGradNorm`, M.clipPerLayer);
     });
+    // a gradient whose every entry is below maxNorm 1e-3 in size is not: its norm is above it
+    const small: LayerGrads[] = [{ dW: [[8e-4, -9e-4], [6e-4, 0]], db: [4e-4, 8e-5] }, { dW: [[-9e-4], [4e-4]], db: [2e-4] }];
+    await checkClip(ctx, small, 1e-3, clip(small, 1e-3), 1e-9, `every entry below maxNorm 1e-3, global norm ${fmt(norm(small))} above it: clipped`);
   });
 
   test('training.clipGradNorm.neverScalesUp', async (ctx) => {
     const short: LayerGrads[] = [{ dW: [[0.1, -0.2], [0.05, 0]], db: [0.1, 0.02] }, { dW: [[-0.3], [0.1]], db: [0.05] }];
     await checkClip(ctx, short, 1, short, 1e-12, `global norm ${fmt(norm(short))} below maxNorm 1: the same values`);
-    await checkClip(ctx, short, 1e-3, clip(short, 1e-3), 1e-9, 'the same gradient, maxNorm 1e-3: clipped');
     const zero: LayerGrads[] = [{ dW: [[0, 0]], db: [0, 0] }];
     await checkClip(ctx, zero, 2, zero, 1e-12, 'all-zero gradients: norm 0, nothing to scale (not 0 · ∞)');
+    // maxNorm = Infinity is a positive number: no norm exceeds it, not even an infinite one, so the
+    // values come back as they were (not ∞/∞ = NaN). Built here: JSON fixtures cannot hold Infinity
+    const overflowing: LayerGrads[] = [{ dW: [[3e200, -1e200], [0, 2e200]], db: [1e200, 0] }];
+    await checkClip(ctx, overflowing, Infinity, overflowing, 1e-12, 'entries whose squares overflow (the sum of squares is Infinity), maxNorm Infinity: the same values');
+    const exploded: LayerGrads[] = [{ dW: [[Infinity, -2], [0.5, 1]], db: [0, -Infinity] }, { dW: [[3]], db: [1] }];
+    await checkClip(ctx, exploded, Infinity, exploded, 1e-12, 'an exploded gradient (entries ±Infinity, global norm Infinity), maxNorm Infinity: the same values');
   });
 
   test('training.clipGradNorm.noMutation', async (ctx) => {
