@@ -6,25 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { labMain } from '../commands/lab.js';
 import { CliError } from '../errors.js';
-import { UNSUPPORTED_NODE_EXIT, unsupportedNode } from '../node-support.js';
 import { compileOwn } from './compile-own.js';
 import { decodeFindings } from './saved.js';
 
 const saved = new URL('./reference.json', import.meta.url);
+const findings = existsSync(saved) ? decodeFindings(readFileSync(saved, 'utf8')) : null;
 
-async function main(): Promise<number> {
-  const refusal = unsupportedNode();
-  if (refusal) {
-    process.stderr.write(`lab: ${refusal}.\n`);
-    return UNSUPPORTED_NODE_EXIT;
-  }
-  try {
-    const findings = existsSync(saved) ? decodeFindings(readFileSync(saved, 'utf8')) : null;
-    return await labMain(process.argv.slice(2), { compile: compileOwn, reference: () => (findings ? { findings } : null), command: 'npm run lab --' });
-  } catch (err) {
-    process.stderr.write(err instanceof CliError ? `lab: ${err.message}\n` : `lab: internal error: ${(err as Error)?.message ?? String(err)}\nThis is a bug in the lab, not in your code: tell the course staff.\n`);
-    return err instanceof CliError ? err.exitCode : 1;
-  }
+try {
+  process.exitCode = await labMain(process.argv.slice(2), { compile: compileOwn, reference: () => (findings ? { findings } : null), command: 'npm run lab --' });
+} catch (err) {
+  process.stderr.write(err instanceof CliError ? `lab: ${err.message}\n` : `lab: internal error: ${(err as Error)?.message ?? String(err)}\nThis is a bug in the lab, not in your code: tell the course staff.\n`);
+  process.exitCode = err instanceof CliError ? err.exitCode : 1;
 }
-
-process.exitCode = await main();
