@@ -19,6 +19,7 @@ beforeAll(() => {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(source, 'dist')], { cwd: ROOT });
   mkdirSync(path.join(source, 'bin'), { recursive: true });
   cpSync(path.join(ROOT, 'bin', 'gradlab.mjs'), path.join(source, 'bin', 'gradlab.mjs'));
+  writeFileSync(path.join(source, 'package.json'), '{ "type": "module" }\n'); // as the course's own (Node 18 reads dist/ as CommonJS without it)
 }, 600_000); // a backstop: tsc takes minutes on a loaded machine
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -36,7 +37,7 @@ function runAutograder(fill: (submission: string) => void, env: NodeJS.ProcessEn
   fill(submission);
   const [file, args] = wrap(path.join(ROOT, 'grader', 'gradescope', 'run_autograder'));
   const r = spawnSync(file, args, {
-    encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: root, GRADLAB_SOURCE: source, ...env }, timeout: 180_000,
+    encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: root, GRADLAB_SOURCE: source, ...env }, timeout: 600_000, // beyond run_autograder's own 540 s
   });
   const text = readFileSync(path.join(root, 'results', 'results.json'), 'utf8');
   const results = JSON.parse(text) as GsResults;
@@ -207,5 +208,5 @@ describe('Gradescope\'s own shape: setup.sh, an old Node, and a container as roo
   it('run_autograder there with GRADLAB_REQUIRE_CONFINEMENT=0: the reference graded 100 with the layers the container has', () => {
     const r = inContainer({ GRADLAB_REQUIRE_CONFINEMENT: '0' });
     expect([r.status, r.results.score]).toEqual([0, 100]);
-  }, 600_000);
+  }, 900_000);
 });
