@@ -17,7 +17,7 @@ import { committedTree } from '../export/git.js';
 import { studentWorkflow } from '../export/workflow.js';
 import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
 import type { Manifest } from '../manifest.js';
-import { enginesRange } from '../node-support.js';
+import { enginesRange, RECOMMENDED_NODE_LINE, SUPPORTED_NODE } from '../node-support.js';
 import { ROOT } from '../paths.js';
 
 /**
@@ -58,6 +58,9 @@ export function studentReadme(m: Manifest): string {
     '| # | exercise | topic | points |',
     '|---|----------|-------|-------:|',
     ...rows,
+    '',
+    `You need Node.js ${SUPPORTED_NODE.map((l) => (l.from.endsWith('.0.0') ? String(l.line) : `${l.from.replace(/\.0$/, '')} or later`)).join(', ').replace(/, (?=[^,]*$)/, ' or ')}`
+      + ` (Node.js ${RECOMMENDED_NODE_LINE} is best): on any other, the check, hint and lab commands say so and stop.`,
     '',
     '```sh',
     'npm ci                                   # once: installs the exact versions of package-lock.json',
