@@ -3,7 +3,12 @@
  * (which must all pass), with coverage thresholds. Not the students' config: see vitest.config.ts.
  */
 import { defineConfig } from 'vitest/config';
+import { unsupportedNode } from './grader/node-support.ts';
 import { publicOnSolutionsProject, repoProject } from './vitest.projects.ts';
+
+// every entry of the grader refuses an unsupported Node, so most tests would fail on one: say so once
+const refusal = unsupportedNode();
+if (refusal) throw new Error(`the tests need a Node.js that gradlab supports (${refusal.replace(/: install.*/, '')}): run them as \`scripts/with-node 24 npm test\` (or \`scripts/with-node 24 npx vitest run …\`), which installs Node.js 24 from the npm registry into a cache folder once`);
 
 export default defineConfig({
   test: {

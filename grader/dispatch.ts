@@ -2,12 +2,19 @@
  * Runs one command of a command table: the shared entry of the course CLI (cli.ts) and of the
  * student template's (student-cli.ts). A CliError prints its message and exits with its code; any
  * other error is the grader's fault: one line for the user, the details only with GRADLAB_DEBUG=1.
+ * On a Node.js the course does not support, no command runs at all (node-support.ts says why).
  */
 import { CliError } from './errors.js';
+import { UNSUPPORTED_NODE_EXIT, unsupportedNode } from './node-support.js';
 
 export interface Command { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
 
 export async function dispatch(argv: string[], commands: Record<string, Command>, usage: () => string, program: string): Promise<number> {
+  const refusal = unsupportedNode();
+  if (refusal) {
+    process.stderr.write(`gradlab: ${refusal}.\n`);
+    return UNSUPPORTED_NODE_EXIT;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');

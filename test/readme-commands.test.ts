@@ -144,7 +144,12 @@ type Check = [RegExp, (m: RegExpExecArray, command: string) => void | Promise<vo
 
 /** What each course command does, by pattern; `covered` ones are run elsewhere, as said. */
 const courseChecks: Check[] = [
-  [/^npm ci$/, () => expect(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm ci --no-audit --no-fund$/m)], // .ci/run runs it on a fresh clone; rerunning it here would pull node_modules from under this test
+  [/^npm ci$/, () => expect(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^scripts\/with-node "\$first" npm ci --no-audit --no-fund$/m)], // .ci/run runs it on a fresh clone; rerunning it here would pull node_modules from under this test
+  // this suite, run by .ci/run on each supported line through scripts/with-node: here, that the line it installs is that line
+  [/^scripts\/with-node (\d+) npm test$/, (m) => {
+    expect(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^  scripts\/with-node "\$line" npm test$/m);
+    expect(sh(`scripts/with-node ${m[1]} node --version`, ROOT).stdout).toMatch(new RegExp(`^v${m[1]}\\.\\d+\\.\\d+\\n$`));
+  }],
   [/^npm test$/, () => expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.test).toMatch(/vitest run --config vitest\.test\.config\.ts/)], // this suite is npm test
   [/^npm run fixtures$/, () => expect(existsSync(path.join(ROOT, 'test', 'fixtures.check.test.ts'))).toBe(true)], // run with -- --check by test/fixtures.check.test.ts (it would rewrite fixtures/ here)
   [/^npm run mutation$/, () => expect(existsSync(path.join(ROOT, 'test', 'mutation.test.ts'))).toBe(true)], // StrykerJS over every exercise takes many minutes: test/mutation.test.ts runs it on a small case, docs/mutation.md records its figures

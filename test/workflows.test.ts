@@ -6,6 +6,8 @@
  * each at its last commit before the deadline with no filter, hook or credential, grades in shards
  * with the grader under RUNNER_TEMP, merges, and posts each student their own report.
  * Student side (the template's classroom.yml): no secret; public tests and check only.
+ * Both: every action at a major whose runtime GitHub still runs (.github/action-runtimes.json), and
+ * the Node line gradlab recommends.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { codeTexts, outsideCode, renderMarkdown } from './markdown';
 import { exportTemplate } from '../grader/commands/export';
 import { studentWorkflow } from '../grader/export/workflow';
 import { loadManifest } from '../grader/manifest';
+import { RECOMMENDED_NODE_LINE, SUPPORTED_NODE } from '../grader/node-support';
 import { ROOT } from '../grader/paths';
 
 interface Step { name?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, unknown>; if?: string; id?: string }
@@ -40,7 +43,7 @@ function step(job: string, name: string): Step {
 
 /** Runs a step's script with bash -e, as the runner does, in `cwd` with `env` on top of a clean PATH. */
 function runStep(s: Step, env: Record<string, string>, cwd: string) {
-  const r = spawnSync('bash', ['-e', '-c', s.run!], { cwd, encoding: 'utf8', env: { PATH: env.PATH, HOME: env.HOME ?? os.homedir(), ...env } });
+  const r = spawnSync('/bin/bash', ['-e', '-c', s.run!], { cwd, encoding: 'utf8', env: { PATH: env.PATH, HOME: env.HOME ?? os.homedir(), ...env } });
   if (r.status !== 0) throw new Error(`step '${s.name}' failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
@@ -68,34 +71,103 @@ describe('the workflows are valid GitHub Actions workflows', () => {
 describe('student side: the template\'s workflow', () => {
   const wf = parse(studentWorkflow(loadManifest())) as Workflow;
   const steps = wf.jobs['run-autograding-tests'].steps;
+  const points = steps.find((s) => s.name?.startsWith('Points for Classroom'))!;
 
   it('holds no secret, reads nothing private and gives one point per exercise whose public tests pass', () => {
     const text = studentWorkflow(loadManifest());
     expect(text).not.toMatch(/secrets\.|GRADLAB_GRADER|token:/);
     expect(wf.permissions).toEqual({ checks: 'write', actions: 'read', contents: 'read' });
-    expect(steps[0]).toMatchObject({ uses: 'actions/checkout@v4', with: { 'persist-credentials': false } });
-    const graders = steps.filter((s) => s.uses === 'classroom-resources/autograding-command-grader@v1');
-    expect(graders.map((s) => s.with)).toEqual(loadManifest().exercises.map((e) => ({
-      'test-name': `${e.slug} public tests`, 'setup-command': '', command: `npx vitest run exercises/${e.folder}`, timeout: 10, 'max-score': 1,
-    })));
-    const reporter = steps.at(-1)!;
-    expect(reporter.uses).toBe('classroom-resources/autograding-grading-reporter@v1');
-    expect(Object.keys(reporter.env!)).toEqual(graders.map((s) => `${s.id!.toUpperCase()}_RESULTS`));
-    expect(reporter.with!.runners).toBe(graders.map((s) => s.id).join(','));
+    expect(steps[0]).toMatchObject({ uses: 'actions/checkout@v7', with: { 'persist-credentials': false } });
+    expect(steps[1]).toMatchObject({ uses: 'actions/setup-node@v7', with: { 'node-version': RECOMMENDED_NODE_LINE, 'package-manager-cache': false } });
+    // Classroom's own grader and reporter actions run on node20, which GitHub removed: none is used
+    expect(text).not.toContain('classroom-resources/');
+    expect(points.run).toContain(`for folder in ${loadManifest().exercises.map((e) => e.folder).join(' ')}; do`);
   });
 
-  it('runs its shell steps in the template: check into the summary, each grader command fails on the stubs', () => {
+  it('runs its shell steps in the template: check into the summary, and Classroom\'s points as its reporter wrote them', () => {
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(template, 'node_modules'));
     const runnerTemp = mkdtempSync(path.join(tmp, 'student-runner-'));
     const summary = path.join(runnerTemp, 'summary.md');
+    const env = { PATH: process.env.PATH!, RUNNER_TEMP: runnerTemp, GITHUB_STEP_SUMMARY: summary };
     const progress = steps.find((s) => s.name === 'Progress (npm run check)')!;
-    runStep(progress, { PATH: process.env.PATH!, RUNNER_TEMP: runnerTemp, GITHUB_STEP_SUMMARY: summary }, template);
+    runStep(progress, env, template);
     const text = readFileSync(summary, 'utf8');
     expect(text).toMatch(/^## Public tests\n\n```\n/);
     for (const ex of loadManifest().exercises) expect(text).toMatch(new RegExp(`· ${ex.slug}\\s+not started`));
-    // the command grader gives max-score when its command exits 0: on the stubs every one fails
-    const first = steps.find((s) => s.uses?.includes('autograding-command-grader'))!;
-    expect(spawnSync('sh', ['-c', first.with!.command as string], { cwd: template }).status).toBe(1);
+
+    // one exercise solved in a copy of the template: one point of seven, and the step fails as the reporter did
+    const solved = path.join(tmp, 'template-one-solved');
+    cpSync(template, solved, { recursive: true, verbatimSymlinks: true });
+    const first = loadManifest().exercises[0];
+    cpSync(path.join(ROOT, 'solutions', first.folder, first.file), path.join(solved, 'exercises', first.folder, first.file));
+    const r = spawnSync('bash', ['-e', '-c', points.run!], { cwd: solved, encoding: 'utf8', env: { ...env, HOME: os.homedir() } });
+    const n = loadManifest().exercises.length;
+    expect(r.status).toBe(1);
+    // the two annotations Classroom reads (autograding-grading-reporter's src/notify-classroom.js)
+    expect(r.stdout).toContain(`::notice title=Autograding complete::Points 1/${n}\n`);
+    expect(r.stdout).toContain(`::notice title=Autograding report::{"totalPoints":1,"maxPoints":${n}}\n`);
+    expect(readFileSync(summary, 'utf8')).toContain(`| ${first.folder} | all pass | 1 |\n| ${loadManifest().exercises[1].folder} | not all pass | 0 |`);
+  }, 900_000); // eight vitest runs, one after the other, as on the runner
+});
+
+/** Every `uses:` of a workflow text, as owner/repo and major. */
+function actionsUsed(text: string): { action: string; major: string }[] {
+  return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*['"]?([^@\s'"]+)@([^\s'"#]+)/gm)].map((m) => ({ action: m[1], major: m[2].split('.')[0] }));
+}
+
+interface Runtimes { removed_runtimes: Record<string, string>; actions: Record<string, { majors: Record<string, { 'runs.using': string; commit: string }> }> }
+const RUNTIMES = JSON.parse(readFileSync(path.join(ROOT, '.github', 'action-runtimes.json'), 'utf8')) as Runtimes;
+
+/** Why a workflow's actions will not run on GitHub's runners: one line per action, empty when all will. */
+function runtimeProblems(text: string): string[] {
+  return actionsUsed(text).flatMap(({ action, major }) => {
+    const known = RUNTIMES.actions[action]?.majors[major];
+    if (!known) return [`${action}@${major}: its runtime is not in .github/action-runtimes.json (read its action.yml at that tag and add it)`];
+    const removed = RUNTIMES.removed_runtimes[known['runs.using']];
+    return removed ? [`${action}@${major} runs on ${known['runs.using']}, which GitHub removed (${removed.split(' ')[0]})`] : [];
+  });
+}
+
+describe('every action runs on a runtime GitHub still has', () => {
+  it('in the teacher workflow and the template\'s workflow', () => {
+    const texts = [readFileSync(TEACHER_FILE, 'utf8'), studentWorkflow(loadManifest())];
+    for (const text of texts) {
+      expect(actionsUsed(text).length).toBeGreaterThan(1);
+      expect(runtimeProblems(text)).toEqual([]);
+    }
+  });
+
+  it('and the check fails on a workflow with an action on node20, node16 or node12, or one nobody looked up', () => {
+    const old = readFileSync(TEACHER_FILE, 'utf8').replace(/actions\/upload-artifact@v7/g, 'actions/upload-artifact@v4');
+    expect(runtimeProblems(old)).toContain('actions/upload-artifact@v4 runs on node20, which GitHub removed (https://github.blog/changelog/2025-09-19-deprecation-of-node-20-on-github-actions-runners/)');
+    expect(runtimeProblems('steps:\n  - uses: actions/checkout@v3.6.0\n  - uses: "actions/setup-node@v2"\n')).toEqual([
+      'actions/checkout@v3 runs on node16, which GitHub removed (https://github.blog/changelog/2023-09-22-github-actions-transitioning-from-node-16-to-node-20/)',
+      'actions/setup-node@v2 runs on node12, which GitHub removed (https://github.blog/changelog/2022-09-22-github-actions-all-actions-will-begin-running-on-node16-instead-of-node12/)',
+    ]);
+    expect(runtimeProblems('      - uses: classroom-resources/autograding-grading-reporter@v1\n')).toEqual([
+      expect.stringMatching(/^classroom-resources\/autograding-grading-reporter@v1 runs on node20, which GitHub removed/),
+    ]);
+    expect(runtimeProblems('      - uses: someone/else@v9\n')).toEqual(['someone/else@v9: its runtime is not in .github/action-runtimes.json (read its action.yml at that tag and add it)']);
+  });
+
+  it('keeps each fact with where it comes from', () => {
+    for (const [action, { majors }] of Object.entries(RUNTIMES.actions)) {
+      for (const [major, fact] of Object.entries(majors)) {
+        expect(major, action).toMatch(/^v\d+$/);
+        expect(fact.commit, `${action}@${major}`).toMatch(/^[0-9a-f]{40}$/);
+        expect(['node12', 'node16', 'node20', 'node24'], `${action}@${major}`).toContain(fact['runs.using']);
+      }
+    }
+    expect(Object.keys(RUNTIMES.removed_runtimes)).toEqual(['node12', 'node16', 'node20']);
+    expect(Object.keys(RUNTIMES.actions)).toEqual(expect.arrayContaining(['classroom-resources/autograding-command-grader', 'classroom-resources/autograding-grading-reporter']));
+  });
+
+  it('and every workflow installs the Node line gradlab recommends, one it supports', () => {
+    const setups = [teacher.jobs.grade, teacher.jobs.merge, parse(studentWorkflow(loadManifest())).jobs['run-autograding-tests'] as Job]
+      .flatMap((job) => job.steps.filter((s) => s.uses?.startsWith('actions/setup-node@')));
+    expect(setups.length).toBe(3);
+    for (const s of setups) expect(s.with).toEqual({ 'node-version': RECOMMENDED_NODE_LINE, 'package-manager-cache': false });
+    expect(SUPPORTED_NODE.map((l) => l.line)).toContain(RECOMMENDED_NODE_LINE);
   });
 });
 
@@ -136,11 +208,19 @@ describe('teacher side: .github/workflows/grade-class.yml', () => {
     const gitconfig = path.join(tmp, 'gitconfig');
     writeFileSync(gitconfig, '[user]\n  name = t\n  email = t@example.org\n[init]\n  defaultBranch = main\n');
     baseEnv = { GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1' };
-    // gh: lists the fake organisation's repositories, records posted comments
+    // gh: lists the fake organisation's repositories as the API does (name, is_template: the ones
+    // named in templates.txt) through the step's own --jq filter (jq standing in for gh's built-in
+    // gojq), records posted comments
     writeFileSync(path.join(bin, 'gh'), `#!/usr/bin/env bash
 set -euo pipefail
 [ "$GH_TOKEN" = ghs_fake_class_token ] || { echo "gh: wrong token" >&2; exit 4; }
-if [ "$1 $2" = "api --paginate" ] && [[ "$3" == orgs/course-org/repos* ]]; then ls "${github}/course-org"; exit 0; fi
+if [ "$1 $2" = "api --paginate" ] && [[ "$3" == orgs/course-org/repos* ]] && [ "$4" = --jq ]; then
+  for repo in $(ls "${github}/course-org"); do
+    if grep -qx "$repo" "${github}/templates.txt"; then t=true; else t=false; fi
+    printf '{"name": "%s", "full_name": "course-org/%s", "is_template": %s, "private": true}\\n' "$repo" "$repo" "$t"
+  done | jq -s . | jq -r "$5"
+  exit 0
+fi
 if [ "$1 $2 $3" = "api --method POST" ]; then
   [[ "$4" =~ ^repos/course-org/([^/]+)/commits/([0-9a-f]{40})/comments$ ]] || { echo "gh: unexpected $4" >&2; exit 1; }
   body="\${6#body=@}"; cp "$body" "${posted}/\${BASH_REMATCH[1]}@\${BASH_REMATCH[2]}.md"; exit 0
@@ -168,8 +248,12 @@ echo "gh: unexpected call: $*" >&2; exit 1
     ]);
     commits.carol = { graded: carol[0] };
     studentRepo('other-homework', [['2026-01-05T10:00:00Z', { 'x.txt': 'not in the assignment\n' }]]);
-    // the course repository: this repository's HEAD
-    git(['clone', '--quiet', '--bare', ROOT, path.join(github, 'course-org', 'course')], tmp);
+    // with the prefix but no student's: the assignment's template (the API marks it), a TA's trial
+    // run the teacher excludes, and the course repository itself (this repository's HEAD)
+    studentRepo('gradlab-student', [['2026-01-02T10:00:00Z', { 'exercises/05-residual/residual.ts': 'export {};\n' }]]);
+    writeFileSync(path.join(github, 'templates.txt'), 'gradlab-student\n');
+    studentRepo('gradlab-ta-trial', [['2026-01-03T10:00:00Z', { 'exercises/05-residual/residual.ts': solved }]]);
+    git(['clone', '--quiet', '--bare', ROOT, path.join(github, 'course-org', 'gradlab-course')], tmp);
     // the workflow's git: one that would run an LFS filter if the steps let it (git-lfs is installed on runners)
     writeFileSync(gitconfig, `[user]\n  name = t\n  email = t@example.org\n[filter "lfs"]\n  smudge = sh -c 'touch ${marker}; cat'\n  process = sh -c 'touch ${marker}'\n  required = true\n`);
   });
@@ -179,9 +263,9 @@ echo "gh: unexpected call: $*" >&2; exit 1
     temps[job] ??= mkdtempSync(path.join(tmp, `runner-${job}-`));
     return {
       ...baseEnv, PATH: `${bin}:${process.env.PATH}`, HOME: tmp, RUNNER_TEMP: temps[job],
-      GITHUB_SERVER_URL: github, GITHUB_REPOSITORY: 'course-org/course', GITHUB_SHA: git(['rev-parse', 'HEAD'], ROOT),
+      GITHUB_SERVER_URL: github, GITHUB_REPOSITORY: 'course-org/gradlab-course', GITHUB_SHA: git(['rev-parse', 'HEAD'], ROOT),
       GITHUB_STEP_SUMMARY: path.join(temps[job], 'summary.md'), GH_TOKEN: 'ghs_fake_class_token',
-      ORG: 'course-org', PREFIX: 'gradlab-', DEADLINE: '2026-01-15T23:59:00Z', SHARDS: '2', ...extra,
+      ORG: 'course-org', PREFIX: 'gradlab-', DEADLINE: '2026-01-15T23:59:00Z', EXCLUDE: 'other-homework, gradlab-TA-trial', SHARDS: '2', ...extra,
     };
   }
 
@@ -195,10 +279,44 @@ echo "gh: unexpected call: $*" >&2; exit 1
     for (const job of Object.values(teacher.jobs)) expect(job.steps.filter((s) => s.uses?.startsWith('actions/checkout'))).toEqual([]);
   });
 
+  it('gives the sandbox every layer before grading: user namespaces on Ubuntu 24.04, bubblewrap, and no grade without them', () => {
+    const names = teacher.jobs.grade.steps.map((s) => s.name);
+    const layers = step('grade', 'Give the sandbox its layers');
+    expect(names.indexOf(layers.name)).toBeLessThan(names.indexOf('Grade this shard'));
+    // run with a sudo that records instead of changing this machine, on a PATH without bwrap
+    const fakeRoot = mkdtempSync(path.join(tmp, 'fake-sudo-'));
+    const log = path.join(fakeRoot, 'sudo.log');
+    writeFileSync(path.join(fakeRoot, 'sudo'), `#!/bin/bash\necho "$*" >> "${log}"\n`);
+    chmodSync(path.join(fakeRoot, 'sudo'), 0o755);
+    runStep(layers, { PATH: fakeRoot }, tmp);
+    expect(readFileSync(log, 'utf8')).toBe([
+      'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+      'apt-get update -qq',
+      'apt-get install -y -qq --no-install-recommends bubblewrap', '',
+    ].join('\n'));
+    // where bwrap is there already, only the sysctl
+    writeFileSync(path.join(fakeRoot, 'bwrap'), '#!/bin/bash\n');
+    chmodSync(path.join(fakeRoot, 'bwrap'), 0o755);
+    rmSync(log);
+    runStep(layers, { PATH: fakeRoot }, tmp);
+    expect(readFileSync(log, 'utf8')).toBe('sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n');
+    // the sandbox's --require-confinement (grader/sandbox/confine.ts): a runner missing a layer grades nobody
+    expect(step('grade', 'Grade this shard').run).toMatch(/gradlab\.mjs class [^\n]*\\\n\s+--require-confinement\n/);
+  });
+
   it('collects each submission at its last commit before the deadline, with no filter, hook or credential', () => {
     const env = jobEnv('collect');
-    runStep(step('collect', 'List the assignment'), env, tmp);
+    const listing = runStep(step('collect', 'List the assignment'), env, tmp);
+    // only students: the template, the course repository and the excluded one are named, with why
     expect(readFileSync(path.join(env.RUNNER_TEMP, 'repos.txt'), 'utf8')).toBe('gradlab-alice\ngradlab-bob\ngradlab-carol\n');
+    expect(listing.stdout).toBe('3 student repositories start with gradlab-; 3 skipped\n');
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toBe([
+      '## Repositories starting with `gradlab-`', '', '3 graded as students.', '',
+      '| not graded | why |', '|---|---|',
+      '| `gradlab-course` | this course repository |',
+      '| `gradlab-student` | a template repository (the assignment\'s starter code) |',
+      '| `gradlab-ta-trial` | listed in GRADLAB_EXCLUDE |', '',
+    ].join('\n'));
     runStep(step('collect', 'Fetch each submission'), env, tmp);
     const roster = readFileSync(path.join(env.RUNNER_TEMP, 'class', 'roster.tsv'), 'utf8');
     expect(roster).toBe(`student\trepository\tcommit\nalice\tgradlab-alice\t${commits.alice.graded}\nbob\tgradlab-bob\t${commits.bob.graded}\ncarol\tgradlab-carol\t${commits.carol.graded}\n`);

@@ -17,6 +17,7 @@ import { committedTree } from '../export/git.js';
 import { studentWorkflow } from '../export/workflow.js';
 import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
 import type { Manifest } from '../manifest.js';
+import { enginesRange, RECOMMENDED_NODE_LINE, SUPPORTED_NODE } from '../node-support.js';
 import { ROOT } from '../paths.js';
 
 /**
@@ -31,7 +32,7 @@ function studentPackageJson(course: { dependencies: Record<string, string>; devD
     name: 'gradlab-student',
     private: true,
     type: 'module',
-    engines: { node: '>=20' },
+    engines: { node: enginesRange() },
     scripts: { test: 'vitest run exercises', check: 'node scripts/gradlab.mjs check', hint: 'node scripts/gradlab.mjs hint', lab: 'node lab/lab.mjs', typecheck: 'tsc --noEmit' },
     devDependencies: Object.fromEntries(['@types/node', 'typescript', 'vite', 'vitest', ...TEMPLATE_LAB_PACKAGES].sort().map((name) => [name, pin(name)])),
   }, null, 2) + '\n';
@@ -57,6 +58,9 @@ export function studentReadme(m: Manifest): string {
     '| # | exercise | topic | points |',
     '|---|----------|-------|-------:|',
     ...rows,
+    '',
+    `You need Node.js ${SUPPORTED_NODE.map((l) => (l.from.endsWith('.0.0') ? String(l.line) : `${l.from.replace(/\.0$/, '')} or later`)).join(', ').replace(/, (?=[^,]*$)/, ' or ')}`
+      + ` (Node.js ${RECOMMENDED_NODE_LINE} is best): on any other, the check, hint and lab commands say so and stop.`,
     '',
     '```sh',
     'npm ci                                   # once: installs the exact versions of package-lock.json',

@@ -6,21 +6,39 @@
  * workflow of the course repository (.github/workflows/grade-class.yml), which never runs here.
  */
 import type { Manifest } from '../manifest.js';
-import { envName, runnerId } from '../report/classroom.js';
+import { RECOMMENDED_NODE_LINE } from '../node-support.js';
+
+/**
+ * The points GitHub Classroom shows come from two notice annotations of the run, as
+ * classroom-resources/autograding-grading-reporter@v1 writes them (its src/notify-classroom.js):
+ * "Points X/Y" titled "Autograding complete" and {"totalPoints":X,"maxPoints":Y} titled
+ * "Autograding report". That action and autograding-command-grader@v1 run on node20, which GitHub
+ * removed from its runners (.github/action-runtimes.json), so a shell step writes them instead.
+ */
+function pointsStep(manifest: Manifest): string {
+  const folders = manifest.exercises.map((e) => e.folder).join(' ');
+  const max = manifest.exercises.length;
+  return `
+      - name: Points for Classroom (one per exercise whose public tests all pass)
+        run: |
+          points=0
+          { echo '## Points'; echo; echo '| exercise | public tests | points |'; echo '|---|---|---:|'; } >> "$GITHUB_STEP_SUMMARY"
+          for folder in ${folders}; do
+            echo "::group::$folder public tests"
+            if timeout 10m npx vitest run "exercises/$folder"; then
+              points=$((points + 1)); result='all pass'; got=1
+            else
+              result='not all pass'; got=0
+            fi
+            echo "::endgroup::"
+            echo "| $folder | $result | $got |" >> "$GITHUB_STEP_SUMMARY"
+          done
+          echo "::notice title=Autograding complete::Points $points/${max}"
+          echo "::notice title=Autograding report::{\\"totalPoints\\":$points,\\"maxPoints\\":${max}}"
+          [ "$points" -eq ${max} ] || { echo "::error::$((${max} - points)) of ${max} exercises do not pass all their public tests yet: see npm run check above"; exit 1; }`;
+}
 
 export function studentWorkflow(manifest: Manifest): string {
-  const ids = manifest.exercises.map((e) => runnerId(e.slug));
-  const graders = manifest.exercises.map((e, i) => `
-      - name: ${e.slug} public tests
-        id: ${ids[i]}
-        uses: classroom-resources/autograding-command-grader@v1
-        with:
-          test-name: ${e.slug} public tests
-          setup-command: ''
-          command: npx vitest run exercises/${e.folder}
-          timeout: 10
-          max-score: 1`).join('\n');
-  const env = ids.map((id) => `          ${envName(id)}: "\${{ steps.${id}.outputs.result }}"`).join('\n');
   return `# Feedback for GitHub Classroom, written by \`gradlab export\`. It holds no secret and reads nothing
 # private: it runs the public tests (one point per exercise whose public tests all pass) and
 # \`npm run check\` (each failing test and what to do next, in the run's summary). These points are
@@ -40,14 +58,15 @@ jobs:
     if: github.actor != 'github-classroom[bot]'
     steps:
       - name: Checkout
-        uses: actions/checkout@v4
+        uses: actions/checkout@v7
         with:
           persist-credentials: false
 
-      - name: Set up Node.js 20
-        uses: actions/setup-node@v4
+      - name: Set up Node.js ${RECOMMENDED_NODE_LINE}
+        uses: actions/setup-node@v7
         with:
-          node-version: 20
+          node-version: ${RECOMMENDED_NODE_LINE}
+          package-manager-cache: false
 
       - name: Install
         run: npm ci --no-audit --no-fund
@@ -57,13 +76,6 @@ jobs:
           npm run --silent check > "$RUNNER_TEMP/check.txt"
           cat "$RUNNER_TEMP/check.txt"
           { echo '## Public tests'; echo; echo '\`\`\`'; cat "$RUNNER_TEMP/check.txt"; echo '\`\`\`'; } >> "$GITHUB_STEP_SUMMARY"
-${graders}
-
-      - name: Autograding Reporter
-        uses: classroom-resources/autograding-grading-reporter@v1
-        env:
-${env}
-        with:
-          runners: ${ids.join(',')}
+${pointsStep(manifest)}
 `;
 }

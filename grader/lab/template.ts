@@ -1,12 +1,12 @@
 /**
  * The lab in the student template (`gradlab export`): template-main.ts bundled into one file,
- * lab/lab.mjs, with the grader's paths replaced by the template's own (the sandbox child ships as
- * lab/child.mjs); the reference's curves, from the lab's own seeds, saved as lab/reference.json.
+ * lab/main.mjs, with the grader's paths replaced by the template's own (the sandbox child ships as
+ * lab/child.mjs), started by lab/lab.mjs (template-entry.ts: the Node check, bundled alone); the reference's curves, from the lab's own seeds, saved as lab/reference.json.
  * vega, vega-lite, sparkly and rolldown stay packages, pinned in the template's package.json.
  *
  * The reference comes from the same tree as the rest of the template (the export passes HEAD's
  * files), computed by the lab code the template ships: a small entry bundled from that tree's
- * grader/lab exactly as lab.mjs is, run in a child process on that tree's solutions/, compiled as
+ * grader/lab exactly as main.mjs is, run in a child process on that tree's solutions/, compiled as
  * the template compiles (imports resolved as written: the tree's own solutions and lib). A solution,
  * a lib file or an experiment edited in the working tree and not committed never reaches
  * reference.json.
@@ -39,10 +39,11 @@ export const CHILD_SCRIPT = path.join(ROOT, 'lab', 'child.mjs');
 /** A module given as text, bundled in place of template-main.ts. */
 interface Entry { id: string; code: string }
 
-async function bundle(root: string, entry: Entry | null = null): Promise<string> {
+/** Bundles `entry`, or the file grader/lab/`file` of the tree at `root`, into one ES module. */
+async function bundle(root: string, entry: Entry | null = null, file = 'template-main.ts'): Promise<string> {
   const grader = path.join(root, 'grader');
   const build = await rolldown({
-    input: entry?.id ?? path.join(grader, 'lab', 'template-main.ts'),
+    input: entry?.id ?? path.join(grader, 'lab', file),
     platform: 'node',
     logLevel: 'silent',
     external: (id) => id.startsWith('node:') || TEMPLATE_LAB_PACKAGES.some((p) => id === p || id.startsWith(`${p}/`)),
@@ -109,14 +110,16 @@ async function referenceFindings(root: string): Promise<string> {
 }
 
 /**
- * Writes lab/lab.mjs, lab/child.mjs and lab/reference.json into the template at `target`, all from
+ * Writes lab/lab.mjs (the Node check, template-entry.ts), lab/main.mjs (the lab), lab/child.mjs and
+ * lab/reference.json into the template at `target`, all from
  * the course tree at `root` (the export passes its committed tree, so the template holds what was
  * committed).
  */
 export async function writeTemplateLab(target: string, root: string): Promise<void> {
   const dir = path.join(target, 'lab');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'lab.mjs'), await bundle(root));
+  writeFileSync(path.join(dir, 'lab.mjs'), await bundle(root, null, 'template-entry.ts'));
+  writeFileSync(path.join(dir, 'main.mjs'), await bundle(root));
   copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(dir, 'child.mjs'));
   writeFileSync(path.join(dir, 'reference.json'), await referenceFindings(root));
 }

@@ -219,8 +219,11 @@ function isCallReply(c: unknown): boolean {
   return true;
 }
 
-/** What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. */
-const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
+/**
+ * What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. Node ≥ 24's
+ * Buffer says "Failed to allocate memory" where Node 20's said "Array buffer allocation failed".
+ */
+const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Failed to allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
 
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
