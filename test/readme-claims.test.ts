@@ -19,7 +19,6 @@ import * as D from '../solutions/06-dead-neurons/diagnostics';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
 import { loadFixture } from '../fixtures/load';
 import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
-import { twoSidedTail } from '../scripts/fixtures/initialization';
 
 const stored = JSON.parse(readFileSync(MEASUREMENTS_FILE, 'utf8')) as Measurements;
 const S = (name: string) => {
@@ -114,41 +113,6 @@ const count = (name: string, ok: (v: number) => boolean): number => {
   return v.filter(ok).length;
 };
 
-/**
- * 03's experiments fail a correct implementation less than once in 10⁶ draw orders. A student's
- * draw order gives a network as random as another seed, so the graded statistic varies like the
- * 300-seed series of scripts/measure: fitted with a normal (on ln of the ReLU ratio, whose spread
- * is a product of per-layer factors; on the tanh fraction itself), a geometric mean over k networks
- * has σ/√k, and the chance of leaving each limit is the normal tail beyond its distance in those
- * σ. The sum over every limit of both experiments must stay below 1e-6. (At width 256 with one
- * network each, the ReLU limits were only ≈ 4.1σ away over these 300 seeds: ≈ 5e-5.)
- */
-function experimentsFalseFailure(): void {
-  const tail = (z: number) => twoSidedTail(z) / 2;
-  const fit = (values: number[]) => {
-    const m = values.reduce((a, v) => a + v, 0) / values.length;
-    return { mean: m, sd: Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1)) };
-  };
-  const chance = (values: number[], k: number, lo: number, hi: number) => {
-    const { mean, sd } = fit(values);
-    const se = sd / Math.sqrt(k);
-    return { z: Math.min(mean - lo, hi - mean) / se, p: tail((mean - lo) / se) + tail((hi - mean) / se) };
-  };
-  const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
-  const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
-  const series = (name: string) => { expect(stored.series[name]?.length, name).toBe(300); return stored.series[name]; };
-  const ln = Math.log;
-  const he = chance(series('reluDepth.he').map(ln), depth.draws.heNormal!, ln(depth.limits.heRatioLastFirst.lo), ln(depth.limits.heRatioLastFirst.hi));
-  const xavier = chance(series('reluDepth.xavier').map(ln), depth.draws.xavierNormal!, ln(depth.limits.xavierRatioLastFirst.lo), ln(depth.limits.xavierRatioLastFirst.hi));
-  const sn = chance(series('tanhSaturation.standardNormal'), sat.draws.standardNormal!, sat.limits.standardNormalLayer5.lo, sat.limits.standardNormalLayer5.hi);
-  // Xavier's tanh fraction is 0 on every seed (σ = 0): its limit [0, 0.01] is 164 of 16384 entries away
-  expect(Math.max(...series('tanhSaturation.xavierNormal'))).toBe(0);
-  for (const [name, r] of [['He', he], ['Xavier', xavier], ['standard-normal tanh', sn]] as const) expect(r.z, `${name}: nearest limit in σ`).toBeGreaterThan(5);
-  expect(he.p + xavier.p + sn.p).toBeLessThan(1e-6);
-  // and one network each would not do at this width: He's lower limit would be ≈ 2.5σ away
-  expect(chance(series('reluDepth.he').map(ln), 1, ln(1 / 3), ln(3)).p).toBeGreaterThan(1e-3);
-}
-
 const CLAIMS: Claim[] = [
   // 01
   { readme: '01-activations', quote: 'exactly 1 from x ≈ 19.06', check: () => shows(single('tanhExactlyOneFrom'), '19.06') },
@@ -220,7 +184,39 @@ const CLAIMS: Claim[] = [
     expect(f.draws.heNormal).toBe(4);
     expect(f.limits.heRatioLastFirst).toEqual({ lo: 1 / 3, hi: 3 });
   } },
-  { readme: '03-initialization', quote: 'fails less than once in a million seeds', check: experimentsFalseFailure },
+  // 03's experiments fail a correct implementation less than once in 10⁶ draw orders. A student's
+  // draw order gives a network as random as another seed, so the graded statistic varies like the
+  // 300-seed series of scripts/measure: fitted with a normal (on ln of the ReLU ratio, whose spread
+  // is a product of per-layer factors; on the tanh fraction itself), a geometric mean over k networks
+  // has σ/√k, and the chance of leaving each limit is the normal tail beyond its distance in those
+  // σ. The sum over every limit of both experiments must stay below 1e-6. (At width 256 with one
+  // network each, the ReLU limits were only ≈ 4.1σ away over these 300 seeds: ≈ 5e-5.)
+  { readme: '03-initialization', quote: 'fails less than once in a million seeds', check: async () => {
+    const { twoSidedTail } = await import('../scripts/fixtures/initialization');
+    const tail = (z: number) => twoSidedTail(z) / 2;
+    const fit = (values: number[]) => {
+      const m = values.reduce((a, v) => a + v, 0) / values.length;
+      return { mean: m, sd: Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1)) };
+    };
+    const chance = (values: number[], k: number, lo: number, hi: number) => {
+      const { mean, sd } = fit(values);
+      const se = sd / Math.sqrt(k);
+      return { z: Math.min(mean - lo, hi - mean) / se, p: tail((mean - lo) / se) + tail((hi - mean) / se) };
+    };
+    const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
+    const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
+    const series = (name: string) => { expect(stored.series[name]?.length, name).toBe(300); return stored.series[name]; };
+    const ln = Math.log;
+    const he = chance(series('reluDepth.he').map(ln), depth.draws.heNormal!, ln(depth.limits.heRatioLastFirst.lo), ln(depth.limits.heRatioLastFirst.hi));
+    const xavier = chance(series('reluDepth.xavier').map(ln), depth.draws.xavierNormal!, ln(depth.limits.xavierRatioLastFirst.lo), ln(depth.limits.xavierRatioLastFirst.hi));
+    const sn = chance(series('tanhSaturation.standardNormal'), sat.draws.standardNormal!, sat.limits.standardNormalLayer5.lo, sat.limits.standardNormalLayer5.hi);
+    // Xavier's tanh fraction is 0 on every seed (σ = 0): its limit [0, 0.01] is 164 of 16384 entries away
+    expect(Math.max(...series('tanhSaturation.xavierNormal'))).toBe(0);
+    for (const [name, r] of [['He', he], ['Xavier', xavier], ['standard-normal tanh', sn]] as const) expect(r.z, `${name}: nearest limit in σ`).toBeGreaterThan(5);
+    expect(he.p + xavier.p + sn.p).toBeLessThan(1e-6);
+    // and one network each would not do at this width: He's lower limit would be ≈ 2.5σ away
+    expect(chance(series('reluDepth.he').map(ln), 1, ln(1 / 3), ln(3)).p).toBeGreaterThan(1e-3);
+  } },
   { readme: '03-initialization', quote: 'tanh′(z) < 1e-3 as soon as |z| > 4.15', check: () => {
     expect(A.tanhGrad(4.15)).toBeLessThan(1e-3);
     expect(A.tanhGrad(4.14)).toBeGreaterThan(1e-3);
