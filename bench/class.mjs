@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `node bench/class.mjs [--class 20] [--runs 3]`: what grading a class costs per student, in wall
-// and CPU time (user + system, the grader and every process it starts), against two floors
-// measured in the same run:
+// `node bench/class.mjs [--class 20] [--runs 3] [--baseline DIR] [--no-distinct]`: what grading a class costs per
+// student, in wall and CPU time (user + system, the grader and every process it starts), against two
+// floors measured in the same run:
 //
 //   vitest floor    a bare `vitest run` of one trivial test file (what any vitest-based grader pays)
 //   compute floor   the reference solutions' own compute for exactly the calls grading makes, in one
@@ -10,10 +10,17 @@
 //                   compiled reference modules, timing only the calls. No grader can beat it.
 //
 // Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
-// class whose 03 weights differ per student in the last bits (see makeClass), all `--force`.
+// class whose 03 weights differ per student in the last bits (see makeClass; --no-distinct skips
+// it, for a machine too busy to wait), all `--force`.
 // Each figure is the median of --runs runs. Prints a Markdown table for docs/benchmarks.md.
+//
+// --baseline DIR measures another checkout too (built, with its node_modules: for example
+// `git archive <commit> | tar -x -C DIR && (cd DIR && npm ci)`), interleaved with this one run by
+// run (A B, then B A, …) so that the load of a shared machine falls on both alike, and adds the
+// ratio after / before. Each tree's compute floor is its own: a change to what grading calls
+// changes it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +30,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => Number(process.argv[process.argv.indexOf(name) + 1]) || dflt;
 const runs = arg('--runs', 3);
 const classSize = arg('--class', 20);
+const withDistinct = !process.argv.includes('--no-distinct');
+const baseline = process.argv.includes('--baseline') ? path.resolve(process.argv[process.argv.indexOf('--baseline') + 1] ?? '') : null;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-bench-class-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -34,34 +43,34 @@ function measure(cmd, args, env = {}) {
   const r = spawnSync(process.execPath, [path.join(root, 'bench', 'tree-cpu.mjs'), '--', cmd, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, ...env } });
   const out = JSON.parse(r.stdout.trim().split('\n').pop());
   if (r.status !== 0 || out.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${out.code}): ${r.stderr.slice(-800)}`);
+  // every sample as it comes (stderr): a long run on a busy machine leaves something if stopped
+  console.error(`${new Date().toISOString()} ${args.slice(0, 3).join(' ')}: ${out.cpu} s CPU, ${out.wall} s wall`);
   return { wall: out.wall, cpu: out.cpu };
 }
 
-function series(cmd, args, env) {
-  const xs = Array.from({ length: runs }, () => measure(cmd, args, env));
-  return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) };
+const trees = (baseline ? [{ name: 'before', root: baseline }, { name: 'after', root }] : [{ name: 'this tree', root }])
+  .map((t, k) => ({ ...t, dir: path.join(tmp, `tree${k}`), samples: { single: [], graded: [], distinct: [] } }));
+for (const t of trees) {
+  if (!existsSync(path.join(t.root, 'node_modules', 'vitest'))) throw new Error(`${t.root} has no node_modules: run npm ci there first`);
+  execFileSync('npm', ['run', 'build'], { cwd: t.root, stdio: 'ignore' });
+  mkdirSync(t.dir);
 }
-
-execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
 const floorDir = path.join(tmp, 'floor');
 cpSync(path.join(root, 'bench', 'trivial.test.mjs'), path.join(floorDir, 'trivial.test.mjs'));
 writeFileSync(path.join(floorDir, 'package.json'), '{"type":"module"}\n');
-const floor = series(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', floorDir]);
-
-const gradlab = path.join(root, 'bin', 'gradlab.mjs');
-const single = series(process.execPath, [gradlab, 'grade', path.join(root, 'solutions'), '--format', 'json', '--out', path.join(tmp, 'single.json')]);
+const floorSamples = [];
 
 /**
- * A class of copies of the solutions. With `distinct`, student i's 03 weights are drawn with the
+ * A class of copies of a tree's solutions. With `distinct`, student i's 03 weights are drawn with the
  * standard deviation times (1 + i·ε): still correct, but every student's networks differ in the
  * last bits, so what a worker measured on one student's networks (03's deep experiments) is never
  * reused for another, as in a class whose students wrote the formula in different ways.
  */
-function makeClass(name, distinct) {
-  const dir = path.join(tmp, name);
+function makeClass(t, name, distinct) {
+  const dir = path.join(t.dir, name);
   for (let i = 0; i < classSize; i++) {
     const student = path.join(dir, `student${String(i).padStart(2, '0')}`);
-    cpSync(path.join(root, 'solutions'), student, { recursive: true, dereference: true });
+    cpSync(path.join(t.root, 'solutions'), student, { recursive: true, dereference: true });
     if (!distinct) continue;
     const init = path.join(student, '03-initialization', 'init.ts');
     const text = readFileSync(init, 'utf8');
@@ -71,31 +80,28 @@ function makeClass(name, distinct) {
   return dir;
 }
 
-function gradeClass(dir, results) {
-  const run = series(process.execPath, [gradlab, 'class', dir, '--results', results, '--force']);
+function gradeClass(t, dir, results) {
+  const run = measure(process.execPath, [path.join(t.root, 'bin', 'gradlab.mjs'), 'class', dir, '--results', results, '--force']);
   const gradebook = readFileSync(path.join(results, 'gradebook.csv'), 'utf8').trim().split('\n').slice(1);
   if (gradebook.length !== classSize || gradebook.some((row) => !/^student\d+,graded,100,100,/.test(row))) throw new Error(`not every copy scored 100/100:\n${gradebook.join('\n')}`);
   return run;
 }
 
-const cls = makeClass('class', false);
-const graded = gradeClass(cls, path.join(tmp, 'results'));
-const distinct = gradeClass(makeClass('distinct', true), path.join(tmp, 'results-distinct'));
-
-// one more graded run, recording the calls, then their replay on the reference solutions
-const calls = path.join(tmp, 'calls');
-mkdirSync(calls);
-measure(process.execPath, [gradlab, 'class', cls, '--results', path.join(tmp, 'recorded'), '--force'], { GRADLAB_RECORD_CALLS: calls });
-const { compileExercise } = await import(pathToFileURL(path.join(root, 'dist', 'grader', 'sandbox', 'compile.js')).href);
-const { loadManifest } = await import(pathToFileURL(path.join(root, 'dist', 'grader', 'manifest.js')).href);
-const modules = new Map();
-for (const ex of loadManifest().exercises) {
-  const c = await compileExercise(path.join(root, 'solutions'), ex.folder, ex.file);
-  if (!c.ok) throw new Error(`the reference ${ex.slug} did not compile: ${c.message}`);
-  const file = path.join(tmp, `${ex.slug}.mjs`);
-  writeFileSync(file, c.code);
-  modules.set(ex.slug, await import(pathToFileURL(file).href));
+for (const t of trees) {
+  t.cls = makeClass(t, 'class', false);
+  if (withDistinct) t.distinctCls = makeClass(t, 'distinct', true);
 }
+// run by run, job by job, each tree in turn (the order reversed every run): the floor and both trees
+// see the same load
+for (let r = 0; r < runs; r++) {
+  const order = r % 2 === 0 ? trees : [...trees].reverse();
+  floorSamples.push(measure(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', floorDir]));
+  for (const t of order) t.samples.single.push(measure(process.execPath, [path.join(t.root, 'bin', 'gradlab.mjs'), 'grade', path.join(t.root, 'solutions'), '--format', 'json', '--out', path.join(t.dir, 'single.json')]));
+  for (const t of order) t.samples.graded.push(gradeClass(t, t.cls, path.join(t.dir, 'results')));
+  if (withDistinct) for (const t of order) t.samples.distinct.push(gradeClass(t, t.distinctCls, path.join(t.dir, 'results-distinct')));
+}
+const med = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
+const floor = med(floorSamples);
 
 /** The child's own handling (grader/sandbox/child.mjs): seeded Rngs and cache handles in, caches kept out. */
 function replay(mod, records) {
@@ -122,28 +128,58 @@ function replay(mod, records) {
   return spent / 1e6;
 }
 
-const recorded = readdirSync(calls).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
-const computeRuns = Array.from({ length: runs }, () => recorded.reduce((a, r) => a + replay(modules.get(r.slug), r.records), 0));
-const compute = median(computeRuns) / classSize; // CPU seconds of one student's graded calls
-const callCount = recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
+// per tree, one more graded run recording the calls, then their replay on that tree's reference solutions
+for (const t of trees) {
+  const calls = path.join(t.dir, 'calls');
+  mkdirSync(calls);
+  measure(process.execPath, [path.join(t.root, 'bin', 'gradlab.mjs'), 'class', t.cls, '--results', path.join(t.dir, 'recorded'), '--force'], { GRADLAB_RECORD_CALLS: calls });
+  const { compileExercise } = await import(pathToFileURL(path.join(t.root, 'dist', 'grader', 'sandbox', 'compile.js')).href);
+  const { loadManifest } = await import(pathToFileURL(path.join(t.root, 'dist', 'grader', 'manifest.js')).href);
+  t.modules = new Map();
+  for (const ex of loadManifest().exercises) {
+    const c = await compileExercise(path.join(t.root, 'solutions'), ex.folder, ex.file);
+    if (!c.ok) throw new Error(`the reference ${ex.slug} of ${t.root} did not compile: ${c.message}`);
+    const file = path.join(t.dir, `${ex.slug}.mjs`);
+    writeFileSync(file, c.code);
+    t.modules.set(ex.slug, await import(pathToFileURL(file).href));
+  }
+  t.recorded = readdirSync(calls).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
+  t.computeRuns = [];
+}
+for (let r = 0; r < runs; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
+for (const t of trees) {
+  t.compute = median(t.computeRuns) / classSize; // CPU seconds of one student's graded calls
+  t.callCount = t.recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
+  t.single = med(t.samples.single);
+  t.graded = med(t.samples.graded);
+  t.distinct = withDistinct ? med(t.samples.distinct) : null;
+}
 rmSync(tmp, { recursive: true, force: true });
 
 const f2 = (x) => x.toFixed(2);
-const perStudent = (label, run) => [
-  `| ${label}, per student — wall | ${f2(run.wall / classSize)} | ${f2(run.wall / classSize / floor.wall)}× | ${f2(run.wall / classSize / compute)}× |`,
-  `| ${label}, per student — CPU | ${f2(run.cpu / classSize)} | ${f2(run.cpu / classSize / floor.cpu)}× | ${f2(run.cpu / classSize / compute)}× |`,
-];
+const x2 = (x) => `${x.toFixed(2)}×`;
+/** One row: per tree the seconds and their ratio to each floor (a dash where a floor does not apply), then after / before. */
+const row = (label, value, floorOf, computeOf) => `| ${label} | ${trees.map((t) => {
+  const v = value(t);
+  return `${f2(v)} | ${floorOf ? x2(v / floorOf) : '—'} | ${computeOf ? x2(v / computeOf(t)) : '—'}`;
+}).join(' | ')}${trees.length === 2 ? ` | ${x2(value(trees[1]) / value(trees[0]))}` : ''} |`;
+const perStudent = (run) => (t) => t[run].cpu / classSize;
+const perStudentWall = (run) => (t) => t[run].wall / classSize;
 console.log([
-  `| class of ${classSize} correct submissions (median of ${runs} runs) | seconds | / vitest floor | / compute floor |`,
-  '|---|---:|---:|---:|',
-  `| vitest floor: bare \`vitest run\`, one trivial test — wall | ${f2(floor.wall)} | 1.00× | — |`,
-  `| vitest floor — CPU | ${f2(floor.cpu)} | 1.00× | — |`,
-  `| compute floor: the reference's graded calls, one student, one process, CPU (${Math.round(callCount)} calls) | ${f2(compute)} | ${f2(compute / floor.cpu)}× | 1.00× |`,
-  `| one submission, \`gradlab grade\` — wall | ${f2(single.wall)} | ${f2(single.wall / floor.wall)}× | ${f2(single.wall / compute)}× |`,
-  `| one submission — CPU | ${f2(single.cpu)} | ${f2(single.cpu / floor.cpu)}× | ${f2(single.cpu / compute)}× |`,
-  `| \`gradlab class\`, identical copies, whole class — wall | ${f2(graded.wall)} | ${f2(graded.wall / floor.wall)}× | — |`,
-  ...perStudent('identical copies', graded),
-  ...perStudent('03 weights distinct per student', distinct),
+  `| class of ${classSize} correct submissions (median of ${runs} runs${trees.length === 2 ? ', interleaved' : ''}) | ${trees.map((t) => `${t.name} (s) | / vitest floor | / compute floor`).join(' | ')}${trees.length === 2 ? ' | after / before' : ''} |`,
+  `|---|${trees.map(() => '---:|---:|---:').join('|')}|${trees.length === 2 ? '---:|' : ''}`,
+  row('vitest floor: bare `vitest run`, one trivial test — wall', () => floor.wall, floor.wall, null),
+  row('vitest floor — CPU', () => floor.cpu, floor.cpu, null),
+  row(`compute floor: the reference's graded calls, one student, one process, CPU (${trees.map((t) => Math.round(t.callCount)).join(' / ')} calls)`, (t) => t.compute, floor.cpu, (t) => t.compute),
+  row('one submission, `gradlab grade` — wall', (t) => t.single.wall, floor.wall, null),
+  row('one submission — CPU', (t) => t.single.cpu, floor.cpu, (t) => t.compute),
+  row('`gradlab class`, identical copies, whole class — wall', (t) => t.graded.wall, floor.wall, null),
+  row('identical copies, per student — wall', perStudentWall('graded'), floor.wall, null),
+  row('identical copies, per student — CPU', perStudent('graded'), floor.cpu, (t) => t.compute),
+  ...(withDistinct ? [
+    row('03 weights distinct per student, per student — wall', perStudentWall('distinct'), floor.wall, null),
+    row('03 weights distinct per student, per student — CPU', perStudent('distinct'), floor.cpu, (t) => t.compute),
+  ] : []),
   '',
-  `node ${process.versions.node}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end.`,
+  `node ${process.versions.node}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end.${baseline ? ` before: ${baseline}; after: ${root}.` : ''}`,
 ].join('\n'));

@@ -157,16 +157,18 @@ describe('03 initialization', () => {
     }
   });
 
-  it('20 ReLU layers of width 256: He keeps layer 20 within ×3 of layer 1 (0.62), Xavier shrinks it to 2⁻¹⁰ of He', () => {
+  it('20 ReLU layers of width 128: He keeps layer 20 within ×3 of layer 1 (0.93), Xavier shrinks it to 2⁻¹⁰ of He', () => {
     const f = loadFixture('03-initialization', 'relu-depth', 'init-forward');
     const [he, xavier] = f.expected.byScheme;
     expect([he.scheme, xavier.scheme]).toEqual(['heNormal', 'xavierNormal']);
+    expect(f.recipe.sizes).toEqual(new Array(21).fill(128));
+    expect(f.draws).toEqual({ heNormal: 4, xavierNormal: 3 });
     expect(he.preActStd.length).toBe(20);
-    expect(rel(he.ratioLastFirst, 0.61654)).toBeLessThan(1e-4);
+    expect(rel(he.ratioLastFirst, 0.93432)).toBeLessThan(1e-4);
     expect(within(he.ratioLastFirst, f.limits.heRatioLastFirst)).toBe(true);
     // ReLU is positively homogeneous and the Xavier draws are the He draws / √2: exactly 2⁻¹⁰ at layer 20
     expect(rel(xavier.preActStd[19] / he.preActStd[19], 2 ** -10)).toBeLessThan(1e-12);
-    expect(rel(xavier.ratioLastFirst, 8.5148e-4)).toBeLessThan(1e-4);
+    expect(rel(xavier.ratioLastFirst, 1.2904e-3)).toBeLessThan(1e-4);
     expect(within(xavier.ratioLastFirst, f.limits.xavierRatioLastFirst)).toBe(true);
   });
 
@@ -174,6 +176,8 @@ describe('03 initialization', () => {
     const f = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
     const [sn, xavier] = f.expected.byScheme;
     expect(f.threshold).toBe(1e-3);
+    expect(f.recipe.sizes).toEqual(new Array(6).fill(256));
+    expect(f.draws).toEqual({ standardNormal: 1, xavierNormal: 1 });
     expect(sn.saturatedFraction![4]).toBe(0.78729248046875);
     expect(xavier.saturatedFraction![4]).toBe(0);
     expect(sn.unitsSaturatedForAll).toBe(0);
@@ -211,7 +215,7 @@ describe('the grader\'s flat forward pass (03\'s hidden experiments)', () => {
         compared += z.length * z[0].length;
       });
     }
-    expect(compared).toBe(64 * 256 * (20 + 20 + 5 + 5));
+    expect(compared).toBe(64 * (128 * (20 + 20) + 256 * (5 + 5)));
     const W = [[0, -0, 2], [-1, 0.5, -0]];
     const x = [[0, -0], [-3, 1e-300], [2, -2]];
     const small = preActivationsFlat(flat(x), 3, [{ rows: 2, cols: 3, W: flat(W), b: Float64Array.from([-0, 1, -1]) }], (z) => z);

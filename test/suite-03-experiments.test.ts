@@ -13,23 +13,28 @@ import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
 
-/** Changes to initMlp's returned layers, applied only to the 20- and 5-layer networks of width 256. */
+/** Changes to initMlp's returned layers, applied only to the 20-layer networks (width 128) of the ReLU experiment. */
 const CASES: Record<string, { change: string; message: RegExp }> = {
   'nan-weight': {
     change: 'layers[3].W[7][9] = NaN;',
-    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[3\]\.W\[7\]\[9\] should be a finite number, got NaN$/,
+    message: /^initMlp\(\[128,128,.*'heNormal', createRng\(\d+\)\)\[3\]\.W\[7\]\[9\] should be a finite number, got NaN$/,
   },
   'one-layer-short': {
     change: 'layers.pop();',
-    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\) should return 20 layers, got 19$/,
+    message: /^initMlp\(\[128,128,.*'heNormal', createRng\(\d+\)\) should return 20 layers, got 19$/,
   },
   'narrow-layer': {
-    change: 'layers[2].W = layers[2].W.map((row) => row.slice(0, 128));',
-    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[2\]\.W should have shape \[256x256\], got \[256x128\]$/,
+    change: 'layers[2].W = layers[2].W.map((row) => row.slice(0, 64));',
+    message: /^initMlp\(\[128,128,.*'heNormal', createRng\(\d+\)\)\[2\]\.W should have shape \[128x128\], got \[128x64\]$/,
+  },
+  'he-too-large': {
+    // He weights 10% too large in every layer: layer 20 grows ≈ 1.1¹⁹ ≈ 6× against layer 1
+    change: "if (scheme === 'heNormal') for (const l of layers) l.W = l.W.map((row) => row.map((v) => 1.1 * v));",
+    message: /^He, 20 ReLU layers of width 128: layer-20 \/ layer-1 pre-activation std = [\d.]+ \(the geometric mean of 4 networks, createRng\(3031\) to createRng\(3034\): [\d.]+, [\d.]+, [\d.]+, [\d.]+\), expected within a factor 3 of 1 \(\[0\.3+, 3\]\)$/,
   },
   'short-bias': {
     change: 'layers[0].b = layers[0].b.slice(1);',
-    message: /^initMlp\(\[256,256,.*'heNormal', createRng\(\d+\)\)\[0\]\.b should be a vector of 256 numbers, got 255 entries$/,
+    message: /^initMlp\(\[128,128,.*'heNormal', createRng\(\d+\)\)\[0\]\.b should be a vector of 128 numbers, got 127 entries$/,
   },
 };
 
@@ -47,7 +52,7 @@ beforeAll(async () => {
       const text = readFileSync(file, 'utf8');
       const find = '  return layers;\n}';
       expect(text.split(find)).toHaveLength(2);
-      writeFileSync(file, text.replace(find, `  if (sizes.length > 5 && sizes[0] === 256) { ${c.change} }\n${find}`));
+      writeFileSync(file, text.replace(find, `  if (sizes.length === 21) { ${c.change} }\n${find}`));
     }
     return dir;
   });

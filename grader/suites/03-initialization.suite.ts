@@ -2,10 +2,11 @@
  * Hidden suite of 03-initialization. A student may draw from the Rng in any order, so values are
  * graded by their statistics (mean, std, max |w|) within limits that a correct implementation
  * misses less than once in 10⁶ seeds, plus shape, determinism for a seed, and the experiments
- * that show why the schemes exist (20 ReLU layers; standard-normal tanh saturation).
+ * that show why the schemes exist (20 ReLU layers; standard-normal tanh saturation), each graded on
+ * the fixture's number of networks.
  */
 import { createHash } from 'node:crypto';
-import { loadFixture, rebuildMlpInput, type Limit, type MatrixStatsLimits, type MlpRecipe } from '../../fixtures/load.js';
+import { loadFixture, rebuildMlpInput, type InitForwardFixture, type Limit, type MatrixStatsLimits, type MlpRecipe, type NormalInit } from '../../fixtures/load.js';
 import { entryStd, flatStd, preActivationsFlat, type FlatDense } from '../../fixtures/nets.js';
 import { PackedMatrix } from '../sandbox/client.js';
 import { expectMatrix, expectVector, fail, fmt } from './check.js';
@@ -110,9 +111,9 @@ function started<T>(call: Promise<T>): Promise<T> {
   return call;
 }
 
-/** The statistic `stat` of the pre-activations of the student's network on the recipe's inputs. */
-function measured(what: string, recipe: MlpRecipe, scheme: string, got: unknown, f: (z: number) => number, stat: (zs: Float64Array[]) => number): number {
-  const layers = flatLayers(got, recipe.sizes, `initMlp(${fmt(recipe.sizes)}, '${scheme}', createRng(${recipe.seed}))`);
+/** The statistic `stat` of the pre-activations of the student's network (drawn from `seed`) on the recipe's inputs. */
+function measured(what: string, recipe: MlpRecipe, scheme: string, seed: number, got: unknown, f: (z: number) => number, stat: (zs: Float64Array[]) => number): number {
+  const layers = flatLayers(got, recipe.sizes, `initMlp(${fmt(recipe.sizes)}, '${scheme}', createRng(${seed}))`);
   const hash = createHash('sha256').update(`${what}\u0000${JSON.stringify(recipe)}\u0000`);
   for (const l of layers) hash.update(`${l.rows}x${l.cols}\u0000`).update(l.W).update(l.b);
   const key = hash.digest('hex');
@@ -123,6 +124,32 @@ function measured(what: string, recipe: MlpRecipe, scheme: string, got: unknown,
     measuredBefore.set(key, value);
   }
   return value;
+}
+
+/**
+ * Per scheme of the fixture, `stat` of each of its `draws` networks (initMlp at seeds seed, seed + 1, …,
+ * all on the recipe's inputs) and their geometric mean, with the words that say so in a failure
+ * (empty for one network). The sandbox draws the next network while this process measures the last.
+ */
+async function statistics(ctx: TestContext, f: InitForwardFixture, what: string, act: (z: number) => number,
+  stat: (zs: Float64Array[]) => number): Promise<(scheme: NormalInit) => { value: number; over: string }> {
+  const calls = (Object.entries(f.draws) as [NormalInit, number][]).flatMap(([scheme, k]) => Array.from({ length: k }, (_v, i) => ({ scheme, seed: f.recipe.seed + i })));
+  const draw = (c: { scheme: NormalInit; seed: number }) => started(ctx.callPacked('initMlp', f.recipe.sizes, c.scheme, seededRng(c.seed)));
+  const values = new Map<NormalInit, number[]>();
+  let next = draw(calls[0]);
+  for (let i = 0; i < calls.length; i++) {
+    const got = await next;
+    if (i + 1 < calls.length) next = draw(calls[i + 1]);
+    const { scheme, seed } = calls[i];
+    values.set(scheme, [...(values.get(scheme) ?? []), measured(what, f.recipe, scheme, seed, got, act, stat)]);
+  }
+  return (scheme) => {
+    const vs = values.get(scheme);
+    if (!vs) throw new Error(`fixtures/03-initialization/${f.name}.json draws no '${scheme}' network: regenerate the fixtures (npm run fixtures)`);
+    if (vs.length === 1) return { value: vs[0], over: '' };
+    const value = Math.exp(vs.reduce((s, v) => s + Math.log(v), 0) / vs.length);
+    return { value, over: ` (the geometric mean of ${vs.length} networks, createRng(${f.recipe.seed}) to createRng(${f.recipe.seed + vs.length - 1}): ${vs.map(fmt).join(', ')})` };
+  };
 }
 
 export default defineSuite('03-initialization', (test) => {
@@ -157,23 +184,24 @@ export default defineSuite('03-initialization', (test) => {
   });
 
   test('init.deep.experiments', async (ctx) => {
-    // 20 ReLU layers of width 256, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2⁻¹⁰
+    // 20 ReLU layers, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2⁻¹⁰
     const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
+    const width = depth.recipe.sizes[1];
     const relu = (z: number) => (z > 0 ? z : 0);
     const reluRatio = (zs: Float64Array[]) => flatStd(zs[zs.length - 1]) / flatStd(zs[0]);
-    const heLayers = await ctx.callPacked('initMlp', depth.recipe.sizes, 'heNormal', seededRng(depth.recipe.seed));
-    // the sandbox draws the next network while this process measures the last one
-    const xavierCall = started(ctx.callPacked('initMlp', depth.recipe.sizes, 'xavierNormal', seededRng(depth.recipe.seed)));
-    const heRatio = measured('relu-ratio', depth.recipe, 'heNormal', heLayers, relu, reluRatio);
-    const xavierRatio = measured('relu-ratio', depth.recipe, 'xavierNormal', await xavierCall, relu, reluRatio);
-    // one draw each: over 30 seeds He gave 0.50…1.50 (numerics notes), so [1/3, 3] holds ≈ 5σ out
+    const ratios = await statistics(ctx, depth, 'relu-ratio', relu, reluRatio);
+    // one network's ratio spreads too wide at this width for a factor 3 (fixture's draws): the
+    // geometric mean over several networks keeps a correct draw ≥ 5σ inside (test/readme-claims.test.ts)
     const heLim = depth.limits.heRatioLastFirst;
     const xLim = depth.limits.xavierRatioLastFirst;
-    if (!within(heRatio, heLim)) fail(`He, 20 ReLU layers of width 256: layer-20 / layer-1 pre-activation std = ${fmt(heRatio)}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
-    if (!within(xavierRatio, xLim)) fail(`Xavier, 20 ReLU layers of width 256: layer-20 / layer-1 pre-activation std = ${fmt(xavierRatio)}, expected ≈ 2⁻¹⁰ ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
+    const he = ratios('heNormal');
+    const xavier = ratios('xavierNormal');
+    if (!within(he.value, heLim)) fail(`He, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(he.value)}${he.over}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
+    if (!within(xavier.value, xLim)) fail(`Xavier, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(xavier.value)}${xavier.over}, expected ≈ 2⁻¹⁰ ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
 
     // standard-normal weights saturate tanh: ≈ 4/5 of layer 5's entries have tanh′ < 1e-3
     const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
+    const satWidth = sat.recipe.sizes[1];
     const threshold = sat.threshold ?? 1e-3;
     const layer5Saturated = (zs: Float64Array[]) => {
       const z5 = zs[4];
@@ -181,13 +209,12 @@ export default defineSuite('03-initialization', (test) => {
       for (let t = 0; t < z5.length; t++) if (1 - Math.tanh(z5[t]) ** 2 < threshold) count++;
       return count / z5.length;
     };
-    const snLayers = await ctx.callPacked('initMlp', sat.recipe.sizes, 'standardNormal', seededRng(sat.recipe.seed));
-    const xvCall = started(ctx.callPacked('initMlp', sat.recipe.sizes, 'xavierNormal', seededRng(sat.recipe.seed)));
-    const sn = measured(`tanh-layer5<${threshold}`, sat.recipe, 'standardNormal', snLayers, Math.tanh, layer5Saturated);
-    const xv = measured(`tanh-layer5<${threshold}`, sat.recipe, 'xavierNormal', await xvCall, Math.tanh, layer5Saturated);
+    const fractions = await statistics(ctx, sat, `tanh-layer5<${threshold}`, Math.tanh, layer5Saturated);
+    const sn = fractions('standardNormal');
+    const xv = fractions('xavierNormal');
     const snLim = sat.limits.standardNormalLayer5;
     const xvLim = sat.limits.xavierNormalLayer5;
-    if (!within(sn, snLim)) fail(`standard-normal tanh network of width 256: ${fmt(sn)} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(snLim.lo)}, ${fmt(snLim.hi)}]`);
-    if (!within(xv, xvLim)) fail(`Xavier tanh network of width 256: ${fmt(xv)} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(xvLim.lo)}, ${fmt(xvLim.hi)}]`);
+    if (!within(sn.value, snLim)) fail(`standard-normal tanh network of width ${satWidth}: ${fmt(sn.value)}${sn.over} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(snLim.lo)}, ${fmt(snLim.hi)}]`);
+    if (!within(xv.value, xvLim)) fail(`Xavier tanh network of width ${satWidth}: ${fmt(xv.value)}${xv.over} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(xvLim.lo)}, ${fmt(xvLim.hi)}]`);
   });
 });

@@ -14,7 +14,7 @@ import * as T from '../../solutions/07-training/training';
 import { frobeniusNorm } from '../../exercises/lib/tensor';
 import type { ActivationName, Matrix } from '../../exercises/lib/types';
 import {
-  loadFixture, rebuildDenseLayer, rebuildMlp, rebuildResidualStack, rebuildTrainingTask, runStatistic, trainingRunStats, type MlpRecipe, type NormalInit,
+  loadFixture, rebuildDenseLayer, rebuildMlp, rebuildMlpOnce, rebuildResidualStack, rebuildTrainingTask, runStatistic, trainingRunStats, type MlpRecipe, type NormalInit,
 } from '../../fixtures/load';
 import { batchnormNetGradNorms, entryStd, preActivations, residualStackDxNorms } from '../../fixtures/nets';
 
@@ -127,11 +127,20 @@ export function plainStack(seed: number): number {
   return frobeniusNorm(back.dx) / frobeniusNorm(dout);
 }
 
-/** 03's 20 ReLU layers of width 256, batch 64: layer-20 / layer-1 pre-activation std for a scheme. */
+/** The width of 03's graded ReLU experiment (fixtures/03-initialization/relu-depth.json). */
+export const RELU_DEPTH_WIDTH = 128;
+
+/** 03's 20 ReLU layers of width 128, batch 64: layer-20 / layer-1 pre-activation std of one network. */
 export function reluDepthRatio(seed: number, init: 'heNormal' | 'xavierNormal'): number {
-  const { x, layers } = rebuildMlp({ seed, batch: 64, sizes: new Array<number>(21).fill(256), init, act: 'relu' });
+  const { x, layers } = rebuildMlpOnce({ seed, batch: 64, sizes: new Array<number>(21).fill(RELU_DEPTH_WIDTH), init, act: 'relu' });
   const zs = preActivations(x, layers, A.relu);
   return entryStd(zs[zs.length - 1]) / entryStd(zs[0]);
+}
+
+/** 03's five tanh layers, batch 64: the fraction of layer 5's entries with tanh′ < 1e-3 (graded at width 256). */
+export function tanhLayer5Saturated(seed: number, init: 'standardNormal' | 'xavierNormal', width: number): number {
+  const { x, layers } = rebuildMlpOnce({ seed, batch: 64, sizes: new Array<number>(6).fill(width), init, act: 'tanh' });
+  return D.saturatedFraction(preActivations(x, layers, A.tanh)[4], 'tanh', 1e-3);
 }
 
 /** Dead fraction of 06's ReLU layer (64 → 256, He-normal, 1000 standard-normal inputs) at each bias. */
@@ -232,8 +241,11 @@ export const SERIES: Record<string, { seeds: number; at: (seed: number) => numbe
   'dead.bias-4': { seeds: 300, at: (s) => deadByBias(s, [-4])[0] },
   'dead.bias-5': { seeds: 300, at: (s) => deadByBias(s, [-5])[0] },
   'dead.bias-8': { seeds: 300, at: (s) => deadByBias(s, [-8])[0] },
-  'reluDepth.he': { seeds: 30, at: (s) => reluDepthRatio(s, 'heNormal') },
-  'reluDepth.xavier': { seeds: 30, at: (s) => reluDepthRatio(s, 'xavierNormal') },
+  'reluDepth.he': { seeds: 300, at: (s) => reluDepthRatio(s, 'heNormal') },
+  'reluDepth.xavier': { seeds: 300, at: (s) => reluDepthRatio(s, 'xavierNormal') },
+  'tanhSaturation.standardNormal': { seeds: 300, at: (s) => tanhLayer5Saturated(s, 'standardNormal', 256) },
+  'tanhSaturation.xavierNormal': { seeds: 300, at: (s) => tanhLayer5Saturated(s, 'xavierNormal', 256) },
+  'tanhSaturation.width128': { seeds: 300, at: (s) => tanhLayer5Saturated(s, 'standardNormal', 128) },
   'training.sigmoidXavier.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 0, 'lastOverConstant') },
   'training.sigmoidXavier.firstLayerShare': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 0, 'firstLayerShare') },
   'training.reluHe.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 1, 'lastOverConstant') },
