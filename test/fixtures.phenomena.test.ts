@@ -384,32 +384,34 @@ describe('07 training a deep network', () => {
     }
   });
 
-  it('sigmoid/Xavier: 0.689 → 0.500, the mean predictor’s loss (ratio 1.000001), first-layer share 3.8e-6', () => {
+  it('sigmoid/Xavier: 0.680 → 0.500, the mean predictor’s loss (ratio 1.0000004), first-layer share 2.8e-6', () => {
     const e = run('vanishing', 'sigmoid, Xavier-normal');
-    expect(e.firstLoss.toFixed(3)).toBe('0.689');
-    expect(e.lastLoss!.toFixed(3)).toBe('0.500');
-    expect(e.lastOverConstant!.toFixed(6)).toBe('1.000001');
-    expect(e.firstLayerShare.toExponential(1)).toBe('3.8e-6');
-  });
-
-  it('ReLU/He: 0.680 → 0.0044 (0.0088 of the mean predictor’s), first-layer share 0.20', () => {
-    const e = run('vanishing', 'ReLU, He-normal');
     expect(e.firstLoss.toFixed(3)).toBe('0.680');
-    expect(e.lastLoss!.toPrecision(2)).toBe('0.0044');
-    expect(e.lastOverConstant!.toPrecision(2)).toBe('0.0088');
-    expect(e.firstLayerShare.toFixed(2)).toBe('0.20');
+    expect(e.lastLoss!.toFixed(3)).toBe('0.500');
+    expect(e.lastOverConstant!.toFixed(7)).toBe('1.0000004');
+    expect(e.firstLayerShare.toExponential(1)).toBe('2.8e-6');
   });
 
-  it('He × 1.5: loss 251, not finite from step 2 without clipping; with clipNorm 5 it ends at 0.054 (growth 8.4, 0.0002 of the first loss)', () => {
+  it('ReLU/He: 0.712 → 0.060 (0.12 of the mean predictor’s), first-layer share 0.18', () => {
+    const e = run('vanishing', 'ReLU, He-normal');
+    expect(e.firstLoss.toFixed(3)).toBe('0.712');
+    expect(e.lastLoss!.toPrecision(2)).toBe('0.060');
+    expect(e.lastOverConstant!.toPrecision(2)).toBe('0.12');
+    expect(e.firstLayerShare.toFixed(2)).toBe('0.18');
+  });
+
+  it('He × 1.5 on the ReLU/He run\'s own seed and draws: loss 1004, not finite from step 2 without clipping; with clipNorm 5 it ends at 0.049, never above its first loss or norm (4.9e-5 of the first loss)', () => {
+    const he = runs('vanishing').find((r) => r.label === 'ReLU, He-normal')!;
+    for (const r of runs('exploding')) expect({ ...r.recipe, gain: 1 }).toEqual(he.recipe);
     const wild = run('exploding', 'ReLU, He-normal × 1.5, no clipping');
-    expect(wild.firstLoss.toFixed(0)).toBe('251');
+    expect(wild.firstLoss.toFixed(0)).toBe('1004');
     expect([wild.firstNonFinite, wild.growth, wild.lastLoss]).toEqual([2, null, null]);
-    expect(wild.firstLayerShare.toPrecision(2)).toBe('0.034');
+    expect(wild.firstLayerShare.toPrecision(2)).toBe('0.099');
     const clipped = run('exploding', 'ReLU, He-normal × 1.5, clipNorm 5');
     expect(clipped.firstLoss).toBe(wild.firstLoss);
-    expect(clipped.lastLoss!.toPrecision(2)).toBe('0.054');
-    expect(clipped.growth!.toFixed(1)).toBe('8.4');
-    expect(clipped.lastOverFirst!.toPrecision(1)).toBe('0.0002');
+    expect(clipped.lastLoss!.toPrecision(2)).toBe('0.049');
+    expect(clipped.growth).toBe(1);
+    expect(clipped.lastOverFirst!.toExponential(1)).toBe('4.9e-5');
     expect(clipped.firstNonFinite).toBeNull();
   });
 

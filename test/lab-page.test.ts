@@ -51,7 +51,7 @@ describe('the lab page in headless Chromium', () => {
         };
       }));
       const has07 = loadManifest().exercises.some((e) => e.slug === '07-training');
-      expect(plots.map((p) => p.plot)).toEqual(['gradient-flow', 'histogram-tanh', 'histogram-relu', 'saturation', 'dead-vs-bias', 'dead-neuron-z', 'dead-neuron-grad', ...(has07 ? ['training-loss', 'training-first-layer'] : [])]);
+      expect(plots.map((p) => p.plot)).toEqual(['gradient-flow', 'histogram-tanh', 'histogram-relu', 'saturation', 'dead-vs-bias', 'dead-neuron-z', 'dead-neuron-grad', ...(has07 ? ['training-loss', 'training-first-layer', 'training-dead', 'lr-sweep'] : [])]);
       for (const p of plots) {
         expect(p.width, p.plot).toBeGreaterThan(200);
         expect(p.height, p.plot).toBeGreaterThan(100);
@@ -59,9 +59,13 @@ describe('the lab page in headless Chromium', () => {
         expect(p.legends, `${p.plot}: a legend with entries`).toBeGreaterThanOrEqual(1);
         expect(p.marks, `${p.plot}: drawn lines`).toBeGreaterThan(0);
       }
-      // the mistake shows: two sigmoid curves depart, each said in words and drawn with the reference (legend 'curve')
-      expect(plots[0].differs).toBe(2);
+      // the mistake shows: the two sigmoid curves and the tanh one depart, each said in words and drawn with the reference (legend 'curve')
+      expect(plots[0].differs).toBe(3);
       expect(await tab.locator('figure[data-plot="gradient-flow"] .role-legend-label text', { hasText: 'reference' }).count()).toBe(1);
+      // the mean predictor's loss is drawn, and named in the legend, on every training plot of losses
+      if (has07) for (const plot of ['training-loss', 'lr-sweep']) {
+        expect(await tab.locator(`figure[data-plot="${plot}"] .role-legend-label text`, { hasText: 'mean predictor (0.5)' }).count(), plot).toBe(1);
+      }
       expect(fetched).toEqual([]);
       expect(errors).toEqual([]);
       const shot = process.env.GRADLAB_SCREENSHOT ?? path.join(work, 'lab-page.png');

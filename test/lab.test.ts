@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmul, transpose, colSums } from '../exercises/lib/tensor';
 import type { Dense, Matrix } from '../exercises/lib/types';
-import { gradientFlowInputs, type Finding } from '../grader/lab/experiments';
+import { gradientFlowInputs, trainingTask, type Finding } from '../grader/lab/experiments';
 import { runLab, type Outcome } from '../grader/lab/run';
 import { Blocked } from '../grader/lab/student';
 import { renderLab } from '../grader/lab/terminal';
@@ -22,7 +22,7 @@ import { gradlab } from './cli-harness';
 
 /** The lab shows 07's training experiment once exercise 07 is in the course's manifest. */
 const has07 = loadManifest().exercises.some((e) => e.slug === '07-training');
-const EXPERIMENT_IDS = ['gradient-flow', 'initialization', 'saturation-and-dead-units', 'dead-neuron', ...(has07 ? ['training'] : [])];
+const EXPERIMENT_IDS = ['gradient-flow', 'initialization', 'saturation-and-dead-units', 'dead-neuron', ...(has07 ? ['training', 'clip-or-lower-lr'] : [])];
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const dsigmoid = (z: number) => sigmoid(z) * (1 - sigmoid(z));
@@ -84,11 +84,16 @@ describe('gradlab lab on the reference solutions', () => {
   it('runs all four experiments and reproduces the vanishing gradient, cross-checked by an independent loop', () => {
     expect(reference.map((o) => o.experiment.id)).toEqual(EXPERIMENT_IDS);
     const flow = finding(reference[0]);
-    const { x, dout, xavier, he } = gradientFlowInputs();
+    const { x, dout, xavier, he, unit } = gradientFlowInputs();
     const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
     const relu = dWNorms(he, x, dout, (z) => Math.max(0, z), (z) => (z > 0 ? 1 : 0));
+    const tanh = dWNorms(unit, x, dout, Math.tanh, (z) => 1 - Math.tanh(z) ** 2);
     expectClose(curve(flow, 'gradient-flow', 'sigmoid / Xavier'), sig, 1e-9);
     expectClose(curve(flow, 'gradient-flow', 'ReLU / He'), relu, 1e-9);
+    expectClose(curve(flow, 'gradient-flow', 'tanh / N(0,1)'), tanh, 1e-9);
+    // the depth-wise explosion: the first layer gets more than 100× the last's (06's 'exploding')
+    expect(tanh[0] / tanh[9]).toBeGreaterThan(1e2);
+    expect(flow.notice).toContain(`With tanh and N(0, 1) weights it is ${Number((tanh[0] / tanh[9]).toPrecision(3))}`);
     // the phenomenon: the sigmoid network's first layer gets ~4e-6 of its last layer's gradient, ReLU/He ~1
     expect(sig[0] / sig[9]).toBeGreaterThan(1e-6);
     expect(sig[0] / sig[9]).toBeLessThan(1e-5);
@@ -132,17 +137,71 @@ describe('gradlab lab on the reference solutions', () => {
 });
 
 describe('gradlab lab on training (07)', () => {
-  it('is listed exactly when 07 is in the manifest, and then shows who learns, who explodes and what clipping does', () => {
-    const o = reference.find((r) => r.experiment.id === 'training');
+  const training = () => reference.find((r) => r.experiment.id === 'training');
+  const last = (v: number[]) => v[v.length - 1];
+
+  it('is listed exactly when 07 is in the manifest, and then shows who learns, who explodes and what clipping does, against the mean predictor', () => {
+    const o = training();
     expect(o !== undefined).toBe(has07);
     if (!o) return;
     const f = finding(o);
     const loss = (name: string) => curve(f, 'training-loss', name);
-    const last = (v: number[]) => v[v.length - 1];
+    // the baseline: predicting the mean target costs Σy²/2N = ½ on centred, unit-variance targets
+    const { y, constantLoss } = trainingTask();
+    expect(Math.abs(y.flat().reduce((t, v) => t + v, 0))).toBeLessThan(1e-12);
+    expect(Math.abs(constantLoss - 0.5)).toBeLessThan(1e-12);
+    const base = loss('mean predictor (0.5)');
+    expect(base).toHaveLength(100);
+    expect(base.every((v) => v === constantLoss)).toBe(true);
+    expect(f.notice).toContain('against the mean predictor\'s 0.5');
     expect(last(curve(f, 'training-first-layer', 'sigmoid / Xavier'))).toBeLessThan(1e-4);
-    expect(last(loss('ReLU / He')) / loss('ReLU / He')[0]).toBeLessThan(0.05);
-    expect(loss('ReLU / He × 2, no clipping').some((v) => !Number.isFinite(v))).toBe(true);
-    expect(last(loss('ReLU / He × 2, clipNorm 1')) / loss('ReLU / He × 2, clipNorm 1')[0]).toBeLessThan(1e-2);
+    expect(Math.abs(last(loss('sigmoid / Xavier')) / constantLoss - 1)).toBeLessThan(1e-3);
+    expect(last(loss('ReLU / He'))).toBeLessThan(constantLoss / 20);
+    expect(last(loss('leaky ReLU / He'))).toBeLessThan(constantLoss / 20);
+    expect(loss('ReLU / He × 1.5, no clipping').some((v) => !Number.isFinite(v))).toBe(true);
+    // clipping visibly learns: from hundreds to a tenth of the mean predictor's loss
+    const clipped = loss('ReLU / He × 1.5, clipNorm 5');
+    expect(clipped[0]).toBeGreaterThan(100);
+    expect(clipped.every(Number.isFinite)).toBe(true);
+    expect(last(clipped)).toBeLessThan(constantLoss / 10);
+    expect(f.notice).toContain('Below half the mean predictor\'s loss: ReLU / He, leaky ReLU / He, ReLU / He × 1.5, clipNorm 5.');
+  });
+
+  it('counts born-dead units per layer of ReLU / He before and after training, as the test\'s own loop does', () => {
+    const o = training();
+    if (!o) return;
+    const f = finding(o);
+    const { x, layers } = trainingTask();
+    const he = layers((fanIn) => Math.sqrt(2 / fanIn));
+    const own: number[] = [];
+    let a = x;
+    for (const L of he.slice(0, -1)) {
+      const z = matmul(a, L.W).map((row) => row.map((v, j) => v + L.b[j]));
+      own.push(z[0].filter((_v, j) => z.every((row) => row[j] <= 0)).length / z[0].length);
+      a = z.map((row) => row.map((v) => Math.max(0, v)));
+    }
+    expect(curve(f, 'training-dead', 'ReLU / He at step 0')).toEqual(own);
+    expect(own.reduce((t, v) => t + v, 0) / own.length).toBeGreaterThan(0.1); // born dead: before any step
+    const after = curve(f, 'training-dead', 'ReLU / He after 100 steps');
+    expect(after).toHaveLength(9);
+    expect(after.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(f.notice).toMatch(/ReLU \/ He is born with \d+% of its hidden units dead on these 16 examples/);
+  });
+
+  it('sweeps the learning rate: He × 1.5 without clipping learns at no rate He learns well at, clipped it does', () => {
+    const o = reference.find((r) => r.experiment.id === 'clip-or-lower-lr');
+    expect(o !== undefined).toBe(has07);
+    if (!o) return;
+    const f = finding(o);
+    const lrs = f.series.find((s) => s.name === 'He')!.points.map((p) => 10 ** p.x);
+    expectClose(lrs, [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.05, 0.1], 1e-12);
+    const at = (name: string, lr: number) => curve(f, 'lr-sweep', name)[lrs.findIndex((v) => Math.abs(v / lr - 1) < 1e-12)];
+    expect(curve(f, 'lr-sweep', 'mean predictor (0.5)').every((v) => v === 0.5)).toBe(true);
+    expect(at('He', 0.05)).toBeLessThan(0.05);
+    expect(at('He', 1e-4)).toBeGreaterThan(0.4); // a rate low enough for the 1.5× network leaves He where it started
+    for (const lr of [1e-2, 3e-2, 0.05]) expect(Number.isFinite(at('He × 1.5', lr))).toBe(false);
+    expect(at('He × 1.5, clipNorm 5', 0.05)).toBeLessThan(0.05);
+    expect(f.notice).toContain('with clipNorm 5 it ends at 0.0256 at lr 0.05');
   });
 });
 
@@ -152,10 +211,11 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     outcomes = await runLab({ dir: mistaken, compile: compileExercise, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
   });
 
-  it('draws the student\'s own curve: the sigmoid networks depart from the reference, the ReLU and residual ones do not', () => {
+  it('draws the student\'s own curve: the sigmoid networks and the tanh one depart from the reference, the ReLU and residual ones do not', () => {
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow']);
     const [o] = outcomes;
-    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm']);
+    // tanh′ taken at tanh(z) is as wrong as σ′ at σ(z): the tanh network departs too
+    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm', 'tanh / N(0,1)']);
     const { x, dout, xavier } = gradientFlowInputs();
     // σ′(σ(z)) ≥ σ′(1) ≈ 0.197 for every z, so the mistaken gradient vanishes far less than the true one
     const wrong = dWNorms(xavier, x, dout, sigmoid, (z) => dsigmoid(sigmoid(z)));
@@ -178,6 +238,7 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     expect(text).toContain('  layer  z mean  z std  saturated  dead     ‖dW‖     ‖dx‖');
     expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
     expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
+    expect(text).toMatch(/Differs: your tanh \/ N\(0,1\) curve departs/);
     expect(text).not.toMatch(/Differs: your ReLU/);
     // the lines docs/lab.md quotes
     expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
@@ -195,7 +256,7 @@ describe('gradlab lab on unfinished and broken code', () => {
       'implement initMlp (03-initialization) to see this',
       'implement saturatedFraction (06-dead-neurons) to see this',
       'implement trainNeuron (06-dead-neurons) to see this',
-      ...(has07 ? ['implement trainMlp (07-training) to see this'] : []),
+      ...(has07 ? ['implement trainMlp (07-training) to see this', 'implement trainMlp (07-training) to see this'] : []),
     ]);
     expect(renderLab(outcomes, 10)).toContain(`0 of ${EXPERIMENT_IDS.length} experiments ran (0.0 s). Next: implement denseForward (02-backprop) to see this.`);
   });

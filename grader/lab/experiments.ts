@@ -147,15 +147,19 @@ async function residualNetwork(code: StudentCode, name: string, x: Matrix, dout:
 }
 
 /** The gradient-flow experiment's inputs, from the lab's seeds (exported for the tests' own check). */
-export function gradientFlowInputs(): { x: Matrix; dout: Matrix; xavier: Dense[]; he: Dense[] } {
+export function gradientFlowInputs(): { x: Matrix; dout: Matrix; xavier: Dense[]; he: Dense[]; unit: Dense[] } {
   const sizes = new Array(DEPTH + 1).fill(WIDTH);
   return {
     x: randnMatrix(BATCH, WIDTH, createRng(101)),
     dout: map(randnMatrix(BATCH, WIDTH, createRng(102)), (v) => v / BATCH),
     xavier: gaussianLayers(sizes, xavierStd, 11),
     he: gaussianLayers(sizes, heStd, 11),
+    // tanh with N(0, 1) weights: each layer's Jacobian stretches the backward signal (06's 'exploding')
+    unit: gaussianLayers(sizes, unitStd, 13),
   };
 }
+
+const TANH_UNIT = 'tanh / N(0,1)';
 
 const gradientFlow: Experiment = {
   id: 'gradient-flow',
@@ -163,7 +167,7 @@ const gradientFlow: Experiment = {
   uses: ['02-backprop', '04-batchnorm', '05-residual'],
   comparable: true,
   async run(code) {
-    const { x, dout, xavier, he } = gradientFlowInputs();
+    const { x, dout, xavier, he, unit } = gradientFlowInputs();
     const networks: Network[] = [];
     const failures: Blocked[] = [];
     const attempt = async (make: () => Promise<Network>) => {
@@ -178,14 +182,17 @@ const gradientFlow: Experiment = {
     await attempt(() => plainNetwork(code, 'ReLU / He', 'relu', he, x, dout, false));
     await attempt(() => plainNetwork(code, 'sigmoid + batch norm', 'sigmoid', xavier, x, dout, true));
     await attempt(() => residualNetwork(code, 'residual (sigmoid)', x, dout, 12));
+    await attempt(() => plainNetwork(code, TANH_UNIT, 'tanh', unit, x, dout, false));
     if (networks.length === 0) throw failures[0];
     const ratio = (n: Network) => (n.rows[0].dW ?? NaN) / (n.rows[n.rows.length - 1].dW ?? NaN);
-    const said = networks.map((n) => `${fmt(ratio(n))} for ${n.name}`).join(', ');
+    const said = networks.filter((n) => n.name !== TANH_UNIT).map((n) => `${fmt(ratio(n))} for ${n.name}`).join(', ');
+    const tanh = networks.find((n) => n.name === TANH_UNIT);
+    const grows = tanh ? ` With tanh and N(0, 1) weights it is ${fmt(ratio(tanh))}: every layer's Jacobian stretches the gradient on its way back, and a ratio above 1e2 is what 06's gradientFlow calls exploding.` : '';
     const missing = failures.map((f) => f.message).join('; ');
     return {
       networks,
       series: networks.map((n) => ({ plot: 'gradient-flow', name: n.name, points: n.rows.map((r) => ({ x: r.layer, y: r.dW ?? NaN })) })),
-      notice: `‖dW₁‖ / ‖dW${subscript(DEPTH)}‖ is ${said}: the further a layer is from the loss, the less a sigmoid network tells it, unless ReLU/He, batch norm or a skip path keeps the gradient's size.${missing ? ` (Not drawn: ${missing}.)` : ''}`,
+      notice: `‖dW₁‖ / ‖dW${subscript(DEPTH)}‖ is ${said}: the further a layer is from the loss, the less a sigmoid network tells it, unless ReLU/He, batch norm or a skip path keeps the gradient's size.${grows}${missing ? ` (Not drawn: ${missing}.)` : ''}`,
     };
   },
 };
@@ -259,6 +266,8 @@ const initialization: Experiment = {
 // ---- 3. saturation and dead units (06's own measures) -----------------------------------------
 
 const DEAD_BIASES = [0, -1, -2, -3, -4, -5, -6, -7, -8];
+/** How many inputs the dead-vs-bias layer sees (06's README counts over 1000). */
+const DEAD_INPUTS = 100;
 
 const saturationAndDeath: Experiment = {
   id: 'saturation-and-dead-units',
@@ -284,7 +293,7 @@ const saturationAndDeath: Experiment = {
       networks.push({ name: `tanh / ${label} (saturatedFraction)`, rows });
       series.push({ plot: 'saturation', name: `tanh / ${label}`, points: rows.map((r) => ({ x: r.layer, y: r.saturated })) });
     }
-    const inputs = randnMatrix(100, 64, createRng(303));
+    const inputs = randnMatrix(DEAD_INPUTS, 64, createRng(303));
     const [layer] = gaussianLayers([64, 256], heStd, 304);
     const zAt = DEAD_BIASES.map((b) => affine(inputs, layer.W, new Array<number>(256).fill(b)));
     const dead = (await code.callMany<number>('06-dead-neurons', 'deadUnitFraction', zAt.map((z) => [z]))).map((v) => checkFraction(v, 'deadUnitFraction'));
@@ -295,7 +304,7 @@ const saturationAndDeath: Experiment = {
     return {
       networks,
       series,
-      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes no gradient, so nothing brings it back.`,
+      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes no gradient, so nothing brings it back. Dead means dead on the inputs seen: these ${DEAD_INPUTS} inputs are fewer than 06's 1000, so fewer units get above the bias on any of them, and more count as dead at the same bias.`,
     };
   },
 };
@@ -341,49 +350,155 @@ const deadNeuron: Experiment = {
 
 // ---- 5. training (07 trainMlp) --------------------------------------------------------------
 
-const TRAIN = { inputs: 8, width: 16, outputs: 4, depth: 8, batch: 32, steps: 100 };
+/** 07's shape (10 layers of width 12, 16 examples, lr 0.05) on a task from the lab's own seeds. */
+const TRAIN = { inputs: 4, width: 12, outputs: 1, depth: 10, batch: 16, teacherWidth: 8, steps: 100, lr: 0.05, clipNorm: 5 };
+
+/**
+ * The task: a small random tanh network's outputs, centred and scaled to variance 1 per output,
+ * so the mean predictor's loss is exactly ½ per output; and the network's standard-normal draws,
+ * which every run scales by its own standard deviation (the same draws for every run).
+ */
+export function trainingTask(): { x: Matrix; y: Matrix; sizes: number[]; constantLoss: number; layers: (std: (fanIn: number, fanOut: number) => number) => Dense[] } {
+  const x = randnMatrix(TRAIN.batch, TRAIN.inputs, createRng(441));
+  const teacher = gaussianLayers([TRAIN.inputs, TRAIN.teacherWidth, TRAIN.outputs], (fanIn) => 1 / Math.sqrt(fanIn), 442);
+  const raw = affine(map(affine(x, teacher[0].W, teacher[0].b), Math.tanh), teacher[1].W, teacher[1].b);
+  const y = raw.map((row) => row.slice());
+  for (let j = 0; j < TRAIN.outputs; j++) {
+    const { mean, std } = meanStd(raw.map((row) => [row[j]]));
+    for (const row of y) row[j] = (row[j] - mean) / std;
+  }
+  // the loss of predicting each output's mean (0 after centring): Σ y² / 2N, mseLoss's ½·mean over examples
+  const constantLoss = y.flat().reduce((t, v) => t + v * v, 0) / (2 * TRAIN.batch);
+  const sizes = [TRAIN.inputs, ...new Array<number>(TRAIN.depth - 1).fill(TRAIN.width), TRAIN.outputs];
+  return { x, y, sizes, constantLoss, layers: (std) => gaussianLayers(sizes, std, 443) };
+}
+
+const MEAN_PREDICTOR = 'mean predictor';
+const baseline = (plot: string, loss: number, xs: number[]): Series => ({ plot, name: `${MEAN_PREDICTOR} (${fmt(loss)})`, points: xs.map((x) => ({ x, y: loss })) });
 
 /** The runs: which networks learn, which do not, and what clipping does to one that explodes. */
 const TRAIN_RUNS = [
-  { name: 'sigmoid / Xavier', act: 'sigmoid', std: xavierStd, gain: 1, lr: 0.5, clipNorm: undefined },
-  { name: 'ReLU / He', act: 'relu', std: heStd, gain: 1, lr: 0.05, clipNorm: undefined },
-  { name: 'ReLU / He × 2, no clipping', act: 'relu', std: heStd, gain: 2, lr: 0.05, clipNorm: undefined },
-  { name: 'ReLU / He × 2, clipNorm 1', act: 'relu', std: heStd, gain: 2, lr: 0.05, clipNorm: 1 },
+  { name: 'sigmoid / Xavier', act: 'sigmoid', std: xavierStd, gain: 1, clip: false },
+  { name: 'ReLU / He', act: 'relu', std: heStd, gain: 1, clip: false },
+  { name: 'leaky ReLU / He', act: 'leakyRelu', std: heStd, gain: 1, clip: false },
+  { name: 'ReLU / He × 1.5, no clipping', act: 'relu', std: heStd, gain: 1.5, clip: false },
+  { name: `ReLU / He × 1.5, clipNorm ${TRAIN.clipNorm}`, act: 'relu', std: heStd, gain: 1.5, clip: true },
 ] as const;
+
+/** The student's trainMlp on the lab's task: its history's losses and ‖dW₁‖, and the trained layers. */
+async function train(code: StudentCode, layers: Dense[], act: ActivationName, opts: { lr: number; steps: number; clipNorm?: number }) {
+  const { x, y, sizes } = trainingTask();
+  const r = await code.call('07-training', 'trainMlp', x, y, layers, act, opts);
+  const history = field(r, 'history', 'trainMlp');
+  if (!Array.isArray(history) || history.length !== opts.steps) throw new Blocked(`trainMlp should return a history of ${opts.steps} steps; fix it to see this`);
+  const trained = field(r, 'layers', 'trainMlp');
+  if (!Array.isArray(trained) || trained.length !== layers.length) throw new Blocked(`trainMlp should return ${layers.length} layers; fix it to see this`);
+  return {
+    loss: history.map((h) => checkFraction(field(h, 'loss', 'trainMlp history'), 'trainMlp history loss')),
+    first: history.map((h) => checkFraction(field(h, 'firstLayerGradNorm', 'trainMlp history'), 'trainMlp history firstLayerGradNorm')),
+    layers: trained.map((L, i) => ({
+      W: asMatrix(field(L, 'W', 'trainMlp'), sizes[i], sizes[i + 1], `trainMlp(...).layers[${i}].W`),
+      b: asVector(field(L, 'b', 'trainMlp'), sizes[i + 1], `trainMlp(...).layers[${i}].b`),
+    })),
+  };
+}
+
+/** The share of each hidden ReLU layer's units that are dead on the whole batch (06's definition, the lab's own count). */
+function deadPerLayer(x: Matrix, layers: Dense[]): number[] {
+  const shares: number[] = [];
+  let a = x;
+  for (const L of layers.slice(0, -1)) {
+    const z = affine(a, L.W, L.b);
+    shares.push(deadShare(z, 'relu') ?? NaN);
+    a = activate(z, 'relu');
+  }
+  return shares;
+}
 
 const training: Experiment = {
   id: 'training',
-  title: `Training ${TRAIN.depth}-layer networks on a teacher network's outputs (${TRAIN.steps} full-batch steps)`,
+  title: `Training ${TRAIN.depth}-layer networks of width ${TRAIN.width} on a teacher network's outputs (${TRAIN.steps} full-batch steps at lr ${TRAIN.lr})`,
   uses: ['07-training'],
   comparable: true,
   async run(code) {
-    const x = randnMatrix(TRAIN.batch, TRAIN.inputs, createRng(401));
-    // the task: a small random tanh network's outputs, which a deep network can fit
-    const teacher = gaussianLayers([TRAIN.inputs, TRAIN.width, TRAIN.outputs], (fanIn) => 1 / Math.sqrt(fanIn), 402);
-    const y = affine(map(affine(x, teacher[0].W, teacher[0].b), Math.tanh), teacher[1].W, teacher[1].b);
-    const sizes = [TRAIN.inputs, ...new Array(TRAIN.depth - 1).fill(TRAIN.width), TRAIN.outputs];
-    const series: Series[] = [];
+    const { x, constantLoss, layers: draw } = trainingTask();
+    const steps = Array.from({ length: TRAIN.steps }, (_, t) => t);
+    const series: Series[] = [baseline('training-loss', constantLoss, steps)];
     const said: string[] = [];
+    const ends: Record<string, number> = {};
+    let dead: { start: number[]; end: number[] } | null = null;
     for (const run of TRAIN_RUNS) {
-      const layers = gaussianLayers(sizes, (i, o) => run.gain * run.std(i, o), 403);
-      const opts = { lr: run.lr, steps: TRAIN.steps, ...(run.clipNorm === undefined ? {} : { clipNorm: run.clipNorm }) };
-      const r = await code.call('07-training', 'trainMlp', x, y, layers, run.act, opts);
-      const history = field(r, 'history', 'trainMlp');
-      if (!Array.isArray(history) || history.length !== TRAIN.steps) throw new Blocked(`trainMlp should return a history of ${TRAIN.steps} steps; fix it to see this`);
-      const loss = history.map((h) => checkFraction(field(h, 'loss', 'trainMlp history'), 'trainMlp history loss'));
-      const first = history.map((h) => checkFraction(field(h, 'firstLayerGradNorm', 'trainMlp history'), 'trainMlp history firstLayerGradNorm'));
-      series.push({ plot: 'training-loss', name: run.name, points: loss.map((v, i) => ({ x: i, y: v })) });
-      series.push({ plot: 'training-first-layer', name: run.name, points: first.map((v, i) => ({ x: i, y: v })) });
-      const end = loss[loss.length - 1];
-      said.push(`${run.name} ${Number.isFinite(end) ? `${fmt(loss[0])} → ${fmt(end)}` : `${fmt(loss[0])} → ${end} (it exploded)`}`);
+      const layers = draw((i, o) => run.gain * run.std(i, o));
+      const r = await train(code, layers, run.act, { lr: TRAIN.lr, steps: TRAIN.steps, ...(run.clip ? { clipNorm: TRAIN.clipNorm } : {}) });
+      series.push({ plot: 'training-loss', name: run.name, points: r.loss.map((v, i) => ({ x: i, y: v })) });
+      series.push({ plot: 'training-first-layer', name: run.name, points: r.first.map((v, i) => ({ x: i, y: v })) });
+      const end = r.loss[r.loss.length - 1];
+      ends[run.name] = end;
+      said.push(`${run.name} ${Number.isFinite(end) ? `${fmt(r.loss[0])} → ${fmt(end)}` : `${fmt(r.loss[0])} → ${end} (it exploded)`}`);
+      if (run.name === 'ReLU / He') dead = { start: deadPerLayer(x, layers), end: deadPerLayer(x, r.layers) };
     }
+    if (dead) {
+      series.push({ plot: 'training-dead', name: 'ReLU / He at step 0', points: dead.start.map((v, l) => ({ x: l + 1, y: v })) });
+      series.push({ plot: 'training-dead', name: `ReLU / He after ${TRAIN.steps} steps`, points: dead.end.map((v, l) => ({ x: l + 1, y: v })) });
+    }
+    const below = TRAIN_RUNS.filter((r) => ends[r.name] < constantLoss / 2).map((r) => r.name);
+    const mean = (v: number[]) => v.reduce((t, u) => t + u, 0) / v.length;
+    const born = dead ? ` ReLU / He is born with ${pct(mean(dead.start))} of its hidden units dead on these ${TRAIN.batch} examples (they pass back exactly 0 before any step), and has ${pct(mean(dead.end))} dead after training.` : '';
     return {
       networks: [],
       series,
-      notice: `Loss over ${TRAIN.steps} steps: ${said.join('; ')}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series[1].points[TRAIN.steps - 1]?.y ?? NaN)} and barely moves, ReLU/He learns, and too-large weights explode unless the gradient is clipped.`,
+      notice: `Loss over ${TRAIN.steps} steps, against the mean predictor's ${fmt(constantLoss)} (the flat line: predicting the mean target, knowing nothing about x): ${said.join('; ')}. Below half the mean predictor's loss: ${below.length ? below.join(', ') : 'none'}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series.find((k) => k.plot === 'training-first-layer')?.points[TRAIN.steps - 1]?.y ?? NaN)}, so it can only learn the mean; weights 1.5× He's explode unless the gradient is clipped.${born}`,
+    };
+  },
+};
+
+// ---- 6. clip, or lower the learning rate? (07 trainMlp) -----------------------------------------
+
+const SWEEP_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.05, 0.1];
+const SWEEP_RUNS = [
+  { name: 'He', gain: 1, clip: false },
+  { name: `He, clipNorm ${TRAIN.clipNorm}`, gain: 1, clip: true },
+  { name: 'He × 1.5', gain: 1.5, clip: false },
+  { name: `He × 1.5, clipNorm ${TRAIN.clipNorm}`, gain: 1.5, clip: true },
+] as const;
+
+const clipOrLowerLr: Experiment = {
+  id: 'clip-or-lower-lr',
+  title: `Clip, or lower the learning rate? ReLU / He and He × 1.5 on the same draws, last loss after ${TRAIN.steps} steps at each learning rate`,
+  uses: ['07-training'],
+  // the last loss of a run that diverges (He × 1.5 without clipping at the larger rates) depends on
+  // every rounding on its way up: not a number to compare point by point with the reference's
+  comparable: false,
+  async run(code) {
+    const { constantLoss, layers: draw } = trainingTask();
+    const xs = SWEEP_LRS.map((lr) => Math.log10(lr));
+    const series: Series[] = [baseline('lr-sweep', constantLoss, xs)];
+    const last: Record<string, number[]> = {};
+    for (const run of SWEEP_RUNS) {
+      const layers = draw((i) => run.gain * heStd(i));
+      last[run.name] = [];
+      for (const lr of SWEEP_LRS) {
+        const r = await train(code, layers, 'relu', { lr, steps: TRAIN.steps, ...(run.clip ? { clipNorm: TRAIN.clipNorm } : {}) });
+        last[run.name].push(r.loss[r.loss.length - 1]);
+      }
+      series.push({ plot: 'lr-sweep', name: run.name, points: last[run.name].map((y, i) => ({ x: xs[i], y })) });
+    }
+    const wild = last['He × 1.5'];
+    const clipped = last[`He × 1.5, clipNorm ${TRAIN.clipNorm}`];
+    // NaN < x is false: a run that turned non-finite never counts as learning
+    const learns = SWEEP_LRS.filter((_lr, i) => wild[i] < constantLoss);
+    const at = SWEEP_LRS.indexOf(TRAIN.lr);
+    const best = Math.min(...wild.filter((v) => v < constantLoss));
+    const unclipped = learns.length
+      ? `Without clipping the He × 1.5 network ends below the mean predictor's loss only at lr ${learns.map(String).join(', ')} (at best ${fmt(best)})`
+      : 'Without clipping the He × 1.5 network ends below the mean predictor\'s loss at no learning rate tried';
+    return {
+      networks: [],
+      series,
+      notice: `${unclipped}; with clipNorm ${TRAIN.clipNorm} it ends at ${fmt(clipped[at])} at lr ${TRAIN.lr}, against the mean predictor's ${fmt(constantLoss)} (the flat line). Clipping caps the steps that are too long and leaves the others alone; a lower learning rate shortens every step, the healthy He network's too (${fmt(last.He[0])} at lr ${SWEEP_LRS[0]}, ${fmt(last.He[at])} at lr ${TRAIN.lr}).`,
     };
   },
 };
 
 /** Every experiment; the lab runs those whose exercises are in the course's manifest. */
-export const EXPERIMENTS: Experiment[] = [gradientFlow, initialization, saturationAndDeath, deadNeuron, training];
+export const EXPERIMENTS: Experiment[] = [gradientFlow, initialization, saturationAndDeath, deadNeuron, training, clipOrLowerLr];

@@ -24,6 +24,8 @@ export const PLOTS: Record<string, PlotStyle> = {
   'dead-neuron-grad': { title: 'Its gradient ‖∂loss/∂(w, b)‖ over training steps (log; exactly 0 is not drawn)', x: 'step', y: '‖gradient‖', logY: true, legend: 'activation', integerX: true },
   'training-loss': { title: 'Training loss over steps (log; a run that explodes stops where it turns non-finite)', x: 'step', y: 'MSE loss', logY: true, legend: 'network', integerX: true },
   'training-first-layer': { title: 'First layer\'s gradient ‖dW₁‖ over steps (log)', x: 'step', y: '‖dW₁‖', logY: true, legend: 'network', integerX: true },
+  'training-dead': { title: 'Dead units per hidden layer of ReLU / He, before and after training', x: 'hidden layer', y: 'dead share', legend: 'when', integerX: true },
+  'lr-sweep': { title: 'Last loss after training, by learning rate (log; a run that turns non-finite is not drawn)', x: 'log₁₀ learning rate', y: 'last loss', logY: true, legend: 'network' },
 };
 
 type Row = { x: number; y: number; series: string; facet: string; source: 'yours' | 'reference' };

@@ -33,7 +33,7 @@ export function layerTable(rows: LayerRow[]): string[] {
 }
 
 /** Plots drawn on a log scale: their sparkline is of log10, so 1e-6 … 1 spreads over the ticks. */
-export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad', 'training-loss', 'training-first-layer']);
+export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad', 'training-loss', 'training-first-layer', 'lr-sweep']);
 
 /** At most SPARK_WIDTH values, evenly spaced, the last included: a long run still fits one line. */
 const SPARK_WIDTH = 40;
@@ -60,6 +60,8 @@ const CHART_TITLE: Record<string, string> = {
   'dead-neuron-z': 'z over steps',
   'dead-neuron-grad': '‖gradient‖ over steps (log; a blank is exactly 0)',
   'training-loss': 'loss over steps (log; a blank is not finite)',
+  'training-dead': 'dead share by hidden layer, ReLU / He',
+  'lr-sweep': 'last loss by learning rate, 1e-4 → 0.1 (log; a blank is not finite)',
 };
 
 export function renderOutcome(o: Outcome, index: number): string {

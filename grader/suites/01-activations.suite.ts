@@ -84,7 +84,7 @@ export default defineSuite('01-activations', (test) => {
       Math.abs(got - (1 - x * x)) < 1e-9 && Math.abs(x) > 1e-6
         ? { id: 'derivative-of-output', hint: 'tanh′(x) = 1 − tanh²(x): square tanh(x), not x.' }
         : Math.abs(got - (1 - Math.tanh(x))) <= 1e-12 + 1e-9 * Math.abs(1 - Math.tanh(x))
-          ? { id: 'tanh-grad-missing-square', hint: 'tanh′(x) = 1 − tanh²(x): tanh(x) is squared (1 − tanh(x) is not even symmetric in x).' }
+          ? { id: 'tanh-grad-missing-square', hint: 'tanh′(x) = 1 − tanh²(x): tanh(x) is squared. tanh′ is even (tanh′(−x) = tanh′(x)), and 1 − tanh(x) is not.' }
           : got === 0 && want > 1e-12 ? SATURATED_TO_ZERO : undefined);
     const [g10] = await ctx.callMany<number>('tanhGrad', [[10]]);
     // exact sech²(10) = 8.24461446e-9; 1 − tanh² rounds to 8.24461455e-9: both are right

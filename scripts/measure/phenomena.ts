@@ -12,7 +12,7 @@ import * as R from '../../solutions/05-residual/residual';
 import * as D from '../../solutions/06-dead-neurons/diagnostics';
 import * as T from '../../solutions/07-training/training';
 import { frobeniusNorm } from '../../exercises/lib/tensor';
-import type { ActivationName, Matrix } from '../../exercises/lib/types';
+import type { ActivationName, Dense, Matrix } from '../../exercises/lib/types';
 import {
   loadFixture, rebuildDenseLayer, rebuildMlp, rebuildMlpOnce, rebuildResidualStack, rebuildTrainingTask, runStatistic, trainingRunStats, type MlpRecipe, type NormalInit,
 } from '../../fixtures/load';
@@ -143,6 +143,13 @@ export function tanhLayer5Saturated(seed: number, init: 'standardNormal' | 'xavi
   return D.saturatedFraction(preActivations(x, layers, A.tanh)[4], 'tanh', 1e-3);
 }
 
+/** ‖dW₁‖/‖dW₁₀‖ of 02's 10-layer network (width 32, batch 32, its dout) with tanh and N(0, 1) weights: the backward signal grows layer by layer. */
+export function tanhDeep(seed: number): number {
+  const { x, layers, dout } = rebuildMlp({ seed, batch: DEEP.batch, sizes: DEEP.sizes, init: 'standardNormal', act: 'tanh' });
+  const norms = B.layerGradNorms(B.mlpBackward(dout, B.mlpForward(x, layers, 'tanh').cache).grads);
+  return norms[0] / norms[norms.length - 1];
+}
+
 /** Dead fraction of 06's ReLU layer (64 → 256, He-normal, 1000 standard-normal inputs) at each bias. */
 export function deadByBias(seed: number, biases: number[]): number[] {
   let maxByUnit = maxMemo.get(seed);
@@ -189,18 +196,87 @@ export function exactlyOneFrom(f: (x: number) => number): number {
  * (runStatistic: a non-finite one reads as Number.MAX_VALUE).
  */
 export function trainingRun(seed: number, file: 'vanishing' | 'exploding', index: number, key: string): number {
-  const k = `${seed}:${file}:${index}`;
-  let stats = trainingMemo.get(k);
-  if (!stats) {
-    const run = loadFixture('07-training', file, 'training-run').runs[index];
-    const t = rebuildTrainingTask({ ...run.recipe, seed });
-    const opts = run.opts.clipNorm === null ? { lr: run.opts.lr, steps: run.opts.steps } : { lr: run.opts.lr, steps: run.opts.steps, clipNorm: run.opts.clipNorm };
-    stats = trainingRunStats(T.trainMlp(t.x, t.y, t.layers, run.recipe.act, opts).history, t.constantLoss);
-    trainingMemo.set(k, stats);
-  }
-  return runStatistic(stats, key);
+  return runStatistic(trainingTrace(seed, file, index).stats, key);
 }
-const trainingMemo = new Map<string, ReturnType<typeof trainingRunStats>>();
+
+/** A graded 07 run on another seed, whole: the task, its history, the trained layers and their statistics. */
+export function trainingTrace(seed: number, file: 'vanishing' | 'exploding', index: number) {
+  const k = `${seed}:${file}:${index}`;
+  let hit = trainingMemo.get(k);
+  if (!hit) {
+    const run = loadFixture('07-training', file, 'training-run').runs[index];
+    const task = rebuildTrainingTask({ ...run.recipe, seed });
+    const opts = run.opts.clipNorm === null ? { lr: run.opts.lr, steps: run.opts.steps } : { lr: run.opts.lr, steps: run.opts.steps, clipNorm: run.opts.clipNorm };
+    const { history, layers } = T.trainMlp(task.x, task.y, task.layers, run.recipe.act, opts);
+    hit = { task, act: run.recipe.act, lr: run.opts.lr, history, layers, stats: trainingRunStats(history, task.constantLoss) };
+    trainingMemo.set(k, hit);
+  }
+  return hit;
+}
+type TrainingTrace = { task: ReturnType<typeof rebuildTrainingTask>; act: ActivationName; lr: number; history: T.TrainStep[]; layers: Dense[]; stats: ReturnType<typeof trainingRunStats> };
+const trainingMemo = new Map<string, TrainingTrace>();
+
+/**
+ * 07's ReLU network on a seed at another scale, learning rate or clip norm: the graded recipe and
+ * step count of vanishing.json's ReLU/He run with gain, lr and clipNorm (null: none) replaced.
+ */
+export function reluRun(seed: number, gain: number, lr: number, clipNorm: number | null) {
+  const k = `${seed}:${gain}:${lr}:${clipNorm}`;
+  let hit = reluMemo.get(k);
+  if (!hit) {
+    const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
+    const task = rebuildTrainingTask({ ...graded.recipe, seed, gain });
+    const opts = clipNorm === null ? { lr, steps: graded.opts.steps } : { lr, steps: graded.opts.steps, clipNorm };
+    const { history, layers } = T.trainMlp(task.x, task.y, task.layers, 'relu', opts);
+    hit = { task, act: 'relu' as ActivationName, lr, history, layers, stats: trainingRunStats(history, task.constantLoss) };
+    reluMemo.set(k, hit);
+  }
+  return hit;
+}
+const reluMemo = new Map<string, TrainingTrace>();
+
+/** The share of a ReLU network's hidden units that are dead on the whole batch x (06's deadUnitFraction, pooled over the hidden layers, which all have the same width). */
+export function deadHiddenShare(x: Matrix, layers: Dense[]): number {
+  const zs = preActivations(x, layers, A.relu).slice(0, -1);
+  return mean(zs.map((z) => D.deadUnitFraction(z)));
+}
+
+/**
+ * 07's network at step 0 with its graded weights (gain 1) and 1.5× them, on the same draws: what
+ * the factor 1.5 does to the output, the loss and the gradients. With zero biases a ReLU network
+ * is positively homogeneous, so the output scales by exactly 1.5¹⁰; every layer's dW scales by the
+ * residual's factor times 1.5⁹, one factor shared by all layers when the output dwarfs y.
+ */
+export function scaledUp(seed: number, gain = 1.5) {
+  const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
+  const at = (g: number) => {
+    const t = rebuildTrainingTask({ ...graded.recipe, seed, gain: g });
+    const { out, cache } = B.mlpForward(t.x, t.layers, 'relu');
+    const { loss, dpred } = B.mseLoss(out, t.y);
+    const grads = B.mlpBackward(dpred, cache).grads;
+    const norms = B.layerGradNorms(grads);
+    const weights = Math.sqrt(t.layers.reduce((s, l) => s + frobeniusNorm(l.W) ** 2, 0));
+    // the same network regressing y = 0: only the output drives the gradient
+    const zero = B.layerGradNorms(B.mlpBackward(B.mseLoss(out, out.map((r) => r.map(() => 0))).dpred, cache).grads);
+    return { out: frobeniusNorm(out), loss, global: T.globalGradNorm(grads), norms, weights, zero };
+  };
+  const one = at(1);
+  const big = at(gain);
+  return {
+    outFactor: big.out / one.out,
+    lossFactor: big.loss / one.loss,
+    globalFactor: big.global / one.global,
+    /** Per layer, the factor of ‖dWₖ‖ when y = 0. */
+    zeroTargetFactors: big.zero.map((v, k) => v / one.zero[k]),
+    firstLast: big.norms[0] / big.norms[big.norms.length - 1],
+    firstLastAtGain1: one.norms[0] / one.norms[one.norms.length - 1],
+    flow: D.gradientFlow(big.norms),
+    global: big.global,
+    weights: big.weights,
+    /** The first step's length lr·‖g‖ over the length of all the weights ‖W‖, at 07's lr. */
+    firstStepOverWeights: (graded.opts.lr * big.global) / big.weights,
+  };
+}
 
 /** Order statistics of a sample. */
 export function summary(values: number[]) {
@@ -251,8 +327,19 @@ export const SERIES: Record<string, { seeds: number; at: (seed: number) => numbe
   'training.reluHe.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 1, 'lastOverConstant') },
   'training.reluHe.firstLayerShare': { seeds: 300, at: (s) => trainingRun(s, 'vanishing', 1, 'firstLayerShare') },
   'training.wild.growth': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 0, 'growth') },
+  'training.wild.lastOverConstant': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 0, 'lastOverConstant') },
   'training.clipped.growth': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 1, 'growth') },
   'training.clipped.lastOverFirst': { seeds: 300, at: (s) => trainingRun(s, 'exploding', 1, 'lastOverFirst') },
+  'training.reluHe.maxLossOverFirst': { seeds: 300, at: (s) => Math.max(...trainingTrace(s, 'vanishing', 1).history.map((h) => h.loss)) / trainingTrace(s, 'vanishing', 1).history[0].loss },
+  'training.reluHe.lastOverTenBefore': { seeds: 300, at: (s) => { const h = trainingTrace(s, 'vanishing', 1).history; return h[h.length - 1].loss / h[h.length - 11].loss; } },
+  'training.reluHe.deadAtInit': { seeds: 300, at: (s) => deadHiddenShare(trainingTrace(s, 'vanishing', 1).task.x, trainingTrace(s, 'vanishing', 1).task.layers) },
+  'training.reluHe.deadAtEnd': { seeds: 300, at: (s) => deadHiddenShare(trainingTrace(s, 'vanishing', 1).task.x, trainingTrace(s, 'vanishing', 1).layers) },
+  'training.scaled.outFactor': { seeds: 300, at: (s) => scaledUp(s).outFactor },
+  'training.scaled.lossFactor': { seeds: 300, at: (s) => scaledUp(s).lossFactor },
+  'training.scaled.globalFactor': { seeds: 300, at: (s) => scaledUp(s).globalFactor },
+  'training.scaled.firstLast': { seeds: 300, at: (s) => scaledUp(s).firstLast },
+  'training.scaled.firstStepOverWeights': { seeds: 300, at: (s) => scaledUp(s).firstStepOverWeights },
+  'tanhStandardNormal.ratio': { seeds: 300, at: (s) => tanhDeep(s) },
 };
 
 /** Seed-free numbers: where float64 saturates, and the dead-neuron story (history index of z > 0 again, −1 for never). */
