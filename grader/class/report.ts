@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest } from '../manifest.js';
+import { inlineCode } from './comment.js';
 import { problemsOf } from './gradebook.js';
 import type { StudentRecord } from './record.js';
 import { terminalName } from './text.js';
@@ -106,10 +107,17 @@ function totals(s: ClassSummary): string {
   return `${s.students} students: ${s.graded} graded, ${s.refused} refused${s.notGradedYet ? `, ${s.notGradedYet} not graded yet` : ''}. Mean ${s.mean}/${s.maxScore}, median ${s.median}/${s.maxScore}.`;
 }
 
-/** Text a student chose (a folder name), made inert for Markdown: no control characters, no markup. */
+/** Text of the course's own (a hint), made inert for Markdown: no control characters, no markup. */
 function md(text: string): string {
   return terminalName(text).replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
 }
+
+/**
+ * Text a student chose (a folder name, a compile error quoting their code) as inline code: report.md
+ * goes into the Actions run summary, where GitHub would turn `@name` into a mention, `#12` into a
+ * link and `www.x.y` into an autolink anywhere but in code.
+ */
+const theirs = (text: string) => inlineCode(terminalName(text));
 
 const percent = (passed: number, graded: number) => `${Math.round((100 * passed) / Math.max(1, graded))}%`;
 
@@ -149,11 +157,11 @@ export function renderMarkdown(s: ClassSummary): string {
     '',
     '## Slowest submissions',
     '',
-    ...(s.slowest.length === 0 ? ['None graded.'] : s.slowest.map((x) => `- ${md(x.student)}: ${x.seconds} s`)),
+    ...(s.slowest.length === 0 ? ['None graded.'] : s.slowest.map((x) => `- ${theirs(x.student)}: ${x.seconds} s`)),
     '',
     '## Not graded, or not fully',
     '',
-    ...(s.notGraded.length === 0 ? ['Every submission was graded.'] : s.notGraded.map((x) => `- ${md(x.student)}: ${md(x.problems)}`)),
+    ...(s.notGraded.length === 0 ? ['Every submission was graded.'] : s.notGraded.map((x) => `- ${theirs(x.student)}: ${theirs(x.problems)}`)),
     '',
   ];
   return lines.join('\n');
