@@ -6,9 +6,11 @@
  *   score histogram · pass rate per test · the most common diagnosed mistakes with their hint ·
  *   the slowest submissions · the submissions that could not be graded (fully)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
+import { classSectionHtml, classSectionMarkdown, type SimilaritySummary } from '../similarity/render.js';
 import { inlineCode } from './comment.js';
 import { problemsOf } from './gradebook.js';
 import type { StudentRecord } from './record.js';
@@ -126,7 +128,7 @@ function when(s: ClassSummary): string {
 }
 
 /** The report as Markdown: readable as plain text in a terminal. */
-export function renderMarkdown(s: ClassSummary): string {
+export function renderMarkdown(s: ClassSummary, similarity?: SimilaritySummary): string {
   const widest = Math.max(1, ...s.histogram.map((h) => h.students));
   const lines = [
     `# Class report: ${s.course}`,
@@ -163,6 +165,7 @@ export function renderMarkdown(s: ClassSummary): string {
     '',
     ...(s.notGraded.length === 0 ? ['Every submission was graded.'] : s.notGraded.map((x) => `- ${theirs(x.student)}: ${theirs(x.problems)}`)),
     '',
+    ...(similarity ? classSectionMarkdown(similarity) : []),
   ];
   return lines.join('\n');
 }
@@ -172,7 +175,7 @@ function html(text: string): string {
 }
 
 /** The report as one HTML page: inline SVG, inline CSS, nothing fetched, no script. */
-export async function renderHtml(s: ClassSummary): Promise<string> {
+export async function renderHtml(s: ClassSummary, similarity?: SimilaritySummary): Promise<string> {
   const { renderSvg } = await import('../plot/render.js');
   const histogram = await renderSvg({
     width: 420, height: 160,
@@ -228,17 +231,32 @@ ${rows(s.mistakes.map((m) => [`<code>${html(m.id)}</code>`, String(m.students), 
 <ol id="slowest">${s.slowest.map((x) => `<li>${html(terminalName(x.student))}: ${x.seconds} s</li>`).join('')}</ol>
 <h2>Not graded, or not fully</h2>
 ${s.notGraded.length === 0 ? '<p>Every submission was graded.</p>' : `<ul id="not-graded">${s.notGraded.map((x) => `<li>${html(terminalName(x.student))}: ${html(x.problems)}</li>`).join('')}</ul>`}
+${similarity ? classSectionHtml(similarity) : ''}
 </body>
 </html>
 `;
 }
 
-/** Writes report.md and report.html into the results folder; returns their paths. */
+/** The similarity summary `gradlab similarity` left in the results folder, if any (see similarity/render.ts). */
+function readSimilarity(resultsDir: string): SimilaritySummary | undefined {
+  const file = path.join(resultsDir, SIMILARITY_JSON);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SimilaritySummary;
+  } catch {
+    throw new CliError('E_RESULTS', `${file} is not a similarity summary: remove it, or run \`gradlab similarity\` again`);
+  }
+}
+
+export const SIMILARITY_JSON = 'similarity.json';
+
+/** Writes report.md and report.html into the results folder (with its similarity section when there is one); returns their paths. */
 export async function writeClassReports(resultsDir: string, records: StudentRecord[]): Promise<string[]> {
   const summary = summarize(records);
+  const similarity = readSimilarity(resultsDir);
   mkdirSync(resultsDir, { recursive: true });
   const files = [path.join(resultsDir, 'report.md'), path.join(resultsDir, 'report.html')];
-  writeFileSync(files[0], renderMarkdown(summary));
-  writeFileSync(files[1], await renderHtml(summary));
+  writeFileSync(files[0], renderMarkdown(summary, similarity));
+  writeFileSync(files[1], await renderHtml(summary, similarity));
   return files;
 }
