@@ -57,6 +57,7 @@ describe('the separation docs/similarity.md states', () => {
     expect(Math.max(...independent)).toBeLessThan(THRESHOLD);
     expect(Math.min(...copies)).toBeGreaterThan(THRESHOLD);
     expect([DEFAULTS.k, DEFAULTS.window]).toEqual([23, 17]);
+    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`The threshold, ${THRESHOLD}, and how it was measured: [docs/similarity.md](docs/similarity.md)`);
   });
 
   it('ignores the stub: two students who both handed in the stub are 0 alike, in every exercise', () => {
