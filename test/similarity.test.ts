@@ -16,6 +16,7 @@ import { writeRecords, type StudentRecord } from '../grader/class/record';
 import { ROOT } from '../grader/paths';
 import { comparePairs, DEFAULTS, maxSharedFor, THRESHOLD } from '../grader/similarity/compare';
 import type { SimilaritySummary } from '../grader/similarity/render';
+import { MAX_FILE_BYTES } from '../grader/similarity/tokens';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-similarity-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -58,6 +59,14 @@ describe('the separation docs/similarity.md states', () => {
     expect(Math.min(...copies)).toBeGreaterThan(THRESHOLD);
     expect([DEFAULTS.k, DEFAULTS.window]).toEqual([23, 17]);
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`The threshold, ${THRESHOLD}, and how it was measured: [docs/similarity.md](docs/similarity.md)`);
+  });
+
+  it('states the parameters the code uses: dolos-core pinned, 256 KB, Dolos\'s k and window', () => {
+    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).dependencies['@dodona/dolos-core']).toBe('1.2.1');
+    expect(prose).toContain('(`@dodona/dolos-core` 1.2.1,');
+    expect(MAX_FILE_BYTES).toBe(256 * 1024);
+    expect(prose).toContain('a file over 256 KB or nested too deep');
+    expect(prose).toContain(`fingerprints of k-grams of ${DEFAULTS.k} tokens, at least one kept in every window of ${DEFAULTS.window} k-grams`);
   });
 
   it('ignores the stub: two students who both handed in the stub are 0 alike, in every exercise', () => {
@@ -112,6 +121,9 @@ beforeAll(() => {
   cpSync(path.join(ROOT, 'exercises'), path.join(cls, 'stub-2'), { recursive: true });
   mkdirSync(path.join(cls, 'linker', '02-backprop'), { recursive: true });
   symlinkSync(path.join(ROOT, 'solutions', BACKPROP), path.join(cls, 'linker', BACKPROP));
+  // the reference 01 with 3000 nested brackets appended (nested-brackets): too deep to parse, listed as not compared
+  put('deep', '01-activations/activations.ts', readFileSync(path.join(ROOT, 'solutions', '01-activations/activations.ts'), 'utf8'));
+  applyPatch(path.join(cls, 'deep'), 'nested-brackets', (JSON.parse(held('nested-brackets', 'expected.json')) as CaseExpectation).patch!);
   // last year's student whose 02 this year's indep resembles (act-after-last: the same student's code)
   put('old', BACKPROP, held('act-after-last'), earlier);
   writeRecords(results, [record('indep', 12), record('whole-reference', 20)]);
@@ -138,6 +150,7 @@ describe('gradlab similarity on a class', () => {
     // students with a 02 of their own: 7 (the stubs' count too), plus the one earlier submission; the link is not read
     expect([backprop.students, backprop.earlier, backprop.maxShared]).toEqual([7, 1, 10]);
     expect(backprop.skipped).toEqual([{ name: 'linker', reason: '02-backprop/backprop.ts is a symbolic link (never followed)' }]);
+    expect(summary.exercises[0].skipped).toEqual([{ name: 'deep', reason: 'nested too deep to be read as code' }]);
     const exact = backprop.pairs.find((p) => p.left === 'whole-reference' && p.right === 'solutions/')!;
     expect(exact.similarity).toBe(1);
     const edited = backprop.pairs.find((p) => p.left === 'edited' && p.right === 'solutions/')!;
