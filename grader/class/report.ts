@@ -4,7 +4,8 @@
  * network: its Content-Security-Policy forbids every fetch). Rendered from student records.
  *
  *   score histogram · pass rate per test · the most common diagnosed mistakes with their hint ·
- *   the slowest submissions · the submissions that could not be graded (fully)
+ *   the slowest submissions · the submissions that could not be graded (fully) · the similar pairs,
+ *   when `gradlab similarity` left its summary in the results folder
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
