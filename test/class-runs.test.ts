@@ -145,6 +145,7 @@ describe('class runs', () => {
     // what the refusal proposes works, and merging its folder with the full one is refused in turn
     expect((await run(['class', cls, '-e', '05-residual', '--results', alone])).status).toBe(0);
     expect(readFileSync(path.join(alone, 'gradebook.csv'), 'utf8').split('\n')[1]).toMatch(/^alice,graded,10,10,10,,/);
+    expect((await run(['diff', one, alone])).stdout).toMatch(/^Not comparable: OLD was graded on 01-activations, 05-residual and NEW on 05-residual; each score below is out of other exercises\.\nold: 4 students/);
     const m = await run(['merge', '--results', path.join(tmp, 'shrunk'), one, alone]);
     expect(m).toEqual({ status: 2, stdout: '', stderr: `gradlab: '${one}' holds exercises 01-activations, 05-residual but '${alone}' holds exercise 05-residual: merged, a student's newest record would replace their grade by another set of exercises. ` +
       'Merge folders graded on the same exercises (the shards of one run), or grade the class again on all the exercises.\n' });
