@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Command> = {
   merge: { summary: 'merge class results folders (e.g. shards) into one, as one run would have written it', load: () => import('./commands/merge.js') },
   diff: { summary: 'what changed between two class results folders: who, by how much, which tests', load: () => import('./commands/diff.js') },
   lms: { summary: 'the class grades as Canvas and Moodle import files, through a Classroom roster', load: () => import('./commands/lms.js') },
+  similarity: { summary: 'which submissions are alike, or close to the reference or an earlier year (never a grade)', load: () => import('./commands/similarity.js') },
   comment: { summary: 'one student\'s grade as a Markdown comment for their graded commit (their text made inert)', load: () => import('./commands/comment.js') },
   check: { summary: 'run the public tests of your exercises and show your progress', load: () => import('./commands/check.js') },
   lab: { summary: 'run the experiments on your own functions: tables, charts, and --html plots', load: () => import('./commands/lab.js') },
@@ -19,7 +20,8 @@ const COMMANDS: Record<string, Command> = {
 };
 
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(7)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return [
     'Usage: gradlab <command> [options]',
     '',
@@ -33,6 +35,7 @@ export function usage(): string {
     '  npx gradlab grade solutions            # grade a folder shaped like exercises/',
     '  npx gradlab grade sub --format gradescope --out results.json',
     '  npx gradlab class submissions/ --results results/',
+    '  npx gradlab similarity submissions/ --results results/',
     '',
     'Run `gradlab <command> --help` for the options of a command.',
   ].join('\n');

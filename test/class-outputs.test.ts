@@ -87,7 +87,7 @@ describe('class results: diff, report, LMS export, merge', () => {
       .map((bin, i) => `score (share of the maximum): ${bin}; students: ${[0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 2][i]}`));
     expect(bars(svgs[1] ?? "")).toEqual(['students who pass (%): 75; test: activations.reluGrad.grid', 'students who pass (%): 75; test: residual.forward.values']);
     expect(page).toContain('<td><code>relu-grad-at-zero</code></td><td>1</td><td><code>activations.reluGrad.grid</code></td><td>ReLU′(0) = 0: is x &#62; 0 strict?</td>');
-    expect(page).toContain('<li>erin: 05-residual: error</li>');
+    expect(page).toContain('<li>erin: 05-residual: error (residual.forward.values timeout)</li>');
   });
 
   it('the class report page renders in headless Chromium: both plots sized, with axes and bars, the tables, nothing fetched', async (ctx) => {
@@ -154,7 +154,7 @@ describe('class results: diff, report, LMS export, merge', () => {
       "'=carol,graded,2.5,4.5,0,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)",
       'alice,graded,4.5,4.5,2,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
       'dave,refused,0,4.5,0,0,is a symbolic link,,2026-11-28T10:00:00.000Z,0.1.0 (commit 0123456789ab)',
-      'erin,graded,2,4.5,2,0,05-residual: error,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
+      'erin,graded,2,4.5,2,0,05-residual: error (residual.forward.values timeout),,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
       'hw1-bob,graded,4.5,4.5,2,2.5,,,2026-11-29T11:00:00.000Z,0.1.0 (commit fedcba987654)',
       '',
     ].join('\n'));

@@ -60,7 +60,7 @@ describe('class runs', () => {
     expect(withoutTimings(merged)).toEqual(single);
     expect(single['gradebook.csv'].split('\n').map((l) => l.replace(/,TIME,.*$/, ''))).toEqual([
       'student,status,score,max_score,01-activations,05-residual,problems,sandbox,graded_at,grader',
-      'alice,graded,25,25,15,10,,whole', 'bob,graded,0,25,0,0,,whole', 'carol,graded,23.5,25,13.5,10,,whole',
+      'alice,graded,25,25,15,10,,whole', 'bob,graded,0,25,0,0,"not started: 01, 05 (2 of 2 exercises)",whole', 'carol,graded,23.5,25,13.5,10,,whole',
       "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder),", '',
     ]);
     expect(single['gradebook.csv']).toMatch(/,TIME,\d+\.\d+\.\d+ \((commit [0-9a-f]{12}|unknown commit)\)\n/);
@@ -133,6 +133,22 @@ describe('class runs', () => {
     const stale = await run(['class', cls, ...EX, '--results', fresh, '--only', 'alice']);
     expect(stale.stdout).toContain('graded 1, unchanged since their record 1, kept on a record of an older submission or grader 1 (carol).');
     expect(stale.stdout).toContain(`\n--only graded only alice. ${next}\n`);
+  });
+
+  it('refuses to grade fewer exercises into a folder graded on more (every student would shrink to them), and to merge such folders', async () => {
+    const before = readFileSync(path.join(one, 'gradebook.csv'), 'utf8');
+    const alone = `${one}-05-residual`;
+    const r = await run(['class', cls, '-e', '05-residual', '--results', one]);
+    expect(r).toEqual({ status: 2, stdout: '', stderr: `gradlab: '${one}' holds grades of 2 exercises (01-activations, 05-residual): grading only 05-residual into it would replace every student's grade by that exercise alone. ` +
+      `Grade all of them into it (\`gradlab class ${cls} --results ${one}\` grades again only the students whose files or grader changed), or grade 05-residual into a folder of its own (\`gradlab class ${cls} -e 05-residual --results ${alone}\`)\n` });
+    expect(readFileSync(path.join(one, 'gradebook.csv'), 'utf8')).toBe(before);
+    // what the refusal proposes works, and merging its folder with the full one is refused in turn
+    expect((await run(['class', cls, '-e', '05-residual', '--results', alone])).status).toBe(0);
+    expect(readFileSync(path.join(alone, 'gradebook.csv'), 'utf8').split('\n')[1]).toMatch(/^alice,graded,10,10,10,,/);
+    expect((await run(['diff', one, alone])).stdout).toMatch(/^Not comparable: OLD was graded on 01-activations, 05-residual and NEW on 05-residual; each score below is out of other exercises\.\nold: 4 students/);
+    const m = await run(['merge', '--results', path.join(tmp, 'shrunk'), one, alone]);
+    expect(m).toEqual({ status: 2, stdout: '', stderr: `gradlab: '${one}' holds exercises 01-activations, 05-residual but '${alone}' holds exercise 05-residual: merged, a student's newest record would replace their grade by another set of exercises. ` +
+      'Merge folders graded on the same exercises (the shards of one run), or grade the class again on all the exercises.\n' });
   });
 
   it('writes nothing in the working directory when told where to write', async () => {

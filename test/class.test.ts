@@ -98,7 +98,7 @@ describe('gradlab class', () => {
       'student,status,score,max_score,01-activations,05-residual,problems,sandbox',
       'README.txt,refused,0,25,0,0,"is a file, not a folder (each student needs a folder shaped like exercises/)",',
       'alice,graded,25,25,15,10,,whole',
-      'bob,graded,0,25,0,0,,whole',
+      'bob,graded,0,25,0,0,"not started: 01, 05 (2 of 2 exercises)",whole',
       '"carol, jr",graded,13.5,25,13.5,0,05-residual: missing,whole',
       'empty,refused,0,25,0,0,is empty: the student submitted nothing,',
       "eve,refused,0,25,0,0,has an exercises/ that is a symbolic link (links are never followed: copy the student's files into a real folder),",

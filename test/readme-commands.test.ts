@@ -177,6 +177,7 @@ const courseChecks: Check[] = [
   [/^npx gradlab merge --results /, () => expect(readFileSync(path.join(ROOT, 'test', 'class-runs.test.ts'), 'utf8')).toMatch(/merge/)],
   [/^npx gradlab diff /, () => expect(readFileSync(path.join(ROOT, 'test', 'class-outputs.test.ts'), 'utf8')).toMatch(/diff/)],
   [/^npx gradlab lms /, () => expect(readFileSync(path.join(ROOT, 'test', 'class-outputs.test.ts'), 'utf8')).toMatch(/lms/i)],
+  [/^npx gradlab similarity /, () => expect(readFileSync(path.join(ROOT, 'test', 'similarity.test.ts'), 'utf8')).toMatch(/'similarity', cls, '--results', results, '--earlier', earlier/)],
   // minutes of grading beside two busy loops: its figures are in docs/benchmarks.md
   [/^npm run load-test$/, () => expect(readFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8')).toContain('npm run load-test')],
   [/^npx gradlab export \.\.\/gradlab-student$/, (_m, c) => {

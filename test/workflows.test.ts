@@ -350,6 +350,10 @@ echo "gh: unexpected call: $*" >&2; exit 1
     const score = header.indexOf('score');
     expect(rows.map((r) => [r[0], r[score]])).toEqual([['alice', '10'], ['bob', '10'], ['carol', '0']]);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8').length).toBeGreaterThan(0);
+    // the similarity report goes into the gradebook artifact, and the class report gets its section
+    runStep(step('merge', 'Compare the submissions for similarity'), env, tmp);
+    expect(readdirSync(path.join(env.RUNNER_TEMP, 'gradebook')).filter((f) => f.startsWith('similarity.')).sort()).toEqual(['similarity.html', 'similarity.json', 'similarity.md']);
+    expect(readFileSync(path.join(env.RUNNER_TEMP, 'gradebook', 'report.md'), 'utf8')).toContain('\n## Similarity\n\nEvidence for a person to read, never a grade: it changes no score.');
 
     runStep(step('merge', 'Post each student'), env, tmp);
     expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`, `gradlab-carol@${commits.carol.graded}.md`]);

@@ -13,10 +13,26 @@ export function gradedSlugs(records: StudentRecord[]): string[] {
   return loadManifest().exercises.map((e) => e.slug).filter((s) => seen.has(s));
 }
 
-/** What went wrong for one student, in a few words: a refusal's reason, exercises that could not be graded. */
+/** The first line of a message, at most `max` characters: enough to say why, short enough for a cell. */
+function firstLine(message: string, max = 120): string {
+  const line = message.trim().split('\n')[0].trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+/**
+ * What went wrong for one student, in a few words: a refusal's reason; each exercise that could
+ * not be graded, with the first line of why (a compile error says which line); the exercises not
+ * started (their stub still throws); a grading the grader left incomplete.
+ */
 export function problemsOf(r: StudentRecord): string {
   if (r.status !== 'graded') return r.reason ?? r.status;
-  const problems = r.results.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => `${e.slug}: ${e.status}`);
+  const problems = r.results.exercises.filter((e) => e.status === 'error' || e.status === 'missing').map((e) => {
+    if (e.status === 'missing') return `${e.slug}: missing`;
+    const why = r.results.tests.find((t) => t.exercise === e.slug && t.message !== '')?.message;
+    return why ? `${e.slug}: error (${firstLine(why)})` : `${e.slug}: error`;
+  });
+  const notStarted = r.results.exercises.filter((e) => e.status === 'not-implemented');
+  if (notStarted.length) problems.push(`not started: ${notStarted.map((e) => e.slug.slice(0, 2)).join(', ')} (${notStarted.length} of ${r.results.exercises.length} exercises)`);
   if (!r.complete) problems.push('grading incomplete (the grader stopped): grade again');
   return problems.join('; ');
 }
@@ -52,13 +68,17 @@ export function renderSummary(records: StudentRecord[]): string {
   const slugs = gradedSlugs(records);
   const names = records.map((r) => terminalName(r.student));
   const width = Math.max(7, ...names.map((n) => n.length));
-  const lines = [`${'student'.padEnd(width)}  ${'score'.padStart(9)}  ${slugs.map((s) => s.slice(0, 2).padStart(5)).join(' ')}`];
+  const totals = records.map((r) => `${scoreOf(r) === '' ? '–' : r.results.score}/${r.results.maxScore}`);
+  const bySlug = records.map((r) => new Map(r.results.exercises.map((e) => [e.slug, String(e.score)])));
+  // each column as wide as its widest cell: a score like 13.125 or 96.625/100 never shifts a row
+  const totalWidth = Math.max(9, ...totals.map((t) => t.length));
+  const columns = slugs.map((s) => Math.max(5, ...bySlug.map((m) => (m.get(s) ?? '').length)));
+  const lines = [`${'student'.padEnd(width)}  ${'score'.padStart(totalWidth)}  ${slugs.map((s, j) => s.slice(0, 2).padStart(columns[j])).join(' ')}`];
   records.forEach((r, i) => {
-    const bySlug = new Map(r.results.exercises.map((e) => [e.slug, String(e.score)]));
     const scores = r.status === 'refused' ? `refused: ${terminalName(r.reason ?? '')}`
       : r.status === 'not-graded' ? 'not graded yet'
-        : slugs.map((s) => (bySlug.get(s) ?? '–').padStart(5)).join(' ');
-    lines.push(`${names[i].padEnd(width)}  ${`${scoreOf(r) === '' ? '–' : r.results.score}/${r.results.maxScore}`.padStart(9)}  ${scores}`);
+        : slugs.map((s, j) => (bySlug[i].get(s) ?? '–').padStart(columns[j])).join(' ');
+    lines.push(`${names[i].padEnd(width)}  ${totals[i].padStart(totalWidth)}  ${scores}`);
   });
   const graded = records.filter((r) => r.status === 'graded');
   const mean = graded.reduce((a, r) => a + r.results.score, 0) / Math.max(1, graded.length);

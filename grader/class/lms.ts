@@ -6,9 +6,10 @@
  * Canvas: a gradebook-import CSV (Student, ID, SIS User ID, SIS Login ID, Section, then one column
  * per assignment; Canvas matches a row by one of the identifying columns). Moodle: a plain CSV whose
  * identifier column is mapped to a user field during Moodle's CSV grade import. Every roster
- * student is a row (score empty when they have no folder or were not graded yet: an LMS leaves an
- * empty cell ungraded);
- * every folder or roster row that could not be paired is listed in unmatched.csv, never dropped.
+ * student is a row (score empty when they have no folder, were refused or were not graded yet: an
+ * LMS leaves an empty cell ungraded, and a refusal is not a zero);
+ * every folder or roster row that could not be paired, and every paired student without a grade,
+ * is listed in unmatched.csv with the reason, never dropped.
  */
 import { parse } from 'csv-parse/sync';
 import { CliError } from '../errors.js';
@@ -36,7 +37,7 @@ export function parseRoster(text: string, file: string): RosterEntry[] {
   return rows.map((r) => ({ identifier: r.identifier, github_username: r.github_username, github_id: r.github_id, name: r.name }));
 }
 
-export interface Unmatched { kind: 'folder' | 'roster'; folder: string; entry?: RosterEntry; score: number | ''; maxScore: number | ''; reason: string }
+export interface Unmatched { kind: 'folder' | 'roster' | 'refused' | 'not-graded'; folder: string; entry?: RosterEntry; score: number | ''; maxScore: number | ''; reason: string }
 export interface Pairing { pairs: Map<RosterEntry, StudentRecord>; unmatched: Unmatched[] }
 
 /** The roster row a folder name belongs to: the username itself, or the longest `-<username>` suffix. */
@@ -47,18 +48,26 @@ function rosterEntryOf(folder: string, roster: RosterEntry[]): RosterEntry | und
     linked.filter((e) => f.endsWith(`-${e.github_username.toLowerCase()}`)).sort((a, b) => b.github_username.length - a.github_username.length)[0];
 }
 
+/** The grade a record gives an LMS: its score when graded, else nothing (a refusal is not a zero). */
+const gradeOf = (r: StudentRecord): number | '' => (r.status === 'graded' ? scoreOf(r) : '');
+
 export function pairStudents(records: StudentRecord[], roster: RosterEntry[]): Pairing {
   const claims = new Map<RosterEntry, StudentRecord[]>();
   const unmatched: Unmatched[] = [];
   for (const r of records) {
     const entry = rosterEntryOf(r.student, roster);
     if (entry) claims.set(entry, [...(claims.get(entry) ?? []), r]);
-    else unmatched.push({ kind: 'folder', folder: r.student, score: scoreOf(r), maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
+    else unmatched.push({ kind: 'folder', folder: r.student, score: gradeOf(r), maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
   }
   const pairs = new Map<RosterEntry, StudentRecord>();
   for (const [entry, rs] of claims) {
-    if (rs.length === 1) pairs.set(entry, rs[0]);
-    else for (const r of rs) unmatched.push({ kind: 'folder', folder: r.student, entry, score: scoreOf(r), maxScore: r.results.maxScore, reason: `${rs.length} folders match GitHub user ${entry.github_username}: keep one` });
+    const [only] = rs;
+    if (rs.length === 1) {
+      pairs.set(entry, only);
+      // paired, but no grade to give: the cell stays empty and the TA is told why
+      if (only.status !== 'graded') unmatched.push({ kind: only.status, folder: only.student, entry, score: '', maxScore: only.results.maxScore, reason: only.reason ?? only.status });
+    }
+    else for (const r of rs) unmatched.push({ kind: 'folder', folder: r.student, entry, score: gradeOf(r), maxScore: r.results.maxScore, reason: `${rs.length} folders match GitHub user ${entry.github_username}: keep one` });
   }
   for (const entry of roster) {
     if (pairs.has(entry) || claims.has(entry)) continue;
@@ -78,10 +87,10 @@ export function renderCanvas(roster: RosterEntry[], p: Pairing, assignment: stri
   return csv([['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', assignment], ...rows]);
 }
 
-/** A roster student's score cell: empty without a folder or a grade. */
+/** A roster student's score cell: empty without a folder or a grade (a refused folder has no grade: never a 0). */
 function scoreCell(p: Pairing, e: RosterEntry): number | '' {
   const paired = p.pairs.get(e);
-  return paired ? scoreOf(paired) : '';
+  return paired ? gradeOf(paired) : '';
 }
 
 /** A CSV for Moodle's grade import (map "identifier" to the user field it holds). */

@@ -130,6 +130,11 @@ export function readAllRecords(resultsDir: string): StudentRecord[] {
     .sort(byStudent);
 }
 
+/** The exercises a set of records was graded on (every record of one run holds the same), sorted. */
+export function exercisesOf(records: StudentRecord[]): string[] {
+  return [...new Set(records.flatMap((r) => r.results.exercises.map((e) => e.slug)))].sort();
+}
+
 /** The score a record gives, or '' when the student was not graded yet (an empty cell, never a 0). */
 export function scoreOf(r: StudentRecord): number | '' {
   return r.status === 'not-graded' ? '' : r.results.score;

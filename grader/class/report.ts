@@ -4,12 +4,16 @@
  * network: its Content-Security-Policy forbids every fetch). Rendered from student records.
  *
  *   score histogram · pass rate per test · the most common diagnosed mistakes with their hint ·
- *   the slowest submissions · the submissions that could not be graded (fully)
+ *   the slowest submissions · the submissions that could not be graded (fully) · the similar pairs,
+ *   when `gradlab similarity` left its summary in the results folder
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 import { describeConfinement } from '../sandbox/confine.js';
+import { classSectionHtml, classSectionMarkdown, type SimilaritySummary } from '../similarity/render.js';
+import { inlineCode } from './comment.js';
 import { problemsOf } from './gradebook.js';
 import type { StudentRecord } from './record.js';
 import { terminalName } from './text.js';
@@ -121,10 +125,17 @@ function totals(s: ClassSummary): string {
   return `${s.students} students: ${s.graded} graded, ${s.refused} refused${s.notGradedYet ? `, ${s.notGradedYet} not graded yet` : ''}. Mean ${s.mean}/${s.maxScore}, median ${s.median}/${s.maxScore}.`;
 }
 
-/** Text a student chose (a folder name), made inert for Markdown: no control characters, no markup. */
+/** Text of the course's own (a hint), made inert for Markdown: no control characters, no markup. */
 function md(text: string): string {
   return terminalName(text).replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
 }
+
+/**
+ * Text a student chose (a folder name, a compile error quoting their code) as inline code: report.md
+ * goes into the Actions run summary, where GitHub would turn `@name` into a mention, `#12` into a
+ * link and `www.x.y` into an autolink anywhere but in code.
+ */
+const theirs = (text: string) => inlineCode(terminalName(text));
 
 const percent = (passed: number, graded: number) => `${Math.round((100 * passed) / Math.max(1, graded))}%`;
 
@@ -133,7 +144,7 @@ function when(s: ClassSummary): string {
 }
 
 /** The report as Markdown: readable as plain text in a terminal. */
-export function renderMarkdown(s: ClassSummary): string {
+export function renderMarkdown(s: ClassSummary, similarity?: SimilaritySummary): string {
   const widest = Math.max(1, ...s.histogram.map((h) => h.students));
   const lines = [
     `# Class report: ${s.course}`,
@@ -168,12 +179,13 @@ export function renderMarkdown(s: ClassSummary): string {
     '',
     '## Slowest submissions',
     '',
-    ...(s.slowest.length === 0 ? ['None graded.'] : s.slowest.map((x) => `- ${md(x.student)}: ${x.seconds} s`)),
+    ...(s.slowest.length === 0 ? ['None graded.'] : s.slowest.map((x) => `- ${theirs(x.student)}: ${x.seconds} s`)),
     '',
     '## Not graded, or not fully',
     '',
-    ...(s.notGraded.length === 0 ? ['Every submission was graded.'] : s.notGraded.map((x) => `- ${md(x.student)}: ${md(x.problems)}`)),
+    ...(s.notGraded.length === 0 ? ['Every submission was graded.'] : s.notGraded.map((x) => `- ${theirs(x.student)}: ${theirs(x.problems)}`)),
     '',
+    ...(similarity ? classSectionMarkdown(similarity) : []),
   ];
   return lines.join('\n');
 }
@@ -183,7 +195,7 @@ function html(text: string): string {
 }
 
 /** The report as one HTML page: inline SVG, inline CSS, nothing fetched, no script. */
-export async function renderHtml(s: ClassSummary): Promise<string> {
+export async function renderHtml(s: ClassSummary, similarity?: SimilaritySummary): Promise<string> {
   const { renderSvg } = await import('../plot/render.js');
   const histogram = await renderSvg({
     width: 420, height: 160,
@@ -241,17 +253,32 @@ ${rows(s.mistakes.map((m) => [`<code>${html(m.id)}</code>`, String(m.students), 
 <ol id="slowest">${s.slowest.map((x) => `<li>${html(terminalName(x.student))}: ${x.seconds} s</li>`).join('')}</ol>
 <h2>Not graded, or not fully</h2>
 ${s.notGraded.length === 0 ? '<p>Every submission was graded.</p>' : `<ul id="not-graded">${s.notGraded.map((x) => `<li>${html(terminalName(x.student))}: ${html(x.problems)}</li>`).join('')}</ul>`}
+${similarity ? classSectionHtml(similarity) : ''}
 </body>
 </html>
 `;
 }
 
-/** Writes report.md and report.html into the results folder; returns their paths. */
+/** The similarity summary `gradlab similarity` left in the results folder, if any (see similarity/render.ts). */
+function readSimilarity(resultsDir: string): SimilaritySummary | undefined {
+  const file = path.join(resultsDir, SIMILARITY_JSON);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SimilaritySummary;
+  } catch {
+    throw new CliError('E_RESULTS', `${file} is not a similarity summary: remove it, or run \`gradlab similarity\` again`);
+  }
+}
+
+export const SIMILARITY_JSON = 'similarity.json';
+
+/** Writes report.md and report.html into the results folder (with its similarity section when there is one); returns their paths. */
 export async function writeClassReports(resultsDir: string, records: StudentRecord[]): Promise<string[]> {
   const summary = summarize(records);
+  const similarity = readSimilarity(resultsDir);
   mkdirSync(resultsDir, { recursive: true });
   const files = [path.join(resultsDir, 'report.md'), path.join(resultsDir, 'report.html')];
-  writeFileSync(files[0], renderMarkdown(summary));
-  writeFileSync(files[1], await renderHtml(summary));
+  writeFileSync(files[0], renderMarkdown(summary, similarity));
+  writeFileSync(files[1], await renderHtml(summary, similarity));
   return files;
 }

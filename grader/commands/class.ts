@@ -11,11 +11,11 @@
  * and never graded behind the TA's back).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderRefusedJson, toResults } from '../report/json.js';
 import { renderGradebook, renderSummary } from '../class/gradebook.js';
-import { gradingKey, readRecord, STUDENTS_DIR, submissionHash, writeRecords, type StudentRecord } from '../class/record.js';
+import { exercisesOf, gradingKey, readAllRecords, readRecord, STUDENTS_DIR, submissionHash, writeRecords, type StudentRecord } from '../class/record.js';
 import { writeClassReports } from '../class/report.js';
 import { findStudents, type Student } from '../class/students.js';
 import { terminalName } from '../class/text.js';
@@ -48,7 +48,8 @@ Options:
                         record is listed as not-graded (status not-graded, empty score) until
                         a run without --only grades them
   --force               regrade every student, even unchanged ones
-  --exercise, -e SLUG   grade only this exercise (repeatable)
+  --exercise, -e SLUG   grade only this exercise (repeatable); refused on a results folder that
+                        holds more exercises (every student's grade would shrink to these)
   --timeout MS          CPU time one call of student code may use (default 5000)
   --require-confinement refuse to grade unless every required sandbox layer is in force here
                         (docs/security.md, "Sandbox"): nothing is graded or written but
@@ -68,6 +69,24 @@ function parseShard(value: string | undefined): { k: number; n: number } | null 
 }
 
 type Graded = Student & { dir: string };
+
+/**
+ * A results folder holds one grade per student over the exercises of its runs: a run of fewer
+ * exercises (`-e 04-batchnorm` on a folder graded on all seven) would replace every student's
+ * grade by that exercise's alone, and the gradebook, diff and LMS export would follow. Refused,
+ * saying the two things the TA may have meant.
+ */
+function refuseToShrink(classDir: string, resultsDir: string, exercises: string[]): void {
+  if (!existsSync(path.join(resultsDir, STUDENTS_DIR))) return;
+  const held = exercisesOf(readAllRecords(resultsDir));
+  const dropped = held.filter((slug) => !exercises.includes(slug));
+  if (dropped.length === 0) return;
+  const these = exercises.join(', ');
+  const alone = `${resultsDir.replace(/\/+$/, '')}-${exercises.length === 1 ? exercises[0] : 'part'}`;
+  throw new CliError('E_USAGE', `'${resultsDir}' holds grades of ${held.length} exercises (${held.join(', ')}): grading only ${these} into it would replace every student's grade ` +
+    `by ${exercises.length === 1 ? 'that exercise' : 'those exercises'} alone. Grade all of them into it (\`gradlab class ${classDir} --results ${resultsDir}\` grades again only the students whose files or grader changed), ` +
+    `or grade ${these} into a folder of its own (\`gradlab class ${classDir} ${exercises.map((e) => `-e ${e}`).join(' ')} --results ${alone}\`)`);
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('class', argv, {
@@ -94,6 +113,8 @@ export async function run(argv: string[]): Promise<number> {
   const only = values.only ?? [];
   if (shard && only.length) throw new CliError('E_USAGE', '--only and --shard do not go together: regrade a student in the folder of the shard that graded them');
   const resultsDir = values.results ?? DEFAULT_RESULTS;
+
+  refuseToShrink(positionals[0], resultsDir, exercises);
 
   const everyone = findStudents(positionals[0]);
   for (const name of only) {

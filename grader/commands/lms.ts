@@ -15,7 +15,8 @@ roster export (identifier, github_username, github_id, name) and writes into --o
 results folder):
   canvas.csv      Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, NAME
   moodle.csv      Moodle grade import: identifier, name, github_username, NAME
-  unmatched.csv   folders without a roster row, roster rows without a folder, with the reason
+  unmatched.csv   folders without a roster row, roster rows without a folder, students refused
+                  or not graded yet (their grade cell is left empty, never 0), with the reason
 
 Options:
   --assignment NAME   the grade column (default: gradlab); to update an existing Canvas
@@ -56,7 +57,12 @@ export async function run(argv: string[]): Promise<number> {
   writeFileSync(files.moodle, renderMoodle(roster, pairing, assignment));
   writeFileSync(files.unmatched, renderUnmatched(pairing));
   const lines = [`${pairing.pairs.size} of ${roster.length} roster students paired with a folder.`];
-  for (const u of pairing.unmatched) lines.push(`  unmatched ${u.kind === 'folder' ? `folder ${terminalName(u.folder)}` : `roster row ${terminalName(u.entry?.github_username || u.entry?.identifier || '')}`}: ${u.reason}`);
+  for (const u of pairing.unmatched) {
+    const who = u.kind === 'roster' ? `unmatched roster row ${terminalName(u.entry?.github_username || u.entry?.identifier || '')}`
+      : u.kind === 'folder' ? `unmatched folder ${terminalName(u.folder)}`
+        : `${u.kind === 'refused' ? 'refused' : 'not graded yet'}, grade cell left empty: folder ${terminalName(u.folder)}`;
+    lines.push(`  ${who}: ${terminalName(u.reason)}`);
+  }
   lines.push(`Canvas: ${files.canvas}; Moodle: ${files.moodle}; unmatched: ${files.unmatched}.`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderGradebook } from '../class/gradebook.js';
-import { byStudent, readAllRecords, writeRecords, type StudentRecord } from '../class/record.js';
+import { byStudent, exercisesOf, readAllRecords, writeRecords, type StudentRecord } from '../class/record.js';
 import { writeClassReports } from '../class/report.js';
 import { terminalName } from '../class/text.js';
 import { CliError } from '../errors.js';
@@ -50,13 +50,22 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new CliError('E_USAGE', 'merge needs the results folders to merge (one per shard). See `gradlab merge --help`.');
   const out = values.results;
   if (positionals.some((p) => path.resolve(p) === path.resolve(out))) throw new CliError('E_USAGE', `--results ${out} is also an input: write the merge to a new folder`);
-  const { records, replaced } = mergeRecords(positionals.map((dir) => readAllRecords(dir)));
+  const runs = positionals.map((dir) => readAllRecords(dir));
+  // a student's newest record replaces all of their grade: folders graded on other exercises would shrink it
+  const sets = runs.map((records, i) => ({ dir: positionals[i], slugs: exercisesOf(records) })).filter((x) => x.slugs.length > 0);
+  const odd = sets.find((x) => x.slugs.join() !== sets[0].slugs.join());
+  if (odd) {
+    const says = (x: { dir: string; slugs: string[] }) => `'${x.dir}' holds ${x.slugs.length === 1 ? 'exercise' : 'exercises'} ${x.slugs.join(', ')}`;
+    throw new CliError('E_USAGE', `${says(sets[0])} but ${says(odd)}: merged, a student's newest record would replace their grade by another set of exercises. ` +
+      'Merge folders graded on the same exercises (the shards of one run), or grade the class again on all the exercises.');
+  }
+  const { records, replaced } = mergeRecords(runs);
   writeRecords(out, records);
   const gradebook = values.gradebook ?? path.join(out, 'gradebook.csv');
   mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
   writeFileSync(gradebook, renderGradebook(records));
   const reports = await writeClassReports(out, records);
-  process.stdout.write(`Merged ${positionals.length} folders: ${records.length} students.` +
+  process.stdout.write(`Merged ${positionals.length} folder${positionals.length === 1 ? '' : 's'}: ${records.length} students.` +
     (replaced.length ? ` In several folders (the newest record kept): ${replaced.map(terminalName).join(', ')}.` : '') +
     `\nGradebook: ${gradebook}; ${reports.join(', ')}.\n`);
   return 0;
