@@ -13,7 +13,7 @@ import { gradientFlowInputs, type Finding } from '../grader/lab/experiments';
 import { runLab, type Outcome } from '../grader/lab/run';
 import { Blocked } from '../grader/lab/student';
 import { renderLab } from '../grader/lab/terminal';
-import { compileExercise } from '../grader/sandbox/compile';
+import { compileOwn } from '../grader/lab/compile-own';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
 import { loadManifest } from '../grader/manifest';
 import { watchFolder } from '../grader/commands/lab';
@@ -76,7 +76,7 @@ beforeAll(async () => {
   const source = readFileSync(file, 'utf8');
   expect(source).toContain(right);
   writeFileSync(file, source.replace(right, 'const { f, df } = activationFns(act);\n  return mul(da, map(z, (v) => df(f(v))));'));
-  reference = await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null });
+  reference = await runLab({ dir: SOLUTIONS_DIR, compile: compileOwn, reference: null });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -149,13 +149,14 @@ describe('gradlab lab on training (07)', () => {
 describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
   let outcomes: Outcome[];
   beforeAll(async () => {
-    outcomes = await runLab({ dir: mistaken, compile: compileExercise, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
+    outcomes = await runLab({ dir: mistaken, compile: compileOwn, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
   });
 
-  it('draws the student\'s own curve: the sigmoid networks depart from the reference, the ReLU and residual ones do not', () => {
+  it('draws the student\'s own curve: the sigmoid networks depart from the reference, the ReLU one does not', () => {
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow']);
     const [o] = outcomes;
-    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm']);
+    // 05 imports the student's own 02 in the lab (as in the template), so its sigmoid branch departs too
+    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm', 'residual (sigmoid)']);
     const { x, dout, xavier } = gradientFlowInputs();
     // σ′(σ(z)) ≥ σ′(1) ≈ 0.197 for every z, so the mistaken gradient vanishes far less than the true one
     const wrong = dWNorms(xavier, x, dout, sigmoid, (z) => dsigmoid(sigmoid(z)));
@@ -188,12 +189,12 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
 
 describe('gradlab lab on unfinished and broken code', () => {
   it('names the function to implement for each experiment of the stubs', async () => {
-    const outcomes = await runLab({ dir: EXERCISES_DIR, compile: compileExercise, reference: { dir: SOLUTIONS_DIR } });
+    const outcomes = await runLab({ dir: EXERCISES_DIR, compile: compileOwn, reference: { dir: SOLUTIONS_DIR } });
     const said = outcomes.map((o) => (o.mine instanceof Blocked ? o.mine.message : 'ran'));
     expect(said).toEqual([
       'implement denseForward (02-backprop) to see this',
       'implement initMlp (03-initialization) to see this',
-      'implement saturatedFraction (06-dead-neurons) to see this',
+      'implement tanh (01-activations) to see this',
       'implement trainNeuron (06-dead-neurons) to see this',
       ...(has07 ? ['implement trainMlp (07-training) to see this'] : []),
     ]);
@@ -205,12 +206,11 @@ describe('gradlab lab on unfinished and broken code', () => {
     cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
     const file = path.join(dir, '02-backprop', 'backprop.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('export function denseBackward(dz: Matrix, x: Matrix, layer: Dense): { dx: Matrix } & LayerGrads {', '$&\n  for (let i = 0; i >= 0; ) { /* forever */ }'));
-    const outcomes = await runLab({ dir, compile: compileExercise, reference: null, only: ['02-backprop', '06-dead-neurons'] });
+    const outcomes = await runLab({ dir, compile: compileOwn, reference: null, only: ['02-backprop', '06-dead-neurons'] });
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
-    // the residual network does not call 02's denseBackward (05 imports the reference), so it still runs
-    const flow = finding(outcomes[0]);
-    expect(flow.networks.map((n) => n.name)).toEqual(['residual (sigmoid)']);
-    expect(flow.notice).toMatch(/Not drawn: denseBackward \(02-backprop\) did not return in time/);
+    // every network of the experiment goes through the student's own denseBackward (05 imports 02 as written)
+    expect(outcomes[0].mine).toBeInstanceOf(Blocked);
+    expect((outcomes[0].mine as Blocked).message).toMatch(/^denseBackward \(02-backprop\) did not return in time/);
     expect(outcomes.slice(1).every((o) => !(o.mine instanceof Blocked))).toBe(true);
   });
 });
@@ -228,6 +228,24 @@ describe('gradlab lab (the command)', () => {
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     expect((html.match(/<figure data-plot=/g) ?? []).length).toBe(4);
     expect(html).not.toMatch(/<script|<link|src="http/);
+  });
+
+  it('draws the student\'s own 01 under every curve in the course too: σ′ taken at the output σ(x) changes the sigmoid curves, not the ReLU one', async () => {
+    const dir = path.join(work, 'sigma-grad-on-output');
+    cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
+    const file = path.join(dir, '01-activations', 'activations.ts');
+    const right = 'export function sigmoidGrad(x: number): number {\n  const s = sigmoid(x);';
+    expect(readFileSync(file, 'utf8')).toContain(right);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(right, 'export function sigmoidGrad(x: number): number {\n  const s = sigmoid(sigmoid(x));'));
+    const r = await gradlab(['lab', '01', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('── 1. Gradient flow through 10 layers [01-activations, 02-backprop, 04-batchnorm, 05-residual]');
+    // 02's activationBackward, 05 through 02, and the lab's saturated share all use the student's σ′
+    for (const name of ['sigmoid / Xavier', 'sigmoid \\+ batch norm', 'residual \\(sigmoid\\)']) {
+      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference: at layer \\d+ yours is`));
+    }
+    expect(r.stdout).not.toMatch(/Differs: your (ReLU|tanh|leakyRelu)/);
   });
 
   it('keeps the reference\'s findings between runs, and recomputes them when the entry is damaged', async () => {

@@ -1,8 +1,9 @@
 /**
- * How the lab compiles in the student template, where there is no grader: the student's exercise
+ * How the lab compiles, in the student template and in the course alike: the student's exercise
  * file bundled with rolldown into one ES module, its relative imports resolved as written (their
- * own lib/ and their own other exercises: no reference solution ships with the template), for the
- * same Sandbox and limits as grading. In the course, the lab uses the grader's compileExercise.
+ * own lib/ and their own other exercises: no reference solution is mixed in, and none ships with
+ * the template), for the same Sandbox and limits as grading. Grading compiles differently
+ * (grader/sandbox/compile.ts): the lab shows the student's code, it does not grade it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
