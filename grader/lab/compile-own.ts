@@ -12,6 +12,26 @@ import type { CompileResult } from '../sandbox/compile.js';
 
 const ENTRY = '\0gradlab-lab-entry';
 
+/** The export compile-own adds to every module: `fn` of the exercise on every entry of a matrix (see StudentCode.entrywise). */
+export const ENTRYWISE = '__gradlabEntrywise';
+
+/**
+ * The module the sandbox loads: the exercise's exports; createRng, with which the sandbox turns
+ * { __gradlabRng: seed } arguments into createRng(seed); and ENTRYWISE, so that the lab applies
+ * the student's activation to a whole matrix in one call instead of one call per entry.
+ */
+function entryModule(entry: string, rng: string): string {
+  return `export * from ${JSON.stringify(entry)};
+export { createRng as __gradlabCreateRng } from ${JSON.stringify(rng)};
+import * as exercise from ${JSON.stringify(entry)};
+export function ${ENTRYWISE}(fn, m) {
+  const f = exercise[fn];
+  if (typeof f !== 'function') throw Object.assign(new Error(\`does not export a function '\${fn}'\`), { name: 'MissingExport' });
+  return m.map((row) => row.map((v) => f(v)));
+}
+`;
+}
+
 export async function compileOwn(dir: string, folder: string, file: string): Promise<CompileResult> {
   const entry = path.join(dir, folder, file);
   if (!existsSync(entry)) return { ok: false, kind: 'missing', message: `${folder}/${file} is missing: restore it from the stub` };
@@ -33,8 +53,7 @@ export async function compileOwn(dir: string, folder: string, file: string): Pro
           }
           return null;
         },
-        // the sandbox turns { __gradlabRng: seed } arguments into createRng(seed) with this export
-        load: (id) => (id === ENTRY ? `export * from ${JSON.stringify(entry)};\nexport { createRng as __gradlabCreateRng } from ${JSON.stringify(rng)};\n` : null),
+        load: (id) => (id === ENTRY ? entryModule(entry, rng) : null),
       }],
     });
     const { output } = await bundle.generate({ format: 'esm' });

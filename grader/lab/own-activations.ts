@@ -1,7 +1,7 @@
 /**
  * The activation the lab applies between layers, and its derivative where the lab measures
  * saturation or a neuron's gradient: the student's own 01 (sigmoid, tanhGrad, …) called in the
- * sandbox, one batch per matrix. The lab carries no activation of its own, so the template ships
+ * sandbox, one call per matrix. The lab carries no activation of its own, so the template ships
  * none of 01's answers, and a wrong 01 shows in every curve that goes through it.
  */
 import type { ActivationName, Matrix } from '../../exercises/lib/types.js';
@@ -14,16 +14,14 @@ const FORWARD: Record<Exclude<ActivationName, 'identity'>, string> = {
   sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu', leakyRelu: 'leakyRelu', elu: 'elu',
 };
 
-/** `fn` of 01 on every entry of z, in one round trip. */
+/** `fn` of 01 on every entry of z, in one call. */
 async function entrywise(code: StudentCode, fn: string, z: Matrix): Promise<Matrix> {
-  const values = await code.callMany<unknown>(ACTIVATIONS_SLUG, fn, z.flat().map((v) => [v]));
-  let k = 0;
-  return z.map((row) => row.map(() => {
-    const v = values[k++];
-    // NaN and ±Infinity pass: a curve that blows up is what the student should see
-    if (typeof v !== 'number') throw new Blocked(`${fn} (${ACTIVATIONS_SLUG}) should return a number, got ${typeof v}; fix it (its public tests show how) to see this`);
-    return v;
-  }));
+  const values = await code.entrywise(ACTIVATIONS_SLUG, fn, z);
+  // NaN and ±Infinity pass: a curve that blows up is what the student should see
+  const ok = Array.isArray(values) && values.length === z.length &&
+    values.every((row, i) => Array.isArray(row) && row.length === z[i].length && row.every((v) => typeof v === 'number'));
+  if (!ok) throw new Blocked(`${fn} (${ACTIVATIONS_SLUG}) should return a number for every number; fix it (its public tests show how) to see this`);
+  return values as Matrix;
 }
 
 /** act(z) with the student's 01; identity needs no call. */
