@@ -76,7 +76,7 @@ describe('student side: the template\'s workflow', () => {
     expect(steps[0]).toMatchObject({ uses: 'actions/checkout@v4', with: { 'persist-credentials': false } });
     const graders = steps.filter((s) => s.uses === 'classroom-resources/autograding-command-grader@v1');
     expect(graders.map((s) => s.with)).toEqual(loadManifest().exercises.map((e) => ({
-      'test-name': `${e.slug} public tests`, 'setup-command': '', command: `npx vitest run exercises/${e.folder}`, timeout: 10, 'max-score': 1,
+      'test-name': `${e.slug} public tests`, 'setup-command': '', command: `node scripts/gradlab.mjs check ${e.slug} --exit-code`, timeout: 10, 'max-score': 1,
     })));
     const reporter = steps.at(-1)!;
     expect(reporter.uses).toBe('classroom-resources/autograding-grading-reporter@v1');

@@ -2,8 +2,11 @@
  * The student side of GitHub Classroom, written into the template's
  * .github/workflows/classroom.yml by `gradlab export`: no secret, nothing private. It runs what is
  * safe to reveal — the public tests and `npm run check` — and reports to Classroom one point per
- * exercise whose public tests all pass, as feedback. The grade comes from the teacher-side
- * workflow of the course repository (.github/workflows/grade-class.yml), which never runs here.
+ * exercise whose public tests pass, as feedback. One mistake costs one point: an exercise whose
+ * tests fail only while a function it imports from another exercise fails that exercise's own
+ * tests keeps its point and its step says which exercise to fix first (`check --exit-code`,
+ * check/blocked.ts). The grade comes from the teacher-side workflow of the course repository
+ * (.github/workflows/grade-class.yml), which never runs here.
  */
 import type { Manifest } from '../manifest.js';
 import { envName, runnerId } from '../report/classroom.js';
@@ -17,13 +20,15 @@ export function studentWorkflow(manifest: Manifest): string {
         with:
           test-name: ${e.slug} public tests
           setup-command: ''
-          command: npx vitest run exercises/${e.folder}
+          command: node scripts/gradlab.mjs check ${e.slug} --exit-code
           timeout: 10
           max-score: 1`).join('\n');
   const env = ids.map((id) => `          ${envName(id)}: "\${{ steps.${id}.outputs.result }}"`).join('\n');
   return `# Feedback for GitHub Classroom, written by \`gradlab export\`. It holds no secret and reads nothing
-# private: it runs the public tests (one point per exercise whose public tests all pass) and
-# \`npm run check\` (each failing test and what to do next, in the run's summary). These points are
+# private: it runs the public tests (one point per exercise whose public tests pass, or fail only
+# because a function it imports from another exercise fails there: that exercise loses the point,
+# and the step says to fix it first) and \`npm run check\` (each failing test and what to do next,
+# in the run's summary). These points are
 # feedback, not the grade: the course staff grade with the hidden suites from the course
 # repository, and post your report on your commit.
 name: Autograding Tests
