@@ -84,6 +84,11 @@ export function renderText(report: GradeReport, options: TextOptions = {}): stri
         `${ex.exercise.status}  ${formatDuration(time)}`,
     );
     if (ex.tests.length === 0) out.push('  (no tests ran)');
+    // one cause for every test (a missing file, a module that does not load): said once, under the exercise
+    const first = ex.tests[0]?.test;
+    const shared = ex.tests.length > 1 && first.status !== 'passed' && first.message.trim() !== '' &&
+      ex.tests.every(({ test }) => test.status === first.status && test.message === first.message && !test.diagnosis) ? first.message : null;
+    if (shared) for (const line of safeMessage(shared).split('\n')) if (line.trim()) out.push(`  ${line}`);
     for (const { test, score, maxScore } of ex.tests) {
       const prefix = `${slug} › `;
       const name = test.name.startsWith(prefix) ? test.name.slice(prefix.length) : test.name;
@@ -92,7 +97,7 @@ export function renderText(report: GradeReport, options: TextOptions = {}): stri
           `${`${formatPoints(score)}/${formatPoints(maxScore)}`.padStart(pointsWidth)}  ` +
           `${formatDuration(test.durationMs).padStart(timeWidth)}  ${name}${VISIBILITY_TAG[test.visibility]}`,
       );
-      if (test.status === 'passed') continue;
+      if (test.status === 'passed' || shared !== null) continue;
       if (options.hideAfterDueDate && test.visibility === 'after_due_date') {
         out.push('      (details are shown after the due date)');
         continue;
