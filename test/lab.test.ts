@@ -166,7 +166,7 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
     const gaps = wrong.map((w, i) => Math.abs(w - sig[i]) / (w + sig[i]));
     const at = gaps.indexOf(Math.max(...gaps));
-    const said = /^your sigmoid \/ Xavier curve departs from the reference: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
+    const said = /^your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
     expect(said, o.departures[0].words).not.toBeNull();
     expect(Number(said![1])).toBe(at + 1);
     expectClose([Number(said![2]), Number(said![3])], [wrong[at], sig[at]], 1e-2); // 3 digits shown
@@ -177,12 +177,12 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
   it('says so in the terminal, under the table of the student\'s numbers', () => {
     const text = renderLab(outcomes, 1234);
     expect(text).toContain('  layer  z mean  z std  saturated  dead     ‖dW‖     ‖dx‖');
-    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
+    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer \d+ yours is/);
     expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
     expect(text).not.toMatch(/Differs: your ReLU/);
     // the lines docs/lab.md quotes
-    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
-    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
+    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
+    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference in ‖dW‖: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
     expect(text).toContain('All 1 experiments ran on your code in 1.2 s.');
   });
 });
@@ -243,7 +243,7 @@ describe('gradlab lab (the command)', () => {
     expect(r.stdout).toContain('── 1. Gradient flow through 10 layers [01-activations, 02-backprop, 04-batchnorm, 05-residual]');
     // 02's activationBackward, 05 through 02, and the lab's saturated share all use the student's σ′
     for (const name of ['sigmoid / Xavier', 'sigmoid \\+ batch norm', 'residual \\(sigmoid\\)']) {
-      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference: at layer \\d+ yours is`));
+      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference in ‖dW‖: at layer \\d+ yours is`));
     }
     expect(r.stdout).not.toMatch(/Differs: your (ReLU|tanh|leakyRelu)/);
   });
@@ -256,7 +256,7 @@ describe('gradlab lab (the command)', () => {
     expect(Object.keys(readReferenceCache(referenceCacheFile()))).toEqual(['gradient-flow']);
     const second = await gradlab(['lab', '02', mistaken]);
     expect(timeless(second.stdout)).toBe(timeless(first.stdout));
-    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference: at layer 3');
+    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3');
     writeFileSync(referenceCacheFile(), '{ not json');
     const third = await gradlab(['lab', '02', mistaken]);
     expect(timeless(third.stdout)).toBe(timeless(first.stdout));
