@@ -126,21 +126,25 @@ export function leakedNumbers(text: string, hidden: Set<string>): string[] {
   return out;
 }
 
-/** The failed hidden tests of the reports, and those whose message or hint prints a hidden expected value (one line each). */
-export function hiddenLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
-  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
-  const numbers = new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)]));
+/** The failed tests of `ids` in the reports, and those whose message or hint holds a number `scan` finds (one line each). */
+function scanLeaks(reports: Map<string, GradeReport>, ids: Set<string>, numbers: Map<string, Set<string>>, scan: (text: string, hidden: Set<string>) => string[]): { scanned: number; leaks: string[] } {
   let scanned = 0;
   const leaks: string[] = [];
   for (const [name, r] of reports) {
     for (const t of r.tests) {
-      if (!hiddenIds.has(t.id) || t.status === 'passed') continue;
+      if (!ids.has(t.id) || t.status === 'passed') continue;
       scanned++;
-      const found = leakedNumbers(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
+      const found = scan(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
       if (found.length) leaks.push(`${name} ${t.id}: ${found.join(', ')} in ${JSON.stringify(t.message.slice(0, 300))}`);
     }
   }
   return { scanned, leaks };
+}
+
+/** The failed hidden tests of the reports, and those whose message or hint prints a hidden expected value (one line each). */
+export function hiddenLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
+  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
+  return scanLeaks(reports, hiddenIds, new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)])), leakedNumbers);
 }
 
 /** The numbers of an exercise's public fixtures, as fmt prints them (a student may be shown these). */
@@ -177,15 +181,5 @@ export function visibleLeaks(reports: Map<string, GradeReport>): { scanned: numb
     const pub = publicNumbers(e.slug);
     return [e.slug, new Set([...hiddenExpectedNumbers(e.slug)].filter((n) => !pub.has(n)))];
   }));
-  let scanned = 0;
-  const leaks: string[] = [];
-  for (const [name, r] of reports) {
-    for (const t of r.tests) {
-      if (!shown.has(t.id) || t.status === 'passed') continue;
-      scanned++;
-      const found = visibleLeakedNumbers(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
-      if (found.length) leaks.push(`${name} ${t.id}: ${found.join(', ')} in ${JSON.stringify(t.message.slice(0, 300))}`);
-    }
-  }
-  return { scanned, leaks };
+  return scanLeaks(reports, shown, numbers, visibleLeakedNumbers);
 }
