@@ -68,6 +68,8 @@ export interface Intake {
   found: Array<{ folder: string; file: string; from: string }>;
   /** Exercise folders whose file was not found (and not refused). */
   missing: Array<{ folder: string; file: string }>;
+  /** Choices the intake made that the student should know of (two files of the same name: which was graded, and why). */
+  chose: string[];
   /** Removes the copy; safe to call more than once. */
   cleanup(): void;
 }
@@ -151,7 +153,7 @@ export function intakeSubmission(dir: string, opts: IntakeOptions = {}): Intake 
   live.add(root);
   let cleaned = false;
   const intake: Intake = {
-    root, layout: 'none', refused: [], refusals: [], found: [], missing: [],
+    root, layout: 'none', refused: [], refusals: [], found: [], missing: [], chose: [],
     cleanup() {
       if (cleaned) return;
       cleaned = true;
@@ -190,6 +192,7 @@ export function describeIntake(intake: Intake): string {
   const lines = [`Read: ${how}.`];
   if (intake.found.length) lines.push(`Found: ${intake.found.map((f) => (f.from === `${f.folder}/${f.file}` ? f.from : `${f.folder}/${f.file} (from ${f.from})`)).join(', ')}.`);
   if (intake.missing.length) lines.push(`Missing: ${intake.missing.map((m) => `${m.folder}/${m.file}`).join(', ')}.`);
+  for (const c of intake.chose) lines.push(c);
   if (intake.refusals.length) {
     const shown = intake.refusals.slice(0, 5).map((r) => r.reason);
     lines.push(`Not copied: ${shown.join('; ')}${intake.refusals.length > 5 ? `; and ${intake.refusals.length - 5} more` : ''}.`);
@@ -401,6 +404,11 @@ class Copier {
         return ra[0] - rb[0] || ra[1] - rb[1] || (ra[2] < rb[2] ? -1 : 1);
       });
       const chosen = named[0];
+      if (named.length > 1) {
+        const why = rank(chosen)[0] === 0 && rank(named[1])[0] !== 0 ? `it is in a folder named ${ex.folder}`
+          : rank(chosen)[1] < rank(named[1])[1] ? 'it is the least deeply nested' : 'its path comes first in alphabetical order';
+        this.intake.chose.push(`Two or more files are named ${ex.file}: ${named.map((f) => shownPath(f.rel)).join(', ')}; graded ${shownPath(chosen.rel)}, because ${why}. Upload only the one you mean.`);
+      }
       if (!chosen.st.isFile()) {
         // filed under the exercise's own place, so its tests name the refusal
         this.refuse({ path: `${ex.folder}/${ex.file}`, reason: refusalFor(chosen.rel, chosen.st).reason });

@@ -20,7 +20,7 @@ import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
-import { applyPatch, type CaseExpectation, hiddenLeaks, mismatches, onlyExercises } from './submission-cases';
+import { applyPatch, type CaseExpectation, hiddenLeaks, mismatches, onlyExercises, visibleLeaks } from './submission-cases';
 
 const DIR = path.join(ROOT, 'test', 'submissions', 'diagnoses');
 const TIMEOUTS = { callTimeoutMs: 4000, loadTimeoutMs: 4000 };
@@ -85,6 +85,12 @@ describe('what a failed hidden test says', () => {
     const { scanned, leaks } = hiddenLeaks(caseReports());
     expect(leaks).toEqual([]);
     expect(scanned).toBeGreaterThanOrEqual(25); // the cases do reach the hidden tests (28 failed hidden tests)
+  });
+
+  it('never a number from a hidden fixture’s expected values in a test the student sees (visible or after the due date), not even as `numeric`', () => {
+    const { scanned, leaks } = visibleLeaks(caseReports());
+    expect(leaks).toEqual([]);
+    expect(scanned).toBeGreaterThanOrEqual(25);
   });
 
   it('where the answer is off, without the hidden value: (hidden), the relative error, or where it is already off', () => {

@@ -6,7 +6,7 @@
  * (test/readme-commands.test.ts installs the template with `npm ci` and runs its commands.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { exportTemplate, listFiles, type ExportResult } from '../grader/commands
 import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import { gradlab } from './cli-harness';
+import { findInlined, normalize } from './shipped-code';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-export-'));
 const course = path.join(tmp, 'course');
@@ -65,7 +66,7 @@ describe('gradlab export', () => {
     const fromEdited = path.join(tmp, 'template-edited');
     await exportTemplate(fromEdited, clean);
     expect(reference(fromEdited)).not.toBe(reference(fromClean));
-  });
+  }, 600_000); // two exports, each running the lab on the reference: minutes on a loaded machine
 
   it('says on stderr that uncommitted changes are not in the template, and which commit it used', async () => {
     const r = await gradlab(['export', path.join(tmp, 'template-cli'), '--from', course]);
@@ -87,6 +88,24 @@ describe('gradlab export', () => {
       const stub = readFileSync(path.join(target, 'exercises', ex.folder, ex.file), 'utf8');
       for (const fn of ex.functions) expect(stub).toContain(`new NotImplementedError('${fn}'`);
     }
+  });
+
+  it('inlines no reference or suite code into anything it ships: every window of every solutions/ and grader/suites/ file is looked for in every file', () => {
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const sources = [...walk(path.join(ROOT, 'solutions')), ...walk(path.join(ROOT, 'grader', 'suites'))].filter((f) => f.endsWith('.ts'));
+    expect(sources.length).toBeGreaterThanOrEqual(2 * loadManifest().exercises.length); // a solution and a suite each, and the suites' helpers
+    const shipped = result.files.map((f) => ({ name: f, text: normalize(readFileSync(path.join(target, f), 'utf8'), f) }));
+    // what ships by design (stubs, lib, public tests), and one formatting helper the lab and two
+    // suites each write the same way (digits as subscripts: no answer in it)
+    const allowed = [
+      ...result.files.filter((f) => f.startsWith('exercises/')).map((f) => normalize(readFileSync(path.join(target, f), 'utf8'), f)),
+      normalize("const subscript = (n: number): string => String(n).replace(/\\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);"),
+    ].join('\n');
+    expect(findInlined(sources, shipped, allowed)).toEqual([]);
+    // the scan finds what it looks for: the suites' activation table (all of 01), were it bundled
+    const table = normalize(readFileSync(path.join(ROOT, 'grader', 'suites', 'activations.ts'), 'utf8'), 'activations.ts');
+    expect(findInlined([path.join(ROOT, 'grader', 'suites', 'activations.ts')], [{ name: 'lab/lab.mjs', text: shipped.find((s) => s.name === 'lab/lab.mjs')!.text + table }], allowed))
+      .toEqual([expect.objectContaining({ shipped: 'lab/lab.mjs' })]);
   });
 
   it('pins the course’s versions, with a lock file holding exactly the template’s dependency tree', () => {

@@ -185,6 +185,27 @@ describe('layouts', () => {
     intake.cleanup();
   });
 
+  it('a flat upload with two files of the same name: names both, and says which was graded and why', () => {
+    const flat = path.join(tmp, 'flat-twice');
+    mkdirSync(path.join(flat, 'old'), { recursive: true });
+    cpSync(path.join(SOLUTIONS_DIR, '01-activations', 'activations.ts'), path.join(flat, 'activations.ts'));
+    writeFileSync(path.join(flat, 'old', 'activations.ts'), 'export const old = 1;');
+    const intake = intakeSubmission(flat);
+    expect(intake.found.map((f) => f.from)).toEqual(['activations.ts']);
+    expect(intake.chose).toEqual(['Two or more files are named activations.ts: activations.ts, old/activations.ts; graded activations.ts, because it is the least deeply nested. Upload only the one you mean.']);
+    expect(describeIntake(intake)).toContain(intake.chose[0]);
+    intake.cleanup();
+    // the same depth: the first in alphabetical order, said so
+    const two = path.join(tmp, 'flat-same-depth');
+    for (const d of ['a', 'b']) {
+      mkdirSync(path.join(two, d), { recursive: true });
+      cpSync(path.join(SOLUTIONS_DIR, '01-activations', 'activations.ts'), path.join(two, d, 'activations.ts'));
+    }
+    const again = intakeSubmission(two);
+    expect(again.chose).toEqual(['Two or more files are named activations.ts: a/activations.ts, b/activations.ts; graded a/activations.ts, because its path comes first in alphabetical order. Upload only the one you mean.']);
+    again.cleanup();
+  });
+
   it('a zip with a top folder, with a stray copy deeper down: the folder named like the exercise wins', () => {
     const zip = path.join(tmp, 'zip');
     cpSync(SOLUTIONS_DIR, path.join(zip, 'my-work'), { recursive: true, filter: (src) => path.basename(src) !== 'lib' });

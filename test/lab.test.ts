@@ -13,7 +13,7 @@ import { gradientFlowInputs, trainingTask, type Finding } from '../grader/lab/ex
 import { runLab, type Outcome } from '../grader/lab/run';
 import { Blocked } from '../grader/lab/student';
 import { renderLab } from '../grader/lab/terminal';
-import { compileExercise } from '../grader/sandbox/compile';
+import { compileOwn } from '../grader/lab/compile-own';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
 import { loadManifest } from '../grader/manifest';
 import { watchFolder } from '../grader/commands/lab';
@@ -76,7 +76,7 @@ beforeAll(async () => {
   const source = readFileSync(file, 'utf8');
   expect(source).toContain(right);
   writeFileSync(file, source.replace(right, 'const { f, df } = activationFns(act);\n  return mul(da, map(z, (v) => df(f(v))));'));
-  reference = await runLab({ dir: SOLUTIONS_DIR, compile: compileExercise, reference: null });
+  reference = await runLab({ dir: SOLUTIONS_DIR, compile: compileOwn, reference: null });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -208,14 +208,15 @@ describe('gradlab lab on training (07)', () => {
 describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
   let outcomes: Outcome[];
   beforeAll(async () => {
-    outcomes = await runLab({ dir: mistaken, compile: compileExercise, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
+    outcomes = await runLab({ dir: mistaken, compile: compileOwn, reference: { dir: SOLUTIONS_DIR }, only: ['02-backprop'] });
   });
 
-  it('draws the student\'s own curve: the sigmoid networks and the tanh one depart from the reference, the ReLU and residual ones do not', () => {
+  it('draws the student\'s own curve: the sigmoid networks, the residual one and the tanh one depart from the reference, the ReLU one does not', () => {
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow']);
     const [o] = outcomes;
-    // tanh′ taken at tanh(z) is as wrong as σ′ at σ(z): the tanh network departs too
-    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm', 'tanh / N(0,1)']);
+    // 05 imports the student's own 02 in the lab (as in the template), so its sigmoid branch departs
+    // too; tanh′ taken at tanh(z) is as wrong as σ′ at σ(z): the tanh network departs as well
+    expect(o.departures.map((d) => d.name)).toEqual(['sigmoid / Xavier', 'sigmoid + batch norm', 'residual (sigmoid)', 'tanh / N(0,1)']);
     const { x, dout, xavier } = gradientFlowInputs();
     // σ′(σ(z)) ≥ σ′(1) ≈ 0.197 for every z, so the mistaken gradient vanishes far less than the true one
     const wrong = dWNorms(xavier, x, dout, sigmoid, (z) => dsigmoid(sigmoid(z)));
@@ -225,7 +226,7 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
     const gaps = wrong.map((w, i) => Math.abs(w - sig[i]) / (w + sig[i]));
     const at = gaps.indexOf(Math.max(...gaps));
-    const said = /^your sigmoid \/ Xavier curve departs from the reference: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
+    const said = /^your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
     expect(said, o.departures[0].words).not.toBeNull();
     expect(Number(said![1])).toBe(at + 1);
     expectClose([Number(said![2]), Number(said![3])], [wrong[at], sig[at]], 1e-2); // 3 digits shown
@@ -236,25 +237,25 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
   it('says so in the terminal, under the table of the student\'s numbers', () => {
     const text = renderLab(outcomes, 1234);
     expect(text).toContain('  layer  z mean  z std  saturated  dead     ‖dW‖     ‖dx‖');
-    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference: at layer \d+ yours is/);
+    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer \d+ yours is/);
     expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
     expect(text).toMatch(/Differs: your tanh \/ N\(0,1\) curve departs/);
     expect(text).not.toMatch(/Differs: your ReLU/);
     // the lines docs/lab.md quotes
-    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
-    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
+    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
+    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference in ‖dW‖: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
     expect(text).toContain('All 1 experiments ran on your code in 1.2 s.');
   });
 });
 
 describe('gradlab lab on unfinished and broken code', () => {
   it('names the function to implement for each experiment of the stubs', async () => {
-    const outcomes = await runLab({ dir: EXERCISES_DIR, compile: compileExercise, reference: { dir: SOLUTIONS_DIR } });
+    const outcomes = await runLab({ dir: EXERCISES_DIR, compile: compileOwn, reference: { dir: SOLUTIONS_DIR } });
     const said = outcomes.map((o) => (o.mine instanceof Blocked ? o.mine.message : 'ran'));
     expect(said).toEqual([
       'implement denseForward (02-backprop) to see this',
       'implement initMlp (03-initialization) to see this',
-      'implement saturatedFraction (06-dead-neurons) to see this',
+      'implement tanh (01-activations) to see this',
       'implement trainNeuron (06-dead-neurons) to see this',
       ...(has07 ? ['implement trainMlp (07-training) to see this', 'implement trainMlp (07-training) to see this'] : []),
     ]);
@@ -266,12 +267,11 @@ describe('gradlab lab on unfinished and broken code', () => {
     cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
     const file = path.join(dir, '02-backprop', 'backprop.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('export function denseBackward(dz: Matrix, x: Matrix, layer: Dense): { dx: Matrix } & LayerGrads {', '$&\n  for (let i = 0; i >= 0; ) { /* forever */ }'));
-    const outcomes = await runLab({ dir, compile: compileExercise, reference: null, only: ['02-backprop', '06-dead-neurons'] });
+    const outcomes = await runLab({ dir, compile: compileOwn, reference: null, only: ['02-backprop', '06-dead-neurons'] });
     expect(outcomes.map((o) => o.experiment.id)).toEqual(['gradient-flow', 'saturation-and-dead-units', 'dead-neuron']);
-    // the residual network does not call 02's denseBackward (05 imports the reference), so it still runs
-    const flow = finding(outcomes[0]);
-    expect(flow.networks.map((n) => n.name)).toEqual(['residual (sigmoid)']);
-    expect(flow.notice).toMatch(/Not drawn: denseBackward \(02-backprop\) did not return in time/);
+    // every network of the experiment goes through the student's own denseBackward (05 imports 02 as written)
+    expect(outcomes[0].mine).toBeInstanceOf(Blocked);
+    expect((outcomes[0].mine as Blocked).message).toMatch(/^denseBackward \(02-backprop\) did not return in time/);
     expect(outcomes.slice(1).every((o) => !(o.mine instanceof Blocked))).toBe(true);
   });
 });
@@ -291,6 +291,24 @@ describe('gradlab lab (the command)', () => {
     expect(html).not.toMatch(/<script|<link|src="http/);
   });
 
+  it('draws the student\'s own 01 under every curve in the course too: σ′ taken at the output σ(x) changes the sigmoid curves, not the ReLU one', async () => {
+    const dir = path.join(work, 'sigma-grad-on-output');
+    cpSync(SOLUTIONS_DIR, dir, { recursive: true, dereference: true });
+    const file = path.join(dir, '01-activations', 'activations.ts');
+    const right = 'export function sigmoidGrad(x: number): number {\n  const s = sigmoid(x);';
+    expect(readFileSync(file, 'utf8')).toContain(right);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(right, 'export function sigmoidGrad(x: number): number {\n  const s = sigmoid(sigmoid(x));'));
+    const r = await gradlab(['lab', '01', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('── 1. Gradient flow through 10 layers [01-activations, 02-backprop, 04-batchnorm, 05-residual]');
+    // 02's activationBackward, 05 through 02, and the lab's saturated share all use the student's σ′
+    for (const name of ['sigmoid / Xavier', 'sigmoid \\+ batch norm', 'residual \\(sigmoid\\)']) {
+      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference in ‖dW‖: at layer \\d+ yours is`));
+    }
+    expect(r.stdout).not.toMatch(/Differs: your (ReLU|tanh|leakyRelu)/);
+  });
+
   it('keeps the reference\'s findings between runs, and recomputes them when the entry is damaged', async () => {
     const file = referenceCacheFile();
     rmSync(file, { force: true });
@@ -299,7 +317,7 @@ describe('gradlab lab (the command)', () => {
     expect(Object.keys(readReferenceCache(referenceCacheFile()))).toEqual(['gradient-flow']);
     const second = await gradlab(['lab', '02', mistaken]);
     expect(timeless(second.stdout)).toBe(timeless(first.stdout));
-    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference: at layer 3');
+    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3');
     writeFileSync(referenceCacheFile(), '{ not json');
     const third = await gradlab(['lab', '02', mistaken]);
     expect(timeless(third.stdout)).toBe(timeless(first.stdout));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GRADESCOPE_VISIBILITY, renderGradescope, toGradescope } from '../grader/report/gradescope.ts';
+import { findExercise } from '../grader/manifest.ts';
 import { toResults } from '../grader/report/json.ts';
 import { schemaErrors } from '../grader/report/validate.ts';
 import { COURSE, everyStatusReport, mixedCourseReport, thirdsReport } from './report.fixtures.ts';
@@ -78,7 +79,11 @@ describe('gradescope report', () => {
 
   it('puts only a summary in the top-level output, never a test message', () => {
     const gs = toGradescope(everyStatusReport());
-    expect(gs.output).toBe('02-backprop: 2.5/20 (failed)\n\nScore: 2.5/20\nNext: run `npx gradlab hint 02-backprop`');
+    // read on Gradescope's page, where the student has no gradlab command: the hints themselves
+    const hints = findExercise('02-backprop').hints;
+    expect(hints).toHaveLength(3);
+    expect(gs.output).toBe(`02-backprop: 2.5/20 (failed)\n\nScore: 2.5/20\nNext: 02-backprop (Backprop through a deep network). Read exercises/02-backprop/README.md again, then ask yourself:\n  1. ${hints[0]}\n  2. ${hints[1]}\n  3. ${hints[2]}`);
+    expect(gs.output).not.toMatch(/npx|gradlab hint|npm run/);
     expect(gs.output_format).toBe('text');
     expect(gs.tests[2]!.output).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(gs.tests[2]!.output).toContain('\\u001b[2J');

@@ -97,6 +97,18 @@ describe('renderText', () => {
     expect(lines(renderText(report)).at(-3)).toBe('Score: 0.3/0.3');
   });
 
+  it('says a cause shared by every test of an exercise (a missing file) once, under the exercise, not under each test', () => {
+    const why = '02-backprop/backprop.ts is missing from the submission: create it from the exercise\'s stub (exercises/02-backprop/backprop.ts).';
+    const tests = [1, 2, 3].map((i) => makeTest('02-backprop', i, { status: 'missing', message: why }));
+    const out = renderText(makeReport([{ slug: '02-backprop', tests }]));
+    expect(out.split(why).length - 1).toBe(1);
+    expect(out).toContain(`02-backprop  0/6  missing  36 ms\n  ${why}\n  missing     0/2  11 ms  check 1 holds\n  missing     0/2  12 ms  check 2 holds\n`);
+    // different messages stay under their tests
+    const mixed = renderText(makeReport([{ slug: '02-backprop', tests: [tests[0], makeTest('02-backprop', 2, { status: 'missing', message: 'another cause' })] }]));
+    expect(mixed).toContain(`check 1 holds\n      ${why}\n`);
+    expect(mixed).toContain('check 2 holds\n      another cause\n');
+  });
+
   it('handles an exercise without tests and a report without exercises', () => {
     const empty = makeReport([]);
     expect(lines(renderText(empty)).slice(-3)).toEqual([

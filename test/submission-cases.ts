@@ -126,19 +126,60 @@ export function leakedNumbers(text: string, hidden: Set<string>): string[] {
   return out;
 }
 
-/** The failed hidden tests of the reports, and those whose message or hint prints a hidden expected value (one line each). */
-export function hiddenLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
-  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
-  const numbers = new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)]));
+/** The failed tests of `ids` in the reports, and those whose message or hint holds a number `scan` finds (one line each). */
+function scanLeaks(reports: Map<string, GradeReport>, ids: Set<string>, numbers: Map<string, Set<string>>, scan: (text: string, hidden: Set<string>) => string[]): { scanned: number; leaks: string[] } {
   let scanned = 0;
   const leaks: string[] = [];
   for (const [name, r] of reports) {
     for (const t of r.tests) {
-      if (!hiddenIds.has(t.id) || t.status === 'passed') continue;
+      if (!ids.has(t.id) || t.status === 'passed') continue;
       scanned++;
-      const found = leakedNumbers(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
+      const found = scan(`${t.message}\n${t.diagnosis?.hint ?? ''}`, numbers.get(t.exercise) as Set<string>);
       if (found.length) leaks.push(`${name} ${t.id}: ${found.join(', ')} in ${JSON.stringify(t.message.slice(0, 300))}`);
     }
   }
   return { scanned, leaks };
+}
+
+/** The failed hidden tests of the reports, and those whose message or hint prints a hidden expected value (one line each). */
+export function hiddenLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
+  const hiddenIds = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility === 'hidden').map((t) => t.id)));
+  return scanLeaks(reports, hiddenIds, new Map(manifest.exercises.map((e) => [e.slug, hiddenExpectedNumbers(e.slug)])), leakedNumbers);
+}
+
+/** The numbers of an exercise's public fixtures, as fmt prints them (a student may be shown these). */
+function publicNumbers(slug: string): Set<string> {
+  const printed = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'number') printed.add(fmt(v));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  const dir = path.join(ROOT, 'fixtures', slug);
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('-public.json'))) walk(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+  return printed;
+}
+
+/**
+ * Numbers in a visible test's message that are hidden expected values. Unlike a hidden test's, a
+ * visible test may print an expected value (of its own or public inputs) and a `numeric` value
+ * (finite differences of the student's forward): on a hidden fixture's inputs that is the hidden
+ * answer, so only what follows "got" or "yours" (the student's own output) is passed over.
+ */
+export function visibleLeakedNumbers(text: string, hidden: Set<string>): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?<![\w.])(got |yours )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
+    if (!m[1] && hidden.has(m[2])) out.push(m[2]);
+  }
+  return out;
+}
+
+/** The failed tests a student sees (visible, and after the due date), and those whose message or hint prints a hidden expected value. */
+export function visibleLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
+  const shown = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility !== 'hidden').map((t) => t.id)));
+  const numbers = new Map(manifest.exercises.map((e) => {
+    const pub = publicNumbers(e.slug);
+    return [e.slug, new Set([...hiddenExpectedNumbers(e.slug)].filter((n) => !pub.has(n)))];
+  }));
+  return scanLeaks(reports, shown, numbers, visibleLeakedNumbers);
 }

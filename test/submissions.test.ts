@@ -29,7 +29,7 @@ import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
-import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises } from './submission-cases';
+import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises, visibleLeakedNumbers } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
 const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
@@ -88,7 +88,7 @@ beforeAll(async () => {
     reports.set(name, onlyExercises(got[i], exp.exercises));
   });
   gradedAt = Date.now();
-}, 600_000); // a backstop only: every limit inside grading is CPU time (≈ 40 s on an idle 2-core machine, 4 min at a load of 30)
+}, 1_800_000); // a backstop only: every limit inside grading is CPU time (≈ 40 s on an idle 2-core machine, 4 min at a load of 30, more than 10 min at a load of 36)
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -169,6 +169,16 @@ describe('hidden tests', () => {
     const { scanned, leaks } = hiddenLeaks(reports);
     expect(leaks).toEqual([]);
     expect(scanned).toBeGreaterThanOrEqual(15); // the cases do reach the hidden tests
+  });
+
+  it('the scan of visible tests recognises a hidden value printed as numeric (finite differences on a hidden input)', () => {
+    const numbers = hiddenExpectedNumbers('02-backprop');
+    const [value] = numbers;
+    expect(visibleLeakedNumbers(`db disagrees with finite differences of your denseForward: worst at db[1]: numeric ${value}, yours 1.5`, numbers)).toEqual([value]);
+    expect(visibleLeakedNumbers(`db: expected 0.25, got ${value}`, numbers)).toEqual([]);
+    // the scan of these cases' visible tests (visibleLeaks) still finds 07's value tests and the
+    // after-due-date phenomena of 04/05 printing hidden values: issue 18 item 2, open; the
+    // diagnoses cases (test/diagnoses.test.ts) are scanned and clean
   });
 });
 

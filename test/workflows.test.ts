@@ -81,7 +81,9 @@ describe('student side: the template\'s workflow', () => {
     expect(steps[1]).toMatchObject({ uses: 'actions/setup-node@v7', with: { 'node-version': RECOMMENDED_NODE_LINE, 'package-manager-cache': false } });
     // Classroom's own grader and reporter actions run on node20, which GitHub removed: none is used
     expect(text).not.toContain('classroom-resources/');
-    expect(points.run).toContain(`for folder in ${loadManifest().exercises.map((e) => e.folder).join(' ')}; do`);
+    expect(points.run).toContain(`for slug in ${loadManifest().exercises.map((e) => e.slug).join(' ')}; do`);
+    // one mistake, one point: an exercise blocked by another's failing function keeps its point (check/blocked.ts)
+    expect(points.run).toContain('node scripts/gradlab.mjs check "$slug" --exit-code');
   });
 
   it('runs its shell steps in the template: check into the summary, and Classroom\'s points as its reporter wrote them', () => {
@@ -106,7 +108,7 @@ describe('student side: the template\'s workflow', () => {
     // the two annotations Classroom reads (autograding-grading-reporter's src/notify-classroom.js)
     expect(r.stdout).toContain(`::notice title=Autograding complete::Points 1/${n}\n`);
     expect(r.stdout).toContain(`::notice title=Autograding report::{"totalPoints":1,"maxPoints":${n}}\n`);
-    expect(readFileSync(summary, 'utf8')).toContain(`| ${first.folder} | all pass | 1 |\n| ${loadManifest().exercises[1].folder} | not all pass | 0 |`);
+    expect(readFileSync(summary, 'utf8')).toContain(`| ${first.slug} | pass (or blocked by another exercise) | 1 |\n| ${loadManifest().exercises[1].slug} | not all pass | 0 |`);
   }, 900_000); // eight vitest runs, one after the other, as on the runner
 });
 

@@ -4,11 +4,15 @@
  * a file that does not compile named as such, and the next step to take. Each test is bounded by
  * the CPU time grading allows one call (an infinite loop is stopped, not waited for). With
  * --watch it runs again whenever a file under exercises/ is saved. It is for you, not for grading:
- * your code runs in vitest's worker, as with `npx vitest run`.
+ * your code runs in vitest's worker, as with `npx vitest run`. An exercise whose tests fail only
+ * while a function it imports from another exercise fails there is shown as blocked by that
+ * exercise (check/blocked.ts); with --exit-code (the Classroom workflow, one step per exercise)
+ * it exits 1 only for an exercise that fails on its own.
  */
 import { existsSync, readdirSync, statSync, watch as watchFiles } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { blockedWords, blockers, exerciseImports, passedAll, withDependencies, type Blocker } from '../check/blocked.js';
 import { runPublicTests, type ExerciseOutcome, type PublicTest } from '../check/run-public.js';
 import { CliError } from '../errors.js';
 import { loadManifest, type ManifestExercise } from '../manifest.js';
@@ -27,7 +31,6 @@ function firstLine(message = ''): string {
   return line.length > MAX_MESSAGE ? line.slice(0, MAX_MESSAGE - 1) + '…' : line;
 }
 
-const passedAll = (o: ExerciseOutcome): boolean => !o.problem && o.tests.length > 0 && o.tests.every((t) => t.state === 'passed');
 const notStarted = (o: ExerciseOutcome): boolean => !o.problem && o.tests.length > 0 && o.tests.every((t) => t.state === 'failed' && NOT_IMPLEMENTED.test(t.message ?? ''));
 
 /** The lines under an exercise: each failing test with its message, the unwritten functions once. */
@@ -48,12 +51,18 @@ function failureLines(tests: PublicTest[]): string[] {
   return lines;
 }
 
-export function renderProgress(outcomes: ExerciseOutcome[]): string {
+export function renderProgress(outcomes: ExerciseOutcome[], blocked = new Map<string, Blocker>()): string {
   const lines: string[] = [];
   for (const o of outcomes) {
     const head = (mark: string, state: string) => `  ${mark} ${o.exercise.slug.padEnd(18)} ${state}`;
     const passed = o.tests.filter((t) => t.state === 'passed').length;
+    const by = blocked.get(o.exercise.slug);
     if (passedAll(o)) lines.push(head('✓', `${passed}/${o.tests.length} public tests pass`));
+    else if (by) {
+      // its failing tests would point at code that may well be right: name the cause instead
+      const failing = o.tests.length - passed;
+      lines.push(head('⊘', blockedWords(by)), o.problem ? `      · until then: ${o.problem.message}` : `      · ${failing} of its ${o.tests.length} public tests fail until then`);
+    }
     else if (notStarted(o)) lines.push(head('·', 'not started'));
     else if (o.problem?.kind === 'compile') lines.push(head('✗', `does not compile: ${o.problem.message}`));
     else if (o.problem?.kind === 'stopped') lines.push(head('✗', `${o.problem.message} (${passed}/${o.tests.length} passed before)`), ...failureLines(o.tests));
@@ -62,22 +71,39 @@ export function renderProgress(outcomes: ExerciseOutcome[]): string {
   }
   const done = outcomes.filter(passedAll).length;
   lines.push('', `Progress: ${progressBar(done, outcomes.length)} ${done}/${outcomes.length}`);
-  const next = outcomes.find((o) => !passedAll(o));
-  if (!next) lines.push('Every public test passes. The hidden suites check more: push your work to be graded.');
+  const next = outcomes.find((o) => !passedAll(o) && !blocked.has(o.exercise.slug));
+  const cause = !next && outcomes.map((o) => blocked.get(o.exercise.slug)).find(Boolean);
+  if (cause) lines.push(`Next exercise: ${cause.slug}, where ${cause.functions.join(', ')} fail${cause.functions.length === 1 ? 's' : ''} its own tests: \`npx vitest run exercises/${cause.slug}\`; stuck? \`npm run hint -- ${cause.slug}\`.`);
+  else if (!next) lines.push('Every public test passes. The hidden suites check more: push your work to be graded.');
   else if (next.problem?.kind === 'compile') lines.push(`Next: fix the syntax error in ${next.problem.message.split(': ')[0]}, then run \`npm run check\` again.`);
   else lines.push(`Next exercise: ${next.exercise.slug}. Read exercises/${next.exercise.folder}/README.md; stuck? \`npm run hint -- ${next.exercise.slug}\`.`);
   return lines.join('\n');
 }
 
-const USAGE = `Usage: gradlab check [exercise…] [--watch]
+const USAGE = `Usage: gradlab check [exercise…] [--watch] [--exit-code]
 
 Runs the public tests of your exercises (all, or the ones named) against your files in
 exercises/ and shows what passes, each failing test with its message, and what to do next.
+An exercise whose tests fail only while a function it imports from another exercise fails
+that exercise's own tests is shown as blocked by it.
   -w, --watch   run again whenever a file under exercises/ is saved (Ctrl-C to stop)
+  --exit-code   exit 1 if a named exercise fails on its own (not when it is blocked)
 `;
 
-async function checkOnce(root: string, exercises: ManifestExercise[]): Promise<void> {
-  process.stdout.write(renderProgress(await runPublicTests(root, exercises)) + '\n');
+/**
+ * Runs the public tests of `exercises` and of the exercises they import (the verdict on an
+ * exercise needs theirs), prints the progress of `exercises`, and says whether one of them
+ * fails on its own.
+ */
+export async function checkOnce(root: string, exercises: ManifestExercise[]): Promise<{ charged: string[] }> {
+  const all = loadManifest().exercises;
+  const imports = new Map(all.map((e) => [e.slug, exerciseImports(root, e, all)]));
+  const needed = withDependencies(exercises.map((e) => e.slug), imports);
+  const outcomes = await runPublicTests(root, all.filter((e) => needed.has(e.slug)));
+  const blocked = blockers(outcomes, imports);
+  const shown = outcomes.filter((o) => exercises.some((e) => e.slug === o.exercise.slug));
+  process.stdout.write(renderProgress(shown, blocked) + '\n');
+  return { charged: shown.filter((o) => !passedAll(o) && !blocked.has(o.exercise.slug)).map((o) => o.exercise.slug) };
 }
 
 /** Size and modification time of every file under `dir`, by path relative to it. */
@@ -137,7 +163,7 @@ async function watch(root: string, exercises: ManifestExercise[]): Promise<void>
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean', short: 'w' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean', short: 'w' }, 'exit-code': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab check --help\`.`);
   }
@@ -153,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(path.join(root, 'exercises'))) {
     throw new CliError('E_USAGE', `no exercises/ folder in ${root}: run \`npm run check\` from the top of your course repository`);
   }
-  await checkOnce(root, exercises);
+  const { charged } = await checkOnce(root, exercises);
   if (parsed.values.watch) await watch(root, exercises);
-  return 0;
+  return parsed.values['exit-code'] && charged.length > 0 ? 1 : 0;
 }

@@ -78,7 +78,7 @@ export function parseLabArgs(argv: string[], cwd = process.cwd(), run = COURSE_R
   return { dir, only, html: values.html ? path.resolve(cwd, values.html) : undefined, watch: values.watch ?? false, timeoutMs: parseTimeout(values.timeout) };
 }
 
-/** How the lab gets at code: the course compiles with the grader's compiler and compares with solutions/. */
+/** How the lab gets at code, and what it compares with: solutions/ in the course, saved numbers in the template. */
 export interface LabSetting {
   compile: Compile;
   /** How the student runs the lab, for the next step the report suggests. */
@@ -88,13 +88,18 @@ export interface LabSetting {
   remember?: (findings: Record<string, Finding>) => void;
 }
 
-/** The course's reference solutions (cached findings first), unless they are what is being run. */
+/**
+ * The course's reference solutions (cached findings first), unless they are what is being run.
+ * The lab is not grading: it compiles as the template does (compile-own.ts), each exercise with
+ * the student's own other exercises, never the reference's, so a wrong σ′ in 01 shows in every
+ * curve that goes through it, here as in the template.
+ */
 async function courseSetting(): Promise<LabSetting> {
-  const { compileExercise } = await import('../sandbox/compile.js');
+  const { compileOwn } = await import('../lab/compile-own.js');
   const cache = await import('../lab/reference-cache.js');
   const file = cache.referenceCacheFile();
   return {
-    compile: compileExercise,
+    compile: compileOwn,
     command: COURSE_RUN,
     reference: (dir) => {
       if (!existsSync(SOLUTIONS_DIR) || realpathSync(dir) === realpathSync(SOLUTIONS_DIR)) return null;

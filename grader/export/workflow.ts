@@ -2,8 +2,11 @@
  * The student side of GitHub Classroom, written into the template's
  * .github/workflows/classroom.yml by `gradlab export`: no secret, nothing private. It runs what is
  * safe to reveal — the public tests and `npm run check` — and reports to Classroom one point per
- * exercise whose public tests all pass, as feedback. The grade comes from the teacher-side
- * workflow of the course repository (.github/workflows/grade-class.yml), which never runs here.
+ * exercise whose public tests pass, as feedback. One mistake costs one point: an exercise whose
+ * tests fail only while a function it imports from another exercise fails that exercise's own
+ * tests keeps its point and its step says which exercise to fix first (`check --exit-code`,
+ * check/blocked.ts). The grade comes from the teacher-side workflow of the course repository
+ * (.github/workflows/grade-class.yml), which never runs here.
  */
 import type { Manifest } from '../manifest.js';
 import { RECOMMENDED_NODE_LINE } from '../node-support.js';
@@ -16,32 +19,35 @@ import { RECOMMENDED_NODE_LINE } from '../node-support.js';
  * removed from its runners (.github/action-runtimes.json), so a shell step writes them instead.
  */
 function pointsStep(manifest: Manifest): string {
-  const folders = manifest.exercises.map((e) => e.folder).join(' ');
+  const slugs = manifest.exercises.map((e) => e.slug).join(' ');
   const max = manifest.exercises.length;
   return `
-      - name: Points for Classroom (one per exercise whose public tests all pass)
+      - name: Points for Classroom (one per exercise whose public tests pass, or fail only because of another exercise)
         run: |
           points=0
           { echo '## Points'; echo; echo '| exercise | public tests | points |'; echo '|---|---|---:|'; } >> "$GITHUB_STEP_SUMMARY"
-          for folder in ${folders}; do
-            echo "::group::$folder public tests"
-            if timeout 10m npx vitest run "exercises/$folder"; then
-              points=$((points + 1)); result='all pass'; got=1
+          for slug in ${slugs}; do
+            echo "::group::$slug public tests"
+            # fails only when the exercise fails on its own; blocked by another exercise, it says which to fix first
+            if timeout 10m node scripts/gradlab.mjs check "$slug" --exit-code; then
+              points=$((points + 1)); result='pass (or blocked by another exercise)'; got=1
             else
               result='not all pass'; got=0
             fi
             echo "::endgroup::"
-            echo "| $folder | $result | $got |" >> "$GITHUB_STEP_SUMMARY"
+            echo "| $slug | $result | $got |" >> "$GITHUB_STEP_SUMMARY"
           done
           echo "::notice title=Autograding complete::Points $points/${max}"
           echo "::notice title=Autograding report::{\\"totalPoints\\":$points,\\"maxPoints\\":${max}}"
-          [ "$points" -eq ${max} ] || { echo "::error::$((${max} - points)) of ${max} exercises do not pass all their public tests yet: see npm run check above"; exit 1; }`;
+          [ "$points" -eq ${max} ] || { echo "::error::$((${max} - points)) of ${max} exercises do not pass their public tests yet: see npm run check above"; exit 1; }`;
 }
 
 export function studentWorkflow(manifest: Manifest): string {
   return `# Feedback for GitHub Classroom, written by \`gradlab export\`. It holds no secret and reads nothing
-# private: it runs the public tests (one point per exercise whose public tests all pass) and
-# \`npm run check\` (each failing test and what to do next, in the run's summary). These points are
+# private: it runs the public tests (one point per exercise whose public tests pass, or fail only
+# because a function it imports from another exercise fails there: that exercise loses the point,
+# and the step says to fix it first) and \`npm run check\` (each failing test and what to do next,
+# in the run's summary). These points are
 # feedback, not the grade: the course staff grade with the hidden suites from the course
 # repository, and post your report on your commit.
 name: Autograding Tests

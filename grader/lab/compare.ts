@@ -31,7 +31,7 @@ function factor(mine: number, ref: number): string {
 }
 
 /** The curves of `mine` that depart from the reference's curve of the same name. */
-export function departures(mine: Series[], reference: Series[], xLabel: (plot: string) => string): Departure[] {
+export function departures(mine: Series[], reference: Series[], xLabel: (plot: string) => string, quantity: (plot: string) => string = () => 'value'): Departure[] {
   const refs = new Map(reference.map((s) => [key(s), s]));
   const out: Departure[] = [];
   for (const s of mine) {
@@ -53,7 +53,8 @@ export function departures(mine: Series[], reference: Series[], xLabel: (plot: s
       plot: s.plot,
       name: s.name,
       facet: s.facet,
-      words: `your ${s.name}${s.facet ? ` (${s.facet})` : ''} curve departs from the reference: at ${where} yours is ${show(p.y)}, the reference's ${show(q.y)}${factor(p.y, q.y)}`,
+      // the quantity too: one network has several curves (‖dW‖ by layer, loss, ‖dW₁‖ over steps)
+      words: `your ${s.name}${s.facet ? ` (${s.facet})` : ''} curve departs from the reference in ${quantity(s.plot)}: at ${where} yours is ${show(p.y)}, the reference's ${show(q.y)}${factor(p.y, q.y)}`,
     });
   }
   return out;

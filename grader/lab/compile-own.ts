@@ -1,8 +1,9 @@
 /**
- * How the lab compiles in the student template, where there is no grader: the student's exercise
+ * How the lab compiles, in the student template and in the course alike: the student's exercise
  * file bundled with rolldown into one ES module, its relative imports resolved as written (their
- * own lib/ and their own other exercises: no reference solution ships with the template), for the
- * same Sandbox and limits as grading. In the course, the lab uses the grader's compileExercise.
+ * own lib/ and their own other exercises: no reference solution is mixed in, and none ships with
+ * the template), for the same Sandbox and limits as grading. Grading compiles differently
+ * (grader/sandbox/compile.ts): the lab shows the student's code, it does not grade it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,26 @@ import { rolldown } from 'rolldown';
 import type { CompileResult } from '../sandbox/compile.js';
 
 const ENTRY = '\0gradlab-lab-entry';
+
+/** The export compile-own adds to every module: `fn` of the exercise on every entry of a matrix (see StudentCode.entrywise). */
+export const ENTRYWISE = '__gradlabEntrywise';
+
+/**
+ * The module the sandbox loads: the exercise's exports; createRng, with which the sandbox turns
+ * { __gradlabRng: seed } arguments into createRng(seed); and ENTRYWISE, so that the lab applies
+ * the student's activation to a whole matrix in one call instead of one call per entry.
+ */
+function entryModule(entry: string, rng: string): string {
+  return `export * from ${JSON.stringify(entry)};
+export { createRng as __gradlabCreateRng } from ${JSON.stringify(rng)};
+import * as exercise from ${JSON.stringify(entry)};
+export function ${ENTRYWISE}(fn, m) {
+  const f = exercise[fn];
+  if (typeof f !== 'function') throw Object.assign(new Error(\`does not export a function '\${fn}'\`), { name: 'MissingExport' });
+  return m.map((row) => row.map((v) => f(v)));
+}
+`;
+}
 
 export async function compileOwn(dir: string, folder: string, file: string): Promise<CompileResult> {
   const entry = path.join(dir, folder, file);
@@ -32,8 +53,7 @@ export async function compileOwn(dir: string, folder: string, file: string): Pro
           }
           return null;
         },
-        // the sandbox turns { __gradlabRng: seed } arguments into createRng(seed) with this export
-        load: (id) => (id === ENTRY ? `export * from ${JSON.stringify(entry)};\nexport { createRng as __gradlabCreateRng } from ${JSON.stringify(rng)};\n` : null),
+        load: (id) => (id === ENTRY ? entryModule(entry, rng) : null),
       }],
     });
     const { output } = await bundle.generate({ format: 'esm' });

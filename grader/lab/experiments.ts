@@ -6,11 +6,12 @@
  * Networks are composed layer by layer in this process from the student's building blocks
  * (denseForward, activationBackward, denseBackward, batchnormForward/Backward,
  * residualForward/Backward), so every layer's z, ‖dW‖ and ‖dx‖ can be shown. The activation
- * itself (σ, tanh, ReLU applied to z) and the statistics are the lab's own instruments.
+ * itself (σ, tanh, ReLU applied to z, and act′ where saturation is measured) is the student's 01
+ * too (own-activations.ts); the statistics are the lab's own instruments.
  */
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import type { ActivationName, Dense, Matrix } from '../../exercises/lib/types.js';
-import { ACT } from '../suites/activations.js';
+import { ACTIVATIONS_SLUG, activate, derivative } from './own-activations.js';
 import { affine, deadShare, histogram, mapMatrix as map, meanStd, norm, saturatedShare } from './stats.js';
 import { asMatrix, asVector, Blocked, field, seeded, type StudentCode } from './student.js';
 
@@ -63,11 +64,11 @@ const xavierStd = (fanIn: number, fanOut: number): number => Math.sqrt(2 / (fanI
 const heStd = (fanIn: number): number => Math.sqrt(2 / fanIn);
 const unitStd = (): number => 1;
 
-const activate = (z: Matrix, act: ActivationName): Matrix => map(z, ACT[act].f);
-
-function rowOf(layer: number, z: Matrix, act: ActivationName, dW: number | null, dx: number | null): LayerRow {
+/** One row of a table; the saturated share from the student's own act′ (01), for σ and tanh only. */
+async function rowOf(code: StudentCode, layer: number, z: Matrix, act: ActivationName, dW: number | null, dx: number | null): Promise<LayerRow> {
   const { mean, std } = meanStd(z);
-  return { layer, zMean: mean, zStd: std, saturated: saturatedShare(z, act), dead: deadShare(z, act), dW, dx };
+  const saturated = act === 'sigmoid' || act === 'tanh' ? saturatedShare(await derivative(code, z, act)) : null;
+  return { layer, zMean: mean, zStd: std, saturated, dead: deadShare(z, act), dW, dx };
 }
 
 const fmt = (v: number): string => {
@@ -101,7 +102,7 @@ async function plainNetwork(code: StudentCode, name: string, act: ActivationName
       caches[l] = field(bn, 'cache', 'batchnormForward');
     }
     pre.push(z);
-    a = last ? z : activate(z, act);
+    a = last ? z : await activate(code, z, act);
   }
   const rows: LayerRow[] = new Array(layers.length);
   let da = dout;
@@ -115,7 +116,7 @@ async function plainNetwork(code: StudentCode, name: string, act: ActivationName
     const r = await code.call('02-backprop', 'denseBackward', dz, inputs[l], layers[l]);
     const dW = asMatrix(field(r, 'dW', 'denseBackward'), WIDTH, WIDTH, 'denseBackward(...).dW');
     da = asMatrix(field(r, 'dx', 'denseBackward'), BATCH, WIDTH, 'denseBackward(...).dx');
-    rows[l] = rowOf(l + 1, pre[l], last ? 'identity' : act, norm(dW), norm(da));
+    rows[l] = await rowOf(code, l + 1, pre[l], last ? 'identity' : act, norm(dW), norm(da));
   }
   return { name, rows };
 }
@@ -141,7 +142,7 @@ async function residualNetwork(code: StudentCode, name: string, x: Matrix, dout:
     if (!Array.isArray(grads) || grads.length !== 2) throw new Blocked('residualBackward should return grads as [LayerGrads, LayerGrads]; fix it to see this');
     const dW = grads.map((g, k) => norm(asMatrix(field(g, 'dW', 'residualBackward'), WIDTH, WIDTH, `residualBackward(...).grads[${k}].dW`)));
     dh = asMatrix(field(r, 'dx', 'residualBackward'), BATCH, WIDTH, 'residualBackward(...).dx');
-    rows[i] = rowOf(i + 1, branchZ[i], 'sigmoid', Math.hypot(dW[0], dW[1]), norm(dh));
+    rows[i] = await rowOf(code, i + 1, branchZ[i], 'sigmoid', Math.hypot(dW[0], dW[1]), norm(dh));
   }
   return { name, rows };
 }
@@ -164,7 +165,7 @@ const TANH_UNIT = 'tanh / N(0,1)';
 const gradientFlow: Experiment = {
   id: 'gradient-flow',
   title: `Gradient flow through ${DEPTH} layers`,
-  uses: ['02-backprop', '04-batchnorm', '05-residual'],
+  uses: [ACTIVATIONS_SLUG, '02-backprop', '04-batchnorm', '05-residual'],
   comparable: true,
   async run(code) {
     const { x, dout, xavier, he, unit } = gradientFlowInputs();
@@ -211,7 +212,7 @@ const SCHEMES = [
 const initialization: Experiment = {
   id: 'initialization',
   title: `Activations per layer under three initializations (${INIT_DEPTH} layers of ${INIT_WIDTH})`,
-  uses: ['03-initialization'],
+  uses: [ACTIVATIONS_SLUG, '03-initialization'],
   // the order in which initMlp draws from the rng is the student's choice: compare statistics, not points
   comparable: false,
   async run(code) {
@@ -233,8 +234,8 @@ const initialization: Experiment = {
         let a = x;
         for (let l = 0; l < INIT_DEPTH; l++) {
           const z = affine(a, layers[l].W, layers[l].b);
-          a = activate(z, act);
-          rows.push(rowOf(l + 1, z, act, null, null));
+          a = await activate(code, z, act);
+          rows.push(await rowOf(code, l + 1, z, act, null, null));
           acts.push(a.flat());
         }
         networks.push({ name: `${act} / ${label}`, rows });
@@ -272,7 +273,7 @@ const DEAD_INPUTS = 100;
 const saturationAndDeath: Experiment = {
   id: 'saturation-and-dead-units',
   title: 'Saturated tanh units per layer, and ReLU units killed by a negative bias',
-  uses: ['06-dead-neurons'],
+  uses: [ACTIVATIONS_SLUG, '06-dead-neurons'],
   comparable: true,
   async run(code) {
     const x = randnMatrix(INIT_BATCH, INIT_WIDTH, createRng(301));
@@ -286,10 +287,10 @@ const saturationAndDeath: Experiment = {
       for (const L of layers) {
         const z = affine(a, L.W, L.b);
         zs.push(z);
-        a = activate(z, 'tanh');
+        a = await activate(code, z, 'tanh');
       }
       const sat = await code.callMany<number>('06-dead-neurons', 'saturatedFraction', zs.map((z) => [z, 'tanh']));
-      const rows = zs.map((z, l) => ({ ...rowOf(l + 1, z, 'tanh', null, null), saturated: checkFraction(sat[l], 'saturatedFraction') }));
+      const rows = await Promise.all(zs.map(async (z, l) => ({ ...await rowOf(code, l + 1, z, 'tanh', null, null), saturated: checkFraction(sat[l], 'saturatedFraction') })));
       networks.push({ name: `tanh / ${label} (saturatedFraction)`, rows });
       series.push({ plot: 'saturation', name: `tanh / ${label}`, points: rows.map((r) => ({ x: r.layer, y: r.saturated })) });
     }
@@ -321,7 +322,7 @@ const NEURON = { w: [0.5, 0.5], b: 0.5, x: [1, 1], target: -1, lr: 2, steps: 25 
 const deadNeuron: Experiment = {
   id: 'dead-neuron',
   title: `One neuron, one large update (w = [0.5, 0.5], b = 0.5, x = [1, 1], target ${NEURON.target}, lr ${NEURON.lr})`,
-  uses: ['06-dead-neurons'],
+  uses: [ACTIVATIONS_SLUG, '06-dead-neurons'],
   comparable: true,
   async run(code) {
     const series: Series[] = [];
@@ -334,7 +335,8 @@ const deadNeuron: Experiment = {
       const a = history.map((h) => checkFraction(field(h, 'a', 'trainNeuron history'), 'trainNeuron history a'));
       // ‖∂loss/∂(w, b)‖ = |(a − target)·act′(z)|·‖(x, 1)‖, from the z and a the student's neuron went through
       const inputNorm = Math.hypot(...NEURON.x, 1);
-      const grad = z.map((zi, i) => Math.abs((a[i] - NEURON.target) * ACT[act].df(zi)) * inputNorm);
+      const [df] = await derivative(code, [z], act);
+      const grad = z.map((zi, i) => Math.abs((a[i] - NEURON.target) * df[i]) * inputNorm);
       series.push({ plot: 'dead-neuron-z', name: act, points: z.map((v, i) => ({ x: i, y: v })) });
       series.push({ plot: 'dead-neuron-grad', name: act, points: grad.map((v, i) => ({ x: i, y: v })) });
       moved[act] = Math.abs(z[z.length - 1] - z[1]);

@@ -40,6 +40,17 @@ export const X_LABEL: Record<string, string> = {
   'training-first-layer': 'step',
 };
 
+/** What each plot's y is, for the words that say where a curve departs. */
+export const Y_QUANTITY: Record<string, string> = {
+  'gradient-flow': '‖dW‖',
+  saturation: 'the saturated share',
+  'dead-vs-bias': 'the dead share',
+  'dead-neuron-z': 'z',
+  'dead-neuron-grad': '‖∂loss/∂(w, b)‖',
+  'training-loss': 'the loss',
+  'training-first-layer': '‖dW₁‖',
+};
+
 /** The experiments of this course (their exercises are in the manifest), those using `only` if given. */
 export function selectExperiments(only: string[] = []): Experiment[] {
   const slugs = new Set(loadManifest().exercises.map((e) => e.slug));
@@ -71,7 +82,7 @@ export async function runLab(opts: LabOptions): Promise<Outcome[]> {
         experiment,
         mine: found,
         reference: refFinding,
-        departures: found instanceof Blocked || !refFinding ? [] : departures(found.series, refFinding.series, (p) => X_LABEL[p] ?? 'x'),
+        departures: found instanceof Blocked || !refFinding ? [] : departures(found.series, refFinding.series, (p) => X_LABEL[p] ?? 'x', (p) => Y_QUANTITY[p] ?? 'value'),
       });
     }
   } finally {

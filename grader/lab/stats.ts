@@ -4,8 +4,7 @@
  * the exercise (06 asks the student for deadUnitFraction and saturatedFraction, which the lab
  * calls where it shows that exercise).
  */
-import type { ActivationName, Matrix } from '../../exercises/lib/types.js';
-import { ACT } from '../suites/activations.js';
+import type { Matrix } from '../../exercises/lib/types.js';
 
 /** act′(z) below this counts as saturated (the threshold of 06's saturatedFraction). */
 export const SATURATION_THRESHOLD = 1e-3;
@@ -20,17 +19,16 @@ export function meanStd(m: Matrix): { mean: number; std: number } {
   return { mean, std: Math.sqrt(sq / n) };
 }
 
-/** Fraction of entries whose act′(z) is below the threshold; null for activations that do not saturate. */
-export function saturatedShare(z: Matrix, act: ActivationName): number | null {
-  if (act !== 'sigmoid' && act !== 'tanh') return null;
+/** Fraction of entries whose act′(z) (given: the student's own, see own-activations.ts) is below the threshold. */
+export function saturatedShare(grad: Matrix): number {
   let n = 0;
   let sat = 0;
-  for (const row of z) for (const v of row) { n++; if (ACT[act].df(v) < SATURATION_THRESHOLD) sat++; }
+  for (const row of grad) for (const v of row) { n++; if (v < SATURATION_THRESHOLD) sat++; }
   return sat / n;
 }
 
 /** Fraction of units (columns) with z ≤ 0 for every example: they pass no gradient. ReLU only. */
-export function deadShare(z: Matrix, act: ActivationName): number | null {
+export function deadShare(z: Matrix, act: string): number | null {
   if (act !== 'relu') return null;
   const cols = z[0]?.length ?? 0;
   let dead = 0;

@@ -10,6 +10,7 @@ import { loadManifest } from '../manifest.js';
 import type { CompileResult } from '../sandbox/compile.js';
 import { Sandbox, SandboxError } from '../sandbox/client.js';
 import type { Matrix } from '../../exercises/lib/types.js';
+import { ENTRYWISE } from './compile-own.js';
 
 /** Why an experiment could not run, in words a student can act on ("implement mlpBackward to see this"). */
 export class Blocked extends Error {
@@ -41,6 +42,17 @@ export class StudentCode {
       return await sandbox.call(fn, ...args) as T;
     } catch (err) {
       throw blockedBy(slug, fn, err);
+    }
+  }
+
+  /** `slug`'s one-argument `fn` on every entry of z, in one call (the ENTRYWISE export compile-own.ts adds). */
+  async entrywise(slug: string, fn: string, z: Matrix): Promise<unknown> {
+    const sandbox = await this.sandbox(slug);
+    try {
+      return await sandbox.call(ENTRYWISE, fn, z);
+    } catch (err) {
+      // the failure is the student's function's, not the helper's: say so by its name
+      throw blockedBy(slug, fn, err instanceof SandboxError ? new SandboxError(err.kind, err.message.split(ENTRYWISE).join(fn), fn) : err);
     }
   }
 

@@ -11,12 +11,16 @@
  * - The top-level `output` is a summary (how the upload was read: which exercise files were found
  *   where, which are missing, what was refused; per-exercise points, total, next step): it is
  *   always visible, so it never carries a test's message.
+ * - The next step is read on Gradescope's page, by a student who uploaded files and has no
+ *   gradlab command there: it names the exercise and gives its hints (the manifest's questions,
+ *   the same as `npm run hint` prints in the student's copy of the course) and its README.
  */
 import type { GradeReport, TestStatus, Visibility } from '../results.js';
 import { describeConfinement } from '../sandbox/confine.js';
 import { roundReport } from './round.js';
 import { escapeControls } from './sanitize.js';
-import { formatPoints, nextStep } from './text.js';
+import { findExercise } from '../manifest.js';
+import { formatPoints, nextExercise } from './text.js';
 import { validate } from './validate.js';
 
 type GsVisibility = 'hidden' | 'after_due_date' | 'after_published' | 'visible';
@@ -61,6 +65,17 @@ function testOutput(message: string, diagnosis: { id: string; hint: string } | u
   return lines.filter(Boolean).join('\n\n');
 }
 
+/** What to do next, for a reader of Gradescope's page: the exercise, its README and its hints, here. */
+export function gradescopeNext(report: GradeReport, rounded = roundReport(report)): string {
+  const next = nextExercise(report, rounded);
+  if ('line' in next) return next.line;
+  const ex = findExercise(next.slug);
+  return [
+    `Next: ${ex.slug} (${ex.title}). Read exercises/${ex.folder}/README.md again, then ask yourself:`,
+    ...ex.hints.map((h, i) => `  ${i + 1}. ${h}`),
+  ].join('\n');
+}
+
 /** The results.json object, validated against grader/schemas/gradescope.schema.json. */
 export function toGradescope(report: GradeReport): GradescopeResults {
   if (report.refused) {
@@ -100,7 +115,7 @@ export function toGradescope(report: GradeReport): GradescopeResults {
     ),
     '',
     `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`,
-    nextStep(report, rounded),
+    gradescopeNext(report, rounded),
     // which protections the grading had: the layers' names only (the reasons name host paths)
     ...(report.confinement ? ['', describeConfinement(report.confinement, true)] : []),
   ].join('\n');

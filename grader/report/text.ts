@@ -9,6 +9,9 @@
  *   Score: 87.5/100
  *   Next: run `npx gradlab hint 02-backprop`
  *
+ * (read in the course repository, where `npx gradlab` is this grader; Gradescope's summary names
+ * what its reader has instead: see gradescope.ts)
+ *
  * Messages are printed as the suites wrote them (hidden tests' messages arrive without fixture
  * values) after escaping control characters, and indented, so a student's exception message can
  * neither redraw the table nor forge the `Score:` line.
@@ -49,14 +52,20 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The line that tells the student what to do next: the first exercise not at full marks. */
-export function nextStep(report: GradeReport, rounded: RoundedReport = roundReport(report)): string {
+/** The first exercise not at full marks, or the line to print when there is none. */
+export function nextExercise(report: GradeReport, rounded: RoundedReport = roundReport(report)): { slug: string } | { line: string } {
   if (rounded.exercises.length === 0) {
-    return 'Next: no exercise was graded; check the submission folder and the --exercise flags.';
+    return { line: 'Next: no exercise was graded; check the submission folder and the --exercise flags.' };
   }
   const todo = rounded.exercises.find((e) => e.score < e.maxScore);
-  if (!todo) return 'Next: every exercise is at full marks; nothing left to do.';
-  return `Next: run \`npx gradlab hint ${todo.exercise.slug}\``;
+  if (!todo) return { line: 'Next: every exercise is at full marks; nothing left to do.' };
+  return { slug: todo.exercise.slug };
+}
+
+/** The line that tells the student what to do next, in the course repository (where `npx gradlab` is this grader). */
+export function nextStep(report: GradeReport, rounded: RoundedReport = roundReport(report)): string {
+  const next = nextExercise(report, rounded);
+  return 'line' in next ? next.line : `Next: run \`npx gradlab hint ${next.slug}\``;
 }
 
 export function renderText(report: GradeReport, options: TextOptions = {}): string {
@@ -77,6 +86,11 @@ export function renderText(report: GradeReport, options: TextOptions = {}): stri
         `${ex.exercise.status}  ${formatDuration(time)}`,
     );
     if (ex.tests.length === 0) out.push('  (no tests ran)');
+    // one cause for every test (a missing file, a module that does not load): said once, under the exercise
+    const first = ex.tests[0]?.test;
+    const shared = ex.tests.length > 1 && first.status !== 'passed' && first.message.trim() !== '' &&
+      ex.tests.every(({ test }) => test.status === first.status && test.message === first.message && !test.diagnosis) ? first.message : null;
+    if (shared) for (const line of safeMessage(shared).split('\n')) if (line.trim()) out.push(`  ${line}`);
     for (const { test, score, maxScore } of ex.tests) {
       const prefix = `${slug} › `;
       const name = test.name.startsWith(prefix) ? test.name.slice(prefix.length) : test.name;
@@ -85,7 +99,7 @@ export function renderText(report: GradeReport, options: TextOptions = {}): stri
           `${`${formatPoints(score)}/${formatPoints(maxScore)}`.padStart(pointsWidth)}  ` +
           `${formatDuration(test.durationMs).padStart(timeWidth)}  ${name}${VISIBILITY_TAG[test.visibility]}`,
       );
-      if (test.status === 'passed') continue;
+      if (test.status === 'passed' || shared !== null) continue;
       if (options.hideAfterDueDate && test.visibility === 'after_due_date') {
         out.push('      (details are shown after the due date)');
         continue;

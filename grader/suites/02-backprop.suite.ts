@@ -4,10 +4,11 @@
  * forward pass, and the vanishing gradient of a 10-layer sigmoid network next to ReLU/He.
  */
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
-import { expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, withDiagnosis } from './check.js';
+import { expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
+import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, LayerGrads, Matrix } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
@@ -17,6 +18,26 @@ const FD_REL = 1e-6; // finite differences in float64 with h = 1e-5 on smooth fu
 const MISTAKE_REL = 1e-6; // a wrong answer "matches" a known mistake within this
 
 const fixture = <K extends FixtureKind>(name: string, kind: K): FixtureByKind[K] => loadFixture('02-backprop', name, kind);
+/** The public fixture, then the hidden one: a visible test shows the public one's expected values only (see speaking). */
+const bothFixtures = <K extends FixtureKind>(name: string, kind: K): FixtureByKind[K][] => [fixture(`${name}-public`, kind), fixture(name, kind)];
+
+/**
+ * The gradient checks' inputs, their own (seeded here, in no fixture): finite differences on a
+ * hidden fixture's inputs would print that fixture's expected gradients as `numeric`.
+ */
+function gradcheckLayer(fanIn: number, fanOut: number, rng: ReturnType<typeof createRng>): Dense {
+  return { W: map(randnMatrix(fanIn, fanOut, rng), (v) => 0.8 * v), b: randnMatrix(1, fanOut, rng)[0].map((v) => 0.3 * v) };
+}
+function gradcheckDense(): { x: Matrix; layer: Dense; dz: Matrix } {
+  const rng = createRng(2104);
+  return { x: randnMatrix(5, 7, rng), layer: gradcheckLayer(7, 3, rng), dz: randnMatrix(5, 3, rng) };
+}
+function gradcheckMlp(act: ActivationName, seed: number): { x: Matrix; layers: Dense[]; dout: Matrix } {
+  const rng = createRng(seed);
+  const sizes = [4, 6, 5, 3];
+  const layers = sizes.slice(1).map((fanOut, i) => gradcheckLayer(sizes[i], fanOut, rng));
+  return { x: randnMatrix(7, 4, rng), layers, dout: randnMatrix(7, 3, rng) };
+}
 
 interface MlpOut { out: Matrix; cache: unknown }
 interface MlpGrads { dx: Matrix; grads: LayerGrads[] }
@@ -84,7 +105,7 @@ async function deepGradNorms(ctx: TestContext, f: DeepMlpGradientsFixture): Prom
 
 export default defineSuite('02-backprop', (test) => {
   test('backprop.neuronForward.values', async (ctx) => {
-    for (const c of fixture('neuron', 'neuron-forward').cases) {
+    for (const f of bothFixtures('neuron', 'neuron-forward')) for (const c of f.cases) {
       const { w, b, x, act } = c.inputs;
       const got = await ctx.call<{ z: unknown; a: unknown }>('neuronForward', w, b, x, act);
       const where = `neuronForward(w = ${fmt(w)}, b = ${fmt(b)}, x = ${fmt(x)}, '${act}')`;
@@ -92,7 +113,7 @@ export default defineSuite('02-backprop', (test) => {
         const g = expectNumber(got?.[key], `${where}.${key}`);
         const err = relError(g, c.expected[key]);
         if (err > REL) {
-          fail(`${where}.${key}: ${ctx.hidden ? `wrong, ${hiddenMiss(err, REL)}` : `expected ${fmt(c.expected[key])}, got ${fmt(g)} (relative error ${fmt(err)} > ${fmt(REL)})`}`,
+          fail(`${where}.${key}: ${speaking(ctx, f).hidden ? `wrong, ${hiddenMiss(err, REL)}` : `expected ${fmt(c.expected[key])}, got ${fmt(g)} (relative error ${fmt(err)} > ${fmt(REL)})`}`,
             key === 'a' && relError(g, c.expected.z) <= REL ? { id: 'activation-missing', hint: 'a is act(z): is the activation applied?' } : undefined);
         }
       }
@@ -100,9 +121,9 @@ export default defineSuite('02-backprop', (test) => {
   });
 
   test('backprop.denseForward.values', async (ctx) => {
-    for (const c of fixture('dense', 'dense').cases) {
+    for (const f of bothFixtures('dense', 'dense')) for (const c of f.cases) {
       const z = await ctx.call('denseForward', c.inputs.x, c.inputs.layer);
-      expectMatrixRel(ctx, z, c.expected.z, REL, `denseForward (${c.label})`);
+      expectMatrixRel(speaking(ctx, f), z, c.expected.z, REL, `denseForward (${c.label})`);
     }
   });
 
@@ -121,7 +142,7 @@ export default defineSuite('02-backprop', (test) => {
   });
 
   test('backprop.denseBackward.gradcheck', async (ctx) => {
-    const { x, layer, dz } = fixture('dense', 'dense').cases[0].inputs;
+    const { x, layer, dz } = gradcheckDense();
     const got = await ctx.call<Record<string, unknown>>('denseBackward', dz, x, layer);
     const numeric = await finiteDifferences(ctx, 'denseForward', [x, layer],
       [{ name: 'dx', path: [0] }, { name: 'dW', path: [1, 'W'] }, { name: 'db', path: [1, 'b'] }], (out) => dot(out, dz));
@@ -129,12 +150,12 @@ export default defineSuite('02-backprop', (test) => {
   });
 
   test('backprop.activationBackward.all', async (ctx) => {
-    for (const c of fixture('activation-backward', 'activation-backward').cases) {
+    for (const f of bothFixtures('activation-backward', 'activation-backward')) for (const c of f.cases) {
       const { act, z, da } = c.inputs;
       const dz = await ctx.call('activationBackward', da, z, act);
       const atOutput = mul(da, map(z, (v) => ACT[act].df(ACT[act].f(v))));
       withDiagnosis(findMistake(dz, c.expected.dz, [mistake(M.gradAtOutput, atOutput)], MISTAKE_REL),
-        () => expectMatrixRel(ctx, dz, c.expected.dz, REL, `activationBackward(da, z, '${act}')`));
+        () => expectMatrixRel(speaking(ctx, f), dz, c.expected.dz, REL, `activationBackward(da, z, '${act}')`));
     }
   });
 
@@ -164,8 +185,8 @@ export default defineSuite('02-backprop', (test) => {
 
   test('backprop.mlpBackward.gradcheck', async (ctx) => {
     // smooth activations only: finite differences across a ReLU kink would be wrong, not the student
-    for (const c of fixture('mlp', 'mlp').cases.filter((k) => ['sigmoid', 'tanh', 'elu'].includes(k.inputs.act))) {
-      const { x, layers, act, dout } = c.inputs;
+    for (const [k, act] of (['sigmoid', 'tanh', 'elu'] as const).entries()) {
+      const { x, layers, dout } = gradcheckMlp(act, 2201 + k);
       const fwd = await ctx.call<MlpOut>('mlpForward', x, layers, act);
       const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', dout, fwd?.cache);
       const params = [{ name: 'dx', path: [0] as (string | number)[] }];
@@ -180,7 +201,7 @@ export default defineSuite('02-backprop', (test) => {
   });
 
   test('backprop.mseLoss.values', async (ctx) => {
-    for (const c of fixture('mse-loss', 'mse-loss').cases) {
+    for (const f of bothFixtures('mse-loss', 'mse-loss')) for (const c of f.cases) {
       const got = await ctx.call<{ loss: unknown; dpred: unknown }>('mseLoss', c.inputs.pred, c.inputs.target);
       const loss = expectNumber(got?.loss, 'loss');
       const [n, d] = [c.inputs.pred.length, c.inputs.pred[0].length];
@@ -188,11 +209,11 @@ export default defineSuite('02-backprop', (test) => {
         const perEntry = relError(loss * d, c.expected.loss) <= REL;
         const noHalf = relError(loss, 2 * c.expected.loss) <= REL;
         const err = relError(loss, c.expected.loss);
-        fail(`loss for a [${n}x${d}] batch: ${ctx.hidden ? `wrong, ${hiddenMiss(err, REL)}` : `expected ${fmt(c.expected.loss)}, got ${fmt(loss)} (relative error ${fmt(err)})`}`,
+        fail(`loss for a [${n}x${d}] batch: ${speaking(ctx, f).hidden ? `wrong, ${hiddenMiss(err, REL)}` : `expected ${fmt(c.expected.loss)}, got ${fmt(loss)} (relative error ${fmt(err)})`}`,
           perEntry ? { id: 'mse-per-entry', hint: 'N is the batch size (rows), not the number of entries: loss = (1/2N) Σᵢ ‖predᵢ − targetᵢ‖².' }
             : noHalf ? { id: 'mse-missing-half', hint: 'The contract’s loss has a factor ½ so that dpred has none: loss = (1/2N) Σ‖pred − target‖².' } : undefined);
       }
-      expectMatrixRel(ctx, got?.dpred, c.expected.dpred, REL, 'dpred');
+      expectMatrixRel(speaking(ctx, f), got?.dpred, c.expected.dpred, REL, 'dpred');
     }
   });
 

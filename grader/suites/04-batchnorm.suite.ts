@@ -15,7 +15,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, withContext } from './check.js';
+import { expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { sigmoid } from './activations.js';
@@ -103,6 +103,9 @@ function trainRuns(names = SEQUENCES): Step[][] {
   }
   return runs;
 }
+
+/** How a step's comparison may speak: every sequence here is a hidden fixture, so never with its values (see speaking). */
+const shownFor = (ctx: TestContext, s: Step) => speaking(ctx, { visibility: s.fixture.endsWith('-public') ? 'public' : 'hidden' });
 
 const where = (s: Step): string => `${s.mode} step ${s.k + 1} of ${s.total} (${s.fixture}.json, ${s.label}${Object.keys(s.rawOpts).length ? `, opts ${fmt(s.rawOpts)}` : ''})`;
 
@@ -250,7 +253,7 @@ function asGrads(got: unknown, n: number, d: number): Grads {
 /** Fails (naming the likely mistake) when the student's out for a step is not the reference. */
 function expectOut(ctx: TestContext, got: unknown, s: Step): void {
   const d = findMistake(got, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts), MISTAKE_REL);
-  withContext(where(s), () => expectMatrixRel(ctx, got, s.expected.out, s.tol, 'out'), d);
+  withContext(where(s), () => expectMatrixRel(shownFor(ctx, s), got, s.expected.out, s.tol, 'out'), d);
 }
 
 /** Backward tests need the student's out to be right first: otherwise say so, not "wrong dx". */
@@ -330,7 +333,7 @@ export default defineSuite(SLUG, (test) => {
         const got = asState(fwd.state, d, `the state returned by ${where(s)}`);
         const diag = findMistake(got, s.expected.state, stateMistakes(s.x, s.params, state, s.opts), MISTAKE_REL);
         const fed = s === run[0] ? 'the fixture’s state' : 'the state your previous step returned';
-        withContext(`the state returned by ${where(s)}, starting from ${fed}`, () => expectRel(ctx, got, s.expected.state, s.tol, 'state'), diag);
+        withContext(`the state returned by ${where(s)}, starting from ${fed}`, () => expectRel(shownFor(ctx, s), got, s.expected.state, s.tol, 'state'), diag);
         state = got;
       }
     }
@@ -342,7 +345,8 @@ export default defineSuite(SLUG, (test) => {
       expectOut(ctx, fwd.out, s);
       const got = asState(fwd.state, s.x[0].length, `the state returned by ${where(s)}`);
       const change = firstChange(s.state, got, 'state');
-      if (change) fail(`${where(s)} must return the state it was given (same values): ${change.path} was ${fmt(change.before)}, returned ${fmt(change.after)}`, M.evalUpdates);
+      // the state it was given is the previous step's expected state: shown only where that is public
+      if (change) fail(`${where(s)} must return the state it was given (same values): ${change.path} ${shownFor(ctx, s).hidden ? 'came back changed' : `was ${fmt(change.before)}, returned ${fmt(change.after)}`}`, M.evalUpdates);
     }
   });
 
@@ -357,7 +361,8 @@ export default defineSuite(SLUG, (test) => {
         const change = firstChange(r.args[a], r.argsAfter[a], names[a]);
         if (change) {
           const mode = String(r.args[3]);
-          fail(`batchnormForward(x, p, state, '${mode}') changed its argument ${names[a]}: ${change.path} was ${fmt(change.before)} before the call and ${fmt(change.after)} after it`,
+          // the arguments come from hidden fixtures (a state is a previous step's expected one): no values
+          fail(`batchnormForward(x, p, state, '${mode}') changed its argument ${names[a]}: ${change.path} is not the same after the call`,
             names[a] === 'state'
               ? { id: 'batchnorm-mutates-state', hint: 'Return a NEW state with new runningMean/runningVar arrays; writing into state’s arrays changes the caller’s statistics behind its back.' }
               : { id: 'batchnorm-mutates-input', hint: `Compute into new arrays: ${names[a]} belongs to the caller and must come back as it went in.` });

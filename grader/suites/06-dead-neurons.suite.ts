@@ -11,7 +11,7 @@
 import { loadFixture, rebuildDenseLayer, type FixtureByKind, type FixtureKind, type TrainNeuronFixture } from '../../fixtures/load.js';
 import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, mistake, withContext, worstRelError } from './check.js';
+import { expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, mistake, speaking, withContext, worstRelError } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -151,7 +151,7 @@ function trainMistakes(i: TrainInputs): KnownMistake[] {
 // ---------------------------------------------------------------------------------------------
 // Checks.
 
-function expectFraction(ctx: TestContext, got: unknown, want: number, what: string, diagnosis?: Diagnosis): void {
+function expectFraction(ctx: Pick<TestContext, 'hidden'>, got: unknown, want: number, what: string, diagnosis?: Diagnosis): void {
   const g = expectNumber(got, what);
   if (!(Math.abs(g - want) <= FRACTION_ATOL)) {
     fail(`${what}: expected ${ctx.hidden ? '(hidden)' : fmt(want)}, got ${fmt(g)}`, diagnosis);
@@ -199,9 +199,9 @@ const callTrain = (i: TrainInputs): unknown[] => [i.w, i.b, i.x, i.target, i.act
 const trainCall = (i: TrainInputs): string => `trainNeuron(w = ${fmt(i.w)}, b = ${fmt(i.b)}, x = ${fmt(i.x)}, target ${fmt(i.target)}, '${i.act}', lr ${fmt(i.lr)}, ${i.steps} steps)`;
 
 /** The student's trainNeuron on a fixture case, compared with the fixture (relative error ≤ 1e-7). */
-async function checkTrain(ctx: TestContext, c: { inputs: TrainInputs; expected: Trained }, tol: number): Promise<Trained> {
+async function checkTrain(ctx: TestContext, c: { inputs: TrainInputs; expected: Trained }, tol: number, shown: Pick<TestContext, 'hidden'> = ctx): Promise<Trained> {
   const got = await ctx.call('trainNeuron', ...callTrain(c.inputs));
-  withContext(trainCall(c.inputs), () => expectRel(ctx, got, c.expected, tol, 'result'),
+  withContext(trainCall(c.inputs), () => expectRel(shown, got, c.expected, tol, 'result'),
     findMistake(got, c.expected, trainMistakes(c.inputs), MISTAKE_REL));
   return got as Trained;
 }
@@ -262,8 +262,8 @@ export default defineSuite(SLUG, (test) => {
     const diagnosis = findMistakeAcross(f.expected.byBias.map((e, k) => ({ got: got[k], correct: e.fraction, mistakes: mistakes[k] })), MISTAKE_REL);
     f.expected.byBias.forEach((e, k) => {
       const what = `deadUnitFraction of a ${r.fanIn} → ${r.fanOut} ReLU layer (${r.init}) with every bias ${fmt(e.bias)}, on ${zs[k].length} of its ${r.batch} standard-normal inputs, among them one that makes each live unit fire` +
-        (ctx.hidden ? '' : ` (${e.deadUnits} of ${r.fanOut} units are ≤ 0 on every input)`);
-      expectFraction(ctx, got[k], e.fraction, what, diagnosis);
+        (speaking(ctx, f).hidden ? '' : ` (${e.deadUnits} of ${r.fanOut} units are ≤ 0 on every input)`);
+      expectFraction(speaking(ctx, f), got[k], e.fraction, what, diagnosis);
     });
   });
 
@@ -278,12 +278,13 @@ export default defineSuite(SLUG, (test) => {
   });
 
   const satTest = (withThreshold: boolean) => async (ctx: TestContext): Promise<void> => {
-    const cases = fixture('saturated-fraction', 'saturated-fraction').cases.filter((c) => (c.inputs.threshold !== null) === withThreshold);
+    const f = fixture('saturated-fraction', 'saturated-fraction');
+    const cases = f.cases.filter((c) => (c.inputs.threshold !== null) === withThreshold);
     const got = await ctx.callMany('saturatedFraction', cases.map(({ inputs: i }) => (i.threshold === null ? [i.preActivations, i.act] : [i.preActivations, i.act, i.threshold])));
     const diagnosis = findMistakeAcross(cases.map(({ inputs: i, expected }, k) => ({ got: got[k], correct: expected.fraction, mistakes: satMistakes(i.preActivations, i.act, i.threshold ?? 1e-3) })), MISTAKE_REL);
     cases.forEach(({ inputs: i, expected, label }, k) => {
       const call = `saturatedFraction(z ${shapeOf(i.preActivations)}, '${i.act}'${i.threshold === null ? '' : `, ${fmt(i.threshold)}`}) (${label})`;
-      expectFraction(ctx, got[k], expected.fraction, call, diagnosis);
+      expectFraction(speaking(ctx, f), got[k], expected.fraction, call, diagnosis);
     });
   };
   test('diagnostics.saturatedFraction.values', satTest(false));
@@ -303,9 +304,11 @@ export default defineSuite(SLUG, (test) => {
   });
 
   test('diagnostics.trainNeuron.history', async (ctx) => {
-    for (const c of fixture('train-neuron', 'train-neuron').cases) await checkTrain(ctx, c, relTolerance('train-neuron'));
+    // hidden fixtures: this visible test says where and how far, never their values (see speaking)
+    const hidden = speaking(ctx, { visibility: 'hidden' });
+    for (const c of fixture('train-neuron', 'train-neuron').cases) await checkTrain(ctx, c, relTolerance('train-neuron'), hidden);
     // plain SGD with a large step where the slope of leakyRelu keeps it alive
-    for (const steps of [1, 10]) await checkTrain(ctx, storyCase('leakyRelu', steps), relTolerance('dead-neuron-story'));
+    for (const steps of [1, 10]) await checkTrain(ctx, storyCase('leakyRelu', steps), relTolerance('dead-neuron-story'), hidden);
     // no step: no history, and the neuron as it was given
     const none: TrainInputs = { w: [0.25, -0.5, 1.5], b: -0.75, x: [1, 2, -1], target: 0.3, act: 'sigmoid', lr: 0.5, steps: 0 };
     await checkTrain(ctx, { inputs: none, expected: { w: none.w, b: none.b, history: [] } }, relTolerance('train-neuron'));
@@ -322,7 +325,8 @@ export default defineSuite(SLUG, (test) => {
     for (let t = 2; t < h.length; t++) {
       for (const key of ['z', 'a', 'loss'] as const) {
         if (!Object.is(h[t][key], h[1][key])) {
-          fail(`${story}: its gradient is exactly 0 from step 1 on, so every later history entry must be identical, bit for bit; history[${t}].${key} = ${fmt(h[t][key])} but history[1].${key} = ${fmt(h[1][key])} (differ by ${fmt(h[t][key] - h[1][key])})`);
+          // the student's own numbers (on a hidden fixture's inputs), marked as theirs
+          fail(`${story}: its gradient is exactly 0 from step 1 on, so every later history entry must be identical, bit for bit; history[${t}].${key} is yours ${fmt(h[t][key])} but history[1].${key} is yours ${fmt(h[1][key])}`);
         }
       }
     }

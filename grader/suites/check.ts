@@ -39,6 +39,14 @@ export function hiddenMiss(err: number, tol: number): string {
   return `relative error of order ${orderOf(err)} (more than ${fmt(tol)}); the expected value is hidden`;
 }
 
+/**
+ * How a comparison against `fixture` may speak: a hidden fixture's expected values are never
+ * printed, not even by a visible test (whose own inputs, or a public fixture's, it may show).
+ */
+export function speaking(ctx: Pick<TestContext, 'hidden'>, fixture: { visibility: 'public' | 'hidden' }): Pick<TestContext, 'hidden'> {
+  return { hidden: ctx.hidden || fixture.visibility === 'hidden' };
+}
+
 export function fail(message: string, diagnosis?: Diagnosis): never {
   throw new GradeFailure(message, diagnosis);
 }

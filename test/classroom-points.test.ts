@@ -1,0 +1,92 @@
+/**
+ * One mistake costs one Classroom point. The exported template's workflow (classroom.yml) is run
+ * step by step here, each grader step's command in the template with the environment GitHub's
+ * command grader gives it (PATH, HOME, FORCE_COLOR; exit 0 = max-score), on the reference and on
+ * three one-line mistakes: 7/7, then exactly one point lost each, and the exercises that fail only
+ * because of another exercise's function say which one to fix first. docs/classroom-feedback.md
+ * records the same run through the real actions.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { exportTemplate } from '../grader/commands/export';
+import { loadManifest } from '../grader/manifest';
+import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
+
+interface Step { id?: string; uses?: string; with?: Record<string, unknown> }
+
+const manifest = loadManifest();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-classroom-points-'));
+const template = path.join(tmp, 'template');
+
+beforeAll(async () => {
+  await exportTemplate(template);
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(template, 'node_modules'));
+}, 600_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The reference's exercise files in the template, with `edit` applied to one of them. */
+function submit(edit?: { file: string; find: string; replace: string }): void {
+  for (const e of manifest.exercises) copyFileSync(path.join(SOLUTIONS_DIR, e.folder, e.file), path.join(template, 'exercises', e.folder, e.file));
+  if (!edit) return;
+  const file = path.join(template, 'exercises', edit.file);
+  const text = readFileSync(file, 'utf8');
+  expect(text.split(edit.find).length, `${edit.file} holds the line once`).toBe(2);
+  writeFileSync(file, text.replace(edit.find, edit.replace));
+}
+
+/** Every grader step of the workflow, as the command grader runs it: the points it gives and what its command printed. */
+function runWorkflow(): Map<string, { points: number; stdout: string }> {
+  const wf = parse(readFileSync(path.join(template, '.github', 'workflows', 'classroom.yml'), 'utf8')) as { jobs: Record<string, { steps: Step[] }> };
+  const graders = wf.jobs['run-autograding-tests'].steps.filter((s) => s.uses === 'classroom-resources/autograding-command-grader@v1');
+  expect(graders).toHaveLength(manifest.exercises.length);
+  const out = new Map<string, { points: number; stdout: string }>();
+  for (const s of graders) {
+    const r = spawnSync('sh', ['-c', String(s.with!.command)], { cwd: template, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: os.homedir(), FORCE_COLOR: 'true' } });
+    out.set(String(s.with!['test-name']).replace(/ public tests$/, ''), { points: r.status === 0 ? Number(s.with!['max-score']) : 0, stdout: r.stdout });
+  }
+  return out;
+}
+
+const total = (r: Map<string, { points: number }>) => [...r.values()].reduce((a, s) => a + s.points, 0);
+const lost = (r: Map<string, { points: number }>) => [...r].filter(([, s]) => s.points === 0).map(([slug]) => slug);
+
+describe('the template\'s Classroom workflow: one mistake, one point', () => {
+  it('gives the reference 7/7', () => {
+    submit();
+    const r = runWorkflow();
+    expect(total(r)).toBe(7);
+    for (const [, s] of r) expect(s.stdout).not.toContain('blocked by');
+  }, 1_200_000);
+
+  it('charges tanhGrad without the square to 01 only: 02, 05 and 06 say they are blocked by it', () => {
+    submit({ file: '01-activations/activations.ts', find: 'return 1 - t * t;', replace: 'return 1 - t;' });
+    const r = runWorkflow();
+    expect(lost(r)).toEqual(['01-activations']);
+    expect(total(r)).toBe(6);
+    expect(r.get('02-backprop')!.stdout).toMatch(/⊘ 02-backprop\s+blocked by 01-activations: tanhGrad fails its own tests — fix 01 first\n/);
+    expect(r.get('05-residual')!.stdout).toMatch(/⊘ 05-residual\s+blocked by 01-activations: tanhGrad fails its own tests \(you use it through 02-backprop\) — fix 01 first\n {6}· 1 of its 8 public tests fail until then\n/);
+    expect(r.get('06-dead-neurons')!.stdout).toMatch(/⊘ 06-dead-neurons\s+blocked by 01-activations: tanhGrad fails its own tests — fix 01 first\n/);
+    expect(r.get('01-activations')!.stdout).toMatch(/✗ 01-activations\s+29\/32 public tests pass\n\s+✗ tanhGrad > /);
+  }, 1_200_000);
+
+  it('charges db averaged over the batch to 02 only: 05 and 07 say they are blocked by it', () => {
+    submit({ file: '02-backprop/backprop.ts', find: '    db: colSums(dz),', replace: '    db: colSums(dz).map((v) => v / dz.length),' });
+    const r = runWorkflow();
+    expect(lost(r)).toEqual(['02-backprop']);
+    expect(total(r)).toBe(6);
+    expect(r.get('05-residual')!.stdout).toMatch(/⊘ 05-residual\s+blocked by 02-backprop: denseBackward fails its own tests — fix 02 first\n/);
+    expect(r.get('07-training')!.stdout).toMatch(/⊘ 07-training\s+blocked by 02-backprop: mlpBackward fails its own tests — fix 02 first\n/);
+  }, 1_200_000);
+
+  it('charges dgamma without x̂ to 04 only, and nothing is blocked by it', () => {
+    submit({ file: '04-batchnorm/batchnorm.ts', find: '  const dgamma = colSums(mul(dout, xhat));', replace: '  const dgamma = colSums(dout);' });
+    const r = runWorkflow();
+    expect(lost(r)).toEqual(['04-batchnorm']);
+    expect(total(r)).toBe(6);
+    for (const [, s] of r) expect(s.stdout).not.toContain('blocked by');
+  }, 1_200_000);
+});
