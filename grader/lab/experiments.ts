@@ -412,7 +412,7 @@ function deadPerLayer(x: Matrix, layers: Dense[]): number[] {
   for (const L of layers.slice(0, -1)) {
     const z = affine(a, L.W, L.b);
     shares.push(deadShare(z, 'relu') ?? NaN);
-    a = activate(z, 'relu');
+    a = z.map((row) => row.map((v) => (v > 0 ? v : 0))); // the lab's own count: ReLU is max(0, z)
   }
   return shares;
 }
