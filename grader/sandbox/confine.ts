@@ -248,8 +248,10 @@ function find(env: NodeJS.ProcessEnv): Found {
   const problem = typeof seen === 'string' ? `the probe did not run (${seen})` : '';
 
   const inForce: Record<LayerId, boolean> = {
-    // /tmp is the child's own tmpfs: empty but for the binds that live below /tmp (a Node installed there)
-    engine: engine && !!p && p.pid <= 3 && p.pids <= 3 && p.session > 0 && p.root.every((e) => ROOT_ALLOWED.has(e)) && p.cwd === '/tmp'
+    // the root holds the system's folders and the first folder of each bind (a Node installed under
+    // /root/.cache or /opt shows as root or opt); /tmp is the child's own tmpfs: empty but for the
+    // binds that live below /tmp (a Node installed there)
+    engine: engine && !!p && p.pid <= 3 && p.pids <= 3 && p.session > 0 && p.root.every((e) => ROOT_ALLOWED.has(e) || bindsOf([]).some((b) => b.split('/')[1] === e)) && p.cwd === '/tmp'
       && p.tmp.every((e) => bindsOf([]).some((b) => b.startsWith(`/tmp/${e}/`) || b === `/tmp/${e}`))
       && /^0+$/.test(p.capEff) && /^0+$/.test(p.capBnd),
     groups: !!p && p.groups.split(/\s+/).filter((g) => g && g !== p.gid).length === 0,
