@@ -1,10 +1,11 @@
 /**
- * One mistake costs one Classroom point. The exported template's workflow (classroom.yml) is run
- * step by step here, each grader step's command in the template with the environment GitHub's
- * command grader gives it (PATH, HOME, FORCE_COLOR; exit 0 = max-score), on the reference and on
- * three one-line mistakes: 7/7, then exactly one point lost each, and the exercises that fail only
- * because of another exercise's function say which one to fix first. docs/classroom-feedback.md
- * records the same run through the real actions.
+ * One mistake costs one Classroom point. The exported template's workflow (classroom.yml) has one
+ * points step, which runs `check <slug> --exit-code` per exercise and writes the two annotations
+ * Classroom reads (GitHub Classroom's own command grader and reporter run on node20, which the
+ * runners no longer have: .github/action-runtimes.json). It is run here as the runner runs it, in
+ * the template, on the reference and on three one-line mistakes: 7/7, then exactly one point lost
+ * each, and the exercises that fail only because of another exercise's function say which one to
+ * fix first. docs/classroom-feedback.md records the same commands run through the real actions.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { exportTemplate } from '../grader/commands/export';
 import { loadManifest } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 
-interface Step { id?: string; uses?: string; with?: Record<string, unknown> }
+interface Step { name?: string; run?: string }
 
 const manifest = loadManifest();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-classroom-points-'));
@@ -38,15 +39,24 @@ function submit(edit?: { file: string; find: string; replace: string }): void {
   writeFileSync(file, text.replace(edit.find, edit.replace));
 }
 
-/** Every grader step of the workflow, as the command grader runs it: the points it gives and what its command printed. */
+/**
+ * The workflow's points step, run as the runner runs it (bash -e, in the template): the points each
+ * exercise got (its row of the step's summary table) and what its check printed (its log group).
+ */
 function runWorkflow(): Map<string, { points: number; stdout: string }> {
   const wf = parse(readFileSync(path.join(template, '.github', 'workflows', 'classroom.yml'), 'utf8')) as { jobs: Record<string, { steps: Step[] }> };
-  const graders = wf.jobs['run-autograding-tests'].steps.filter((s) => s.uses === 'classroom-resources/autograding-command-grader@v1');
-  expect(graders).toHaveLength(manifest.exercises.length);
+  const step = wf.jobs['run-autograding-tests'].steps.find((s) => s.name?.startsWith('Points for Classroom'))!;
+  const summary = path.join(tmp, `summary-${Date.now()}.md`);
+  const r = spawnSync('bash', ['-e', '-c', String(step.run)], { cwd: template, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: os.homedir(), FORCE_COLOR: 'true', GITHUB_STEP_SUMMARY: summary } });
+  const rows = readFileSync(summary, 'utf8').split('\n').filter((l) => /^\| \d\d-/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+  expect(rows.map((c) => c[1])).toEqual(manifest.exercises.map((e) => e.slug));
+  // the two annotations Classroom reads agree with the table
+  const got = rows.reduce((a, c) => a + Number(c[3]), 0);
+  expect(r.stdout).toContain(`::notice title=Autograding complete::Points ${got}/${manifest.exercises.length}\n`);
   const out = new Map<string, { points: number; stdout: string }>();
-  for (const s of graders) {
-    const r = spawnSync('sh', ['-c', String(s.with!.command)], { cwd: template, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: os.homedir(), FORCE_COLOR: 'true' } });
-    out.set(String(s.with!['test-name']).replace(/ public tests$/, ''), { points: r.status === 0 ? Number(s.with!['max-score']) : 0, stdout: r.stdout });
+  for (const c of rows) {
+    const group = r.stdout.split(`::group::${c[1]} public tests\n`)[1]?.split('::endgroup::')[0] ?? '';
+    out.set(c[1], { points: Number(c[3]), stdout: group });
   }
   return out;
 }
