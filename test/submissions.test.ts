@@ -32,7 +32,9 @@ import { gradeSubmissions } from '../grader/runner';
 import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises, visibleLeakedNumbers } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
-const TIMEOUTS = { callTimeoutMs: 1000, loadTimeoutMs: 2000 };
+// 3 s a call: oom-in-function fills the 256 MB heap in ≈ 1.7 s of CPU on Node 24 and 26 (GC included), and
+// weird-returns builds a 4,000,003-entry array: at 1 s both were stopped as timeouts before they could fail as meant
+const TIMEOUTS = { callTimeoutMs: 3000, loadTimeoutMs: 2000 };
 
 const manifest = loadManifest();
 const CASES: Array<{ name: string; exp: CaseExpectation }> = readdirSync(CASES_DIR)
