@@ -57,7 +57,7 @@ describe('npm run lab in the student template', () => {
     expect(done.stderr).toBe('');
     expect(done.stdout).toMatch(new RegExp(`All ${count} experiments ran on your code in [0-9.]+ s\\. Draw them: \`npm run lab -- --html lab-report\`\\.`));
     expect(done.stdout.match(/Every curve matches the reference solution\./g)?.length).toBe(comparable);
-    expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(has07 ? 9 : 7);
+    expect(readFileSync(path.join(target, 'lab-report', 'index.html'), 'utf8').match(/<figure data-plot=/g)?.length).toBe(has07 ? 11 : 7); // 07 draws four: loss, ‖dW₁‖, dead units, the lr sweep
     const file = path.join(target, 'exercises', '02-backprop', 'backprop.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('return mul(da, map(z, df));', 'return mul(da, map(z, (v) => df(activationFns(act).f(v))));'));
     const wrong = lab('02');
