@@ -450,8 +450,11 @@ describe('Sandbox confinement (operating-system limits)', () => {
             fetch: await outcome(fetch('http://127.0.0.1:' + tcpPort + '/expected')),
             dgram: await outcome(new Promise((ok, fail) => {
               const s = dgram.createSocket('udp4');
-              s.on('error', (e) => { s.close(); fail(e); }); // Node >= 25's permission model refuses the bind
-              s.send('expected values', udpPort, '127.0.0.1', (e) => { s.close(); e ? fail(e) : ok(); });
+              // Node >= 25's permission model refuses the bind as an 'error' event; a socket closed twice throws
+              let done = false;
+              const end = (e) => { if (done) return; done = true; try { s.close(); } catch {} e ? fail(e) : ok(); };
+              s.on('error', end);
+              s.send('expected values', udpPort, '127.0.0.1', end);
             })),
           };
         }`);
