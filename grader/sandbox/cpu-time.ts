@@ -3,7 +3,7 @@
  * accounting (/proc/<pid>/stat on Linux), so the child cannot misreport it and the machine's load
  * does not change it: a busy machine makes a call take longer in wall time, not in CPU time.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Whether this platform has /proc (Linux). Elsewhere the sandbox falls back to wall-clock limits. */
 export const HAS_PROC = existsSync('/proc/self/stat');
@@ -19,8 +19,35 @@ const MAX_GAP_MS = 250;
 export interface ProcSample {
   /** User + system CPU time so far, in ms, all threads (V8's GC and compiler threads included). */
   cpuMs: number;
-  /** State R: running, or ready to run and waiting for a core (what load looks like). */
+  /**
+   * Some thread of it is in state R (running, or ready to run and waiting for a core: what load
+   * looks like) or D (in the kernel, e.g. reading a page): it is not waiting for something to
+   * happen. A main thread asleep while V8's collector or compiler threads work is not waiting.
+   */
   runnable: boolean;
+}
+
+/** Whether a /proc stat line's state (the field after the last ')') is R or D. */
+const busyState = (stat: string): boolean => {
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'R' || state === 'D';
+};
+
+/** Whether any thread of `pid` other than the main one is running or runnable. */
+function anyThreadBusy(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      if (busyState(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))) return true;
+    } catch { /* the thread ended */ }
+  }
+  return false;
 }
 
 /** Reads /proc/<pid>/stat; null if it cannot be read (no /proc, or the process is gone). */
@@ -38,13 +65,16 @@ export function sampleProcess(pid: number): ProcSample | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return { cpuMs: (utime + stime) * MS_PER_TICK, runnable: rest[0] === 'R' };
+  const runnable = rest[0] === 'R' || rest[0] === 'D' || anyThreadBusy(pid);
+  return { cpuMs: (utime + stime) * MS_PER_TICK, runnable };
 }
 
 /**
  * Measures one request to a child from the moment it is created: the CPU time the child used
- * since then, and the wall time it spent not runnable (sleeping or stopped: waiting for something,
- * not for a core). Where /proc cannot be read, `usedMs` is the wall time (`measuresCpu` is false).
+ * since then, and the wall time it spent not runnable (no thread running, ready to run or in the
+ * kernel: waiting for something, not for a core), counted only between readings the caller says
+ * count (not while the child waits for the caller itself). Where /proc cannot be read, `usedMs`
+ * is the wall time (`measuresCpu` is false).
  */
 export class CpuClock {
   private readonly started = Date.now();
@@ -52,6 +82,7 @@ export class CpuClock {
   private lastUsed = 0;
   private lastSampleAt = this.started;
   private waited = 0;
+  private lastWaiting = false;
 
   constructor(private readonly pid: number | undefined) {
     this.cpuStart = HAS_PROC && pid !== undefined ? sampleProcess(pid)?.cpuMs ?? null : null;
@@ -63,7 +94,16 @@ export class CpuClock {
 
   /** CPU ms used since the start (the last reading, once the process is gone); wall ms without /proc. */
   usedMs(): number {
-    this.sample();
+    return this.sampleMs(false);
+  }
+
+  /**
+   * As usedMs, and the time since the last reading counts as waiting if `countWait` (the caller
+   * knows the child was not busy with it meanwhile) and this reading and the last both saw it
+   * not runnable.
+   */
+  sampleMs(countWait: boolean): number {
+    this.sample(countWait);
     return this.cpuStart === null ? Date.now() - this.started : this.lastUsed;
   }
 
@@ -72,15 +112,17 @@ export class CpuClock {
     return this.waited;
   }
 
-  private sample(): void {
+  private sample(countWait: boolean): void {
     if (this.cpuStart === null) return;
     const now = Date.now();
     const s = sampleProcess(this.pid as number);
     if (s) {
       this.lastUsed = s.cpuMs - this.cpuStart;
-      // a long gap between readings is this process not running (a busy machine), not the child
-      // waiting: count at most MAX_GAP_MS of it
-      if (!s.runnable) this.waited += Math.min(now - this.lastSampleAt, MAX_GAP_MS);
+      // only the time between two readings that both saw it not runnable: a child seen asleep once
+      // may have just written to us and be waiting for our answer. A long gap between readings is
+      // this process not running (a busy machine), not the child waiting: count at most MAX_GAP_MS
+      if (countWait && !s.runnable && this.lastWaiting) this.waited += Math.min(now - this.lastSampleAt, MAX_GAP_MS);
+      this.lastWaiting = !s.runnable;
     }
     this.lastSampleAt = now;
   }
