@@ -29,7 +29,7 @@ import { CHILD_SCRIPT, CODEC_SCRIPT } from '../paths.js';
 import type * as CodecModule from './codec.mjs';
 import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
-import { SCALAR_EXERCISES } from './oracle-access.js';
+import { IN_PROCESS_ENTRIES, IN_PROCESS_EXERCISES, SCALAR_EXERCISES } from './oracle-access.js';
 
 const codec = await import(pathToFileURL(CODEC_SCRIPT).href) as typeof CodecModule;
 export const { PackedMatrix } = codec;
@@ -264,6 +264,17 @@ export class FrameReader {
   }
 }
 
+/**
+ * Whether arguments hold an object with a `length` key (an array-like that could size an
+ * allocation) or a handle of the reference's sandbox (a cache kept there): either way they are
+ * not for the trusted process.
+ */
+function notForHere(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some(notForHere);
+  return Object.hasOwn(v, 'length') || Object.hasOwn(v, HANDLE) || Object.values(v).some(notForHere);
+}
+
 /** What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. */
 const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
 
@@ -459,10 +470,10 @@ export class Sandbox {
   }
 
   private async request(fn: string, msg: Record<string, unknown>, keepPacked: boolean): Promise<Reply> {
+    this.refuseIfWaitedOut(fn);
     if (this.timedOut.has(fn)) {
       throw new SandboxError('timeout', `${fn} is not called again: it did not finish within its limit earlier in this run (an infinite loop?)`, fn);
     }
-    this.refuseIfWaitedOut(fn);
     await this.exports();
     try {
       return await this.send(msg, this.callLimit, fn, keepPacked);
@@ -601,10 +612,11 @@ export class Sandbox {
     };
     const refuse = (message: string) => answer({ ok: false, error: { name: 'Error', message } });
     let request: unknown;
+    const budget = replyBudget();
     try {
       request = codec.decodeBody(body, {
         maxDepth: MAX_REPLY_DEPTH,
-        budget: replyBudget(),
+        budget,
         opaque: (token) => {
           if (!a.kept.has(token)) throw new codec.DecodeError('a cache that is no longer kept (caches live until the graded call ends)');
           return a.kept.get(token);
@@ -620,15 +632,16 @@ export class Sandbox {
     if (!access || !access.allowed(exercise, fn)) return refuse(`${fn} of ${exercise} is not available here: ${NOT_SERVED}`);
     this.oracleCalls++;
     const remaining = Math.max(1, a.limit.cpuMs - a.clock.usedMs() - a.extraCpuMs);
-    const outcome = await access.oracle.call(exercise, fn, args, remaining);
+    const small = budget.usedEntries <= IN_PROCESS_ENTRIES && !notForHere(args);
+    const outcome = await access.oracle.call(exercise, fn, args, remaining, small);
     a.extraCpuMs += outcome.cpuMs;
     this.oracleCpuMs += outcome.cpuMs;
-    if (!outcome.ok) return refuse(outcome.error.message);
+    if (!outcome.ok) return answer({ ok: false, error: outcome.error });
     // a reference's cache stays with the oracle: the child gets a token for it
     const value = outcome.value;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const cache = (value as Record<string, unknown>).cache;
-      if (cache && typeof cache === 'object' && Object.hasOwn(cache, HANDLE)) {
+      if (cache && typeof cache === 'object') {
         const token = a.kept.size + 1;
         a.kept.set(token, cache);
         a.keptTokens.set(cache, token);
@@ -775,10 +788,12 @@ export class Oracle {
   /** `code`: the reference bundle (compile.ts, compileReference); `callTimeoutMs`: the most one call may use. */
   constructor(private readonly code: string, private readonly callTimeoutMs = 5000) {}
 
-  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: number): Promise<OracleOutcome> {
-    if (SCALAR_EXERCISES.has(exercise) && args.length <= 2 && args.every((a) => typeof a === 'number' || a === undefined)) {
-      return this.callScalar(exercise, fn, args);
-    }
+  /**
+   * `small`: the caller checked the arguments are few (IN_PROCESS_ENTRIES) and hold no object
+   * with a `length` key, so an exercise of IN_PROCESS_EXERCISES may be computed in this process.
+   */
+  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: number, small = false): Promise<OracleOutcome> {
+    if (small && IN_PROCESS_EXERCISES.has(exercise)) return this.callHere(exercise, fn, args);
     this.sandbox ??= new Sandbox({ code: this.code, label: 'the course\'s reference', callTimeoutMs: this.callTimeoutMs, keepRecords: false });
     const sb = this.sandbox;
     const name = oracleExport(exercise, fn);
@@ -789,16 +804,19 @@ export class Oracle {
     } catch (err) {
       const e = err instanceof SandboxError ? err : new SandboxError('error', String(err));
       // the reference's own error (a shape mismatch) as the student would see it from the function
-      const message = e.message.replace(`${name} threw `, '').split(name).join(fn);
-      return { ok: false, error: { name: 'Error', message }, cpuMs: Math.max(sb.cpuMs - before, e.kind === 'timeout' ? cpuLimitMs : 0) };
+      const text = e.message.split(name).join(fn);
+      const thrown = new RegExp(`^${fn} threw (\\w+): ([^]*)$`).exec(text);
+      const error = thrown ? { name: thrown[1], message: thrown[2] } : { name: 'Error', message: text };
+      return { ok: false, error, cpuMs: Math.max(sb.cpuMs - before, e.kind === 'timeout' ? cpuLimitMs : 0) };
     }
   }
 
   /**
-   * A function of numbers (SCALAR_EXERCISES) computed here, from the same reference bundle loaded
-   * into this trusted process: no student code runs here, and numbers cannot make it loop.
+   * A function of IN_PROCESS_EXERCISES on small arguments, computed here, from the same reference
+   * bundle loaded into this trusted process: no student code runs here, and arguments this small
+   * cannot make it loop or allocate for long.
    */
-  private async callScalar(exercise: string, fn: string, args: unknown[]): Promise<OracleOutcome> {
+  private async callHere(exercise: string, fn: string, args: unknown[]): Promise<OracleOutcome> {
     const started = process.cpuUsage();
     this.scalar ??= import(`data:text/javascript;base64,${Buffer.from(this.code, 'utf8').toString('base64')}`) as Promise<Record<string, unknown>>;
     const f = (await this.scalar)[oracleExport(exercise, fn)];
@@ -807,7 +825,8 @@ export class Oracle {
       const value: unknown = f(...args);
       return { ok: true, value, cpuMs: cpuSince(started) };
     } catch (err) {
-      return { ok: false, error: { name: 'Error', message: err instanceof Error ? err.message : String(err) }, cpuMs: cpuSince(started) };
+      const error = err instanceof Error ? { name: String(err.name).slice(0, MAX_NAME), message: String(err.message).slice(0, MAX_MESSAGE) } : { name: 'Error', message: String(err).slice(0, MAX_MESSAGE) };
+      return { ok: false, error, cpuMs: cpuSince(started) };
     }
   }
 

@@ -50,8 +50,8 @@ function anyThreadBusy(pid: number): boolean {
   return false;
 }
 
-/** Reads /proc/<pid>/stat; null if it cannot be read (no /proc, or the process is gone). */
-export function sampleProcess(pid: number): ProcSample | null {
+/** Reads /proc/<pid>/stat; null if it cannot be read. With `threads` false, `runnable` looks at the main thread only (cheaper). */
+export function sampleProcess(pid: number, threads = true): ProcSample | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -65,7 +65,7 @@ export function sampleProcess(pid: number): ProcSample | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  const runnable = rest[0] === 'R' || rest[0] === 'D' || anyThreadBusy(pid);
+  const runnable = rest[0] === 'R' || rest[0] === 'D' || (threads && anyThreadBusy(pid));
   return { cpuMs: (utime + stime) * MS_PER_TICK, runnable };
 }
 
@@ -85,7 +85,7 @@ export class CpuClock {
   private lastWaiting = false;
 
   constructor(private readonly pid: number | undefined) {
-    this.cpuStart = HAS_PROC && pid !== undefined ? sampleProcess(pid)?.cpuMs ?? null : null;
+    this.cpuStart = HAS_PROC && pid !== undefined ? sampleProcess(pid, false)?.cpuMs ?? null : null;
   }
 
   get measuresCpu(): boolean {
@@ -115,14 +115,15 @@ export class CpuClock {
   private sample(countWait: boolean): void {
     if (this.cpuStart === null) return;
     const now = Date.now();
-    const s = sampleProcess(this.pid as number);
+    // the other threads are looked at only when waiting may count (reading them costs ~0.3 ms)
+    const s = sampleProcess(this.pid as number, countWait);
     if (s) {
       this.lastUsed = s.cpuMs - this.cpuStart;
       // only the time between two readings that both saw it not runnable: a child seen asleep once
       // may have just written to us and be waiting for our answer. A long gap between readings is
       // this process not running (a busy machine), not the child waiting: count at most MAX_GAP_MS
       if (countWait && !s.runnable && this.lastWaiting) this.waited += Math.min(now - this.lastSampleAt, MAX_GAP_MS);
-      this.lastWaiting = !s.runnable;
+      this.lastWaiting = countWait && !s.runnable;
     }
     this.lastSampleAt = now;
   }

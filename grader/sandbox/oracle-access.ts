@@ -22,12 +22,22 @@ const NOT_SERVED = new Set(['03-initialization']);
 
 /**
  * Exercises whose contract functions map a few numbers to a number in constant time (01's
- * activations): the oracle computes them in the trusted process itself, when every argument is a
- * number, since nothing an argument holds can make them loop or allocate. 02, 06 and the lab call
- * them once per entry of a matrix, so the round trip to the reference's own sandbox (≈ 0.8 ms of
- * CPU) would dominate grading; in the trusted process it is one hop.
+ * activations). 02, 06 and the lab call them once per entry of a matrix: the child remembers their
+ * answers, and the student's own function is used wherever it passes 01's own checks (harness.ts).
  */
 export const SCALAR_EXERCISES = new Set(['01-activations']);
+
+/**
+ * Exercises whose contract functions cost no more than a few products of the sizes of their
+ * arrays (matrix products, maps; no loop or allocation sized by a number argument, unlike 06's
+ * trainNeuron or 07's trainMlp): on small arguments (IN_PROCESS_ENTRIES, no object posing as an
+ * array with a `length` key), the oracle computes them in the trusted process itself, in
+ * microseconds, instead of in the reference's own sandbox (≈ 0.3 ms of CPU a round trip; 05's
+ * gradient checks make 28,000 such calls).
+ */
+export const IN_PROCESS_EXERCISES = new Set(['01-activations', '02-backprop', '04-batchnorm', '05-residual']);
+/** Entries (numbers, array slots, keys) of the arguments: a product of two such matrices is at most 2048² entries. */
+export const IN_PROCESS_ENTRIES = 4096;
 
 let graph: Map<string, Set<string>> | null = null;
 
