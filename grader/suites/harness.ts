@@ -159,6 +159,10 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>): Promise<
     if (m) byExercise.set(m[1], (byExercise.get(m[1]) ?? new Set()).add(m[2]));
   }
   if (byExercise.size === 0) return;
+  // the checks run on the student's own functions alone: a stub they call goes to their own code
+  // too, never to the oracle (an own 01 built on 02's functions, which call 01, must not pass
+  // 01's checks on the reference's answers)
+  await sb.useOwn(Object.fromEntries([...byExercise].map(([slug, fns]) => [slug, [...fns]])));
   const use: Record<string, string[]> = {};
   for (const [slug, fns] of byExercise) {
     const ex = findExercise(slug);
