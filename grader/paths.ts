@@ -20,3 +20,5 @@ export const LIB_DIR = path.join(EXERCISES_DIR, 'lib');
 export const SOLUTIONS_DIR = path.join(ROOT, 'solutions');
 export const SUITES_DIR = path.join(ROOT, 'grader', 'suites');
 export const CHILD_SCRIPT = path.join(ROOT, 'grader', 'sandbox', 'child.mjs');
+/** The message encoding both sides of the sandbox use (the child imports it next to its script). */
+export const CODEC_SCRIPT = path.join(ROOT, 'grader', 'sandbox', 'codec.mjs');

@@ -17,7 +17,7 @@ import type { GradeReport } from './results.js';
 import { buildReport, type Outcome } from './build-report.js';
 import { describeIntake, intakeSubmission, type Intake } from './intake.js';
 import { idleBackstopMs } from './sandbox/client.js';
-import { compileSubmissions, type CompileResult } from './sandbox/compile.js';
+import { compileReference, compileSubmissions, type CompileResult } from './sandbox/compile.js';
 import { confinement, shareConfinement } from './sandbox/confine.js';
 import { ignoreInspectorSignal, NO_SIGNAL_INSPECTOR_FLAGS } from './signal-inspector.js';
 import type { GradlabProvided } from './suites/harness.js';
@@ -42,10 +42,11 @@ export interface GradeOptions {
    */
   exerciseBudgetMs?: number;
   /**
-   * Wall time the same pair may spend waiting on the submission's code (default 10 × the CPU
-   * budget): calls that sleep use no CPU, so without it each could wait up to its idle backstop.
+   * Time one submission's code may spend waiting without computing, over all its exercises graded
+   * in one worker (default STUDENT_WAIT_MS): calls that sleep use no CPU, so without it each could
+   * wait up to its idle backstop. Correct code in this course never waits.
    */
-  exerciseWaitMs?: number;
+  studentWaitMs?: number;
   /**
    * A backstop on the whole vitest run, for a grader that hangs (not for slow students: the
    * per-exercise budget stops those first); past it the run is cancelled and unfinished tests are
@@ -69,6 +70,12 @@ export const STOPPED = 'the test did not finish: the grader stopped it (time lim
 export function exerciseBudgetMs(callTimeoutMs: number): number {
   return Math.max(30_000, 6 * callTimeoutMs);
 }
+
+/**
+ * The default wait budget of a submission (see GradeOptions.studentWaitMs): correct code never
+ * waits, so a few seconds in all, per worker; k students who wait cost at most k × workers × this.
+ */
+export const STUDENT_WAIT_MS = 3000;
 
 /**
  * The default whole-run backstop: 2 minutes, plus, for each pair a worker grades in turn, its wait
@@ -95,7 +102,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     : manifest.exercises;
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
   const budgetMs = opts.exerciseBudgetMs ?? exerciseBudgetMs(callTimeoutMs);
-  const waitMs = opts.exerciseWaitMs ?? 10 * budgetMs;
+  const waitMs = opts.studentWaitMs ?? STUDENT_WAIT_MS;
   const workers = opts.maxWorkers ?? 2;
   const runTimeoutFor = (pairs: number) => Math.min(MAX_TIMER_MS, opts.runTimeoutMs ?? backstopMs(pairs, workers, waitMs, idleBackstopMs(callTimeoutMs)));
 
@@ -113,13 +120,18 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   let compiled: CompileResult[][];
+  let referenceCode: string;
   let intakeNotes: ReturnType<typeof describeIntake>[];
   try {
     // nothing reads a submission but the intake; compilation sees only the copies, removed right after
     const intakes: Intake[] = [];
     try {
       for (const dir of dirs) intakes.push(intakeSubmission(dir));
-      compiled = await compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs });
+      // the oracle's module (the reference solutions) is compiled beside the submissions
+      [compiled, referenceCode] = await Promise.all([
+        compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs }),
+        compileReference({ timeoutMs: opts.compileTimeoutMs }),
+      ]);
     } finally {
       for (const intake of intakes) intake.cleanup();
     }
@@ -136,7 +148,8 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       callTimeoutMs,
       loadTimeoutMs: opts.loadTimeoutMs ?? 5000,
       exerciseBudgetMs: budgetMs,
-      exerciseWaitMs: waitMs,
+      studentWaitMs: waitMs,
+      referenceCode,
     };
 
     // wrapper files for the pairs that compiled; the others are decided without running anything

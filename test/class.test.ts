@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradlab as run } from './cli-harness';
 import { findStudents } from '../grader/class/students';
 import { ROOT } from '../grader/paths';
-import { backstopMs, exerciseBudgetMs, gradeSubmissions, MAX_TIMER_MS } from '../grader/runner';
+import { backstopMs, exerciseBudgetMs, gradeSubmissions, MAX_TIMER_MS, STUDENT_WAIT_MS } from '../grader/runner';
 import type { StudentRecord } from '../grader/class/record';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-'));
@@ -155,43 +155,51 @@ describe('gradlab class', () => {
 
   it('bounds each student on their own: one whose calls each take just under the limit loses only their own tests', async () => {
     const naps = solution('05-residual/residual.ts').replace(/export function (\w+)\(/g, 'function real_$1(') +
-      // a second of CPU a call, whatever the load (the budget counts CPU time, not wall time)
-      'function nap() { const t = process.cpuUsage(); while (process.cpuUsage(t).user < 1e6) {} }\n' +
+      // two seconds of CPU a call, whatever the load (the budget counts CPU time, not wall time)
+      'function nap() { const t = process.cpuUsage(); while (process.cpuUsage(t).user < 2e6) {} }\n' +
       ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
     residualOnly('zz-honest-1');
     residualOnly('zz-honest-2');
     residualOnly('zz-mallory');
     writeFileSync(path.join(cls, 'zz-mallory', '05-residual', 'residual.ts'), naps);
     const dirs = ['zz-mallory', 'zz-honest-1', 'zz-honest-2'].map((n) => path.join(cls, n));
-    // 1 s of CPU a call against a 2.5 s budget: the third call starts at 2 s and ends at 3 s; no fourth
-    // call (the wait cap is set out of the way: it has its own test below)
-    const [mallory, honest1, honest2] = await gradeSubmissions(dirs, { exercises: ['05-residual'], exerciseBudgetMs: 2500, exerciseWaitMs: 600_000 });
+    // 2 s of CPU a call against a 6 s budget: the third call starts at 4 s and ends at 6 s; no fourth
+    // call (the wait budget is set out of the way: it has its own test below). An honest 05 spends
+    // ≈ 2–3 s, its calls of 02's functions through the oracle included.
+    const [mallory, honest1, honest2] = await gradeSubmissions(dirs, { exercises: ['05-residual'], exerciseBudgetMs: 6000, studentWaitMs: 600_000 });
     expect([honest1.score, honest2.score]).toEqual([10, 10]);
     // a batch of calls (callMany) can pass the per-call limit on its own; after that, the budget speaks
     const stopped = mallory.tests.filter((t) => t.status === 'timeout').map((t) => t.message);
-    const budget = /^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(2.5 s of CPU in all\); make the slow function faster, then grade again$/;
+    const budget = /^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(6 s of CPU in all\); make the slow function faster, then grade again$/;
     expect(stopped.filter((m) => budget.test(m)).length).toBeGreaterThan(0);
     for (const m of stopped) expect(m).toMatch(new RegExp(`${budget.source}|^residual(Forward|Backward) used 5 s of CPU without finishing \\(an infinite loop\\?\\)$`));
   });
 
-  it('bounds a student whose calls sleep instead of computing: no CPU, but a cap on the time waited', async () => {
-    const sleeps = solution('05-residual/residual.ts').replace(/export function (\w+)\(/g, 'function real_$1(') +
+  it('bounds a student whose calls wait instead of computing: a few seconds in all, across their exercises, then every call fails at once', async () => {
+    // every call answers correctly, after 4 s of Atomics.wait (no CPU): correct code never waits
+    const sleepy = (rel: string) => solution(rel).replace(/export function (\w+)\(/g, 'function real_$1(') +
       'function nap() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4000); }\n' +
-      ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
-    residualOnly('zz-sleeper');
-    residualOnly('zz-honest-1');
-    writeFileSync(path.join(cls, 'zz-sleeper', '05-residual', 'residual.ts'), sleeps);
-    // 4 s asleep a call against a 10 s cap: the third call ends at 12 s; no fourth call
-    const [sleeper, honest] = await gradeSubmissions([path.join(cls, 'zz-sleeper'), path.join(cls, 'zz-honest-1')], { exercises: ['05-residual'], exerciseWaitMs: 10_000 });
-    expect(honest.score).toBe(10);
-    const stopped = sleeper.tests.filter((t) => t.status === 'timeout');
-    expect(stopped.length).toBeGreaterThan(0);
-    for (const t of stopped) {
-      expect(t.message).toMatch(/^residual(Forward|Backward) is not called: the calls to 05-residual\/residual\.ts used up this exercise's time budget \(10 s of waiting in all\); make the slow function faster, then grade again$/);
+      [...solution(rel).matchAll(/export function (\w+)\(/g)].map(([, n]) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
+    for (const name of ['aa-sleeper', 'zz-honest-3']) {
+      for (const ex of ['04-batchnorm', '05-residual']) cpSync(path.join(ROOT, 'solutions', ex), path.join(cls, name, ex), { recursive: true, dereference: true });
+    }
+    for (const rel of ['04-batchnorm/batchnorm.ts', '05-residual/residual.ts']) writeFileSync(path.join(cls, 'aa-sleeper', rel), sleepy(rel));
+    // the default budget: STUDENT_WAIT_MS (3 s) per worker, shared by the student's exercises
+    const [sleeper, honest] = await gradeSubmissions([path.join(cls, 'aa-sleeper'), path.join(cls, 'zz-honest-3')], { exercises: ['04-batchnorm', '05-residual'] });
+    expect([honest.score, honest.maxScore]).toEqual([25, 25]);
+    expect(STUDENT_WAIT_MS).toBe(3000);
+    expect(sleeper.tests.every((t) => t.status === 'timeout')).toBe(true);
+    // at most one call per worker (2) waited, each until the budget was spent; every other call was refused at once
+    const waited = sleeper.tests.filter((t) => /did not finish: it waited/.test(t.message));
+    expect(waited.length).toBeGreaterThanOrEqual(1);
+    expect(waited.length).toBeLessThanOrEqual(2);
+    for (const t of waited) expect(t.message).toMatch(/^\w+ did not finish: it waited 3 s without computing, the most this submission's code may still wait \(3 s in all; correct code never waits\), using [0-9.]+ s of CPU \(does it wait for something that never comes\?\)$/);
+    for (const t of sleeper.tests.filter((x) => !waited.includes(x))) {
+      expect(t.message).toMatch(/^(\w+|import) is not called: this submission's code has already waited 3 s without computing, the most a submission may wait in all \(correct code never waits: look for Atomics\.wait, timers or promises that never settle\)$/);
     }
   });
 
-  it('gives each exercise 30 s of CPU (6 per-call limits when those are raised), 10 times that of waiting, and backs the run up with the sum per worker', () => {
+  it('gives each exercise 30 s of CPU (6 per-call limits when those are raised), and backs the run up with the sum per worker', () => {
     expect([exerciseBudgetMs(5000), exerciseBudgetMs(1000), exerciseBudgetMs(10_000)]).toEqual([30_000, 30_000, 60_000]);
     // 12 pairs on 2 workers: 6 in turn, each its wait cap + one more call at its idle backstop + a minute of grader work, plus 2 minutes
     expect(backstopMs(12, 2, 300_000, 50_000)).toBe(120_000 + 6 * 410_000);

@@ -10,13 +10,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { intakeSubmission } from '../grader/intake';
 import { findExercise } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
-import { Sandbox } from '../grader/sandbox/client';
-import { cleanCompilerText, compileSubmissions, COMPILE_MESSAGE_MAX, type CompileOptions, type CompileResult } from '../grader/sandbox/compile';
+import { Oracle, Sandbox } from '../grader/sandbox/client';
+import { cleanCompilerText, compileReference, compileSubmissions, COMPILE_MESSAGE_MAX, type CompileOptions, type CompileResult } from '../grader/sandbox/compile';
+import { oracleServes } from '../grader/sandbox/oracle-access';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-compile-'));
 const open: Sandbox[] = [];
+let oracle: Oracle | null = null;
 afterAll(() => {
   open.forEach((s) => s.close());
+  oracle?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 let n = 0;
@@ -46,9 +49,11 @@ async function compileOne(files: Record<string, string>, slug = '02-backprop', o
   return (await compile([submission(files, onSolutions)], [slug]))[0][0];
 }
 
-function load(r: CompileResult): Sandbox {
+/** A sandbox for a compiled module, with the oracle that answers its calls of other exercises as when grading `slug`. */
+async function load(r: CompileResult, slug = '02-backprop'): Promise<Sandbox> {
   if (!r.ok) throw new Error(r.message);
-  const sb = new Sandbox({ code: r.code, label: 'm.ts', callTimeoutMs: 5000, loadTimeoutMs: 5000 });
+  oracle ??= new Oracle(await compileReference());
+  const sb = new Sandbox({ code: r.code, label: 'm.ts', callTimeoutMs: 5000, loadTimeoutMs: 5000, oracle: { oracle, allowed: oracleServes(slug) } });
   open.push(sb);
   return sb;
 }
@@ -67,7 +72,7 @@ export function probe(): number { return act('relu', -2) + act('relu', 3); }
 
 describe('imports, as the course contract says', () => {
   it('../lib is always the grader’s own lib, whatever the submission holds there', async () => {
-    const sb = load(await compileOne({
+    const sb = await load(await compileOne({
       'lib/tensor.ts': 'export function matmul() { return "rigged"; }',
       '02-backprop/backprop.ts': "import { matmul } from '../lib/tensor';\nimport { Matrix } from '../lib/types';\nexport function f(a: Matrix, b: Matrix) { return matmul(a, b); }",
     }));
@@ -80,15 +85,16 @@ describe('imports, as the course contract says', () => {
       '02-backprop/util.ts': 'export const two = 2;',
       '02-backprop/backprop.ts': "import { sigmoid } from '../01-activations/activations';\nimport { two } from './util';\nexport function f() { return sigmoid(0) * two; }",
     });
-    expect(r.ok && r.code.includes('broken at import')).toBe(false); // the student's 01 is not even bundled
-    expect(await load(r).call('f')).toBe(1);
+    // the student's 01 is bundled only behind a loader that fails quietly; the reference not at all
+    expect(r.ok && r.code.includes('return e / (1 + e);')).toBe(false);
+    expect(await (await load(r)).call('f')).toBe(1);
   });
 
   it('a helper the student added to another exercise comes from the student’s own file (act from 02 in 05)', async () => {
-    const sb = load(await compileOne({
+    const sb = await load(await compileOne({
       '02-backprop/backprop.ts': "import type { ActivationName } from '../lib/types';\nexport function denseForward() { return 'student'; }\nexport function act(name: ActivationName, z: number): number { return name === 'relu' ? Math.max(0, z) * 10 : z; }",
       '05-residual/residual.ts': RESIDUAL("import { denseForward, act } from '../02-backprop/backprop';"),
-    }, '05-residual'));
+    }, '05-residual'), '05-residual');
     expect(await sb.call('probe')).toBe(30); // the student's act (×10)
     const out = await sb.call('residualForward', [[1]], { layers: [{ W: [[1]], b: [0] }, { W: [[1]], b: [0] }], act: 'identity' });
     expect(out).toMatchObject({ out: [[2]] }); // the reference denseForward, not the student's 'student'
@@ -100,23 +106,36 @@ describe('imports, as the course contract says', () => {
       [broken]: 'export interface Extra { a: number }\nthrow new Error("02 is broken");',
       '05-residual/residual.ts': "import { denseForward, Extra } from '../02-backprop/backprop';\nexport function f(e: Extra) { return denseForward([[e.a]], { W: [[2]], b: [1] }); }",
     }, '05-residual');
-    expect(await load(r1).call('f', { a: 3 })).toEqual([[7]]);
+    expect(await (await load(r1, '05-residual')).call('f', { a: 3 })).toEqual([[7]]);
     const r2 = await compileOne({
       [broken]: 'export const mine = 5;\nexport function denseForward() { return "student"; }',
       '05-residual/residual.ts': "import * as bp from '../02-backprop/backprop';\nexport function f() { return [bp.mine, bp.denseForward([[1]], { W: [[2]], b: [1] })]; }",
     }, '05-residual');
-    expect(await load(r2).call('f')).toEqual([5, [[3]]]);
+    expect(await (await load(r2, '05-residual')).call('f')).toEqual([5, [[3]]]);
     const r3 = await compileOne({ '05-residual/residual.ts': "export * from '../02-backprop/backprop';" }, '05-residual');
     expect(r3).toEqual({ ok: false, kind: 'compile', message: "05-residual/residual.ts cannot be compiled: 05-residual/residual.ts:1 imports all of its exports from '../02-backprop/backprop', but 02-backprop/backprop.ts is not in the submission (only the contract's functions, neuronForward, denseForward, denseBackward…, come from the course). Import only ../lib/<module>, another exercise's file (../01-activations/activations) or files in the exercise's own folder." });
   });
 
   it('the graded exercise is never its own reference, also when a reference file imports it', async () => {
-    // 01 written with the reference 02 only: the reference 02's import of 01 is the student's own 01
+    // 01 written with 02's functions only: 02's reference is built on 01, so while 01 is graded
+    // they come from the student's own 02, which is not there
     const r = await compileOne({
       '01-activations/activations.ts': "import { neuronForward } from '../02-backprop/backprop';\nexport function sigmoid(x: number) { return neuronForward([1], 0, [x], 'sigmoid').a; }",
     }, '01-activations');
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.message).toMatch(/^01-activations\/activations\.ts does not compile: [^]*"elu" is not exported by "01-activations\/activations\.ts"/);
+    expect(r).toEqual({ ok: false, kind: 'compile', message: "01-activations/activations.ts cannot be compiled: 01-activations/activations.ts:1 imports 'neuronForward' from '../02-backprop/backprop', but 02-backprop/backprop.ts is not in the submission (while 01-activations is graded, 02-backprop's functions come from your own file (its reference is built on 01-activations)). Import only ../lib/<module>, another exercise's file (../01-activations/activations) or files in the exercise's own folder." });
+    // with the student's own 02 there, it is that 02, built on this very 01
+    const sb = await load(await compileOne({
+      '01-activations/activations.ts': "import { neuronForward } from '../02-backprop/backprop';\nexport function sigmoid(x: number) { return neuronForward([1], 0, [x], 'sigmoid').a; }\nexport function mine() { return 7; }",
+      '02-backprop/backprop.ts': "import { mine } from '../01-activations/activations';\nexport function neuronForward(w: number[], b: number, x: number[]) { return { z: 0, a: mine() + x[0] * w[0] + b }; }",
+    }, '01-activations'), '01-activations');
+    expect(await sb.call('sigmoid', 2)).toBe(9);
+    // and a child that asks the oracle for them anyway is refused
+    const asks = await load(await compileOne({
+      '01-activations/activations.ts': "export function sigmoid(x: number) { return (globalThis as any).__gradlabOracle('02-backprop', 'neuronForward', [[1], 0, [x], 'sigmoid']).a; }\nexport function own(x: number) { return (globalThis as any).__gradlabOracle('01-activations', 'sigmoid', [x]); }",
+    }, '01-activations'), '01-activations');
+    for (const fn of ['sigmoid', 'own']) {
+      await expect(asks.call(fn, 0)).rejects.toThrow(/is not available here: the grader computes another exercise's contract functions only where the course contract says so \(never the exercise being graded, nor one whose reference is built on it\)$/);
+    }
   });
 
   it('refuses packages, paths outside the submission and files that do not exist, naming file and line', async () => {
@@ -150,7 +169,7 @@ describe('imports, as the course contract says', () => {
   });
 
   it('the compiled module carries the course createRng, so seeded-Rng arguments work in the sandbox', async () => {
-    const sb = load(await compileOne({ '02-backprop/backprop.ts': 'export function draw(rng) { return [rng.uniform(), rng.normal()]; }' }));
+    const sb = await load(await compileOne({ '02-backprop/backprop.ts': 'export function draw(rng) { return [rng.uniform(), rng.normal()]; }' }));
     const { createRng } = await import('../exercises/lib/rng');
     const r = createRng(5);
     expect(await sb.call('draw', { __gradlabRng: 5 })).toEqual([r.uniform(), r.normal()]);

@@ -5,18 +5,26 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argsAfterOf, PackedMatrix } from '../grader/sandbox/client';
+import { argsAfterOf, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
 import { failure, sandboxMaker } from './sandbox-harness';
 
 const sandbox = sandboxMaker({ callTimeoutMs: 1000, loadTimeoutMs: 2000 });
+/** Bytes of a forged frame, as hex: the codec's tags (grader/sandbox/codec.mjs). */
+const TAG = { NULL: 1, TRUE: 3, STR: 5, ARR: 6, OBJ: 7, MAT: 9 };
+const u8 = (n: number) => Buffer.from([n]).toString('hex');
+const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b.toString('hex'); };
+const str = (s: string) => u32(Buffer.byteLength(s)) + Buffer.from(s).toString('hex');
+const f64s = (n: number) => Buffer.alloc(8 * n).toString('hex');
+/** A well-formed `{ ok: true, value, argsAfter: null }` around the (forged) value's bytes. */
+const reply = (...value: string[]) => u8(TAG.OBJ) + u32(3) + str('ok') + u8(TAG.TRUE) + str('value') + value.join('') + str('argsAfter') + u8(TAG.NULL);
 
 describe('Sandbox calls', () => {
   it('returns structured clones of results, keeps caches as handles and passes them back', async () => {
@@ -154,11 +162,16 @@ describe('Sandbox limits', () => {
     expect(await sb.call('nap', 1500)).toBe('rested');
   });
 
-  it('stops a call that waits forever at the idle backstop, saying how little CPU it used', async () => {
-    const sb = sandbox('export async function wait() { await new Promise(() => {}); } export function ok() { return 1; }', { callTimeoutMs: 300, callIdleLimitMs: 1000 });
+  it('stops a call that waits forever at the idle backstop, saying how little CPU it used; a promise nothing can settle fails at once', async () => {
+    const sb = sandbox(`export async function wait() { await new Promise((r) => setTimeout(r, 1e9)); }
+      export async function never() { await new Promise(() => {}); } export function ok() { return 1; }`, { callTimeoutMs: 300, callIdleLimitMs: 1000 });
     const e = await failure(sb.call('wait'));
     expect(e.kind).toBe('timeout');
     expect(e.message).toMatch(/^wait did not finish: it waited 1 s without computing, using (0|0\.0[0-9]+) s of CPU \(does it wait for something that never comes\?\)$/);
+    expect(await sb.call('ok')).toBe(1);
+    // with nothing left to run, the child says so instead of waiting
+    const e2 = await failure(sb.call('never'));
+    expect([e2.kind, e2.message]).toEqual(['error', 'never threw Error: returned a promise that never settles (nothing was left for it to wait for)']);
     expect(await sb.call('ok')).toBe(1);
   });
 
@@ -233,61 +246,100 @@ describe('Sandbox limits', () => {
     ]);
   });
 
-  it('refuses a forged packed matrix as an error of that call, without building it', async () => {
-    const sb = sandbox(`
-      const P = '__gradlabF64';
-      export function forged(kind) {
-        if (kind === 'zero-cols') return { [P]: new Float64Array(0), rows: 2e7, cols: 0 };
-        if (kind === 'too-few') return { layers: [{ W: { [P]: new Float64Array(6), rows: 1e6, cols: 3 } }] };
-        if (kind === 'not-f64') return { [P]: [1, 2, 3, 4], rows: 2, cols: 2 };
-        if (kind === 'fraction') return { [P]: new Float64Array(4), rows: 0.5, cols: 8 };
-        return { [P]: new Float64Array([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
+  it('refuses forged reply frames as an error of that call, before building anything they announce', async () => {
+    // student code can write to the protocol's pipe (fd 3): it answers the call itself, with bytes
+    // the child's encoder would never write (the request ids are 1 for the load, then 2, 3, …)
+    const forger = () => sandbox(`
+      import { writeSync } from 'node:fs';
+      export function forge(id, hex) {
+        const value = Buffer.from(hex, 'hex');
+        const b = Buffer.alloc(9 + value.length);
+        b.writeUInt32LE(5 + value.length, 0); b[4] = 2; b.writeUInt32LE(id, 5); value.copy(b, 9);
+        writeSync(3, b);
+        return new Promise(() => {}); // its own reply would come after the forged one
       }`);
-    for (const kind of ['zero-cols', 'too-few', 'not-f64', 'fraction']) {
-      const e = await failure(sb.call('forged', kind));
-      expect(e.kind, kind).toBe('error');
-      expect(e.message, kind).toMatch(/^forged returned a value the grader refuses: a packed matrix whose shape does not match its data \(rows .*, cols .*\); return plain numbers, arrays and objects$/);
+    const cases: Array<[string, string, RegExp]> = [
+      ['a matrix of 20000000 × 0', reply(u8(TAG.MAT), u32(2e7), u32(0)), /a matrix of 20000000 × 0$/],
+      ['a matrix of 1000000 × 3 with 6 numbers', reply(u8(TAG.MAT), u32(1e6), u32(3), f64s(6)), /a message shorter than the value it announces$/],
+      ['an array of 2³² − 1 entries in 1 byte', reply(u8(TAG.ARR), u32(2 ** 32 - 1), u8(TAG.NULL)), /a message shorter than the value it announces$/],
+      ['40 nested arrays', reply(...Array.from({ length: 40 }, () => u8(TAG.ARR) + u32(1)), u8(TAG.NULL)), /a value nested more than 32 levels deep$/],
+      ['an unknown tag', reply(u8(99)), /an unknown tag 99$/],
+    ];
+    for (const [what, hex, message] of cases) {
+      const sb = forger();
+      const e = await failure(sb.call('forge', 2, hex));
+      expect([e.kind, e.message], what).toEqual(['error', expect.stringMatching(/^forge returned a value the grader refuses: /)]);
+      expect(e.message.replace(/; return plain numbers, arrays and objects$/, ''), what).toMatch(message);
+      expect(sb.lastDecode?.usedEntries ?? Infinity, what).toBeLessThan(50); // nothing it announced was built
+      sb.close();
     }
-    const res = await sb.callMany('forged', [['zero-cols'], ['fine']]);
-    expect(res[0].ok).toBe(false);
-    expect(res[1]).toEqual({ ok: true, value: [[1, 2, 3], [4, 5, 6]] }); // a well-formed one is a matrix, as the child would pack it
+    // a reply to a question that was not asked
+    const e = await failure(forger().call('forge', 999, reply(u8(TAG.TRUE))));
+    expect(e.message).toBe("forge was stopped: the sandbox broke the grader's protocol (a message that is not the answer to the question asked); only code that writes to the grader's channel itself does this");
   });
 
-  it('refuses a reply that stands for far more than its bytes (sparse arrays, shared references, deep nesting) as an error of that call, before anything walks it', async () => {
-    // an object whose prototype is not Object.prototype is left as it is by the child's packLarge,
-    // and structured clone delivers it as a plain object: the trusted side is the first to walk it
+  it('keeps no more of a frame than its cap: an oversize announcement is refused before any of its bytes, and 40 MB of empty objects decode no further than a million', async () => {
     const sb = sandbox(`
-      const P = '__gradlabF64';
-      const hide = (W) => { const o = Object.create(null); o.W = W; return o; };
+      import { writeSync } from 'node:fs';
+      const header = (length, kind, id) => { const b = Buffer.alloc(9); b.writeUInt32LE(length, 0); b[4] = kind; b.writeUInt32LE(id, 5); return b; };
+      export function flood(id, mb, kind) {
+        // a frame of empty objects: an array of n entries, each OBJ with 0 keys (5 bytes)
+        const n = Math.floor((mb * 2 ** 20 - 10) / 5);
+        const body = Buffer.alloc(5 + 5 * n, 0);
+        body[0] = ${TAG.ARR}; body.writeUInt32LE(n, 1);
+        for (let i = 0; i < n; i++) body[5 + 5 * i] = ${TAG.OBJ};
+        writeSync(3, header(5 + body.length, kind, id));
+        for (let at = 0; at < body.length; at += 2 ** 20) writeSync(3, body.subarray(at, at + 2 ** 20));
+        return new Promise(() => {});
+      }
+      export function ok() { return 1; }`, { callTimeoutMs: 10_000 });
+    // 60 MB (the attack that held a class for 76 s with Node's IPC): refused on its announced length
+    const e1 = await failure(sb.call('flood', 2, 60, 2));
+    expect([e1.kind, e1.message]).toEqual(['error', "flood was stopped: the sandbox broke the grader's protocol (it sent a message of 60.0 MB, more than the 48 MB the grader reads); only code that writes to the grader's channel itself does this"]);
+    expect(sb.reader?.maxHeld).toBeLessThan(1000); // the load's reply, nothing of the flood
+    // 40 MB, under the cap: kept, then decoded only as far as a million containers
+    const e2 = await failure(sb.call('flood', 4, 40, 2)); // a new child: its load is request 3
+    expect([e2.kind, e2.message]).toEqual(['error', 'flood returned a value the grader refuses: a value of more than 1000000 arrays, objects and strings in all; return plain numbers, arrays and objects']);
+    expect(sb.reader?.maxHeld).toBe(5 + 5 + 5 * Math.floor((40 * 2 ** 20 - 10) / 5));
+    expect(sb.lastDecode?.usedContainers).toBe(1_000_001);
+    // a call of another exercise is capped lower (16 MB): refused on its kind, before its body is kept
+    const e3 = await failure(sb.call('flood', 6, 20, 3));
+    expect(e3.message).toBe("flood was stopped: the sandbox broke the grader's protocol (it sent a message of 20.0 MB, more than the 16 MB the grader reads); only code that writes to the grader's channel itself does this");
+    expect(sb.reader?.maxHeld).toBeLessThan(1000);
+    expect(await sb.call('ok')).toBe(1);
+  });
+
+  it('refuses a reply that stands for far more than its bytes (sparse arrays, shared references, deep nesting) as an error of that call', async () => {
+    // the child's encoder writes every entry, so a sparse array or a tree of shared references is as
+    // large as what it stands for, and past the frame cap it is refused in the child
+    const sb = sandbox(`
       export function hostile(kind) {
-        if (kind === 'sparse') { const a = []; a.length = 2 ** 32 - 1; a[7] = 1; return [hide(a)]; }
-        if (kind === 'shared') { let level = [1]; for (let d = 0; d < 8; d++) level = Array.from({ length: 64 }, () => level); return hide(level); }
-        if (kind === 'packed-shared') { const m = { [P]: new Float64Array(4096), rows: 64, cols: 64 }; return hide(Array.from({ length: 5000 }, () => m)); }
-        if (kind === 'deep') { let v = [1]; for (let d = 0; d < 40; d++) v = [v]; return hide(v); }
-        if (kind === 'big') return hide(Array.from({ length: 4_000_003 }, (_, i) => i % 7));
-        return hide([[1, 2], [3, 4]]);
+        if (kind === 'sparse') { const a = []; a.length = 2 ** 32 - 1; a[7] = 1; return [a]; }
+        if (kind === 'shared') { let level = [1]; for (let d = 0; d < 8; d++) level = Array.from({ length: 64 }, () => level); return level; }
+        if (kind === 'deep') { let v = [1]; for (let d = 0; d < 40; d++) v = [v]; return v; }
+        if (kind === 'big') return { W: Array.from({ length: 4_000_003 }, (_, i) => i % 7) };
+        return { W: [[1, 2], [3, 4]] };
       }`, { callTimeoutMs: 5000 });
-    for (const kind of ['sparse', 'shared', 'packed-shared']) {
+    for (const kind of ['sparse', 'shared']) {
       const e = await failure(sb.call('hostile', kind));
-      expect([e.kind, e.message], kind).toEqual(['error', 'hostile returned a value the grader refuses: a value of more than 10000000 entries in all (a shared reference counts each time it is used, an array by its length); return plain numbers, arrays and objects']);
+      expect([e.kind, e.message], kind).toEqual(['error', 'hostile returned a value that cannot be copied out of the sandbox (a value of more than 48 MB); return plain numbers, arrays and objects']);
     }
     expect((await failure(sb.callPacked('hostile', 'deep'))).message).toMatch(/^hostile returned a value the grader refuses: a value nested more than 32 levels deep; /);
-    // honest values of any size up to the budget arrive whole; one budget for a whole batch
+    // honest values of any size up to the cap arrive whole; one cap for a whole batch
     expect(((await sb.call('hostile', 'big')) as { W: number[] }).W).toHaveLength(4_000_003);
-    const batch = await sb.callMany('hostile', [['fine'], ['big'], ['big'], ['big']]);
-    expect(batch.map((r) => r.ok)).toEqual([true, true, true, false]);
+    const batch = await sb.callMany('hostile', [['fine'], ['big']]);
+    expect(batch.map((r) => r.ok)).toEqual([true, true]);
     expect(batch[0]).toEqual({ ok: true, value: { W: [[1, 2], [3, 4]] } });
-    expect(batch[3].ok || batch[3].error.message).toMatch(/a value of more than 10000000 entries in all/);
+    await expect(sb.callMany('hostile', [['big'], ['big']])).rejects.toThrow('hostile returned a value that cannot be copied out of the sandbox (a value of more than 48 MB)');
   });
 
-  it('callPacked hands large matrices over packed, leaves small and ragged ones as arrays, records the same value, and refuses forged ones', async () => {
+  it('callPacked hands large matrices over packed, leaves small and ragged ones as arrays, and records the same value', async () => {
     const sb = sandbox(`
-      const P = '__gradlabF64';
       export function layers() {
         const W = Array.from({ length: 64 }, (_, i) => Array.from({ length: 80 }, (_, j) => i * 80 + j - 0.5));
         return [{ W, b: [1, 2] }, { W: [[1, 2], [3]], b: [] }];
       }
-      export function forged() { return { [P]: new Float64Array(6), rows: 1e6, cols: 3 }; }`);
+`);
     const got = await sb.callPacked('layers') as Array<{ W: unknown; b: unknown }>;
     expect(got[0].W).toBeInstanceOf(PackedMatrix);
     const W = got[0].W as PackedMatrix;
@@ -296,8 +348,6 @@ describe('Sandbox limits', () => {
     expect(got[1]).toEqual({ W: [[1, 2], [3]], b: [] });
     expect(sb.records[0].value).toBe(got);
     expect(await sb.call('layers')).toEqual([{ W: Array.from(W.data).reduce<number[][]>((m, v, t) => { (m[Math.floor(t / 80)] ??= []).push(v); return m; }, []), b: [1, 2] }, { W: [[1, 2], [3]], b: [] }]);
-    const e = await failure(sb.callPacked('forged'));
-    expect(e.message).toMatch(/^forged returned a value the grader refuses: a packed matrix whose shape does not match its data/);
   });
 
   it('callVariants calls once per edit on a fresh copy of the arguments with that entry moved, records base and edit, and survives a student who mutates the copy', async () => {
@@ -330,26 +380,6 @@ describe('Sandbox limits', () => {
     expect(sb.records.slice(0, 3).map((r) => [r.args, r.edit, r.argsAfter])).toEqual(edits.slice(0, 3).map((e) => [base, e, null]));
   });
 
-  it('stops a child that floods the channel with a message that never ends, before this process holds more than 512 MB of it', async () => {
-    // student code reaches the raw IPC pipe (a symbol-keyed property of process) and announces a
-    // 2 GB message, then writes the same 64 MB over and over: Node keeps every byte until the end
-    const sb = sandbox(`
-      const sym = Object.getOwnPropertySymbols(process).find((s) => String(s) === 'Symbol(kChannelHandle)');
-      const pipe = process[sym];
-      const write = pipe.writeBuffer;
-      const raw = (bytes) => { pipe.writeBuffer = function (req, _buf, handle) { pipe.writeBuffer = write; return write.call(this, req, bytes, handle); }; process.send(0); };
-      export function flood() {
-        raw(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
-        const chunk = Buffer.alloc(64 * 2 ** 20, 0x41);
-        for (let i = 0; i < 16; i++) raw(chunk); // 1 GB, twice the limit
-        return new Promise(() => {});
-      }
-      export function ok() { return 1; }`, { callTimeoutMs: 5000, callIdleLimitMs: 60_000 });
-    const e = await failure(sb.call('flood'));
-    expect([e.kind, e.message]).toEqual(['timeout', 'flood was stopped: the sandbox sent more than 512 MB without finishing a reply']);
-    expect(await sb.call('ok')).toBe(1);
-  });
-
   it('caps the error names and messages that come back (200 and 2000 characters)', async () => {
     const sb = sandbox(`export function loud() {
       process.send = undefined; // no effect on the protocol: it kept its own send
@@ -358,9 +388,9 @@ describe('Sandbox limits', () => {
     expect((await failure(sb.call('loud'))).message).toBe(`loud threw ${'N'.repeat(200)}: ${'m'.repeat(2000)}`);
   });
 
-  it('ignores messages it did not ask for (a student calling process.send)', async () => {
-    const sb = sandbox('export function f() { process.send({ id: 999, reply: { ok: true, value: "fake" } }); process.send("noise"); return "real"; }');
-    expect(await sb.call('f')).toBe('real');
+  it('has no IPC channel for student code to use: process.send is not there', async () => {
+    const sb = sandbox('export function f() { return [typeof process.send, typeof process.channel, process.connected ?? null]; }');
+    expect(await sb.call('f')).toEqual(['undefined', 'undefined', null]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The lab in the student template (`gradlab export`): template-main.ts bundled into one file,
  * lab/main.mjs, with the grader's paths replaced by the template's own (the sandbox child ships as
- * lab/child.mjs), started by lab/lab.mjs (template-entry.ts: the Node check, bundled alone); the reference's curves, from the lab's own seeds, saved as lab/reference.json.
+ * lab/child.mjs, with lab/codec.mjs), started by lab/lab.mjs (template-entry.ts: the Node check, bundled alone); the reference's curves, from the lab's own seeds, saved as lab/reference.json.
  * vega, vega-lite, sparkly and rolldown stay packages, pinned in the template's package.json.
  *
  * The reference comes from the same tree as the rest of the template (the export passes HEAD's
@@ -34,6 +34,7 @@ export const LIB_DIR = path.join(EXERCISES_DIR, 'lib');
 export const SOLUTIONS_DIR = path.join(ROOT, 'no-reference-in-the-template');
 export const SUITES_DIR = SOLUTIONS_DIR;
 export const CHILD_SCRIPT = path.join(ROOT, 'lab', 'child.mjs');
+export const CODEC_SCRIPT = path.join(ROOT, 'lab', 'codec.mjs');
 `;
 
 /** A module given as text, bundled in place of template-main.ts. */
@@ -93,7 +94,7 @@ async function referenceFindings(root: string): Promise<string> {
     mkdirSync(path.join(work, 'lab'));
     const main = path.join(work, 'lab', 'reference-main.mjs');
     writeFileSync(main, await bundle(root, referenceEntry(root)));
-    copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(work, 'lab', 'child.mjs'));
+    for (const f of ['child.mjs', 'codec.mjs']) copyFileSync(path.join(root, 'grader', 'sandbox', f), path.join(work, 'lab', f));
     symlinkSync(path.join(root, 'exercises'), path.join(work, 'exercises'));
     const rolldownPackage = createRequire(path.join(ROOT, 'package.json')).resolve('rolldown/package.json');
     symlinkSync(path.dirname(path.dirname(rolldownPackage)), path.join(work, 'node_modules'));
@@ -120,6 +121,7 @@ export async function writeTemplateLab(target: string, root: string): Promise<vo
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'lab.mjs'), await bundle(root, null, 'template-entry.ts'));
   writeFileSync(path.join(dir, 'main.mjs'), await bundle(root));
-  copyFileSync(path.join(root, 'grader', 'sandbox', 'child.mjs'), path.join(dir, 'child.mjs'));
+  // the sandbox child and the message encoding it shares with main.mjs
+  for (const f of ['child.mjs', 'codec.mjs']) copyFileSync(path.join(root, 'grader', 'sandbox', f), path.join(dir, f));
   writeFileSync(path.join(dir, 'reference.json'), await referenceFindings(root));
 }

@@ -2,15 +2,28 @@
 // on request. It runs under Node's permission model (no file system, child processes or
 // workers), with a capped heap, stdout ignored and an empty environment (see client.ts).
 //
-// Student code shares this process, so it may patch globals (Array.prototype, Math, Object.is,
-// process.send). The protocol code below therefore keeps its own copies of everything it uses,
-// taken before the student module loads. Expected values never come here: only inputs go out
-// and outputs come back, and every verdict is made in the trusted vitest worker.
+// It talks to the trusted side over one pipe, fd 3, in frames (codec.mjs): it reads a request,
+// answers it, and reads the next. While a call runs, the student's code may call another
+// exercise's contract functions: those are stubs (see compile-child.mjs) that write an
+// ORACLE_CALL frame and block reading the answer, computed by the reference solution on the
+// trusted side; no byte of the reference ever comes here. A value the reference keeps (its
+// `cache`) comes as a token, an empty frozen object that stands for it until the call ends.
+//
+// Student code shares this process, so it may patch globals (Array.prototype, Math, Object.is)
+// and can write to fd 3 itself. The protocol code below therefore keeps its own copies of
+// everything it uses, taken before the student module loads; and the trusted side checks every
+// frame's length before reading it and decodes it within caps, so a forged frame costs only the
+// student's own call. Expected values never come here: only inputs go out and outputs come back,
+// and every verdict is made in the trusted vitest worker.
 
+import { readSync, writeSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { types } from 'node:util';
+import { decodeBody, encodeFrame, frameKind, announcedLength, HEADER_BYTES, REQUEST, REPLY, ORACLE_CALL, ORACLE_REPLY } from './codec.mjs';
 
-const send = process.send.bind(process);
+const FD = 3;
+const readFd = readSync;
+const writeFd = writeSync;
 const isProxy = types.isProxy;
 const { isArray } = Array;
 const ObjectKeys = Object.keys;
@@ -18,13 +31,66 @@ const ObjectIs = Object.is;
 const ObjectHasOwn = Object.hasOwn;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectPrototype = Object.prototype;
+const ObjectFreeze = Object.freeze;
+const ObjectCreate = Object.create;
+const ObjectDefineProperty = Object.defineProperty;
 const StringCtor = String;
+const ErrorCtor = Error;
 const { has: SetHas, add: SetAdd, delete: SetDelete } = Set.prototype;
 const SetCtor = Set;
+const MapCtor = Map;
+const WeakMapCtor = WeakMap;
+const { get: MapGet, set: MapSet, clear: MapClear } = Map.prototype;
+const { get: WeakMapGet, set: WeakMapSet } = WeakMap.prototype;
 const PromiseResolve = Promise.resolve.bind(Promise);
+const PromiseCtor = Promise;
+const PromiseThen = Promise.prototype.then;
 const ReflectApply = Reflect.apply;
-const Float64ArrayCtor = Float64Array;
+const Uint8ArrayCtor = Uint8Array;
+const AtomicsWait = Atomics.wait;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const exit = process.reallyExit ? process.reallyExit.bind(process) : process.exit.bind(process);
 const clone = structuredClone;
+
+/** The caps the trusted side enforces on what it reads (client.ts): a reply, an oracle call. */
+const MAX_REPLY_BYTES = 48 * 2 ** 20;
+const MAX_ORACLE_BYTES = 16 * 2 ** 20;
+const PACK_MIN = 4096; // numbers: a matrix this large travels as one block (MAT)
+
+/** Reads exactly `n` bytes of fd 3, waiting for them; the trusted side gone means this child is done. */
+function readExactly(n) {
+  const buf = new Uint8ArrayCtor(n);
+  let got = 0;
+  while (got < n) {
+    let r;
+    try {
+      r = readFd(FD, buf, got, n - got, null);
+    } catch (err) {
+      if (err && err.code === 'EAGAIN') { AtomicsWait(pause, 0, 0, 1); continue; }
+      exit(70);
+    }
+    if (r === 0) exit(0);
+    got += r;
+  }
+  return buf;
+}
+
+function writeAll(bytes) {
+  let sent = 0;
+  while (sent < bytes.length) {
+    try {
+      sent += writeFd(FD, bytes, sent, bytes.length - sent);
+    } catch (err) {
+      if (err && err.code === 'EAGAIN') { AtomicsWait(pause, 0, 0, 1); continue; }
+      exit(70);
+    }
+  }
+}
+
+/** The body of the next frame from the trusted side (its kind, id and value). */
+function readFrame() {
+  return readExactly(announcedLength(readExactly(HEADER_BYTES)));
+}
 
 // Signals are the one thing Node 20's permission model leaves open: process.kill(process.ppid)
 // would stop or kill the vitest worker that holds the grading. Remove every way to send one
@@ -62,7 +128,6 @@ for (const name of ['binding', '_linkedBinding']) Object.defineProperty(process,
 syncBuiltinESMExports();
 
 let mod = null;
-let token = null;
 const handles = new Map();
 let nextHandle = 1;
 
@@ -101,50 +166,6 @@ function resolveHandles(value) {
     return out;
   }
   return value;
-}
-
-const PACKED = '__gradlabF64';
-const PACK_MIN = 4096; // entries; below this, plain arrays serialize as fast
-
-/** A rectangular number[][] of at least PACK_MIN entries as one Float64Array, else null. */
-function packMatrix(value) {
-  // a Proxy is not data: leave it to process.send, which refuses it whatever its size
-  if (isProxy(value)) return null;
-  const rows = value.length;
-  if (rows === 0 || !isArray(value[0])) return null;
-  const cols = value[0].length;
-  if (rows * cols < PACK_MIN) return null;
-  const data = new Float64ArrayCtor(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const row = value[i];
-    if (!isArray(row) || isProxy(row) || row.length !== cols) return null;
-    for (let j = 0; j < cols; j++) {
-      const v = row[j];
-      if (typeof v !== 'number') return null;
-      data[i * cols + j] = v;
-    }
-  }
-  return { [PACKED]: data, rows, cols };
-}
-
-/**
- * Large matrices in a result travel as one block of bytes instead of thousands of small arrays
- * (serializing and rebuilding those dominated the cost of returning 20 layers of 256×256).
- * The client unpacks them into exactly the same number[][]. Walks arrays and plain objects.
- */
-function packLarge(value, depth = 0) {
-  if (depth > 6 || !value || typeof value !== 'object' || isProxy(value)) return value;
-  if (isArray(value)) {
-    const packed = packMatrix(value);
-    if (packed) return packed;
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = packLarge(value[i], depth + 1);
-    return out;
-  }
-  if (ObjectGetPrototypeOf(value) !== ObjectPrototype) return value;
-  const out = {};
-  for (const k of ObjectKeys(value)) out[k] = packLarge(value[k], depth + 1);
-  return out;
 }
 
 /** Keeps an opaque `cache` field here and sends a handle instead, so any cache design works. */
@@ -245,12 +266,12 @@ function withEdit(args, { path, index, delta }) {
 }
 
 async function callOne(fn, args, reportArgs = true) {
-  const f = mod[fn];
+  const f = fn.startsWith(OWN) ? ownFunction(fn) : mod[fn];
   const real = resolveHandles(args);
   try {
     const value = await PromiseResolve(ReflectApply(f, undefined, real));
-    // the value is cloned once, by process.send; a value that cannot be is reported there
-    return { ok: true, value: packLarge(storeCaches(value)), argsAfter: reportArgs ? argsAfterCall(args, real) : null };
+    // the value is encoded once, with the reply; a value that cannot be is reported there
+    return { ok: true, value: storeCaches(value), argsAfter: reportArgs ? argsAfterCall(args, real) : null };
   } catch (err) {
     return { ok: false, error: errorInfo(err) };
   }
@@ -258,18 +279,30 @@ async function callOne(fn, args, reportArgs = true) {
 
 async function handle(msg) {
   if (msg.type === 'load') {
-    token = msg.token;
+    pureExercises = new SetCtor(msg.pure ?? []);
     try {
       mod = await import('data:text/javascript;base64,' + msg.code);
       const exports = {};
       for (const k of ObjectKeys(mod)) if (k !== '__gradlabCreateRng') exports[k] = typeof mod[k];
+      for (const [exercise, loader] of ownLoaders) {
+        try {
+          const ns = await loader();
+          ReflectApply(MapSet, ownModules, [exercise, ns]);
+          for (const k of ObjectKeys(ns)) if (typeof ns[k] === 'function') exports[`${OWN}${exercise}$${k}`] = 'function';
+        } catch { /* the student's own file throws at import: the oracle answers for all of it */ }
+      }
       return { ok: true, exports };
     } catch (err) {
       return { ok: false, error: errorInfo(err) };
     }
   }
+  if (msg.type === 'own') {
+    ownChosen = new MapCtor();
+    for (const exercise of ObjectKeys(msg.use)) ReflectApply(MapSet, ownChosen, [exercise, new SetCtor(msg.use[exercise])]);
+    return { ok: true };
+  }
   if (msg.type === 'call') {
-    if (!mod || typeof mod[msg.fn] !== 'function') return { ok: false, error: { name: 'MissingExport', message: `does not export a function '${msg.fn}'` } };
+    if (!mod || typeof (msg.fn.startsWith(OWN) ? ownFunction(msg.fn) : mod[msg.fn]) !== 'function') return { ok: false, error: { name: 'MissingExport', message: `does not export a function '${msg.fn}'` } };
     if (msg.batch) {
       const results = new Array(msg.batch.length);
       for (let i = 0; i < msg.batch.length; i++) results[i] = await callOne(msg.fn, msg.batch[i]);
@@ -291,21 +324,142 @@ async function handle(msg) {
       }
       return { ok: true, results };
     }
-    return callOne(msg.fn, msg.args);
+    return callOne(msg.fn, msg.args, !msg.noArgsAfter);
+  }
+  if (msg.type === 'forget') {
+    for (const id of msg.handles) handles.delete(id);
+    return { ok: true };
   }
   return { ok: false, error: { name: 'ProtocolError', message: `unknown message type ${StringCtor(msg.type)}` } };
 }
 
-process.on('message', (msg) => {
-  handle(msg).then(
-    (reply) => {
-      try {
-        send({ id: msg.id, token, reply });
-      } catch (err) {
-        send({ id: msg.id, token, reply: { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } } });
-      }
-    },
-    (err) => send({ id: msg.id, token, reply: { ok: false, error: errorInfo(err) } }),
-  );
+// ---- another exercise's contract functions, computed on the trusted side -------------------
+
+/** Tokens of the values the trusted side keeps (a reference's cache), both ways, for the current request. */
+let keptTokens = new WeakMapCtor();
+const keptObjects = new MapCtor();
+
+function keptValue(token) {
+  let o = ReflectApply(MapGet, keptObjects, [token]);
+  if (o === undefined) {
+    o = ObjectFreeze(ObjectCreate(null));
+    ReflectApply(MapSet, keptObjects, [token, o]);
+    ReflectApply(WeakMapSet, keptTokens, [o, token]);
+  }
+  return o;
+}
+
+/**
+ * What a stub of another exercise's contract function calls (compile-child.mjs writes the stubs):
+ * sends the arguments to the trusted side, waits for the reference's answer, returns it or throws
+ * its error. Blocking: the student's code called a plain function and gets a plain value.
+ */
+function oracle(exercise, fn, args) {
+  // the student's own function, where it passed its own exercise's checks (the trusted side says which)
+  const own = ReflectApply(MapGet, ownChosen, [exercise]);
+  if (own !== undefined && ReflectApply(SetHas, own, [fn])) return ReflectApply(ReflectApply(MapGet, ownModules, [exercise])[fn], undefined, args);
+  // a function of numbers (01's) gives the same answer for the same numbers: ask once
+  let key = null;
+  if (ReflectApply(SetHas, pureExercises, [exercise]) && args.length <= 2) {
+    key = fn;
+    for (let i = 0; i < args.length; i++) {
+      const x = args[i];
+      if (typeof x !== 'number' && x !== undefined) { key = null; break; }
+      key += x === 0 && 1 / x < 0 ? ':-0' : `:${x}`;
+    }
+    if (key !== null) {
+      const known = ReflectApply(MapGet, remembered, [key]);
+      if (known !== undefined) return known;
+    }
+  }
+  const value = ask(exercise, fn, args);
+  if (key !== null && typeof value === 'number') {
+    if (remembered.size >= MAX_REMEMBERED) ReflectApply(MapClear, remembered, []);
+    ReflectApply(MapSet, remembered, [key, value]);
+  }
+  return value;
+}
+
+/** Exercises whose contract functions are functions of numbers (the load request says which), and their answers so far. */
+let pureExercises = new SetCtor();
+const remembered = new MapCtor();
+const MAX_REMEMBERED = 1 << 18;
+
+function ask(exercise, fn, args) {
+  let frame;
+  try {
+    frame = encodeFrame(ORACLE_CALL, 0, [exercise, fn, args], { maxBytes: MAX_ORACLE_BYTES, isProxy, opaque: keptTokens, packMin: PACK_MIN });
+  } catch (err) {
+    throw new ErrorCtor(`${fn} (from ${exercise}) cannot be given these arguments: ${errorInfo(err).message}; pass plain numbers, arrays and objects`);
+  }
+  writeAll(frame);
+  const body = readFrame();
+  if (frameKind(body).kind !== ORACLE_REPLY) exit(70);
+  const r = decodeBody(body, { opaque: keptValue });
+  if (r.ok) return r.value;
+  const err = new ErrorCtor(r.error.message);
+  ObjectDefineProperty(err, 'name', { value: r.error.name, writable: true, configurable: true, enumerable: false });
+  throw err;
+}
+ObjectDefineProperty(globalThis, '__gradlabOracle', { value: oracle, writable: false, configurable: false, enumerable: false });
+
+// The student's own files of other exercises whose functions are functions of numbers (01), as
+// loaders the stubs module registers (compile-child.mjs); loaded after the module, each in its own
+// try, so one that throws at import costs nothing. `ownChosen`: the functions to take from them.
+const ownLoaders = new MapCtor();
+const ownModules = new MapCtor();
+let ownChosen = new MapCtor();
+const OWN = '__gradlabOwn$';
+ObjectDefineProperty(globalThis, '__gradlabOwn', {
+  value: (exercise, loader) => { ReflectApply(MapSet, ownLoaders, [exercise, loader]); },
+  writable: false, configurable: false, enumerable: false,
 });
-send({ ready: true });
+
+/** The student's own function behind `__gradlabOwn$<exercise>$<fn>`, or undefined. */
+function ownFunction(name) {
+  const rest = name.slice(OWN.length);
+  const at = rest.indexOf('$');
+  const ns = ReflectApply(MapGet, ownModules, [rest.slice(0, at)]);
+  const f = ns ? ns[rest.slice(at + 1)] : undefined;
+  return typeof f === 'function' ? f : undefined;
+}
+
+// ---- the request loop -----------------------------------------------------------------------
+
+function replyFrame(id, reply) {
+  try {
+    return encodeFrame(REPLY, id, reply, { maxBytes: MAX_REPLY_BYTES, isProxy, packMin: PACK_MIN });
+  } catch (err) {
+    return encodeFrame(REPLY, id, { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } });
+  }
+}
+
+/** Ends the request being answered, if its call waits on a promise nothing can settle any more. */
+let abandon = null;
+
+// a call that waits on a promise nothing will ever settle leaves nothing to run: say so, and go on
+process.on('beforeExit', () => {
+  if (abandon === null) return;
+  const end = abandon;
+  abandon = null;
+  end({ ok: false, error: { name: 'Error', message: 'returned a promise that never settles (nothing was left for it to wait for)' } });
+});
+
+async function serve() {
+  for (;;) {
+    const body = readFrame();
+    const { kind, id } = frameKind(body);
+    if (kind !== REQUEST) exit(70);
+    const msg = decodeBody(body);
+    // the values the trusted side kept for the last request are gone: so are their tokens here
+    ReflectApply(MapClear, keptObjects, []);
+    keptTokens = new WeakMapCtor();
+    const reply = await new PromiseCtor((resolve) => {
+      abandon = resolve;
+      ReflectApply(PromiseThen, handle(msg), [resolve, (err) => resolve({ ok: false, error: errorInfo(err) })]);
+    });
+    abandon = null;
+    writeAll(replyFrame(id, reply));
+  }
+}
+serve();

@@ -1,24 +1,40 @@
 /**
  * The trusted side of the sandbox: spawns the child (child.mjs) under Node's permission model,
- * loads a compiled student module into it and calls its exports over IPC with structured clone.
+ * loads a compiled student module into it and calls its exports, in frames on one plain pipe
+ * (fd 3, see codec.mjs): every frame's length is checked against a cap before any of its bytes is
+ * kept, and its value is decoded within caps on depth, entries and containers, so nothing the
+ * child writes (student code can write to the pipe) costs this process more than its cap.
+ *
+ * While a call runs, the student's code may call another exercise's contract functions: the child
+ * asks here (ORACLE_CALL), and the answer comes from the reference solution running in a sandbox
+ * of its own (an Oracle), never from code in the student's process. The CPU time the reference
+ * spends counts against the student's call, and a value it keeps (a cache) travels as a token.
  *
  * Every call has a limit on the CPU time the child spends on it (read from /proc by this process,
  * see cpu-time.ts), so a busy machine never turns a correct call into a timeout; a backstop on the
- * wall time the child spends waiting (not runnable: sleeping or stopped, never waiting for a core),
- * ten times longer, stops a child that waits forever without computing. Past either the child is
- * killed and the next call respawns it. Without /proc (macOS, Windows) the limit is wall
- * time. A module that cannot load (throws, exits, hangs at import) is remembered, so later calls
- * fail at once instead of paying the limit again (one killed by a signal is retried once in a fresh
- * child and not remembered: see spawnAndLoad); a function that timed out once is not called again.
+ * wall time the child spends waiting (no thread of it runnable: sleeping or stopped, never waiting
+ * for a core), and a budget of such waiting shared by all of a student's sandboxes, stop a child
+ * that waits without computing. Past either the child is killed and the next call respawns it.
+ * Without /proc (macOS, Windows) the limit is wall time. A module that cannot load (throws,
+ * exits, hangs at import) is remembered, so later calls fail at once instead of paying the limit
+ * again (one killed by a signal is retried once in a fresh child and not remembered: see
+ * spawnAndLoad); a function that timed out once is not called again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHILD_SCRIPT } from '../paths.js';
+import { pathToFileURL } from 'node:url';
+import type { Socket } from 'node:net';
+import { CHILD_SCRIPT, CODEC_SCRIPT } from '../paths.js';
+import type * as CodecModule from './codec.mjs';
 import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
+import { IN_PROCESS_ENTRIES, IN_PROCESS_EXERCISES, SCALAR_EXERCISES } from './oracle-access.js';
+
+const codec = await import(pathToFileURL(CODEC_SCRIPT).href) as typeof CodecModule;
+export const { PackedMatrix } = codec;
+export type PackedMatrix = CodecModule.PackedMatrix;
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
 
@@ -45,7 +61,26 @@ export interface SandboxOptions {
    */
   callIdleLimitMs?: number;
   heapMb?: number;
+  /** Where another exercise's contract functions, called by the student's code, are computed (see Oracle). */
+  oracle?: OracleAccess;
+  /**
+   * Waiting without computing that this sandbox may still spend, shared with the student's other
+   * sandboxes: each call's idle backstop is at most what is left, and once it is used up every call
+   * fails at once as 'timeout'. Honest code in this course never waits.
+   */
+  waitBudget?: WaitBudget;
+  /** Keep a record of every call (default true; the oracle's own sandbox keeps none). */
+  keepRecords?: boolean;
 }
+
+/** What a student may still spend waiting, in ms (see SandboxOptions.waitBudget). */
+export interface WaitBudget { leftMs: number; totalMs: number }
+
+/**
+ * The reference functions a sandbox's code may call: `allowed` says which (never the graded
+ * exercise's own, nor one whose reference is built on it), `oracle` computes them.
+ */
+export interface OracleAccess { oracle: Oracle; allowed: (exercise: string, fn: string) => boolean }
 
 /** One call as it happened: kept so known mistakes can be diagnosed from the same outputs. */
 export interface CallRecord {
@@ -70,8 +105,6 @@ interface ErrorInfo { name: string; message: string }
 type CallReply = { ok: true; value: unknown; argsAfter: unknown[] | null } | { ok: false; error: ErrorInfo };
 type Reply = { ok: true; exports?: Record<string, string>; results?: CallReply[] } & Partial<CallReply> | { ok: false; error: ErrorInfo };
 
-interface Pending { resolve: (r: Reply) => void; reject: (e: SandboxError) => void; timer: NodeJS.Timeout; clock: CpuClock; what: string; child: ChildProcess }
-
 /** What a request may spend: CPU time, and time waiting without computing as a backstop. */
 interface Limit { cpuMs: number; idleMs: number }
 
@@ -83,95 +116,29 @@ export function idleBackstopMs(cpuMs: number): number {
 /** 1500 → '1.5 s' */
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
-/** A reply that does not have the shape it claims (the child is hostile: check, never trust). */
-class MalformedReply extends Error {}
-
 /**
- * How deep a reply may nest: the child packs at depth ≤ 6 (child.mjs, packLarge) and no exercise
- * returns anything near this; deeper is refused rather than left for the suites to walk.
+ * The largest frame this side reads from a child, checked on the length it announces before any
+ * of its bytes is kept. The largest honest reply is 03's 20 layers of 256×256 (10.5 MB);
+ * weird-returns' 4 M-entry array is 32 MB. A frame past it stops the call and the child: nothing
+ * more is read.
  */
-const MAX_REPLY_DEPTH = 32;
+export const MAX_REPLY_BYTES = 48 * 2 ** 20;
+/** The largest call of another exercise's function a child may send (see Oracle). */
+export const MAX_ORACLE_BYTES = 16 * 2 ** 20;
+
+/** How deep a reply may nest (no exercise returns anything near this). */
+export const MAX_REPLY_DEPTH = 32;
 
 /**
- * How many entries (array slots, object keys, numbers of a packed matrix) one reply may hold,
- * counted each time a value is reached, so that a shared reference counts every time it is used.
- * Structured clone keeps shared references and sparse arrays, so a reply of a few bytes can stand
- * for a tree of 16⁸ arrays or an array of length 2³² − 1: walking it (here, in JSON.stringify or in
- * a suite's loop) would hold the grading worker, and every classmate it grades, for hours. The
- * largest honest reply is 03's 20 layers of 256×256 (1.3 M numbers, packed); a 4 M-entry array
- * still arrives, for the suite to refuse by its length.
+ * How many entries (array slots, object keys, numbers) one reply may hold in all, and how many
+ * arrays, objects and strings (containers: what costs the heap most). Every entry takes at least
+ * a byte of the frame, so these bound what decoding builds beyond the frame's own cap; the largest
+ * honest reply holds 1.3 M numbers (03) in a few hundred containers.
  */
 export const MAX_REPLY_ENTRIES = 10_000_000;
+export const MAX_REPLY_CONTAINERS = 1_000_000;
 
-/** What is left of a reply's MAX_REPLY_ENTRIES (one budget for a whole batch of callMany or callVariants). */
-export interface ReplyBudget { left: number }
-export const replyBudget = (): ReplyBudget => ({ left: MAX_REPLY_ENTRIES });
-
-function spend(budget: ReplyBudget, entries: number): void {
-  budget.left -= entries;
-  if (budget.left < 0) throw new MalformedReply(`a value of more than ${MAX_REPLY_ENTRIES} entries in all (a shared reference counts each time it is used, an array by its length)`);
-}
-
-/**
- * A matrix as the child packed it (see child.mjs, packLarge): `rows` × `cols` entries, row by row,
- * in one Float64Array. What `callPacked` returns in place of number[][] for a caller that computes
- * on the numbers directly (building thousands of arrays cost more than the computation).
- */
-export class PackedMatrix {
-  constructor(readonly rows: number, readonly cols: number, readonly data: Float64Array) {}
-}
-
-/**
- * Rebuilds the number[][] matrices the child packed into Float64Arrays (see child.mjs, packLarge),
- * or with `keepPacked` hands them over as PackedMatrix.
- * A packed matrix must be exactly what the child makes: a Float64Array of rows × cols entries,
- * both whole numbers ≥ 1, so what is built here is never larger than the bytes that arrived.
- * The whole value is walked and must fit MAX_REPLY_DEPTH and `budget` (see MAX_REPLY_ENTRIES), so
- * nothing that walks it later can be made to loop for long. Throws MalformedReply otherwise (a
- * forged `{ rows: 2e7, cols: 0 }` would build 2e7 arrays).
- */
-export function unpackLarge(value: unknown, depth = 0, keepPacked = false, budget: ReplyBudget = replyBudget()): unknown {
-  if (!value || typeof value !== 'object') return value;
-  if (depth > MAX_REPLY_DEPTH) throw new MalformedReply(`a value nested more than ${MAX_REPLY_DEPTH} levels deep`);
-  if (Array.isArray(value)) {
-    spend(budget, value.length); // before the walk: a sparse array's length costs the walk, not its bytes
-    return value.map((v) => unpackLarge(v, depth + 1, keepPacked, budget));
-  }
-  const v = value as Record<string, unknown>;
-  if (Object.getPrototypeOf(v) !== Object.prototype) return value;
-  if (Object.hasOwn(v, PACKED)) {
-    const { [PACKED]: data, rows, cols } = v;
-    if (!(data instanceof Float64Array) || !Number.isInteger(rows) || !Number.isInteger(cols)
-      || (rows as number) < 1 || (cols as number) < 1 || (rows as number) * (cols as number) !== data.length) {
-      throw new MalformedReply(`a packed matrix whose shape does not match its data (rows ${String(rows).slice(0, 20)}, cols ${String(cols).slice(0, 20)})`);
-    }
-    spend(budget, data.length);
-    if (keepPacked) return new PackedMatrix(rows as number, cols as number, data);
-    const out: number[][] = new Array(rows as number);
-    for (let i = 0; i < (rows as number); i++) out[i] = Array.from(data.subarray(i * (cols as number), (i + 1) * (cols as number)));
-    return out;
-  }
-  const keys = Object.keys(v);
-  spend(budget, keys.length);
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = unpackLarge(v[k], depth + 1, keepPacked, budget);
-  return out;
-}
-const PACKED = '__gradlabF64';
-
-/**
- * Unpacks one call's value and checks its arguments after the call against the same budget (they
- * are walked later too); a malformed or oversized reply makes that call an error.
- */
-function unpackCall(r: CallReply, keepPacked = false, budget: ReplyBudget = replyBudget()): CallReply {
-  if (!r.ok) return r;
-  try {
-    return { ...r, value: unpackLarge(r.value, 0, keepPacked, budget), argsAfter: unpackLarge(r.argsAfter, 0, false, budget) as unknown[] | null };
-  } catch (err) {
-    if (!(err instanceof MalformedReply)) throw err;
-    return { ok: false, error: { name: 'ResultError', message: `returned a value the grader refuses: ${err.message}; return plain numbers, arrays and objects` } };
-  }
-}
+const replyBudget = (): CodecModule.DecodeBudget => codec.decodeBudget(MAX_REPLY_ENTRIES, MAX_REPLY_CONTAINERS);
 
 const SAME = '__gradlabSame';
 
@@ -191,7 +158,7 @@ const MAX_MESSAGE = 2000;
 const MAX_EXPORTS = 1000;
 
 /**
- * A reply has the shape the protocol code sends; anything else is noise from student code.
+ * A reply has the shape the protocol code sends; anything else is the student's own bytes.
  * Cuts error names and messages and the list of exports to their caps on the way.
  */
 function isReply(r: unknown): r is Reply {
@@ -219,6 +186,96 @@ function isCallReply(c: unknown): boolean {
   return true;
 }
 
+/** A value as number[][] wherever it holds a PackedMatrix (the arguments after a callPacked). */
+function unpacked(v: unknown): unknown {
+  if (v instanceof codec.PackedMatrix) {
+    return Array.from({ length: v.rows }, (_, i) => Array.from(v.data.subarray(i * v.cols, (i + 1) * v.cols)));
+  }
+  if (Array.isArray(v)) return v.map(unpacked);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unpacked(x)]));
+  return v;
+}
+
+/**
+ * Splits what a child writes into frames. The length a frame announces is checked against `cap`
+ * before anything of it is kept, and against `capOf(kind)` once its first body byte (the kind)
+ * is there; past either, `onOversize` is called and nothing more is read. Counts the bytes taken
+ * in (progress: a child still writing is not waiting) and the most it ever held of one frame.
+ */
+export class FrameReader {
+  private readonly header = Buffer.alloc(codec.HEADER_BYTES);
+  private headerGot = 0;
+  /** The length of the frame whose header is in, before its body is started. */
+  private announced = 0;
+  private body: Buffer | null = null;
+  private bodyGot = 0;
+  private stopped = false;
+  /** Bytes taken in so far. */
+  progress = 0;
+  /** The most bytes of one frame this reader has held at once. */
+  maxHeld = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly capOf: (kind: number) => number,
+    private readonly onFrame: (body: Buffer) => void,
+    private readonly onOversize: (announced: number, cap: number) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.stopped) {
+      if (this.headerGot < codec.HEADER_BYTES) {
+        const n = Math.min(codec.HEADER_BYTES - this.headerGot, chunk.length - at);
+        chunk.copy(this.header, this.headerGot, at, at + n);
+        this.headerGot += n;
+        at += n;
+        this.progress += n;
+        if (this.headerGot < codec.HEADER_BYTES) return;
+        this.announced = codec.announcedLength(this.header);
+        if (this.announced > this.cap || this.announced < codec.BODY_PREFIX) return this.refuse(this.announced, this.cap);
+        continue;
+      }
+      if (!this.body) {
+        // the kind is the body's first byte: its own cap is checked before the body is kept
+        const cap = Math.min(this.cap, this.capOf(chunk[at]));
+        if (this.announced > cap) return this.refuse(this.announced, cap);
+        this.body = Buffer.allocUnsafe(this.announced);
+        this.bodyGot = 0;
+        this.maxHeld = Math.max(this.maxHeld, this.announced);
+      }
+      const body = this.body;
+      const n = Math.min(body.length - this.bodyGot, chunk.length - at);
+      chunk.copy(body, this.bodyGot, at, at + n);
+      this.bodyGot += n;
+      at += n;
+      this.progress += n;
+      if (this.bodyGot === body.length) {
+        this.body = null;
+        this.headerGot = 0;
+        this.onFrame(body);
+      }
+    }
+  }
+
+  private refuse(length: number, cap: number): void {
+    this.stopped = true;
+    this.body = null;
+    this.onOversize(length, cap);
+  }
+}
+
+/**
+ * Whether arguments hold an object with a `length` key (an array-like that could size an
+ * allocation) or a handle of the reference's sandbox (a cache kept there): either way they are
+ * not for the trusted process.
+ */
+function notForHere(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some(notForHere);
+  return Object.hasOwn(v, 'length') || Object.hasOwn(v, HANDLE) || Object.values(v).some(notForHere);
+}
+
 /**
  * What V8 and Node say when memory runs out: on stderr at a crash, or in a RangeError. Node ≥ 24's
  * Buffer says "Failed to allocate memory" where Node 20's said "Array buffer allocation failed".
@@ -226,15 +283,6 @@ function isCallReply(c: unknown): boolean {
 const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Failed to allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
 
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
-
-/**
- * How much more buffer memory (process.memoryUsage().arrayBuffers) this process may hold while a
- * request is pending. Node's IPC keeps every byte of a message until its announced length (up to
- * 2 GB) has arrived, and student code can reach the raw channel: 64 MB written over and over made
- * this process hold 1 GB in about a second with 0.35 s of the child's CPU. The largest honest reply
- * (03's 20 layers of 256×256, 10.5 MB; weird-returns' 4 M-entry array, ≈ 40 MB) is far below.
- */
-export const MAX_INCOMING_BYTES = 512 * 2 ** 20;
 
 interface ExitInfo { bySignal: NodeJS.Signals | null; outOfMemory: boolean }
 
@@ -253,6 +301,41 @@ function exitOf(code: number | null, signal: NodeJS.Signals | null, stderrTail: 
 
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
 export interface Handle { __gradlabHandle: number }
+const HANDLE = '__gradlabHandle';
+
+/** CPU ms this process has used since `start` (process.cpuUsage), for work done on a child's behalf. */
+const cpuSince = (start: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
+
+/** The request in flight in a sandbox: one at a time. */
+interface Active {
+  id: number;
+  what: string;
+  child: ChildProcess;
+  clock: CpuClock;
+  limit: Limit;
+  timer: NodeJS.Timeout | null;
+  keepPacked: boolean;
+  resolve: (r: Reply) => void;
+  reject: (e: SandboxError) => void;
+  /** CPU ms spent on this request's behalf outside the child: the reference's, and this side's decoding. */
+  extraCpuMs: number;
+  /** Written to the child in full (before that, a child that waits is waiting for us). */
+  flushed: boolean;
+  /** An ORACLE_CALL is being answered (the child waits for us). */
+  serving: boolean;
+  /** ORACLE_CALLs begun and answered so far: with the bytes read, what changes while the child is busy with us. */
+  oracleEvents: number;
+  lastActivity: number;
+  /** Values the oracle keeps for this request (a reference's cache), by the token the child holds. */
+  kept: Map<number, unknown>;
+  keptTokens: Map<unknown, number>;
+}
+
+/** Why the oracle refuses a function: the child may ask for anything; only the contract's are served. */
+const NOT_SERVED = 'the grader computes another exercise\'s contract functions only where the course contract says so (never the exercise being graded, nor one whose reference is built on it)';
 
 export class Sandbox {
   readonly records: CallRecord[] = [];
@@ -260,16 +343,23 @@ export class Sandbox {
   private ready: Promise<Record<string, string>> | null = null;
   private loadError: SandboxError | null = null;
   private readonly timedOut = new Set<string>();
-  private readonly pending = new Map<number, Pending>();
+  private active: Active | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private stderrTail = '';
   /** How the last child ended: a signal (bwrap reports its child's as exit code 128 + N) and whether memory ran out. */
   private lastExit: ExitInfo = { bySignal: null, outOfMemory: false };
-  private token = '';
   private readonly callLimit: Limit;
   private readonly loadLimit: Limit;
   private readonly heapMb: number;
   private cpuSpentMs = 0;
+  /** The frame reader of the current child (tests read what it held). */
+  reader: FrameReader | null = null;
+  /** What decoding the last reply built (tests read it). */
+  lastDecode: CodecModule.DecodeBudget | null = null;
+  /** Calls of another exercise's functions answered for this sandbox's code, and the CPU ms they took outside the child. */
+  oracleCalls = 0;
+  oracleCpuMs = 0;
   /** Removes the working directories of children that have not reported their exit yet. */
   private readonly cleanups = new Set<() => void>();
 
@@ -288,23 +378,23 @@ export class Sandbox {
     return this.ready;
   }
 
-  /** Calls `fn(...args)` in the sandbox and returns its (cloned) result. */
+  /** Calls `fn(...args)` in the sandbox and returns its (copied) result. */
   async call(fn: string, ...args: unknown[]): Promise<unknown> {
     return this.callOne(fn, args, false);
   }
 
   /**
-   * As `call`, but a large matrix in the result (one the child packs, see child.mjs) comes as a
-   * PackedMatrix instead of number[][]; a matrix the child did not pack (small, ragged, not all
-   * numbers) stays as it came. The call's record holds the same value.
+   * As `call`, but a large matrix in the result (rectangular, all numbers, 4096 entries or more)
+   * comes as a PackedMatrix instead of number[][]; a smaller, ragged or mixed one stays as it came.
+   * The call's record holds the same value.
    */
   async callPacked(fn: string, ...args: unknown[]): Promise<unknown> {
     return this.callOne(fn, args, true);
   }
 
   private async callOne(fn: string, args: unknown[], keepPacked: boolean): Promise<unknown> {
-    const reply = unpackCall(await this.request(fn, { type: 'call', fn, args }) as CallReply, keepPacked);
-    this.records.push({ fn, args, ...this.recordOf(reply, args) });
+    const reply = await this.request(fn, { type: 'call', fn, args, ...(this.opts.keepRecords === false ? { noArgsAfter: true } : {}) }, keepPacked) as CallReply;
+    this.record({ fn, args, ...this.recordOf(reply, args, keepPacked) });
     if (!reply.ok) throw this.callError(fn, reply.error);
     return reply.value;
   }
@@ -315,7 +405,7 @@ export class Sandbox {
    */
   async callMany(fn: string, argLists: unknown[][]): Promise<CallOutcome[]> {
     return this.batch(fn, { type: 'call', fn, batch: argLists }, argLists.length,
-      (r, i) => ({ fn, args: argLists[i], ...this.recordOf(r, argLists[i]) }));
+      (r, i) => ({ fn, args: argLists[i], ...this.recordOf(r, argLists[i], false) }));
   }
 
   /**
@@ -329,31 +419,26 @@ export class Sandbox {
       (r, i) => ({ fn, args: base, edit: edits[i], ...(r.ok ? { ok: true, value: r.value, argsAfter: null } : { ok: false, error: r.error }) }));
   }
 
-  /**
-   * One round trip of `count` calls: the replies walked within one budget (see MAX_REPLY_ENTRIES),
-   * exactly `count` of them or the batch fails, each recorded as `record` says.
-   */
+  /** One round trip of `count` calls: exactly `count` replies or the batch fails, each recorded as `record` says. */
   private async batch(fn: string, msg: Record<string, unknown>, count: number, record: (r: CallReply, i: number) => CallRecord): Promise<CallOutcome[]> {
-    const reply = await this.request(fn, msg);
+    const reply = await this.request(fn, msg, false);
     if (!reply.ok) throw this.callError(fn, reply.error);
-    const budget = replyBudget();
-    const results = (reply.results ?? []).slice(0, count).map((r) => unpackCall(r, false, budget));
+    const results = (reply.results ?? []).slice(0, count);
     if (results.length !== count) throw new SandboxError('error', `the sandbox answered ${results.length} of the ${count} calls of ${fn}`, fn);
     return results.map((r, i) => {
-      this.records.push(record(r, i));
+      this.record(record(r, i));
       return r.ok ? { ok: true as const, value: r.value } : { ok: false as const, error: this.callError(fn, r.error) };
     });
   }
 
   /**
-   * The CPU time this sandbox's children have spent on requests so far (every load and call,
-   * across respawns), in ms: what a budget over many calls should count, since load does not
-   * change it. Wall time where /proc is missing (see cpu-time.ts).
+   * The CPU time spent on this sandbox's requests so far (every load and call, across respawns,
+   * with the reference's work for its calls of other exercises), in ms: what a budget over many
+   * calls should count, since load does not change it. Wall time where /proc is missing.
    */
   get cpuMs(): number {
-    let ms = this.cpuSpentMs;
-    for (const p of this.pending.values()) ms += p.clock.usedMs();
-    return ms;
+    const a = this.active;
+    return this.cpuSpentMs + (a ? a.clock.usedMs() + a.extraCpuMs : 0);
   }
 
   /** Kills the child; safe to call twice. */
@@ -364,8 +449,35 @@ export class Sandbox {
     this.cleanups.clear();
   }
 
-  private recordOf(r: CallReply, args: unknown[]): Omit<CallRecord, 'fn' | 'args'> {
-    return r.ok ? { ok: true, value: r.value, argsAfter: argsAfterOf(r.argsAfter, args) } : { ok: false, error: r.error };
+  /**
+   * Tells the child which of the student's own functions of other exercises (exported as
+   * `__gradlabOwn$<exercise>$<fn>`, see child.mjs) to call instead of asking the oracle.
+   */
+  async useOwn(use: Record<string, string[]>): Promise<void> {
+    await this.exports();
+    this.ownUse = use; // and again after every respawn (spawnAndLoad)
+    const reply = await this.send({ type: 'own', use }, this.callLimit, 'own', false);
+    if (!reply.ok) throw this.callError('own', reply.error);
+  }
+
+  private ownUse: Record<string, string[]> | null = null;
+
+  /** Drops handles the child keeps (the oracle's caches of a call that has ended). */
+  async forget(ids: number[]): Promise<void> {
+    if (!this.child) return;
+    try {
+      await this.send({ type: 'forget', handles: ids }, this.callLimit, 'forget', false);
+    } catch { /* a child that is gone has forgotten them */ }
+  }
+
+  private record(r: CallRecord): void {
+    if (this.opts.keepRecords !== false) this.records.push(r);
+  }
+
+  private recordOf(r: CallReply, args: unknown[], keepPacked: boolean): Omit<CallRecord, 'fn' | 'args'> {
+    if (!r.ok) return { ok: false, error: r.error };
+    const after = argsAfterOf(r.argsAfter, args);
+    return { ok: true, value: r.value, argsAfter: keepPacked && after ? after.map(unpacked) : after };
   }
 
   private callError(fn: string, error: ErrorInfo): SandboxError {
@@ -378,16 +490,26 @@ export class Sandbox {
     return new SandboxError('error', `${fn} threw ${error.name}: ${error.message}`, fn);
   }
 
-  private async request(fn: string, msg: Record<string, unknown>): Promise<Reply> {
+  private async request(fn: string, msg: Record<string, unknown>, keepPacked: boolean): Promise<Reply> {
+    this.refuseIfWaitedOut(fn);
     if (this.timedOut.has(fn)) {
       throw new SandboxError('timeout', `${fn} is not called again: it did not finish within its limit earlier in this run (an infinite loop?)`, fn);
     }
     await this.exports();
     try {
-      return await this.send(msg, this.callLimit, fn);
+      return await this.send(msg, this.callLimit, fn, keepPacked);
     } catch (err) {
-      if (err instanceof SandboxError && err.kind === 'timeout') this.timedOut.add(fn);
+      // the oracle's own sandbox remembers nothing against a function: one student's call must not cost another's
+      if (err instanceof SandboxError && err.kind === 'timeout' && this.opts.keepRecords !== false) this.timedOut.add(fn);
       throw err;
+    }
+  }
+
+  private refuseIfWaitedOut(what: string): void {
+    const budget = this.opts.waitBudget;
+    if (budget && budget.leftMs <= 0) {
+      throw new SandboxError('timeout', `${what} is not called: this submission's code has already waited ${seconds(budget.totalMs)} without computing, ` +
+        'the most a submission may wait in all (correct code never waits: look for Atomics.wait, timers or promises that never settle)', what);
     }
   }
 
@@ -398,14 +520,21 @@ export class Sandbox {
    */
   private spawnAndLoad(retry = true): Promise<Record<string, string>> {
     try {
+      this.refuseIfWaitedOut('import');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    try {
       this.spawn();
     } catch (err) {
       return Promise.reject(this.remember(new SandboxError('error', `the sandbox could not start: ${(err as Error).message}`)));
     }
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
-    return this.send({ type: 'load', code, token: this.token }, this.loadLimit, 'import').then(
-      (reply) => {
+    const own = this.ownUse;
+    return this.send({ type: 'load', code, pure: [...SCALAR_EXERCISES] }, this.loadLimit, 'import', false).then(
+      async (reply) => {
         if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
+        if (own) await this.send({ type: 'own', use: own }, this.loadLimit, 'import', false);
         return reply.exports ?? {};
       },
       (err: SandboxError) => {
@@ -429,18 +558,18 @@ export class Sandbox {
 
   private spawn(): void {
     this.stderrTail = '';
-    this.token = randomUUID();
     // bound read-only into the child's mount namespace where bwrap works (see confine.ts); throws
     // when --require-confinement is in force and a layer is missing
-    const confined = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT]);
+    const { execPath, execArgv, gid } = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--allow-fs-read=${CODEC_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT, CODEC_SCRIPT]);
     // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
     // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
-    const child = fork(CHILD_SCRIPT, [], {
-      ...confined,
+    // fd 3 is the protocol's pipe, both ways; no IPC channel: Node would deserialize whatever the
+    // child wrote there before any check
+    const child = spawn(execPath, [...execArgv, CHILD_SCRIPT], {
+      gid,
       cwd,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: {},
     });
     const removeCwd = () => rmSync(cwd, { recursive: true, force: true });
@@ -448,14 +577,13 @@ export class Sandbox {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
     });
-    const token = this.token;
-    child.on('message', (m: { id?: number; token?: string; reply?: Reply }) => {
-      if (!m || m.token !== token) return; // not from the protocol code of this child
-      const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
-      if (!p || !isReply(m.reply)) return; // not an answer to a question we asked: ignore it
-      this.settle(m.id as number);
-      p.resolve(m.reply);
-    });
+    const channel = child.stdio[3] as Socket;
+    const reader = new FrameReader(MAX_REPLY_BYTES, (kind) => (kind === codec.ORACLE_CALL ? MAX_ORACLE_BYTES : MAX_REPLY_BYTES),
+      (body) => this.onFrame(child, channel, body),
+      (announced, cap) => this.violation(child, `it sent a message of ${(announced / 2 ** 20).toFixed(1)} MB, more than the ${cap / 2 ** 20} MB the grader reads`));
+    this.reader = reader;
+    channel.on('data', (chunk: Buffer) => reader.push(chunk));
+    channel.on('error', () => { /* reported through 'exit' */ });
     child.on('exit', (code, signal) => {
       if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, this.stderrTail);
       removeCwd();
@@ -464,15 +592,112 @@ export class Sandbox {
         this.child = null;
         this.ready = null;
       }
-      const why = this.describeExit(code, signal);
-      for (const [id, p] of this.pending) {
-        if (p.child !== child) continue;
-        this.settle(id);
-        p.reject(new SandboxError('crash', `the sandbox stopped while running ${p.what}: ${why}`));
-      }
+      const a = this.active;
+      if (a && a.child === child && this.settle(a)) a.reject(new SandboxError('crash', `the sandbox stopped while running ${a.what}: ${this.describeExit(code, signal)}`));
     });
     child.on('error', () => { /* reported through 'exit' */ });
     this.child = child;
+  }
+
+  /** A frame from `child`: the reply to the request in flight, or a call of another exercise's function. */
+  private onFrame(child: ChildProcess, channel: Socket, body: Buffer): void {
+    const a = this.active;
+    if (!a || a.child !== child) return this.violation(child, 'a message when nothing was asked');
+    const { kind, id } = codec.frameKind(body);
+    if (kind === codec.ORACLE_CALL && !a.serving) {
+      void this.serveOracle(a, channel, body);
+      return;
+    }
+    if (kind !== codec.REPLY || id !== a.id) return this.violation(child, 'a message that is not the answer to the question asked');
+    const started = process.cpuUsage();
+    const budget = replyBudget();
+    this.lastDecode = budget;
+    let reply: unknown;
+    let refused = false;
+    try {
+      reply = codec.decodeBody(body, { maxDepth: MAX_REPLY_DEPTH, budget, keepPacked: a.keepPacked });
+    } catch (err) {
+      if (!(err instanceof codec.DecodeError)) throw err;
+      reply = { ok: false, error: { name: 'ResultError', message: `returned a value the grader refuses: ${err.message}; return plain numbers, arrays and objects` } };
+      refused = true;
+    }
+    a.extraCpuMs += cpuSince(started);
+    if (!isReply(reply)) return this.violation(child, 'a message that is not a reply');
+    if (this.settle(a)) a.resolve(reply);
+    // bytes our encoder does not write: whatever the child does next is not to be trusted either
+    if (refused) {
+      if (this.child === child) this.kill();
+      else child.kill('SIGKILL');
+    }
+  }
+
+  /**
+   * Answers the child's call of another exercise's contract function with the reference's result
+   * (see Oracle): the arguments decoded within the caps, the function checked against what this
+   * sandbox may use, the reference's CPU time added to the call's. The child waits meanwhile.
+   */
+  private async serveOracle(a: Active, channel: Socket, body: Buffer): Promise<void> {
+    a.serving = true;
+    a.oracleEvents++;
+    const started = process.cpuUsage();
+    const answer = (reply: unknown): void => {
+      if (this.active !== a) return;
+      const frame = codec.encodeFrame(codec.ORACLE_REPLY, 0, reply, { opaque: a.keptTokens });
+      const mine = cpuSince(started);
+      a.extraCpuMs += mine;
+      this.oracleCpuMs += mine;
+      a.serving = false;
+      a.oracleEvents++;
+      channel.write(frame);
+    };
+    const refuse = (message: string) => answer({ ok: false, error: { name: 'Error', message } });
+    let request: unknown;
+    const budget = replyBudget();
+    try {
+      request = codec.decodeBody(body, {
+        maxDepth: MAX_REPLY_DEPTH,
+        budget,
+        opaque: (token) => {
+          if (!a.kept.has(token)) throw new codec.DecodeError('a cache that is no longer kept (caches live until the graded call ends)');
+          return a.kept.get(token);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof codec.DecodeError)) throw err;
+      return refuse(`the arguments cannot be read: ${err.message}`);
+    }
+    const [exercise, fn, args] = Array.isArray(request) ? request : [];
+    const access = this.opts.oracle;
+    if (typeof exercise !== 'string' || typeof fn !== 'string' || !Array.isArray(args)) return this.violation(a.child, 'a call of another exercise that is not one');
+    if (!access || !access.allowed(exercise, fn)) return refuse(`${fn} of ${exercise} is not available here: ${NOT_SERVED}`);
+    this.oracleCalls++;
+    const remaining = Math.max(1, a.limit.cpuMs - a.clock.usedMs() - a.extraCpuMs);
+    const small = budget.usedEntries <= IN_PROCESS_ENTRIES && !notForHere(args);
+    const outcome = await access.oracle.call(exercise, fn, args, remaining, small);
+    a.extraCpuMs += outcome.cpuMs;
+    this.oracleCpuMs += outcome.cpuMs;
+    if (!outcome.ok) return answer({ ok: false, error: outcome.error });
+    // a reference's cache stays with the oracle: the child gets a token for it
+    const value = outcome.value;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const cache = (value as Record<string, unknown>).cache;
+      if (cache && typeof cache === 'object') {
+        const token = a.kept.size + 1;
+        a.kept.set(token, cache);
+        a.keptTokens.set(cache, token);
+      }
+    }
+    answer({ ok: true, value });
+  }
+
+  /** The child broke the protocol (only student code writing to fd 3 does): the request fails, the child goes. */
+  private violation(child: ChildProcess, why: string): void {
+    const a = this.active;
+    if (a && a.child === child && this.settle(a)) {
+      a.reject(new SandboxError('error', `${a.what} was stopped: the sandbox broke the grader's protocol (${why}); only code that writes to the grader's channel itself does this`, a.what));
+    }
+    if (this.child === child) this.kill();
+    else child.kill('SIGKILL');
   }
 
   private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -482,61 +707,95 @@ export class Sandbox {
     return `it exited with code ${code} (does the code call process.exit?)`;
   }
 
-  private send(msg: Record<string, unknown>, limit: Limit, what: string): Promise<Reply> {
+  /** Sends one request when the previous one has ended (the child answers one at a time). */
+  private send(msg: Record<string, unknown>, limit: Limit, what: string, keepPacked: boolean): Promise<Reply> {
+    const run = () => this.sendNow(msg, limit, what, keepPacked);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private sendNow(msg: Record<string, unknown>, limit: Limit, what: string, keepPacked: boolean): Promise<Reply> {
     const child = this.child;
-    if (!child || !child.connected) return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
+    const channel = child?.stdio[3] as Socket | undefined;
+    if (!child || !channel || channel.destroyed || child.exitCode !== null || child.signalCode !== null) {
+      return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
+    }
+    const budget = this.opts.waitBudget;
+    const idleMs = budget ? Math.max(0, Math.min(limit.idleMs, budget.leftMs)) : limit.idleMs;
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const clock = new CpuClock(child.pid);
-      const stop = (message: string) => {
-        if (!this.settle(id)) return;
-        if (this.child === child) this.kill();
-        else child.kill('SIGKILL');
-        reject(new SandboxError('timeout', message, what));
+      const a: Active = {
+        id, what, child, clock: new CpuClock(child.pid), limit: { cpuMs: limit.cpuMs, idleMs }, timer: null, keepPacked, resolve, reject,
+        extraCpuMs: 0, flushed: false, serving: false, oracleEvents: 0, lastActivity: -1, kept: new Map(), keptTokens: new Map(),
       };
-      const timer = this.watch(clock, limit, what, stop);
-      this.pending.set(id, { resolve, reject, timer, clock, what, child });
+      this.active = a;
+      a.timer = this.watch(a);
+      let frame: Uint8Array;
       try {
-        child.send({ id, ...msg });
+        frame = codec.encodeFrame(codec.REQUEST, id, msg);
       } catch (err) {
-        this.settle(id);
+        this.settle(a);
         reject(new SandboxError('error', `could not send the arguments of ${what} to the sandbox: ${(err as Error).message}`));
+        return;
       }
+      channel.write(frame, () => { a.flushed = true; });
     });
   }
 
-  /** Ends request `id`: stops watching it and adds what it used to cpuMs. False if it had ended already. */
-  private settle(id: number): boolean {
-    const p = this.pending.get(id);
-    if (!p) return false;
-    this.pending.delete(id);
-    clearInterval(p.timer);
-    this.cpuSpentMs += p.clock.usedMs();
+  /** Ends request `a`: stops watching it and adds what it used to cpuMs and to the wait budget. False if it had ended already. */
+  private settle(a: Active): boolean {
+    if (this.active !== a) return false;
+    this.active = null;
+    if (a.timer) clearInterval(a.timer);
+    this.cpuSpentMs += a.clock.usedMs() + a.extraCpuMs;
+    if (this.opts.waitBudget) this.opts.waitBudget.leftMs -= a.clock.waitedMs();
+    if (a.kept.size > 0) this.opts.oracle?.oracle.forget([...a.kept.values()]);
     return true;
   }
 
   /**
-   * Polls the request's clock (every 5% of its limit, between 10 and 100 ms) and calls `stop`
-   * with the message once it has used up its CPU limit or its idle backstop, or once this process
-   * holds MAX_INCOMING_BYTES more of buffers than when the request began. Where /proc is
-   * missing, the clock counts wall time and the CPU limit is a wall-clock limit.
+   * Whether the time since the last reading may count as the child waiting: only once the request
+   * is written in full, never while we answer its call of another exercise, and only if nothing
+   * came from it meanwhile (no byte, no call of another exercise begun or answered).
    */
-  private watch(clock: CpuClock, limit: Limit, what: string, stop: (message: string) => void): NodeJS.Timeout {
+  private countsWaiting(a: Active): boolean {
+    const activity = (this.reader?.progress ?? 0) + a.oracleEvents;
+    const quiet = activity === a.lastActivity;
+    a.lastActivity = activity;
+    return quiet && a.flushed && !a.serving;
+  }
+
+  /**
+   * Polls the request's clock (every 5% of its limit, between 10 and 100 ms) and stops it once it
+   * has used up its CPU limit (the child's and the work done for it here) or its idle backstop.
+   * Where /proc is missing, the clock counts wall time and the CPU limit is a wall-clock limit.
+   */
+  private watch(a: Active): NodeJS.Timeout {
+    const { limit, clock, what } = a;
     const pollMs = Math.min(100, Math.max(10, Math.round(limit.cpuMs / 20)));
-    const buffersAtStart = process.memoryUsage().arrayBuffers;
-    return setInterval(() => {
-      const used = clock.usedMs();
-      if (process.memoryUsage().arrayBuffers - buffersAtStart > MAX_INCOMING_BYTES) {
-        stop(`${what} was stopped: the sandbox sent more than ${MAX_INCOMING_BYTES / 2 ** 20} MB without finishing a reply`);
-      } else if (!clock.measuresCpu) {
+    const stop = (message: string) => {
+      if (!this.settle(a)) return;
+      if (this.child === a.child) this.kill();
+      else a.child.kill('SIGKILL');
+      a.reject(new SandboxError('timeout', message, what));
+    };
+    // each reading runs after this process has read what arrived (setImmediate runs after I/O), so a
+    // child that has just written to us is not seen waiting for an answer we have not read yet
+    return setInterval(() => setImmediate(() => {
+      if (this.active !== a) return;
+      const used = clock.sampleMs(this.countsWaiting(a)) + a.extraCpuMs;
+      if (!clock.measuresCpu) {
         if (used >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
       } else if (used >= limit.cpuMs) {
         stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
       } else if (clock.waitedMs() >= limit.idleMs) {
-        // a reply may be waiting to be read if this process was itself busy: let I/O run first
-        setImmediate(() => stop(`${what} did not finish: it waited ${seconds(limit.idleMs)} without computing, using ${seconds(used)} of CPU (does it wait for something that never comes?)`));
+        const budget = this.opts.waitBudget;
+        const why = budget && limit.idleMs < this.callLimit.idleMs
+          ? `, the most this submission's code may still wait (${seconds(budget.totalMs)} in all; correct code never waits)` : '';
+        stop(`${what} did not finish: it waited ${seconds(limit.idleMs)} without computing${why}, using ${seconds(used)} of CPU (does it wait for something that never comes?)`);
       }
-    }, pollMs);
+    }), pollMs);
   }
 
   private kill(): void {
@@ -544,5 +803,82 @@ export class Sandbox {
     this.child = null;
     this.ready = null;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** The name under which the reference bundle (compile.ts, compileReference) exports `fn` of `exercise`. */
+export function oracleExport(exercise: string, fn: string): string {
+  return `oracle$${exercise.replace(/[^A-Za-z0-9]/g, '_')}$${fn}`;
+}
+
+/** What the oracle answered for one call, and the CPU time it took there. */
+export type OracleOutcome = ({ ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) & { cpuMs: number };
+
+/**
+ * Computes other exercises' contract functions for student code with the reference solutions, in
+ * a sandbox of its own: the reference never enters the student's process, and the student's
+ * arguments reach it only as data, decoded within caps. One oracle serves a vitest worker's
+ * students one call at a time; nothing it does for one student outlives that student's call (a
+ * kept cache is forgotten when the call ends, and a call that fails is not remembered against
+ * the function). Its CPU time is counted by the caller against the student's call.
+ */
+export class Oracle {
+  private sandbox: Sandbox | null = null;
+  private scalar: Promise<Record<string, unknown>> | null = null;
+
+  /** `code`: the reference bundle (compile.ts, compileReference); `callTimeoutMs`: the most one call may use. */
+  constructor(private readonly code: string, private readonly callTimeoutMs = 5000) {}
+
+  /**
+   * `small`: the caller checked the arguments are few (IN_PROCESS_ENTRIES) and hold no object
+   * with a `length` key, so an exercise of IN_PROCESS_EXERCISES may be computed in this process.
+   */
+  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: number, small = false): Promise<OracleOutcome> {
+    if (small && IN_PROCESS_EXERCISES.has(exercise)) return this.callHere(exercise, fn, args);
+    this.sandbox ??= new Sandbox({ code: this.code, label: 'the course\'s reference', callTimeoutMs: this.callTimeoutMs, keepRecords: false });
+    const sb = this.sandbox;
+    const name = oracleExport(exercise, fn);
+    const before = sb.cpuMs;
+    try {
+      const value = await sb.call(name, ...args);
+      return { ok: true, value, cpuMs: sb.cpuMs - before };
+    } catch (err) {
+      const e = err instanceof SandboxError ? err : new SandboxError('error', String(err));
+      // the reference's own error (a shape mismatch) as the student would see it from the function
+      const text = e.message.split(name).join(fn);
+      const thrown = new RegExp(`^${fn} threw (\\w+): ([^]*)$`).exec(text);
+      const error = thrown ? { name: thrown[1], message: thrown[2] } : { name: 'Error', message: text };
+      return { ok: false, error, cpuMs: Math.max(sb.cpuMs - before, e.kind === 'timeout' ? cpuLimitMs : 0) };
+    }
+  }
+
+  /**
+   * A function of IN_PROCESS_EXERCISES on small arguments, computed here, from the same reference
+   * bundle loaded into this trusted process: no student code runs here, and arguments this small
+   * cannot make it loop or allocate for long.
+   */
+  private async callHere(exercise: string, fn: string, args: unknown[]): Promise<OracleOutcome> {
+    const started = process.cpuUsage();
+    this.scalar ??= import(`data:text/javascript;base64,${Buffer.from(this.code, 'utf8').toString('base64')}`) as Promise<Record<string, unknown>>;
+    const f = (await this.scalar)[oracleExport(exercise, fn)];
+    try {
+      if (typeof f !== 'function') throw new Error(`the reference has no ${fn}`);
+      const value: unknown = f(...args);
+      return { ok: true, value, cpuMs: cpuSince(started) };
+    } catch (err) {
+      const error = err instanceof Error ? { name: String(err.name).slice(0, MAX_NAME), message: String(err.message).slice(0, MAX_MESSAGE) } : { name: 'Error', message: String(err).slice(0, MAX_MESSAGE) };
+      return { ok: false, error, cpuMs: cpuSince(started) };
+    }
+  }
+
+  /** Lets the reference's sandbox drop caches it kept for a call that has ended. */
+  forget(handles: unknown[]): void {
+    const ids = handles.map((h) => (h as Handle)[HANDLE]).filter((id) => typeof id === 'number');
+    if (ids.length > 0 && this.sandbox) void this.sandbox.forget(ids);
+  }
+
+  close(): void {
+    this.sandbox?.close();
+    this.sandbox = null;
   }
 }

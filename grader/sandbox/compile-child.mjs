@@ -12,9 +12,14 @@
 // - `../lib/<module>`: the grader's own exercises/lib, whatever the submission holds;
 // - a file of the exercise's own folder: the student's;
 // - another exercise's file (`../02-backprop/backprop`): the names the contract lists for that
-//   exercise come from the reference solution, every other name from the student's own file; the
-//   student's file is bundled only when the importer asks for such a name (or for all of them:
-//   `import * as`, `export *`, `import()`), so a broken file elsewhere costs nothing otherwise;
+//   exercise behave as the reference solution, every other name comes from the student's own file;
+//   the student's file is bundled only when the importer asks for such a name (or for all of them:
+//   `import * as`, `export *`, `import()`), so a broken file elsewhere costs nothing otherwise.
+//   When grading (mode 'oracle'), a contract name is a stub that asks the trusted side, which runs
+//   the reference in a process of its own (client.ts, Oracle): no byte of the reference is bundled.
+//   The names the oracle does not serve (oracle-access.ts: the graded exercise's own, those of an
+//   exercise whose reference is built on it, 03's) come from the student's own file. The lab
+//   (mode 'reference') still bundles the reference, in the course only;
 // - the graded exercise itself, from anywhere (also from a reference file), is the student's own
 //   file: no exercise is ever graded against its own reference;
 // - anything else (a package, a path outside the submission) is refused, in one capped sentence.
@@ -25,6 +30,17 @@ const request = JSON.parse(readFileSync(0, 'utf8'));
 /** @type {{ root: string, libDir: string, solutionsDir: string, rolldown: string, experimental: string,
  *   exercises: Array<{ folder: string, file: string, functions: string[] }>, jobs: string[] }} */
 const { root, libDir, solutionsDir, exercises, jobs } = request;
+/** 'oracle' (grading: stubs), 'reference' (the lab: the reference bundled), 'bundle' (the oracle's own module). */
+const mode = request.mode ?? 'reference';
+/** graded folder → target folder → the contract functions the oracle serves (oracle mode). */
+const served = request.served ?? {};
+/**
+ * Exercises whose contract functions are functions of numbers (01): where the student's own file
+ * exists, the stubs module also hands the child a loader for it, so the child can use the
+ * student's own function wherever it passes that exercise's own checks (see harness.ts), and ask
+ * the oracle only for the others. Loaded lazily: a file that throws at import costs nothing.
+ */
+const scalar = new Set(request.scalar ?? []);
 const { rolldown } = await import(request.rolldown);
 const { parseSync, transformSync } = await import(request.experimental);
 
@@ -104,6 +120,15 @@ function importsOf(id, code) {
 
 /** Bundles one exercise of the submission; returns the result line for the parent. */
 async function compileOne(folder) {
+  const withOwn = await compileVariant(folder, true);
+  if (withOwn.ok || !withOwn.usedOwn) return withOwn;
+  // the student's own file of a scalar exercise does not bundle: without it, the stubs ask the oracle
+  const without = await compileVariant(folder, false);
+  return without.ok ? without : withOwn;
+}
+
+async function compileVariant(folder, ownScalars) {
+  let usedOwn = false;
   const ex = exerciseOf(folder);
   const entryFile = path.join(root, folder, ex.file);
   /** @type {Array<{ where: string, text: string, order: number }>} */
@@ -123,6 +148,7 @@ async function compileOne(folder) {
   /** The module another exercise's main file resolves to, for this importer's names. */
   const crossModule = (importer, source, target) => {
     const names = importsByModule.get(importer)?.get(source)?.names ?? '*';
+    if (mode === 'oracle') return oracleModule(importer, source, target, names);
     const contract = new Set(target.exercise.functions);
     const own = names === '*' ? ['*'] : [...names].filter((n) => !contract.has(n));
     if (own.length === 0) return `${CROSS}${target.exercise.folder}:reference`;
@@ -131,6 +157,32 @@ async function compileOne(folder) {
       return problem(importer, source, `imports ${which} from '${source}', but ${target.exercise.folder}/${target.exercise.file} is not in the submission (only the contract's functions, ${target.exercise.functions.slice(0, 3).join(', ')}…, come from the course)`);
     }
     return `${CROSS}${target.exercise.folder}:mixed`;
+  };
+
+  /**
+   * Grading: the contract names the oracle serves are stubs (`:oracle`, with the student's file
+   * beside them for any other name: `:oracle-mixed`); everything else is the student's own file.
+   */
+  const oracleModule = (importer, source, target, names) => {
+    const stubs = new Set(served[folder]?.[target.exercise.folder] ?? []);
+    const own = names === '*' ? ['*'] : [...names].filter((n) => !stubs.has(n));
+    if (own.length === 0) {
+      if (ownScalars && target.student && scalar.has(target.exercise.folder)) {
+        usedOwn = true;
+        return `${CROSS}${target.exercise.folder}:oracle-own`;
+      }
+      return `${CROSS}${target.exercise.folder}:oracle`;
+    }
+    if (!target.student) {
+      const which = own[0] === '*' ? 'all of its exports' : own.map((n) => `'${n}'`).join(', ');
+      const why = stubs.size > 0
+        ? `only the contract's functions, ${[...stubs].slice(0, 3).join(', ')}…, come from the course`
+        : `while ${folder} is graded, ${target.exercise.folder}'s functions come from your own file${target.exercise.folder === '03-initialization' ? '' : ` (its reference is built on ${folder})`}`;
+      return problem(importer, source, `imports ${which} from '${source}', but ${target.exercise.folder}/${target.exercise.file} is not in the submission (${why})`);
+    }
+    if (stubs.size === 0) return target.student;
+    if (ownScalars && scalar.has(target.exercise.folder)) usedOwn = true;
+    return `${CROSS}${target.exercise.folder}:oracle-mixed`;
   };
 
   const plugin = {
@@ -172,15 +224,26 @@ async function compileOne(folder) {
         return `export * from ${JSON.stringify(entryFile)};\nexport { createRng as __gradlabCreateRng } from ${JSON.stringify(path.join(libDir, 'rng.ts'))};\n`;
       }
       if (id.startsWith(CROSS)) {
-        const [target, mode] = id.slice(CROSS.length).split(':');
+        const [target, variant] = id.slice(CROSS.length).split(':');
         const ex = exerciseOf(target);
+        if (variant.startsWith('oracle')) {
+          // stubs that call out to the trusted side (child.mjs, __gradlabOracle): no reference code
+          const lines = ['const oracle = globalThis.__gradlabOracle;'];
+          for (const fn of served[folder]?.[target] ?? []) {
+            lines.push(`export function ${fn}(...args) { return oracle(${JSON.stringify(target)}, ${JSON.stringify(fn)}, args); }`);
+          }
+          const studentFile = JSON.stringify(path.join(root, target, ex.file));
+          if (variant === 'oracle-mixed') lines.push(`export * from ${studentFile};`);
+          if (ownScalars && scalar.has(target) && variant !== 'oracle') lines.push(`globalThis.__gradlabOwn(${JSON.stringify(target)}, () => import(${studentFile}));`);
+          return lines.join('\n') + '\n';
+        }
         const reference = JSON.stringify(path.join(solutionsDir, target, ex.file));
         const lines = [`export { ${ex.functions.join(', ')} } from ${reference};`];
         // explicit exports win over `export *`: the contract's names stay the reference's
-        if (mode === 'mixed') lines.push(`export * from ${JSON.stringify(path.join(root, target, ex.file))};`);
+        if (variant === 'mixed') lines.push(`export * from ${JSON.stringify(path.join(root, target, ex.file))};`);
         return lines.join('\n') + '\n';
       }
-      if (!path.isAbsolute(id) || !(inside(root, id) || inside(libDir, id) || inside(solutionsDir, id))) {
+      if (!path.isAbsolute(id) || !(inside(root, id) || inside(libDir, id) || (mode !== 'oracle' && inside(solutionsDir, id)))) {
         throw new Error(`refused to read ${id}`);
       }
       const code = readFileSync(id, 'utf8');
@@ -198,12 +261,12 @@ async function compileOne(folder) {
       platform: 'node',
       tsconfig: false,
     });
-    const { output } = await bundle.generate({ format: 'esm' });
+    const { output } = await bundle.generate({ format: 'esm', inlineDynamicImports: true });
     await bundle.close();
-    return problems.length > 0 ? problemsLine(problems, false) : { ok: true, code: output[0].code };
+    return problems.length > 0 ? { ...problemsLine(problems, false), usedOwn } : { ok: true, code: output[0].code };
   } catch (err) {
-    if (problems.length > 0) return problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT);
-    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err) };
+    if (problems.length > 0) return { ...problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT), usedOwn };
+    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err), usedOwn };
   }
 }
 
@@ -216,7 +279,51 @@ function problemsLine(problems, cut) {
   return { ok: false, kind: 'imports', message: shown.join('; ') + more };
 }
 
-for (const folder of jobs) {
-  const result = await compileOne(folder);
-  process.stdout.write(JSON.stringify({ folder, ...result }) + '\n');
+/**
+ * The oracle's own module: every served exercise's reference, its contract functions exported as
+ * oracle$<folder>$<name> (client.ts, oracleExport), imports between references resolved to the
+ * references and `../lib` to the course's exercises/lib. It runs in a sandbox of its own, never
+ * beside student code.
+ */
+async function bundleReference() {
+  const lines = request.bundle.map((ex) => {
+    const names = ex.functions.map((fn) => `${fn} as oracle$${ex.folder.replace(/[^A-Za-z0-9]/g, '_')}$${fn}`);
+    return `export { ${names.join(', ')} } from ${JSON.stringify(path.join(solutionsDir, ex.folder, ex.file))};`;
+  });
+  lines.push(`export { createRng as __gradlabCreateRng } from ${JSON.stringify(path.join(libDir, 'rng.ts'))};`);
+  const plugin = {
+    name: 'gradlab-reference',
+    resolveId(source, importer) {
+      if (source === ENTRY) return ENTRY;
+      if (!importer || importer === ENTRY) return source;
+      if (!source.startsWith('.')) return null;
+      const wanted = path.resolve(path.dirname(importer), source);
+      if (inside(libDir, importer)) return resolveFile(wanted);
+      const rel = path.relative(solutionsDir, wanted);
+      if (rel.split(path.sep)[0] === 'lib') return resolveFile(path.join(libDir, path.relative('lib', rel)));
+      return resolveFile(wanted);
+    },
+    load(id) {
+      if (id === ENTRY) return lines.join('\n') + '\n';
+      if (!path.isAbsolute(id) || !(inside(libDir, id) || inside(solutionsDir, id))) throw new Error(`refused to read ${id}`);
+      return { code: readFileSync(id, 'utf8'), moduleType: /\.[mc]?ts$/.test(id) ? 'ts' : 'js' };
+    },
+  };
+  try {
+    const bundle = await rolldown({ input: ENTRY, plugins: [plugin], logLevel: 'silent', treeshake: false, platform: 'node', tsconfig: false });
+    const { output } = await bundle.generate({ format: 'esm' });
+    await bundle.close();
+    return { ok: true, code: output[0].code };
+  } catch (err) {
+    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (mode === 'bundle') {
+  process.stdout.write(JSON.stringify({ folder: jobs[0], ...(await bundleReference()) }) + '\n');
+} else {
+  for (const folder of jobs) {
+    const { usedOwn: _, ...result } = await compileOne(folder);
+    process.stdout.write(JSON.stringify({ folder, ...result }) + '\n');
+  }
 }

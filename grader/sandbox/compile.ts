@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { intakeSubmission, refusalsFor, type Intake } from '../intake.js';
 import { loadManifest, type ManifestExercise } from '../manifest.js';
 import { LIB_DIR, ROOT, SOLUTIONS_DIR } from '../paths.js';
+import { SCALAR_EXERCISES, servedFunctions } from './oracle-access.js';
 
 export type CompileResult =
   | { ok: true; code: string }
@@ -38,6 +39,12 @@ export interface CompileOptions {
   heapMb?: number;
   /** Compiler processes at once (default 2). */
   concurrency?: number;
+  /**
+   * How another exercise's contract functions are compiled (see compile-child.mjs): 'oracle'
+   * (default; grading) as stubs answered by the reference outside the student's process,
+   * 'reference' (the lab, in the course) with the reference bundled in.
+   */
+  crossImports?: 'oracle' | 'reference';
 }
 
 export const COMPILE_CHILD = path.join(ROOT, 'grader', 'sandbox', 'compile-child.mjs');
@@ -102,7 +109,7 @@ export async function compileExercise(dir: string, folder: string, file: string,
   if (!ex) return { ok: false, kind: 'missing', message: `${folder}/${file} is not an exercise of this course` };
   const intake = intakeSubmission(dir);
   try {
-    const [[result]] = await compileSubmissions([intake], [ex], opts);
+    const [[result]] = await compileSubmissions([intake], [ex], { crossImports: 'reference', ...opts });
     return result;
   } finally {
     intake.cleanup();
@@ -123,7 +130,7 @@ async function compileSubmission(
   // one child compiles the submission's exercises one after another; after a crash or a timeout
   // the exercise it was on gets the error and a new child takes the rest
   while (jobs.length > 0) {
-    const outcome = await runChild(intake, jobs, opts, rolldown, prlimit);
+    const outcome = await runChild(intake.root, jobs, opts, rolldown, prlimit, crossImportRequest(opts.crossImports ?? 'oracle'));
     for (const [folder, line] of outcome.answered) {
       const ex = exercises.find((e) => e.folder === folder) as ManifestExercise;
       results.set(folder, fromChild(intake, ex, line));
@@ -203,21 +210,45 @@ export function capMessage(message: string): string {
   return message.length <= COMPILE_MESSAGE_MAX ? message : `${message.slice(0, COMPILE_MESSAGE_MAX - 1)}…`;
 }
 
+/** What the compiler child needs to know to write cross-exercise imports in `mode`. */
+function crossImportRequest(mode: 'oracle' | 'reference' | 'bundle'): Record<string, unknown> {
+  const exercises = loadManifest().exercises;
+  if (mode === 'reference') return { mode };
+  if (mode === 'bundle') return { mode, bundle: exercises.filter((e) => servedFunctions(e, '').length > 0).map((e) => ({ folder: e.folder, file: e.file, functions: e.functions })) };
+  const served = Object.fromEntries(exercises.map((graded) => [graded.folder,
+    Object.fromEntries(exercises.map((target) => [target.folder, servedFunctions(target, graded.folder)]))]));
+  return { mode, served, scalar: [...SCALAR_EXERCISES] };
+}
+
+/**
+ * The module the oracle runs (client.ts, Oracle): every served exercise's reference solution in
+ * one ES module, compiled by a compiler child like a submission. Only the trusted side holds it.
+ */
+export async function compileReference(opts: CompileOptions = {}): Promise<string> {
+  const outcome = await runChild(SOLUTIONS_DIR, ['reference'], opts, rolldownPaths(), findPrlimit(), crossImportRequest('bundle'));
+  const line = outcome.answered[0]?.[1];
+  if (!line?.ok || typeof line.code !== 'string') {
+    throw new Error(`the course's reference solutions do not compile (${line?.message ?? outcome.failure?.detail ?? 'no answer'}); run \`npm test\` in the course`);
+  }
+  return line.code;
+}
+
 function runChild(
-  intake: Intake, jobs: string[], opts: CompileOptions,
-  rolldown: ReturnType<typeof rolldownPaths>, prlimit: string | null,
+  root: string, jobs: string[], opts: CompileOptions,
+  rolldown: ReturnType<typeof rolldownPaths>, prlimit: string | null, extra: Record<string, unknown>,
 ): Promise<{ answered: Array<[string, ChildLine]>; failure?: ChildFailure }> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const nodeArgs = [
     permissionFlag, '--allow-addons',
-    ...[intake.root, LIB_DIR, SOLUTIONS_DIR, rolldown.dir, rolldown.scope, COMPILE_CHILD].map((p) => `--allow-fs-read=${p}`),
+    // each path once: Node 20's permission model aborts on a path given twice
+    ...[...new Set([root, LIB_DIR, SOLUTIONS_DIR, rolldown.dir, rolldown.scope, COMPILE_CHILD])].map((p) => `--allow-fs-read=${p}`),
     `--max-old-space-size=${opts.heapMb ?? 256}`, '--no-warnings', COMPILE_CHILD,
   ];
   const [command, args] = prlimit
     ? [prlimit, [`--as=${(opts.addressSpaceMb ?? 2048) * 1024 * 1024}`, '--', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child = spawn(command, args, {
-    cwd: intake.root,
+    cwd: root,
     // one thread for rolldown (the address space stays the same on a 64-core machine), nothing else
     env: { RAYON_NUM_THREADS: '1', ROLLDOWN_WORKER_THREADS: '1', TOKIO_WORKER_THREADS: '1', MALLOC_ARENA_MAX: '2' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -265,9 +296,9 @@ function runChild(
   child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
   child.stdin.on('error', () => { /* the child died before reading: its exit says why */ });
   child.stdin.end(JSON.stringify({
-    root: intake.root, libDir: LIB_DIR, solutionsDir: SOLUTIONS_DIR, rolldown: rolldown.main, experimental: rolldown.experimental,
+    root, libDir: LIB_DIR, solutionsDir: SOLUTIONS_DIR, rolldown: rolldown.main, experimental: rolldown.experimental,
     // every exercise of the course: the contract's names of each, for imports between exercises
-    exercises: loadManifest().exercises.map((e) => ({ folder: e.folder, file: e.file, functions: e.functions })), jobs,
+    exercises: loadManifest().exercises.map((e) => ({ folder: e.folder, file: e.file, functions: e.functions })), jobs, ...extra,
   }));
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {

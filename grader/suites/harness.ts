@@ -13,7 +13,8 @@ import { serialize } from 'node:v8';
 import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
-import { Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord } from '../sandbox/client.js';
+import { Oracle, Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord, type WaitBudget } from '../sandbox/client.js';
+import { oracleServes } from '../sandbox/oracle-access.js';
 
 /** What the runner hands every worker through vitest's `provide`. */
 export interface GradlabProvided {
@@ -28,10 +29,17 @@ export interface GradlabProvided {
    */
   exerciseBudgetMs: number;
   /**
-   * Wall time the same pair may spend waiting on the submission's code, summed over its loads and
-   * calls: a cap for calls that sleep rather than compute (default 10 × exerciseBudgetMs).
+   * Time one submission's code may spend waiting without computing (Atomics.wait, timers, promises
+   * that never settle), summed over all its exercises graded in one worker; past it, its remaining
+   * calls fail at once as 'timeout'. Correct code in this course never waits.
    */
-  exerciseWaitMs: number;
+  studentWaitMs: number;
+  /**
+   * The reference solutions compiled into one module (compile.ts, compileReference): the oracle
+   * that answers a submission's calls of another exercise's contract functions runs it, in a
+   * sandbox of its own. It is never sent to a student's sandbox.
+   */
+  referenceCode: string;
 }
 
 declare module 'vitest' {
@@ -98,34 +106,119 @@ function recordCalls(submission: number, slug: string, sandbox: Sandbox | null):
   const dir = process.env.GRADLAB_RECORD_CALLS;
   if (!dir || !sandbox) return;
   writeFileSync(path.join(dir, `${submission}-${slug}.v8`), serialize(sandbox.records.map((r) => ({ fn: r.fn, args: r.args }))));
+  // and how much of it asked the oracle (other exercises' contract functions), for docs/benchmarks.md
+  writeFileSync(path.join(dir, `${submission}-${slug}.oracle.json`), JSON.stringify({ calls: sandbox.oracleCalls, cpuMs: sandbox.oracleCpuMs }));
+}
+
+/** The worker's oracle: one reference sandbox for every submission this worker grades, one call at a time. */
+let workerOracle: Oracle | null = null;
+function oracleFor(provided: GradlabProvided): Oracle {
+  if (!workerOracle) {
+    const oracle = new Oracle(provided.referenceCode, provided.callTimeoutMs);
+    process.once('exit', () => oracle.close());
+    workerOracle = oracle;
+  }
+  return workerOracle;
+}
+
+/** Each submission's wait budget in this worker, shared by its exercises (see studentWaitMs). */
+const waitBudgets = new Map<number, WaitBudget>();
+function waitBudgetOf(submission: number, totalMs: number): WaitBudget {
+  let budget = waitBudgets.get(submission);
+  if (!budget) waitBudgets.set(submission, budget = { leftMs: totalMs, totalMs });
+  return budget;
+}
+
+/** Every suite's body by slug, so one exercise's checks can be run on a function another exercise imports. */
+const suiteBodies = new Map<string, SuiteBody>();
+
+/** The suites whose checks choose a student's own functions for another exercise (SCALAR_EXERCISES). */
+const SCALAR_SUITES: Record<string, () => Promise<unknown>> = {
+  '01-activations': () => import('./01-activations.suite.js'),
+};
+
+/** Loads the suite of `slug` (registering its body) and returns its body. */
+async function suiteBody(slug: string): Promise<SuiteBody> {
+  if (!suiteBodies.has(slug)) await SCALAR_SUITES[slug]?.();
+  const body = suiteBodies.get(slug);
+  if (!body) throw new Error(`the suite of ${slug} did not register`);
+  return body;
+}
+
+/**
+ * Which of the student's own functions of a scalar exercise (01) this sandbox's code may use in
+ * place of the oracle: those whose every test of that exercise's own suite passes, run here on the
+ * student's own functions as bundled into this module (child.mjs exports them as
+ * `__gradlabOwn$<exercise>$<fn>`). A student whose 01 is right pays no round trip per entry; one
+ * whose 01 is wrong gets the reference's answers for exactly the functions that fail their checks.
+ */
+async function chooseOwn(sb: Sandbox, exports: Record<string, string>): Promise<void> {
+  const byExercise = new Map<string, Set<string>>();
+  for (const name of Object.keys(exports)) {
+    const m = /^__gradlabOwn\$([^$]+)\$(.+)$/.exec(name);
+    if (m) byExercise.set(m[1], (byExercise.get(m[1]) ?? new Set()).add(m[2]));
+  }
+  if (byExercise.size === 0) return;
+  // the checks run on the student's own functions alone: a stub they call goes to their own code
+  // too, never to the oracle (an own 01 built on 02's functions, which call 01, must not pass
+  // 01's checks on the reference's answers)
+  await sb.useOwn(Object.fromEntries([...byExercise].map(([slug, fns]) => [slug, [...fns]])));
+  const use: Record<string, string[]> = {};
+  for (const [slug, fns] of byExercise) {
+    const ex = findExercise(slug);
+    const tests: Array<{ id: string; fn: (ctx: TestContext) => Promise<void> }> = [];
+    (await suiteBody(slug))((id, fn) => { tests.push({ id, fn }); });
+    const failed = new Set<string>();
+    for (const t of tests) {
+      const visibility = findTest(ex, t.id).visibility;
+      const own = (name: string) => `__gradlabOwn$${slug}$${name}`;
+      const first = sb.records.length;
+      const ctx: TestContext = {
+        call: (name, ...args) => sb.call(own(name), ...args) as Promise<never>,
+        callPacked: (name, ...args) => sb.callPacked(own(name), ...args),
+        callMany: async (name, argLists) => valuesOf(await sb.callMany(own(name), argLists)) as never,
+        callVariants: async (name, base, edits) => valuesOf(await sb.callVariants(own(name), base, edits)),
+        get records() { return sb.records.slice(first); },
+        visibility,
+        hidden: visibility === 'hidden',
+      };
+      try {
+        await t.fn(ctx);
+      } catch {
+        for (const part of t.id.split('.')) failed.add(part);
+      }
+      sb.records.splice(first); // these calls are not the graded exercise's
+    }
+    use[slug] = ex.functions.filter((fn) => fns.has(fn) && !failed.has(fn));
+  }
+  await sb.useOwn(use);
 }
 
 /** Registers the hidden suite of `slug`; returns the function the wrapper file calls. */
 export function defineSuite(slug: string, body: SuiteBody): (submission: number) => void {
+  suiteBodies.set(slug, body);
   return (submission: number) => {
     const provided = inject('gradlab');
     const sub = provided.submissions[submission];
     const mod = sub?.modules[slug];
     const exercise = findExercise(slug);
     let sandbox: Sandbox | null = null;
-    // the budget counts the CPU time of this exercise's sandbox (its loads and calls), which a busy
-    // machine does not change; a second cap counts the wall time spent waiting on it, for calls
-    // that sleep instead of computing (no CPU, so the first cap never fills). Checked before each
-    // call, so one call may end past either.
-    let waitedMs = 0;
+    // the budget counts the CPU time of this exercise's sandbox (its loads and calls, and the
+    // reference's work for its calls of other exercises), which a busy machine does not change;
+    // checked before each call, so one call may end past it. Waiting without computing has a
+    // budget of its own, per submission, which the sandbox enforces (studentWaitMs).
     const budgeted = async <T>(fn: string, call: () => Promise<T>): Promise<T> => {
-      const cpuSpent = (sandbox?.cpuMs ?? 0) >= provided.exerciseBudgetMs;
-      if (cpuSpent || waitedMs >= provided.exerciseWaitMs) {
-        const what = cpuSpent ? `${provided.exerciseBudgetMs / 1000} s of CPU` : `${provided.exerciseWaitMs / 1000} s of waiting`;
+      if ((sandbox?.cpuMs ?? 0) >= provided.exerciseBudgetMs) {
         throw new SandboxError('timeout', `${fn} is not called: the calls to ${exercise.folder}/${exercise.file} used up this exercise's time budget ` +
-          `(${what} in all); make the slow function faster, then grade again`, fn);
+          `(${provided.exerciseBudgetMs / 1000} s of CPU in all); make the slow function faster, then grade again`, fn);
       }
-      const started = performance.now();
-      try {
-        return await call();
-      } finally {
-        waitedMs += performance.now() - started;
-      }
+      return call();
+    };
+    let prepared: Promise<void> | null = null;
+    /** Before the first test: which of the student's own 01 functions to use (see chooseOwn). */
+    const prepare = (sb: Sandbox): Promise<void> => {
+      prepared ??= sb.exports().then((exports) => chooseOwn(sb, exports), () => undefined).catch(() => undefined);
+      return prepared;
     };
     const getSandbox = (): Sandbox => {
       if (!mod) throw new SandboxError('missing', `${exercise.folder}/${exercise.file} was not compiled for this submission`);
@@ -134,6 +227,8 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         label: `${exercise.folder}/${exercise.file}`,
         callTimeoutMs: provided.callTimeoutMs,
         loadTimeoutMs: provided.loadTimeoutMs,
+        oracle: { oracle: oracleFor(provided), allowed: oracleServes(exercise.folder) },
+        waitBudget: waitBudgetOf(submission, provided.studentWaitMs),
       });
       return sandbox;
     };
@@ -147,6 +242,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         const visibility = findTest(exercise, id).visibility;
         it(id, async (vctx) => {
           const sb = getSandbox();
+          await prepare(sb);
           const first = sb.records.length;
           const ctx: TestContext = {
             call: (name, ...args) => budgeted(name, () => sb.call(name, ...args)) as Promise<never>,
