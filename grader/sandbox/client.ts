@@ -309,6 +309,30 @@ const cpuSince = (start: NodeJS.CpuUsage): number => {
   return (d.user + d.system) / 1000;
 };
 
+/**
+ * What one call of another exercise's function costs the child beyond its own work (encoding the
+ * arguments, two system calls, decoding the answer), in CPU ms: measured at 0.1–0.27 ms a round trip
+ * on the course's machines, counted generously.
+ */
+const ROUND_TRIP_ALLOWANCE_MS = 0.3;
+
+/** The most a call may be excused for the reference's work and the round trips, in call limits. */
+const ALLOWANCE_LIMITS = 4;
+
+/**
+ * The CPU time a call is charged against its limit: the child's own and the reference's, less what
+ * answering the child's calls of other exercises cost (the reference's CPU, and an allowance per
+ * round trip for the child's side of it), up to ALLOWANCE_LIMITS call limits. A correct 02 built on
+ * a student's broken 01 asks the reference for thousands of 01 values in one network pass: the
+ * student's own code must still get the whole limit, or one mistake in 01 would cost 02's points
+ * too (test/submissions/cross-import). A hostile child can make the reference work for at most
+ * that allowance per call, and all of it counts against the exercise's budget (cpuMs).
+ */
+function chargedMs(a: { limit: Limit; extraCpuMs: number; oracleEvents: number }, childMs: number): number {
+  const excused = Math.min(ALLOWANCE_LIMITS * a.limit.cpuMs, a.extraCpuMs + (a.oracleEvents / 2) * ROUND_TRIP_ALLOWANCE_MS);
+  return Math.max(0, childMs + a.extraCpuMs - excused);
+}
+
 /** The request in flight in a sandbox: one at a time. */
 interface Active {
   id: number;
@@ -671,7 +695,8 @@ export class Sandbox {
     if (typeof exercise !== 'string' || typeof fn !== 'string' || !Array.isArray(args)) return this.violation(a.child, 'a call of another exercise that is not one');
     if (!access || !access.allowed(exercise, fn)) return refuse(`${fn} of ${exercise} is not available here: ${NOT_SERVED}`);
     this.oracleCalls++;
-    const remaining = Math.max(1, a.limit.cpuMs - a.clock.usedMs() - a.extraCpuMs);
+    // what the reference may still spend: its own allowance, and what the call's limit leaves beyond it
+    const remaining = Math.max(1, Math.min(a.limit.cpuMs - chargedMs(a, a.clock.usedMs()), ALLOWANCE_LIMITS * a.limit.cpuMs - a.extraCpuMs));
     const small = budget.usedEntries <= IN_PROCESS_ENTRIES && !notForHere(args);
     const outcome = await access.oracle.call(exercise, fn, args, remaining, small);
     a.extraCpuMs += outcome.cpuMs;
@@ -784,7 +809,7 @@ export class Sandbox {
     // child that has just written to us is not seen waiting for an answer we have not read yet
     return setInterval(() => setImmediate(() => {
       if (this.active !== a) return;
-      const used = clock.sampleMs(this.countsWaiting(a)) + a.extraCpuMs;
+      const used = chargedMs(a, clock.sampleMs(this.countsWaiting(a)));
       if (!clock.measuresCpu) {
         if (used >= limit.cpuMs) stop(`${what} did not finish within ${limit.cpuMs} ms (an infinite loop?)`);
       } else if (used >= limit.cpuMs) {
