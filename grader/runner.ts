@@ -142,7 +142,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
         label: dir,
         modules: Object.fromEntries(exercises.flatMap((ex, e) => {
           const c = compiled[s][e];
-          return c.ok ? [[ex.slug, { code: c.code }]] : [];
+          return c.ok ? [[ex.slug, { code: c.code, ...(c.own === undefined ? {} : { own: c.own }), ...(c.uses ? { uses: c.uses } : {}) }]] : [];
         })),
       })),
       callTimeoutMs,

@@ -184,3 +184,45 @@ describe('Sandbox process boundary (bubblewrap: mount, PID and session namespace
     expect(second.message).toBe(first.message);
   });
 });
+
+describe('Sandbox protocol: a reply only the child can write', () => {
+  it('refuses a reply forged by student code on the pipe (arguments reported unchanged after a call that changed them): the call fails, the honest classmate is unaffected', async () => {
+    // the attack of issue 20 (item 5), on the pipe: the function changes its argument, answers the
+    // call itself with "arguments unchanged" and never returns, so the child's own reply never comes.
+    // The ids it guesses are those a per-sandbox counter gave (load 1, then 2, 3, …): with random ids
+    // each guess is a protocol violation, and the call is lost instead of won
+    const forger = sandbox(`
+      import { writeSync } from 'node:fs';
+      const SAME = { ok: true, value: 1, argsAfter: [{ __gradlabSame: 1 }] };
+      const bytes = (v) => {
+        // the codec's tags (grader/sandbox/codec.mjs): OBJ 7, TRUE 3, NUM 4, ARR 6, STR 5
+        const out = [];
+        const u32 = (n) => out.push(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
+        const str = (s) => { u32(s.length); for (const c of s) out.push(c.charCodeAt(0)); };
+        const val = (x) => {
+          if (x === true) out.push(3);
+          else if (typeof x === 'number') { out.push(4); const b = new Uint8Array(new Float64Array([x]).buffer); out.push(...b); }
+          else if (Array.isArray(x)) { out.push(6); u32(x.length); x.forEach(val); }
+          else { out.push(7); const k = Object.keys(x); u32(k.length); for (const key of k) { str(key); val(x[key]); } }
+        };
+        val(v);
+        return out;
+      };
+      export function sgdStepLike(w, id) {
+        w[0] = 99; // the mistake the no-mutation test exists for
+        const body = [2, id & 255, (id >>> 8) & 255, (id >>> 16) & 255, id >>> 24, ...bytes(SAME)];
+        const frame = new Uint8Array(4 + body.length);
+        new DataView(frame.buffer).setUint32(0, body.length, true);
+        frame.set(body, 4);
+        writeSync(3, frame);
+        return new Promise(() => {});
+      }`);
+    const classmate = sandbox('export function double(x) { return x.map((v) => 2 * v); }');
+    for (const guess of [2, 3]) {
+      const e = await failure(forger.call('sgdStepLike', [1, 2, 3], guess));
+      expect([e.kind, e.message]).toEqual(['error', "sgdStepLike was stopped: the sandbox broke the grader's protocol (a message that is not the answer to the question asked); only code that writes to the grader's channel itself does this"]);
+    }
+    expect(forger.records.filter((r) => r.ok)).toEqual([]);
+    expect(await classmate.call('double', [1, 2, 3])).toEqual([2, 4, 6]);
+  });
+});

@@ -9,12 +9,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { argsAfterOf, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
 import { failure, sandboxMaker } from './sandbox-harness';
+
+// Request ids are random (client.ts, requestId), so student code cannot answer a call itself
+// (test/sandbox-engine.test.ts). Here they are all 2, as a per-sandbox counter gave the first call:
+// the decoder's caps below are a second line, tested with frames the id check would stop first.
+vi.mock('node:crypto', async (original) => ({ ...(await original<typeof import('node:crypto')>()), randomInt: () => 2 }));
 
 const sandbox = sandboxMaker({ callTimeoutMs: 1000, loadTimeoutMs: 2000 });
 /** Bytes of a forged frame, as hex: the codec's tags (grader/sandbox/codec.mjs). */

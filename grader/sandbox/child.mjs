@@ -280,18 +280,20 @@ async function callOne(fn, args, reportArgs = true) {
 async function handle(msg) {
   if (msg.type === 'load') {
     pureExercises = new SetCtor(msg.pure ?? []);
+    // the student's own other files first, each in a realm of its own: nothing the module below
+    // does can reach into them, nor they into it
+    const ownExports = {};
+    for (const exercise of ObjectKeys(msg.own ?? {})) {
+      const ns = ownRealm(msg.own[exercise]);
+      if (!ns) continue; // it throws, loops or is not a script: the oracle answers for all of it
+      ReflectApply(MapSet, ownModules, [exercise, ns]);
+      for (const k of ObjectKeys(ns)) if (typeof ns[k] === 'function') ownExports[`${OWN}${exercise}$${k}`] = 'function';
+    }
     try {
       mod = await import('data:text/javascript;base64,' + msg.code);
       const exports = {};
       for (const k of ObjectKeys(mod)) if (k !== '__gradlabCreateRng') exports[k] = typeof mod[k];
-      for (const [exercise, loader] of ownLoaders) {
-        try {
-          const ns = await loader();
-          ReflectApply(MapSet, ownModules, [exercise, ns]);
-          for (const k of ObjectKeys(ns)) if (typeof ns[k] === 'function') exports[`${OWN}${exercise}$${k}`] = 'function';
-        } catch { /* the student's own file throws at import: the oracle answers for all of it */ }
-      }
-      return { ok: true, exports };
+      return { ok: true, exports: { ...exports, ...ownExports } };
     } catch (err) {
       return { ok: false, error: errorInfo(err) };
     }
@@ -357,7 +359,7 @@ function keptValue(token) {
 function oracle(exercise, fn, args) {
   // the student's own function, where it passed its own exercise's checks (the trusted side says which)
   const own = ReflectApply(MapGet, ownChosen, [exercise]);
-  if (own !== undefined && ReflectApply(SetHas, own, [fn])) return ReflectApply(ReflectApply(MapGet, ownModules, [exercise])[fn], undefined, args);
+  if (own !== undefined && ReflectApply(SetHas, own, [fn])) return ReflectApply(ownCallable(exercise, fn), undefined, args);
   // a function of numbers (01's) gives the same answer for the same numbers: ask once
   let key = null;
   if (ReflectApply(SetHas, pureExercises, [exercise]) && args.length <= 2) {
@@ -403,25 +405,58 @@ function ask(exercise, fn, args) {
 }
 ObjectDefineProperty(globalThis, '__gradlabOracle', { value: oracle, writable: false, configurable: false, enumerable: false });
 
-// The student's own files of other exercises whose functions are functions of numbers (01), as
-// loaders the stubs module registers (compile-child.mjs); loaded after the module, each in its own
-// try, so one that throws at import costs nothing. `ownChosen`: the functions to take from them.
-const ownLoaders = new MapCtor();
+// The student's own files of other exercises whose functions are functions of numbers (01): each
+// runs as a plain script (compile-child.mjs writes it) in a fresh realm with nothing but the
+// language's own globals, so its import-time code (patched globals, a loop, a throw) stays there.
+// Its functions are exported as __gradlabOwn$<exercise>$<fn> for the trusted side to check with
+// that exercise's own tests; `ownChosen` holds those it then chose (the rest go to the oracle).
 const ownModules = new MapCtor();
 let ownChosen = new MapCtor();
 const OWN = '__gradlabOwn$';
-ObjectDefineProperty(globalThis, '__gradlabOwn', {
-  value: (exercise, loader) => { ReflectApply(MapSet, ownLoaders, [exercise, loader]); },
-  writable: false, configurable: false, enumerable: false,
-});
+const { Script, createContext } = requireBuiltin('node:vm');
+/**
+ * Wall time a realm's import may take: an honest 01 takes well under a millisecond. Past it the
+ * realm is dropped and the reference answers instead, which changes no verdict (the student's own
+ * function is used only where it gives the reference's answers on its own exercise's tests), so a
+ * busy machine cannot change a grade through this limit.
+ */
+const OWN_IMPORT_MS = 500;
 
-/** The student's own function behind `__gradlabOwn$<exercise>$<fn>`, or undefined. */
+/** The exports of `script` run in a realm of its own, or null if it throws or runs out of time. */
+function ownRealm(script) {
+  try {
+    const globals = ObjectCreate(null);
+    // its own calls of another exercise's contract functions (02's of 01) are answered as the graded module's
+    ObjectDefineProperty(globals, '__gradlabOracle', { value: oracle, writable: false, configurable: false, enumerable: false });
+    const context = createContext(globals, { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } });
+    new Script(script).runInContext(context, { timeout: OWN_IMPORT_MS, breakOnSigint: false });
+    const ns = context.__gradlabOwnExports;
+    return ns && typeof ns === 'object' ? ns : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The student's own function behind `__gradlabOwn$<exercise>$<fn>`, as the graded code calls it, or undefined. */
 function ownFunction(name) {
   const rest = name.slice(OWN.length);
   const at = rest.indexOf('$');
-  const ns = ReflectApply(MapGet, ownModules, [rest.slice(0, at)]);
-  const f = ns ? ns[rest.slice(at + 1)] : undefined;
-  return typeof f === 'function' ? f : undefined;
+  return ownCallable(rest.slice(0, at), rest.slice(at + 1));
+}
+
+/**
+ * `fn` of the student's own `exercise` as the graded module gets it: a function of numbers as it
+ * is; any other behind copies both ways, as the reference's answers come (its arguments copied in,
+ * its value copied out into this realm), so it can neither change the caller's arrays nor hand
+ * back objects of another realm (an `instanceof Array` that fails) — the checks (harness.ts) run
+ * through the same copies, so what they pass is what the graded code gets.
+ */
+function ownCallable(exercise, fn) {
+  const ns = ReflectApply(MapGet, ownModules, [exercise]);
+  const f = ns ? ns[fn] : undefined;
+  if (typeof f !== 'function') return undefined;
+  if (ReflectApply(SetHas, pureExercises, [exercise])) return f;
+  return function ownCopied(...args) { return clone(ReflectApply(f, undefined, clone(args))); };
 }
 
 // ---- the request loop -----------------------------------------------------------------------

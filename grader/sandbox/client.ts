@@ -21,6 +21,7 @@
  * spawnAndLoad); a function that timed out once is not called again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,14 @@ export interface SandboxOptions {
   waitBudget?: WaitBudget;
   /** Keep a record of every call (default true; the oracle's own sandbox keeps none). */
   keepRecords?: boolean;
+  /**
+   * The student's own modules of other exercises whose functions are functions of numbers (01), as
+   * plain scripts (compile.ts, CompileResult.own), by exercise folder: the child runs each in a
+   * realm of its own and exports its functions as `__gradlabOwn$<exercise>$<fn>` (child.mjs), for
+   * the trusted side to check and choose (useOwn). A load that fails while they are there is tried
+   * again without them: the student's other file can never cost this exercise its import.
+   */
+  own?: Record<string, string>;
 }
 
 /** What a student may still spend waiting, in ms (see SandboxOptions.waitBudget). */
@@ -333,6 +342,17 @@ function chargedMs(a: { limit: Limit; extraCpuMs: number; oracleEvents: number }
   return Math.max(0, childMs + a.extraCpuMs - excused);
 }
 
+/**
+ * A request's id: random, so that only the child's own protocol code, which read it from the
+ * request before any student code ran and keeps it where no student code can reach, can answer it.
+ * Student code can write frames to the pipe too (fd 3 is open in its process): a reply it forges,
+ * say one that reports its arguments unchanged after a call that changed them, has to guess the id
+ * (one chance in 2³² − 1) and costs it the call otherwise (a protocol violation, the child killed).
+ */
+function requestId(): number {
+  return randomInt(1, 2 ** 32);
+}
+
 /** The request in flight in a sandbox: one at a time. */
 interface Active {
   id: number;
@@ -369,7 +389,6 @@ export class Sandbox {
   private readonly timedOut = new Set<string>();
   private active: Active | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private nextId = 1;
   private stderrTail = '';
   /** How the last child ended: a signal (bwrap reports its child's as exit code 128 + N) and whether memory ran out. */
   private lastExit: ExitInfo = { bySignal: null, outOfMemory: false };
@@ -393,6 +412,7 @@ export class Sandbox {
     this.callLimit = { cpuMs: callCpuMs, idleMs: opts.callIdleLimitMs ?? idleBackstopMs(callCpuMs) };
     this.loadLimit = { cpuMs: loadCpuMs, idleMs: idleBackstopMs(loadCpuMs) };
     this.heapMb = opts.heapMb ?? 256;
+    this.ownScripts = opts.own && Object.keys(opts.own).length > 0 ? opts.own : null;
   }
 
   /** The module's exports and their `typeof`, loading it if needed. */
@@ -485,6 +505,8 @@ export class Sandbox {
   }
 
   private ownUse: Record<string, string[]> | null = null;
+  /** What the child is sent to run in realms of their own (SandboxOptions.own), until a load fails with them. */
+  private ownScripts: Record<string, string> | null = null;
 
   /** Drops handles the child keeps (the oracle's caches of a call that has ended). */
   async forget(ids: number[]): Promise<void> {
@@ -555,13 +577,24 @@ export class Sandbox {
     }
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
     const own = this.ownUse;
-    return this.send({ type: 'load', code, pure: [...SCALAR_EXERCISES] }, this.loadLimit, 'import', false).then(
+    const scripts = this.ownScripts;
+    return this.send({ type: 'load', code, pure: [...SCALAR_EXERCISES], ...(scripts ? { own: scripts } : {}) }, this.loadLimit, 'import', false).then(
       async (reply) => {
         if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
         if (own) await this.send({ type: 'own', use: own }, this.loadLimit, 'import', false);
         return reply.exports ?? {};
       },
       (err: SandboxError) => {
+        if (scripts) {
+          // the student's own other file ran first (a loop, a memory bomb, a crash at its import
+          // that its realm's limit did not stop): without it the reference answers for all of it,
+          // and this exercise's import is tried as if it were not there
+          this.ownScripts = null;
+          this.ownUse = null;
+          this.kill();
+          this.ready = this.spawnAndLoad(retry);
+          return this.ready;
+        }
         const kind = err.kind === 'timeout' ? 'timeout' : 'error';
         const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}${retry ? '' : ' (twice: it was retried once in a fresh sandbox)'}`);
         if (err.kind !== 'crash' || !this.lastExit.bySignal || this.lastExit.outOfMemory) throw this.remember(failure);
@@ -748,7 +781,7 @@ export class Sandbox {
     }
     const budget = this.opts.waitBudget;
     const idleMs = budget ? Math.max(0, Math.min(limit.idleMs, budget.leftMs)) : limit.idleMs;
-    const id = this.nextId++;
+    const id = requestId();
     return new Promise<Reply>((resolve, reject) => {
       const a: Active = {
         id, what, child, clock: new CpuClock(child.pid), limit: { cpuMs: limit.cpuMs, idleMs }, timer: null, keepPacked, resolve, reject,

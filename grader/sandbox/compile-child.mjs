@@ -35,12 +35,12 @@ const mode = request.mode ?? 'reference';
 /** graded folder → target folder → the contract functions the oracle serves (oracle mode). */
 const served = request.served ?? {};
 /**
- * Exercises whose contract functions are functions of numbers (01): where the student's own file
- * exists, the stubs module also hands the child a loader for it, so the child can use the
- * student's own function wherever it passes that exercise's own checks (see harness.ts), and ask
- * the oracle only for the others. Loaded lazily: a file that throws at import costs nothing.
+ * Exercises (01, 02: oracle-access.ts, OWN_EXERCISES) whose own module is also written as a plain
+ * script (`own`, an IIFE) that a child grading ANOTHER exercise runs in a realm of its own
+ * (child.mjs): the student's own functions are then used where they pass their own exercise's
+ * checks (harness.ts), without their import-time code touching the graded module's realm.
  */
-const scalar = new Set(request.scalar ?? []);
+const ownExercises = new Set(request.own ?? []);
 const { rolldown } = await import(request.rolldown);
 const { parseSync, transformSync } = await import(request.experimental);
 
@@ -120,21 +120,14 @@ function importsOf(id, code) {
 
 /** Bundles one exercise of the submission; returns the result line for the parent. */
 async function compileOne(folder) {
-  const withOwn = await compileVariant(folder, true);
-  if (withOwn.ok || !withOwn.usedOwn) return withOwn;
-  // the student's own file of a scalar exercise does not bundle: without it, the stubs ask the oracle
-  const without = await compileVariant(folder, false);
-  return without.ok ? without : withOwn;
-}
-
-async function compileVariant(folder, ownScalars) {
-  let usedOwn = false;
   const ex = exerciseOf(folder);
   const entryFile = path.join(root, folder, ex.file);
   /** @type {Array<{ where: string, text: string, order: number }>} */
   const problems = [];
   /** importer id → its imports (student modules only) */
   const importsByModule = new Map();
+  /** another exercise's folder → the contract functions of it this module imports (stubs of the oracle) */
+  const stubUses = new Map();
   const relToRoot = (f) => path.relative(root, f).split(path.sep).join('/');
 
   const problem = (importer, source, text) => {
@@ -165,14 +158,11 @@ async function compileVariant(folder, ownScalars) {
    */
   const oracleModule = (importer, source, target, names) => {
     const stubs = new Set(served[folder]?.[target.exercise.folder] ?? []);
+    const used = stubUses.get(target.exercise.folder) ?? new Set();
+    for (const n of names === '*' ? stubs : names) if (stubs.has(n)) used.add(n);
+    if (used.size > 0) stubUses.set(target.exercise.folder, used);
     const own = names === '*' ? ['*'] : [...names].filter((n) => !stubs.has(n));
-    if (own.length === 0) {
-      if (ownScalars && target.student && scalar.has(target.exercise.folder)) {
-        usedOwn = true;
-        return `${CROSS}${target.exercise.folder}:oracle-own`;
-      }
-      return `${CROSS}${target.exercise.folder}:oracle`;
-    }
+    if (own.length === 0) return `${CROSS}${target.exercise.folder}:oracle`;
     if (!target.student) {
       const which = own[0] === '*' ? 'all of its exports' : own.map((n) => `'${n}'`).join(', ');
       const why = stubs.size > 0
@@ -181,7 +171,6 @@ async function compileVariant(folder, ownScalars) {
       return problem(importer, source, `imports ${which} from '${source}', but ${target.exercise.folder}/${target.exercise.file} is not in the submission (${why})`);
     }
     if (stubs.size === 0) return target.student;
-    if (ownScalars && scalar.has(target.exercise.folder)) usedOwn = true;
     return `${CROSS}${target.exercise.folder}:oracle-mixed`;
   };
 
@@ -232,9 +221,7 @@ async function compileVariant(folder, ownScalars) {
           for (const fn of served[folder]?.[target] ?? []) {
             lines.push(`export function ${fn}(...args) { return oracle(${JSON.stringify(target)}, ${JSON.stringify(fn)}, args); }`);
           }
-          const studentFile = JSON.stringify(path.join(root, target, ex.file));
-          if (variant === 'oracle-mixed') lines.push(`export * from ${studentFile};`);
-          if (ownScalars && scalar.has(target) && variant !== 'oracle') lines.push(`globalThis.__gradlabOwn(${JSON.stringify(target)}, () => import(${studentFile}));`);
+          if (variant === 'oracle-mixed') lines.push(`export * from ${JSON.stringify(path.join(root, target, ex.file))};`);
           return lines.join('\n') + '\n';
         }
         const reference = JSON.stringify(path.join(solutionsDir, target, ex.file));
@@ -262,11 +249,33 @@ async function compileVariant(folder, ownScalars) {
       tsconfig: false,
     });
     const { output } = await bundle.generate({ format: 'esm', inlineDynamicImports: true });
+    const own = problems.length === 0 && mode === 'oracle' && ownExercises.has(folder) ? await ownScript(bundle) : undefined;
     await bundle.close();
-    return problems.length > 0 ? { ...problemsLine(problems, false), usedOwn } : { ok: true, code: output[0].code };
+    if (problems.length > 0) return problemsLine(problems, false);
+    const line = { ok: true, code: output[0].code, ...(mode === 'oracle' ? { uses: usesOf(stubUses) } : {}) };
+    return own === undefined ? line : { ...line, own };
   } catch (err) {
-    if (problems.length > 0) return { ...problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT), usedOwn };
-    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err), usedOwn };
+    if (problems.length > 0) return problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT);
+    return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The stubs a module imports, by exercise (the trusted side offers the student's own of those only). */
+function usesOf(stubUses) {
+  return Object.fromEntries([...stubUses].map(([target, names]) => [target, [...names].sort()]));
+}
+
+/**
+ * The same bundle as a plain script that leaves its exports in `var __gradlabOwnExports`, for a
+ * realm of its own in another exercise's child; none where it cannot be one (top-level await):
+ * the reference then answers for all of that exercise.
+ */
+async function ownScript(bundle) {
+  try {
+    const { output } = await bundle.generate({ format: 'iife', name: '__gradlabOwnExports', inlineDynamicImports: true });
+    return output[0].code;
+  } catch {
+    return undefined;
   }
 }
 
@@ -323,7 +332,6 @@ if (mode === 'bundle') {
   process.stdout.write(JSON.stringify({ folder: jobs[0], ...(await bundleReference()) }) + '\n');
 } else {
   for (const folder of jobs) {
-    const { usedOwn: _, ...result } = await compileOne(folder);
-    process.stdout.write(JSON.stringify({ folder, ...result }) + '\n');
+    process.stdout.write(JSON.stringify({ folder, ...(await compileOne(folder)) }) + '\n');
   }
 }

@@ -24,10 +24,16 @@ import { pathToFileURL } from 'node:url';
 import { intakeSubmission, refusalsFor, type Intake } from '../intake.js';
 import { loadManifest, type ManifestExercise } from '../manifest.js';
 import { LIB_DIR, ROOT, SOLUTIONS_DIR } from '../paths.js';
-import { SCALAR_EXERCISES, servedFunctions } from './oracle-access.js';
+import { OWN_EXERCISES, servedFunctions } from './oracle-access.js';
 
 export type CompileResult =
-  | { ok: true; code: string }
+  /**
+   * `own`: for an exercise another may use the student's own functions of (01, 02: OWN_EXERCISES),
+   * the same module as a plain script, which another exercise's sandbox runs in a realm of its own
+   * (child.mjs) to use the student's own functions where they pass their checks (harness.ts).
+   * `uses`: the contract functions of other exercises the module imports, by exercise folder.
+   */
+  | { ok: true; code: string; own?: string; uses?: Record<string, string[]> }
   | { ok: false; kind: 'missing' | 'compile'; message: string };
 
 export interface CompileOptions {
@@ -157,11 +163,13 @@ function decideWithoutCompiling(intake: Intake, ex: ManifestExercise): CompileRe
   return { ok: false, kind: 'missing', message: capMessage(`${own} is missing from the submission: create it from the exercise's stub (exercises/${own}).${where}`) };
 }
 
-interface ChildLine { folder: string; ok: boolean; code?: string; kind?: 'syntax' | 'imports'; message?: string }
+interface ChildLine { folder: string; ok: boolean; code?: string; own?: string; uses?: Record<string, string[]>; kind?: 'syntax' | 'imports'; message?: string }
 interface ChildFailure { kind: 'crash' | 'timeout' | 'memory' | 'protocol'; detail: string }
 
 function fromChild(intake: Intake, ex: ManifestExercise, line: ChildLine): CompileResult {
-  if (line.ok && typeof line.code === 'string') return { ok: true, code: line.code };
+  if (line.ok && typeof line.code === 'string') {
+    return { ok: true, code: line.code, ...(typeof line.own === 'string' ? { own: line.own } : {}), ...(line.uses ? { uses: line.uses } : {}) };
+  }
   const text = cleanCompilerText(String(line.message ?? ''), intake.root);
   const own = `${ex.folder}/${ex.file}`;
   const message = line.kind === 'imports'
@@ -217,7 +225,7 @@ function crossImportRequest(mode: 'oracle' | 'reference' | 'bundle'): Record<str
   if (mode === 'bundle') return { mode, bundle: exercises.filter((e) => servedFunctions(e, '').length > 0).map((e) => ({ folder: e.folder, file: e.file, functions: e.functions })) };
   const served = Object.fromEntries(exercises.map((graded) => [graded.folder,
     Object.fromEntries(exercises.map((target) => [target.folder, servedFunctions(target, graded.folder)]))]));
-  return { mode, served, scalar: [...SCALAR_EXERCISES] };
+  return { mode, served, own: OWN_EXERCISES };
 }
 
 /**

@@ -22,10 +22,20 @@ const NOT_SERVED = new Set(['03-initialization']);
 
 /**
  * Exercises whose contract functions map a few numbers to a number in constant time (01's
- * activations). 02, 06 and the lab call them once per entry of a matrix: the child remembers their
- * answers, and the student's own function is used wherever it passes 01's own checks (harness.ts).
+ * activations). 02, 06 and the lab call them once per entry of a matrix: the child remembers the
+ * reference's answers, and a function of the student's own is chosen one by one (see OWN_EXERCISES).
  */
 export const SCALAR_EXERCISES = new Set(['01-activations']);
+
+/**
+ * Exercises whose student's own module another exercise's sandbox runs beside the graded module,
+ * in a realm of its own (child.mjs), and uses instead of asking the oracle wherever it passes its
+ * own exercise's tests, run there first (harness.ts, chooseOwn): 01's functions one by one, 02's
+ * all or none (their caches pass between them). A correct 02 then costs 05 no round trip at all
+ * (05's gradient checks call 02's functions about 28,000 times); a wrong one, the reference's
+ * answers: one mistake still costs points once.
+ */
+export const OWN_EXERCISES = ['01-activations', '02-backprop'];
 
 /**
  * Exercises whose contract functions cost no more than a few products of the sizes of their

@@ -14,11 +14,15 @@ import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
 import { Oracle, Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord, type WaitBudget } from '../sandbox/client.js';
-import { oracleServes } from '../sandbox/oracle-access.js';
+import { OWN_EXERCISES, oracleServes, SCALAR_EXERCISES } from '../sandbox/oracle-access.js';
 
 /** What the runner hands every worker through vitest's `provide`. */
 export interface GradlabProvided {
-  submissions: Array<{ label: string; modules: Record<string, { code: string }> }>;
+  /**
+   * Each exercise's compiled module (compile.ts): `own`, for 01 and 02, the same as a script for
+   * another exercise's sandbox; `uses`, the contract functions of other exercises it imports.
+   */
+  submissions: Array<{ label: string; modules: Record<string, SubmissionModule> }>;
   /** CPU-time limits of the sandbox (see SandboxOptions). */
   callTimeoutMs: number;
   loadTimeoutMs: number;
@@ -47,6 +51,9 @@ declare module 'vitest' {
     gradlab: GradlabProvided;
   }
 }
+
+/** One exercise's compiled module, as the runner hands it to the workers (see GradlabProvided). */
+export interface SubmissionModule { code: string; own?: string; uses?: Record<string, string[]> }
 
 /** What a test leaves for the runner. */
 export interface TestMeta {
@@ -132,46 +139,57 @@ function waitBudgetOf(submission: number, totalMs: number): WaitBudget {
 /** Every suite's body by slug, so one exercise's checks can be run on a function another exercise imports. */
 const suiteBodies = new Map<string, SuiteBody>();
 
-/** The suites whose checks choose a student's own functions for another exercise (SCALAR_EXERCISES). */
-const SCALAR_SUITES: Record<string, () => Promise<unknown>> = {
+/** The suites whose checks choose a student's own functions for another exercise (OWN_EXERCISES). */
+const OWN_SUITES: Record<string, () => Promise<unknown>> = {
   '01-activations': () => import('./01-activations.suite.js'),
+  '02-backprop': () => import('./02-backprop.suite.js'),
 };
 
 /** Loads the suite of `slug` (registering its body) and returns its body. */
 async function suiteBody(slug: string): Promise<SuiteBody> {
-  if (!suiteBodies.has(slug)) await SCALAR_SUITES[slug]?.();
+  if (!suiteBodies.has(slug)) await OWN_SUITES[slug]?.();
   const body = suiteBodies.get(slug);
   if (!body) throw new Error(`the suite of ${slug} did not register`);
   return body;
 }
 
+const OWN_PREFIX = '__gradlabOwn$';
+
 /**
- * Which of the student's own functions of a scalar exercise (01) this sandbox's code may use in
- * place of the oracle: those whose every test of that exercise's own suite passes, run here on the
- * student's own functions as bundled into this module (child.mjs exports them as
- * `__gradlabOwn$<exercise>$<fn>`). A student whose 01 is right pays no round trip per entry; one
- * whose 01 is wrong gets the reference's answers for exactly the functions that fail their checks.
+ * Which of the student's own functions of other exercises (01, 02) this sandbox's code uses in
+ * place of the oracle: the child runs each such module in a realm of its own and exports its
+ * functions as `__gradlabOwn$<exercise>$<fn>` (child.mjs); here that exercise's own tests run on
+ * them, in order (02's on the 01 functions already chosen, as when 02 itself is graded). 01's are
+ * chosen one by one: those no failing test called. 02's, all or none (a cache one makes, another
+ * reads): all when every test of the functions this module imports passes. A student whose 01 and
+ * 02 are right pays no round trip; one whose 01 or 02 is wrong gets the reference's answers there.
+ * The checks' CPU time is not the graded exercise's (see defineSuite), nor are their records.
  */
-async function chooseOwn(sb: Sandbox, exports: Record<string, string>): Promise<void> {
-  const byExercise = new Map<string, Set<string>>();
+async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Record<string, string[]>): Promise<void> {
+  const ownFns = new Map<string, Set<string>>();
   for (const name of Object.keys(exports)) {
-    const m = /^__gradlabOwn\$([^$]+)\$(.+)$/.exec(name);
-    if (m) byExercise.set(m[1], (byExercise.get(m[1]) ?? new Set()).add(m[2]));
+    if (!name.startsWith(OWN_PREFIX)) continue;
+    const rest = name.slice(OWN_PREFIX.length);
+    const at = rest.indexOf('$');
+    const slug = rest.slice(0, at);
+    ownFns.set(slug, (ownFns.get(slug) ?? new Set()).add(rest.slice(at + 1)));
   }
-  if (byExercise.size === 0) return;
-  // the checks run on the student's own functions alone: a stub they call goes to their own code
-  // too, never to the oracle (an own 01 built on 02's functions, which call 01, must not pass
-  // 01's checks on the reference's answers)
-  await sb.useOwn(Object.fromEntries([...byExercise].map(([slug, fns]) => [slug, [...fns]])));
-  const use: Record<string, string[]> = {};
-  for (const [slug, fns] of byExercise) {
+  const chosen: Record<string, string[]> = {};
+  for (const slug of OWN_EXERCISES) {
+    const fns = ownFns.get(slug);
+    if (!fns) continue;
     const ex = findExercise(slug);
+    const scalar = SCALAR_EXERCISES.has(slug);
+    // 02's checks: only the tests of the functions this module calls (05 never calls mlpBackward)
+    const relevant = new Set(scalar ? ex.functions : (uses[slug] ?? []));
+    await sb.useOwn({ ...chosen, [slug]: [...fns] });
     const tests: Array<{ id: string; fn: (ctx: TestContext) => Promise<void> }> = [];
     (await suiteBody(slug))((id, fn) => { tests.push({ id, fn }); });
     const failed = new Set<string>();
     for (const t of tests) {
+      if (!t.id.split('.').some((part) => relevant.has(part))) continue;
       const visibility = findTest(ex, t.id).visibility;
-      const own = (name: string) => `__gradlabOwn$${slug}$${name}`;
+      const own = (name: string) => `${OWN_PREFIX}${slug}$${name}`;
       const first = sb.records.length;
       const ctx: TestContext = {
         call: (name, ...args) => sb.call(own(name), ...args) as Promise<never>,
@@ -185,13 +203,36 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>): Promise<
       try {
         await t.fn(ctx);
       } catch {
+        // what the test names and every function it called
         for (const part of t.id.split('.')) failed.add(part);
+        for (const r of sb.records.slice(first)) failed.add(r.fn.slice(r.fn.lastIndexOf('$') + 1));
       }
       sb.records.splice(first); // these calls are not the graded exercise's
     }
-    use[slug] = ex.functions.filter((fn) => fns.has(fn) && !failed.has(fn));
+    const pass = [...relevant].filter((fn) => fns.has(fn) && !failed.has(fn));
+    if (scalar) chosen[slug] = pass;
+    else if (pass.length === relevant.size && relevant.size > 0) chosen[slug] = pass;
   }
-  await sb.useOwn(use);
+  await sb.useOwn(chosen);
+}
+
+/**
+ * The student's own modules (01, 02) a sandbox grading `graded` may run beside its module: those
+ * whose contract functions it imports and the oracle would otherwise answer for (never the graded
+ * exercise, nor one built on it), and those the chosen ones import in turn (02's calls of 01).
+ */
+function ownScripts(modules: Record<string, SubmissionModule>, graded: string): Record<string, string> {
+  const serves = oracleServes(graded);
+  const wanted = new Set(Object.keys(modules[graded]?.uses ?? {}));
+  for (const slug of [...OWN_EXERCISES].reverse()) {
+    if (wanted.has(slug)) for (const more of Object.keys(modules[slug]?.uses ?? {})) wanted.add(more);
+  }
+  const out: Record<string, string> = {};
+  for (const slug of OWN_EXERCISES) {
+    const own = modules[slug]?.own;
+    if (own !== undefined && wanted.has(slug) && findExercise(slug).functions.some((fn) => serves(slug, fn))) out[slug] = own;
+  }
+  return out;
 }
 
 /** Registers the hidden suite of `slug`; returns the function the wrapper file calls. */
@@ -208,16 +249,24 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
     // checked before each call, so one call may end past it. Waiting without computing has a
     // budget of its own, per submission, which the sandbox enforces (studentWaitMs).
     const budgeted = async <T>(fn: string, call: () => Promise<T>): Promise<T> => {
-      if ((sandbox?.cpuMs ?? 0) >= provided.exerciseBudgetMs) {
+      if ((sandbox?.cpuMs ?? 0) - checksMs >= provided.exerciseBudgetMs) {
         throw new SandboxError('timeout', `${fn} is not called: the calls to ${exercise.folder}/${exercise.file} used up this exercise's time budget ` +
           `(${provided.exerciseBudgetMs / 1000} s of CPU in all); make the slow function faster, then grade again`, fn);
       }
       return call();
     };
     let prepared: Promise<void> | null = null;
-    /** Before the first test: which of the student's own 01 functions to use (see chooseOwn). */
+    /** CPU time of the checks that chose the student's own functions of 01 and 02: not this exercise's to pay. */
+    let checksMs = 0;
+    /** Before the first test: which of the student's own 01 and 02 functions to use (see chooseOwn). */
     const prepare = (sb: Sandbox): Promise<void> => {
-      prepared ??= sb.exports().then((exports) => chooseOwn(sb, exports), () => undefined).catch(() => undefined);
+      prepared ??= (async () => {
+        const before = sb.cpuMs;
+        try {
+          await chooseOwn(sb, await sb.exports(), mod?.uses ?? {});
+        } catch { /* an import that fails is the first test's to report */ }
+        checksMs = sb.cpuMs - before;
+      })();
       return prepared;
     };
     const getSandbox = (): Sandbox => {
@@ -228,6 +277,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         callTimeoutMs: provided.callTimeoutMs,
         loadTimeoutMs: provided.loadTimeoutMs,
         oracle: { oracle: oracleFor(provided), allowed: oracleServes(exercise.folder) },
+        own: ownScripts(sub.modules, exercise.folder),
         waitBudget: waitBudgetOf(submission, provided.studentWaitMs),
       });
       return sandbox;

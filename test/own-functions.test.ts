@@ -1,0 +1,93 @@
+/**
+ * Another exercise's contract functions in a student's sandbox (issue 20): they are computed by
+ * the reference outside the student's process (the oracle), unless the student's own function
+ * passes its own exercise's tests, run first in that sandbox on the student's own module loaded in
+ * a realm of its own (harness.ts chooseOwn, child.mjs ownRealm). Both branches, through the whole
+ * grader, counted with GRADLAB_RECORD_CALLS (the calls the oracle answered for each exercise):
+ *
+ * - the reference solutions as a submission: every own function passes, so 02, 05, 06 and 07 ask
+ *   the oracle nothing (05's hidden tests alone would otherwise make 28,352 round trips);
+ * - one mistake in 02 (db averaged over the batch, test/submissions/db-mean): 02 loses exactly
+ *   what that case says, 05, 06 and 07 keep every point, and they get 02's values from the oracle;
+ * - two mistakes in 01 (test/submissions/patched-globals-wrong, which also patches a dozen globals
+ *   at import): exactly that case's total, and 02 asks the oracle for the two failing functions'
+ *   values only while its own realm's patched globals never reach 02's code;
+ * - 01 looping forever at import (test/submissions/loop-at-import): 02 keeps every point and the
+ *   oracle answers for all of 01 (the realm's import is stopped, or the load retried without it).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../grader/paths';
+import type { GradeReport } from '../grader/results';
+import { gradeSubmissions } from '../grader/runner';
+import { applyPatch, type CaseExpectation } from './submission-cases';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-own-'));
+const recorded = path.join(tmp, 'calls');
+const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import'] as const;
+type Case = (typeof CASES)[number];
+const expectation = (name: string): CaseExpectation => JSON.parse(readFileSync(path.join(ROOT, 'test', 'submissions', name, 'expected.json'), 'utf8')) as CaseExpectation;
+
+/** The reference solutions, all seven exercises, with a held-in case's patch written in. */
+function assemble(name: Case): string {
+  const dir = path.join(tmp, name);
+  cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
+  if (name !== 'reference') applyPatch(dir, `test/submissions/${name}`, expectation(name).patch as NonNullable<CaseExpectation['patch']>);
+  return dir;
+}
+
+const reports = new Map<Case, GradeReport>();
+/** Oracle round trips per case and exercise. */
+const oracleCalls = new Map<Case, Record<string, number>>();
+
+beforeAll(async () => {
+  const dirs = CASES.map(assemble);
+  mkdirSync(recorded);
+  process.env.GRADLAB_RECORD_CALLS = recorded;
+  try {
+    const graded = await gradeSubmissions(dirs, { callTimeoutMs: 3000, loadTimeoutMs: 2000 });
+    CASES.forEach((c, i) => reports.set(c, graded[i]));
+  } finally {
+    delete process.env.GRADLAB_RECORD_CALLS;
+  }
+  for (const file of readdirSync(recorded).filter((f) => f.endsWith('.oracle.json'))) {
+    const [, index, slug] = /^(\d+)-(.+)\.oracle\.json$/.exec(file) as RegExpExecArray;
+    const c = CASES[Number(index)];
+    oracleCalls.set(c, { ...oracleCalls.get(c), [slug]: (JSON.parse(readFileSync(path.join(recorded, file), 'utf8')) as { calls: number }).calls });
+  }
+}, 600_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const score = (c: Case, slug: string): number | undefined => reports.get(c)?.exercises.find((e) => e.slug === slug)?.score;
+
+describe('another exercise’s contract functions: the student’s own where they pass, the reference’s otherwise', () => {
+  it('a correct submission uses its own 01 and 02 everywhere: no round trip to the oracle', () => {
+    expect(reports.get('reference')?.score).toBe(100);
+    expect(oracleCalls.get('reference')).toEqual({
+      '01-activations': 0, '02-backprop': 0, '03-initialization': 0, '04-batchnorm': 0, '05-residual': 0, '06-dead-neurons': 0, '07-training': 0,
+    });
+  });
+
+  it('a mistake in 02 costs 02 alone: 05, 06 and 07 get 02’s values from the reference', () => {
+    expect(score('db-mean', '02-backprop')).toBe(expectation('db-mean').perExercise['02-backprop'].score);
+    expect(reports.get('db-mean')?.score).toBe(100 - (20 - (expectation('db-mean').perExercise['02-backprop'].score)));
+    for (const slug of ['05-residual', '06-dead-neurons', '07-training']) expect(oracleCalls.get('db-mean')?.[slug], slug).toBeGreaterThan(0);
+    // every call 05's hidden tests make of 02's functions (docs/security.md), each a round trip here
+    expect(oracleCalls.get('db-mean')?.['05-residual']).toBe(28_352);
+  });
+
+  it('two mistakes in 01 and patched globals cost exactly the two mistakes; 02 asks the oracle for those two functions', () => {
+    expect(reports.get('patched-globals-wrong')?.score).toBe(expectation('patched-globals-wrong').score);
+    expect(score('patched-globals-wrong', '02-backprop')).toBe(20);
+    expect(oracleCalls.get('patched-globals-wrong')?.['02-backprop']).toBeGreaterThan(0);
+  });
+
+  it('an 01 that loops at import costs 01 alone: 02 gets every 01 value from the reference', () => {
+    expect(reports.get('loop-at-import')?.score).toBe(expectation('loop-at-import').score);
+    expect(score('loop-at-import', '02-backprop')).toBe(20);
+    expect(oracleCalls.get('loop-at-import')?.['02-backprop']).toBeGreaterThan(0);
+  });
+});
