@@ -8,10 +8,12 @@
  * - the reference solutions as a submission: every own function passes, so 02, 05, 06 and 07 ask
  *   the oracle nothing (05's hidden tests alone would otherwise make 28,352 round trips);
  * - one mistake in 02 (db averaged over the batch, test/submissions/db-mean): 02 loses exactly
- *   what that case says, 05, 06 and 07 keep every point, and they get 02's values from the oracle;
+ *   what that case says, 05, 06 and 07 keep every point; 05 and 07, which call denseBackward (07
+ *   through mlpBackward), get 02's values from the oracle, 06 its own (it calls neither);
  * - two mistakes in 01 (test/submissions/patched-globals-wrong, which also patches a dozen globals
  *   at import): exactly that case's total, and 02 asks the oracle for the two failing functions'
- *   values only while its own realm's patched globals never reach 02's code;
+ *   values only while its own realm's patched globals never reach 02's code; 07 then uses the
+ *   reference's 02 (an own 02 on the reference's 01 would make a round trip per matrix entry);
  * - 01 looping forever at import (test/submissions/loop-at-import): 02 keeps every point and the
  *   oracle answers for all of 01 (the realm's import is stopped, or the load retried without it).
  */
@@ -30,11 +32,14 @@ const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import'
 type Case = (typeof CASES)[number];
 const expectation = (name: string): CaseExpectation => JSON.parse(readFileSync(path.join(ROOT, 'test', 'submissions', name, 'expected.json'), 'utf8')) as CaseExpectation;
 
-/** The reference solutions, all seven exercises, with a held-in case's patch written in. */
+/** The reference solutions, all seven exercises, with a held-in case's files and patch written in (as test/submissions.test.ts does). */
 function assemble(name: Case): string {
   const dir = path.join(tmp, name);
   cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
-  if (name !== 'reference') applyPatch(dir, `test/submissions/${name}`, expectation(name).patch as NonNullable<CaseExpectation['patch']>);
+  if (name === 'reference') return dir;
+  cpSync(path.join(ROOT, 'test', 'submissions', name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'expected.json' });
+  const { patch } = expectation(name);
+  if (patch) applyPatch(dir, `test/submissions/${name}`, patch);
   return dir;
 }
 
@@ -71,10 +76,12 @@ describe('another exercise’s contract functions: the student’s own where the
     });
   });
 
-  it('a mistake in 02 costs 02 alone: 05, 06 and 07 get 02’s values from the reference', () => {
+  it('a mistake in 02 costs 02 alone: 05 and 07 get 02’s values from the reference, 06 (which calls none of the wrong ones) its own', () => {
     expect(score('db-mean', '02-backprop')).toBe(expectation('db-mean').perExercise['02-backprop'].score);
     expect(reports.get('db-mean')?.score).toBe(100 - (20 - (expectation('db-mean').perExercise['02-backprop'].score)));
-    for (const slug of ['05-residual', '06-dead-neurons', '07-training']) expect(oracleCalls.get('db-mean')?.[slug], slug).toBeGreaterThan(0);
+    for (const slug of ['05-residual', '07-training']) expect(oracleCalls.get('db-mean')?.[slug], slug).toBeGreaterThan(0);
+    // 06 imports neuronForward and activationBackward only, whose tests pass
+    expect(oracleCalls.get('db-mean')?.['06-dead-neurons']).toBe(0);
     // every call 05's hidden tests make of 02's functions (docs/security.md), each a round trip here
     expect(oracleCalls.get('db-mean')?.['05-residual']).toBe(28_352);
   });

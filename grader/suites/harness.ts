@@ -161,11 +161,13 @@ const OWN_PREFIX = '__gradlabOwn$';
  * functions as `__gradlabOwn$<exercise>$<fn>` (child.mjs); here that exercise's own tests run on
  * them, in order (02's on the 01 functions already chosen, as when 02 itself is graded). 01's are
  * chosen one by one: those no failing test called. 02's, all or none (a cache one makes, another
- * reads): all when every test of the functions this module imports passes. A student whose 01 and
+ * reads): all when every test of the functions this module imports passes, and only on an own 01
+ * chosen for every 01 function it calls (else each of those calls is a round trip, once per entry
+ * of every matrix, where the reference's 02 costs one a call). A student whose 01 and
  * 02 are right pays no round trip; one whose 01 or 02 is wrong gets the reference's answers there.
  * The checks' CPU time is not the graded exercise's (see defineSuite), nor are their records.
  */
-async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Record<string, string[]>): Promise<void> {
+async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>): Promise<void> {
   const ownFns = new Map<string, Set<string>>();
   for (const name of Object.keys(exports)) {
     if (!name.startsWith(OWN_PREFIX)) continue;
@@ -178,6 +180,10 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Rec
   for (const slug of OWN_EXERCISES) {
     const fns = ownFns.get(slug);
     if (!fns) continue;
+    // an own 02 whose calls of 01 would each go to the oracle (an 01 function of its own that fails)
+    // makes a round trip per entry of every matrix: the reference's 02 answers in one instead
+    const needs = modules[slug]?.uses ?? {};
+    if (Object.entries(needs).some(([dep, names]) => names.some((n) => !(chosen[dep] ?? []).includes(n)))) continue;
     const ex = findExercise(slug);
     const scalar = SCALAR_EXERCISES.has(slug);
     // 02's checks: only the tests of the functions this module calls (05 never calls mlpBackward)
@@ -263,7 +269,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
       prepared ??= (async () => {
         const before = sb.cpuMs;
         try {
-          await chooseOwn(sb, await sb.exports(), mod?.uses ?? {});
+          await chooseOwn(sb, await sb.exports(), mod?.uses ?? {}, sub?.modules ?? {});
         } catch { /* an import that fails is the first test's to report */ }
         checksMs = sb.cpuMs - before;
       })();
