@@ -61,6 +61,23 @@ function within(name: string, lo: number, hi: number, slack = 3): void {
 
 type Readme = '01-activations' | '02-backprop' | '03-initialization' | '04-batchnorm' | '05-residual' | '06-dead-neurons' | '07-training';
 /** A quote (covering every number inside it), or a token (covering every occurrence of that number in the README). */
+/**
+ * A held-in submission of test/submissions/ that changes one line of the reference and keeps full
+ * marks there (graded by test/submissions.test.ts): its line, score and status, the score checked
+ * against the manifest's points and the line against the reference it patches.
+ */
+function aliasCase(name: string, slug: Readme): { find: string; score: number; status: string } {
+  const exp = JSON.parse(readFileSync(new URL(`./submissions/${name}/expected.json`, import.meta.url), 'utf8')) as {
+    patch: { file: string; replace: { find: string }[] }; exercises: string[]; perExercise: Record<string, { score: number; status: string }>;
+  };
+  const points = (JSON.parse(readFileSync(new URL('../exercises/exercises.json', import.meta.url), 'utf8')) as { exercises: { slug: string; points: number }[] }).exercises.find((e) => e.slug === slug)?.points;
+  expect(exp.exercises).toEqual([slug]);
+  expect(exp.perExercise[slug].score).toBe(points);
+  const [{ find }] = exp.patch.replace;
+  expect(readFileSync(new URL(`../solutions/${exp.patch.file}`, import.meta.url), 'utf8').split(find)).toHaveLength(2);
+  return { find, ...exp.perExercise[slug] };
+}
+
 type Claim = { readme: Readme; check: () => void | Promise<void> } & ({ quote: string; token?: undefined } | { token: string; quote?: undefined });
 
 
@@ -713,6 +730,46 @@ const CLAIMS: Claim[] = [
   { readme: '06-dead-neurons', quote: 'z climbs by about 0.0013 per step (−6.1455, −6.1442, −6.1428, …)', check: () => {
     const z = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.2, 'tanh', 20, 4).history.map((h) => h.z);
     shows(z[1], '-6.1455'); shows(z[2], '-6.1442'); shows(z[3], '-6.1428'); shows(z[2] - z[1], '0.0013');
+  } },
+  // The two copies the grader cannot see (docs/mutation.md): the reference makes them, and the
+  // held-in submission without them gets full marks through the real grader (test/submissions.test.ts).
+  { readme: '04-batchnorm', quote: 'a caller who updates γ in place between the two calls (a training step, say) would otherwise change your dx', check: () => {
+    const x = randnMatrix(5, 3, createRng(41));
+    const dout = randnMatrix(5, 3, createRng(42));
+    const fresh = () => ({ gamma: [1.5, -0.5, 2], beta: [0, 0.1, -0.2] });
+    const state = { runningMean: [0, 0, 0], runningVar: [1, 1, 1] };
+    const p = fresh();
+    const { cache } = BN.batchnormForward(x, p, state, 'train');
+    const before = BN.batchnormBackward(dout, cache).dx;
+    p.gamma[0] = 3; // a training step, in place, before the backward pass
+    expect(BN.batchnormBackward(dout, cache).dx).toEqual(before); // the reference kept a copy
+    // a cache holding the caller's γ itself: dx's column j is proportional to γⱼ, so column 0 doubles
+    const q = fresh();
+    const aliased = { ...(BN.batchnormForward(x, q, state, 'train').cache as object), gamma: q.gamma };
+    q.gamma[0] = 3;
+    const after = BN.batchnormBackward(dout, aliased).dx;
+    after.forEach((row, i) => {
+      expect(row[0]).toBeCloseTo(2 * before[i][0], 12);
+      expect(row.slice(1)).toEqual(before[i].slice(1));
+    });
+  } },
+  { readme: '04-batchnorm', quote: 'The grader cannot see which you keep (every call gets its own copy of the arguments), so either costs no points here', check: () => {
+    expect(aliasCase('gamma-alias', '04-batchnorm')).toEqual({ find: 'gamma: p.gamma.slice()', score: 15, status: 'passed' });
+  } },
+  { readme: '04-batchnorm', quote: 'a copy or the same object are both accepted, as long as nothing is mutated', check: () => {
+    expect(aliasCase('eval-state-same', '04-batchnorm')).toEqual({ find: 'newState = { runningMean: state.runningMean.slice(), runningVar: state.runningVar.slice() };', score: 15, status: 'passed' });
+  } },
+  { readme: '06-dead-neurons', quote: '**`trainNeuron` does not mutate `w`**: it returns a new array. With `steps = 0` it returns an empty history and the given `w` (values) and `b`', check: () => {
+    for (const steps of [0, 3]) {
+      const w = [0.5, 0.5];
+      const r = D.trainNeuron(w, 0.5, [1, 1], 0.2, 'tanh', 0.1, steps);
+      expect(w).toEqual([0.5, 0.5]);
+      expect(r.w).not.toBe(w);
+      if (steps === 0) expect(r).toEqual({ w: [0.5, 0.5], b: 0.5, history: [] });
+    }
+  } },
+  { readme: '06-dead-neurons', quote: 'so returning the caller\'s own `w` when there is no step costs nothing', check: () => {
+    expect(aliasCase('neuron-w-alias', '06-dead-neurons')).toEqual({ find: 'let weights = w.slice();', score: 10, status: 'passed' });
   } },
 ];
 
