@@ -171,6 +171,7 @@ describe('gradlab lab on training (07)', () => {
     expect(f.notice).toContain('against the mean predictor\'s 0.5');
     expect(last(curve(f, 'training-first-layer', 'sigmoid / Xavier'))).toBeLessThan(1e-4);
     expect(Math.abs(last(loss('sigmoid / Xavier')) / constantLoss - 1)).toBeLessThan(1e-3);
+    expect(f.notice).toContain('at its last step: its first layers barely move, and it ends at 1× the mean predictor\'s loss.');
     expect(last(loss('ReLU / He'))).toBeLessThan(constantLoss / 20);
     expect(last(loss('leaky ReLU / He'))).toBeLessThan(constantLoss / 20);
     expect(loss('ReLU / He × 1.5, no clipping').some((v) => !Number.isFinite(v))).toBe(true);

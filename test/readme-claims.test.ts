@@ -418,6 +418,33 @@ const CLAIMS: Claim[] = [
     expect(count('tanhStandardNormal.ratio', (v) => D.gradientFlow([v, 1]) === 'exploding')).toBe(247);
     shows(S('tanhStandardNormal.ratio').median ** (1 / 9), '1.7');
   } },
+  { readme: '07-training', quote: '(the ninth root of the median ratio; 163 is 1.76⁹)', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const ratio = M.tanhDeep(deep('vanishing-sigmoid-xavier').recipe.seed);
+    shows(ratio, '163');
+    shows(ratio ** (1 / 9), '1.76');
+  } },
+  { readme: '06-dead-neurons', quote: 'That one leaves first / last between 1e-2 and 1e2 (0.21 on 07\'s graded draw, 0.027 to 3.1 over 300 seeds), so `gradientFlow` calls it healthy', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const g = M.scaledUp(relu07().recipe.seed);
+    shows(g.firstLast, '0.21');
+    expect(g.flow).toBe('healthy');
+    range('training.scaled.firstLast', '0.027', '3.1');
+    expect(count('training.scaled.firstLast', (v) => v >= 1e-2 && v <= 1e2)).toBe(300);
+  } },
+  { readme: '07-training', quote: 'In the graded run 3 of the 30 units born dead are alive after the 60 steps and 1 unit that was alive has died: 28 are dead at the end', check: () => {
+    const r = relu07();
+    const t = rebuildTrainingTask(r.recipe);
+    // per hidden unit: ≤ 0 on all 16 examples (06's definition), before and after the graded 60 steps
+    const dead = (layers: typeof t.layers) => preActivations(t.x, layers, A.relu).slice(0, -1).flatMap((z) => z[0].map((_v, j) => z.every((row) => row[j] <= 0)));
+    const before = dead(t.layers);
+    expect(r.opts.steps).toBe(60);
+    const after = dead(trainMlp(t.x, t.y, t.layers, 'relu', { lr: r.opts.lr, steps: r.opts.steps }).layers);
+    expect(before.filter(Boolean)).toHaveLength(30);
+    expect(before.filter((d, k) => d && !after[k])).toHaveLength(3);
+    expect(before.filter((d, k) => !d && after[k])).toHaveLength(1);
+    expect(after.filter(Boolean)).toHaveLength(28);
+  } },
   { readme: '07-training', quote: 'the output is 1.5¹⁰ ≈ 57.7 times as large (57.665 on the graded draw, and on every one of 300 seeds)', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     shows(1.5 ** 10, '57.7');
@@ -439,9 +466,11 @@ const CLAIMS: Claim[] = [
     range('training.scaled.lossFactor', '2.4', '4603');
     range('training.scaled.globalFactor', '79', '5928');
   } },
-  { readme: '07-training', quote: 'the first/last ratio stays of order 1 (0.43 at He\'s scale, 0.21 at 1.5×): **06\'s `gradientFlow` calls this network `\'healthy\'`**, and it does on all 300 seeds (0.027 to 3.1)', check: async () => {
+  { readme: '07-training', quote: 'the first/last ratio does not grow with the gain as the norm does (0.43 at He\'s scale, 0.21 at 1.5×): **06\'s `gradientFlow` calls this network `\'healthy\'`**, and it does on all 300 seeds (0.027 to 3.1)', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const g = M.scaledUp(relu07().recipe.seed);
+    expect(g.firstLast / g.firstLastAtGain1).toBeLessThan(1); // while the global norm grows 2408×
+    expect(g.globalFactor).toBeGreaterThan(1000);
     shows(g.firstLastAtGain1, '0.43');
     shows(g.firstLast, '0.21');
     expect(g.flow).toBe('healthy');

@@ -305,7 +305,7 @@ const saturationAndDeath: Experiment = {
     return {
       networks,
       series,
-      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes no gradient, so nothing brings it back. Dead means dead on the inputs seen: these ${DEAD_INPUTS} inputs are fewer than 06's 1000, so fewer units get above the bias on any of them, and more count as dead at the same bias.`,
+      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes back exactly 0, so its own weights and bias never change again; only a change in its inputs (other layers learning) could bring it back. Dead means dead on the inputs seen: these ${DEAD_INPUTS} inputs are fewer than 06's 1000, so fewer units get above the bias on any of them, and more count as dead at the same bias.`,
     };
   },
 };
@@ -464,7 +464,7 @@ const training: Experiment = {
     return {
       networks: [],
       series,
-      notice: `Loss over ${TRAIN.steps} steps, against the mean predictor's ${fmt(constantLoss)} (the flat line: predicting the mean target, knowing nothing about x): ${said.join('; ')}. Below half the mean predictor's loss: ${below.length ? below.join(', ') : 'none'}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series.find((k) => k.plot === 'training-first-layer')?.points[TRAIN.steps - 1]?.y ?? NaN)}, so it can only learn the mean; weights 1.5× He's explode unless the gradient is clipped.${born}`,
+      notice: `Loss over ${TRAIN.steps} steps, against the mean predictor's ${fmt(constantLoss)} (the flat line: predicting the mean target, knowing nothing about x): ${said.join('; ')}. Below half the mean predictor's loss: ${below.length ? below.join(', ') : 'none'}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series.find((k) => k.plot === 'training-first-layer')?.points[TRAIN.steps - 1]?.y ?? NaN)} at its last step: its first layers barely move, and it ends at ${fmt(ends['sigmoid / Xavier'] / constantLoss)}× the mean predictor's loss. Weights 1.5× He's explode unless the gradient is clipped.${born}`,
     };
   },
 };
