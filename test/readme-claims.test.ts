@@ -912,3 +912,36 @@ describe('README numbers', () => {
     expect(uncovered(r)).toEqual([]);
   });
 });
+
+describe('the graded dead-neuron story (fixtures/06-dead-neurons/dead-neuron-story.json)', () => {
+  it('says in its description only what its cases and the reference give, each with its arithmetic', () => {
+    const f = story();
+    const text = f.description.replace(/\s+/g, ' ');
+    const has = (quote: string) => expect(text, quote).toContain(quote);
+    const one = (act: string, steps: number) => f.cases.find((c) => c.inputs.act === act && c.inputs.steps === steps)!;
+    const { lr, x } = one('relu', 1).inputs;
+    has('lr·(‖x‖² + 1) = 150 is far above the stability bound 2');
+    expect(lr * (x.reduce((s, v) => s + v * v, 0) + 1)).toBe(150);
+    // ReLU: ∂loss/∂z = 1, w and b drop by 50, frozen at loss ½·0.5²
+    has('ReLU: ∂loss/∂z = (1.5 − 0.5)·1 = 1, so the first step lowers w and b by 50 to −49.5 and z = −148.5');
+    expect([one('relu', 1).expected.w, one('relu', 1).expected.b, one('relu', 10).expected.w, one('relu', 10).expected.b]).toEqual([[-49.5, -49.5], -49.5, [-49.5, -49.5], -49.5]);
+    expect(one('relu', 10).expected.history.slice(1).every((h) => h.z === -148.5 && h.loss === 0.125)).toBe(true);
+    expect(0.5 * 0.5 ** 2).toBe(0.125);
+    // tanh: the first step's ∂loss/∂z, the drop, the landing point, tanh′ there and the climb per step
+    has('∂loss/∂z = (tanh(1.5) − 0.5)·tanh′(1.5) ≈ 0.0732, so w and b drop by ≈ 3.66 to ≈ −3.16 and z ≈ −9.48, where tanh′ ≈ 2.3e-8');
+    const dz = (Math.tanh(1.5) - 0.5) * A.tanhGrad(1.5);
+    shows(dz, '0.0732'); shows(50 * dz, '3.66'); shows(one('tanh', 1).expected.b, '-3.16');
+    const zt = one('tanh', 10).expected.history.map((h) => h.z);
+    shows(zt[1], '-9.48'); shows(A.tanhGrad(zt[1]), '2.3e-8');
+    has('z rises by ≈ 5.2e-6 (50·3·1.5·2.3e-8) at each of the next 9 steps');
+    for (let t = 2; t < 10; t++) shows(zt[t] - zt[t - 1], '5.2e-6', `step ${t}`);
+    expect(zt.length - 1).toBe(9);
+    // leaky ReLU: the same landing point, a gradient of −0.0199 there, the first climb and the return
+    has('its ∂loss/∂z = (0.01·(−148.5) − 0.5)·0.01 ≈ −0.0199 is not 0: z climbs by ≈ 2.98 (50·3·0.0199) in the next step and is back above 0 at history[93], as the suite checks on a 94-step run');
+    const zl = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.5, 'leakyRelu', 50, 94).history.map((h) => h.z);
+    expect(zl[1]).toBe(-148.5);
+    shows((0.01 * -148.5 - 0.5) * 0.01, '-0.0199'); shows(zl[2] - zl[1], '2.98');
+    expect(zl.findIndex((z, i) => i > 1 && z > 0)).toBe(93);
+    expect(one('leakyRelu', 10).expected.history.map((h) => h.z)).toEqual(zl.slice(0, 10));
+  });
+});
