@@ -788,6 +788,15 @@ const CLAIMS: Claim[] = [
   { readme: '04-batchnorm', quote: 'a copy or the same object are both accepted, as long as nothing is mutated', check: () => {
     expect(aliasCase('eval-state-same', '04-batchnorm')).toEqual({ find: 'newState = { runningMean: state.runningMean.slice(), runningVar: state.runningVar.slice() };', score: 15, status: 'passed' });
   } },
+  { readme: '06-dead-neurons', quote: 'at lr 0.5, inside the stability bound the story derives, the story\'s neuron still overshoots its target 0.2 by half its error in one step, from z = 1.5 to −0.45, past ReLU\'s kink, and stays there', check: () => {
+    // lr·(‖x‖² + 1) = 0.5·3 = 1.5 < 2; z₊ − 0.2 = (1 − 1.5)(1.5 − 0.2) = −0.65
+    expect(0.5 * 3).toBeLessThan(2);
+    const z = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.2, 'relu', 0.5, 50).history.map((h) => h.z);
+    expect(z[0]).toBe(1.5);
+    expect(z[1] - 0.2).toBeCloseTo(-0.5 * (1.5 - 0.2), 14);
+    shows(z[1], '-0.45');
+    expect(z.slice(1).every((v) => v === z[1])).toBe(true);
+  } },
   { readme: '06-dead-neurons', quote: '**`trainNeuron` does not mutate `w`**: it returns a new array. With `steps = 0` it returns an empty history and the given `w` (values) and `b`', check: () => {
     for (const steps of [0, 3]) {
       const w = [0.5, 0.5];
