@@ -127,12 +127,27 @@ describe('gradlab lab on the reference solutions', () => {
     const neuron = finding(reference[3]);
     const grad = curve(neuron, 'dead-neuron-grad', 'relu');
     const z = curve(neuron, 'dead-neuron-z', 'relu');
-    // step 0: z = 1.5, a = 1.5, ∂loss/∂z = a − target = 2.5, ‖(x, 1)‖ = √3; then z = 1.5 − 2·2.5·3 = −13.5 and stays
-    expectClose([z[0], grad[0], z[1]], [1.5, 2.5 * Math.sqrt(3), -13.5], 1e-12);
+    // step 0: z = 1.5, a = 1.5, ∂loss/∂z = a − target = 1.3, ‖(x, 1)‖ = √3; lr·(‖x‖² + 1) = 0.5·3 = 1.5 < 2, and
+    // where the neuron is linear z₊ − 0.2 = (1 − 1.5)(z − 0.2): z = 0.2 − 0.5·1.3 = −0.45, below the kink, and stays
+    expectClose([z[0], grad[0], z[1]], [1.5, 1.3 * Math.sqrt(3), -0.45], 1e-12);
+    expect(z).toHaveLength(200);
     expect(grad.slice(1).every((g) => g === 0)).toBe(true);
-    expect(z.slice(1).every((v) => v === -13.5)).toBe(true);
-    expect(curve(neuron, 'dead-neuron-grad', 'leakyRelu').slice(1).every((g) => g > 0)).toBe(true);
-    expect(curve(neuron, 'dead-neuron-grad', 'tanh').slice(1).every((g) => g > 0)).toBe(true);
+    expect(z.slice(1).every((v) => v === z[1])).toBe(true);
+    // leaky ReLU, by the test's own loop (slope 0.01): back above 0 at step 150, at its target by the end
+    let [zl, dl] = [1.5, 0];
+    const leaky: number[] = [];
+    for (let t = 0; t < 200; t++, zl -= 0.5 * dl * 3) {
+      leaky.push(zl);
+      dl = ((zl > 0 ? zl : 0.01 * zl) - 0.2) * (zl > 0 ? 1 : 0.01);
+    }
+    const zLeaky = curve(neuron, 'dead-neuron-z', 'leakyRelu');
+    expectClose(zLeaky, leaky, 1e-9, 1e-15);
+    expect(zLeaky.findIndex((v, i) => i > 1 && v > 0)).toBe(150);
+    expect(Math.abs(zLeaky[199] - 0.2)).toBeLessThan(1e-12);
+    expect(Math.abs(curve(neuron, 'dead-neuron-z', 'tanh')[199] - Math.atanh(0.2))).toBeLessThan(1e-12);
+    expect(neuron.notice).toContain('lr·(‖x‖² + 1) = 1.5 < 2) the first step still overshoots the target 0.2, to z = -0.45');
+    expect(neuron.notice).toContain('z moves by 0 in the 198 steps after and the loss stays 0.02');
+    expect(neuron.notice).toContain('it is back above 0 at step 150');
   });
 });
 
@@ -156,6 +171,7 @@ describe('gradlab lab on training (07)', () => {
     expect(f.notice).toContain('against the mean predictor\'s 0.5');
     expect(last(curve(f, 'training-first-layer', 'sigmoid / Xavier'))).toBeLessThan(1e-4);
     expect(Math.abs(last(loss('sigmoid / Xavier')) / constantLoss - 1)).toBeLessThan(1e-3);
+    expect(f.notice).toContain('at its last step: its first layers barely move, and it ends at 1× the mean predictor\'s loss.');
     expect(last(loss('ReLU / He'))).toBeLessThan(constantLoss / 20);
     expect(last(loss('leaky ReLU / He'))).toBeLessThan(constantLoss / 20);
     expect(loss('ReLU / He × 1.5, no clipping').some((v) => !Number.isFinite(v))).toBe(true);

@@ -61,6 +61,23 @@ function within(name: string, lo: number, hi: number, slack = 3): void {
 
 type Readme = '01-activations' | '02-backprop' | '03-initialization' | '04-batchnorm' | '05-residual' | '06-dead-neurons' | '07-training';
 /** A quote (covering every number inside it), or a token (covering every occurrence of that number in the README). */
+/**
+ * A held-in submission of test/submissions/ that changes one line of the reference and keeps full
+ * marks there (graded by test/submissions.test.ts): its line, score and status, the score checked
+ * against the manifest's points and the line against the reference it patches.
+ */
+function aliasCase(name: string, slug: Readme): { find: string; score: number; status: string } {
+  const exp = JSON.parse(readFileSync(new URL(`./submissions/${name}/expected.json`, import.meta.url), 'utf8')) as {
+    patch: { file: string; replace: { find: string }[] }; exercises: string[]; perExercise: Record<string, { score: number; status: string }>;
+  };
+  const points = (JSON.parse(readFileSync(new URL('../exercises/exercises.json', import.meta.url), 'utf8')) as { exercises: { slug: string; points: number }[] }).exercises.find((e) => e.slug === slug)?.points;
+  expect(exp.exercises).toEqual([slug]);
+  expect(exp.perExercise[slug].score).toBe(points);
+  const [{ find }] = exp.patch.replace;
+  expect(readFileSync(new URL(`../solutions/${exp.patch.file}`, import.meta.url), 'utf8').split(find)).toHaveLength(2);
+  return { find, ...exp.perExercise[slug] };
+}
+
 type Claim = { readme: Readme; check: () => void | Promise<void> } & ({ quote: string; token?: undefined } | { token: string; quote?: undefined });
 
 
@@ -401,6 +418,33 @@ const CLAIMS: Claim[] = [
     expect(count('tanhStandardNormal.ratio', (v) => D.gradientFlow([v, 1]) === 'exploding')).toBe(247);
     shows(S('tanhStandardNormal.ratio').median ** (1 / 9), '1.7');
   } },
+  { readme: '07-training', quote: '(the ninth root of the median ratio; 163 is 1.76⁹)', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const ratio = M.tanhDeep(deep('vanishing-sigmoid-xavier').recipe.seed);
+    shows(ratio, '163');
+    shows(ratio ** (1 / 9), '1.76');
+  } },
+  { readme: '06-dead-neurons', quote: 'That one leaves first / last between 1e-2 and 1e2 (0.21 on 07\'s graded draw, 0.027 to 3.1 over 300 seeds), so `gradientFlow` calls it healthy', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const g = M.scaledUp(relu07().recipe.seed);
+    shows(g.firstLast, '0.21');
+    expect(g.flow).toBe('healthy');
+    range('training.scaled.firstLast', '0.027', '3.1');
+    expect(count('training.scaled.firstLast', (v) => v >= 1e-2 && v <= 1e2)).toBe(300);
+  } },
+  { readme: '07-training', quote: 'In the graded run 3 of the 30 units born dead are alive after the 60 steps and 1 unit that was alive has died: 28 are dead at the end', check: () => {
+    const r = relu07();
+    const t = rebuildTrainingTask(r.recipe);
+    // per hidden unit: ≤ 0 on all 16 examples (06's definition), before and after the graded 60 steps
+    const dead = (layers: typeof t.layers) => preActivations(t.x, layers, A.relu).slice(0, -1).flatMap((z) => z[0].map((_v, j) => z.every((row) => row[j] <= 0)));
+    const before = dead(t.layers);
+    expect(r.opts.steps).toBe(60);
+    const after = dead(trainMlp(t.x, t.y, t.layers, 'relu', { lr: r.opts.lr, steps: r.opts.steps }).layers);
+    expect(before.filter(Boolean)).toHaveLength(30);
+    expect(before.filter((d, k) => d && !after[k])).toHaveLength(3);
+    expect(before.filter((d, k) => !d && after[k])).toHaveLength(1);
+    expect(after.filter(Boolean)).toHaveLength(28);
+  } },
   { readme: '07-training', quote: 'the output is 1.5¹⁰ ≈ 57.7 times as large (57.665 on the graded draw, and on every one of 300 seeds)', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     shows(1.5 ** 10, '57.7');
@@ -422,9 +466,11 @@ const CLAIMS: Claim[] = [
     range('training.scaled.lossFactor', '2.4', '4603');
     range('training.scaled.globalFactor', '79', '5928');
   } },
-  { readme: '07-training', quote: 'the first/last ratio stays of order 1 (0.43 at He\'s scale, 0.21 at 1.5×): **06\'s `gradientFlow` calls this network `\'healthy\'`**, and it does on all 300 seeds (0.027 to 3.1)', check: async () => {
+  { readme: '07-training', quote: 'the first/last ratio does not grow with the gain as the norm does (0.43 at He\'s scale, 0.21 at 1.5×): **06\'s `gradientFlow` calls this network `\'healthy\'`**, and it does on all 300 seeds (0.027 to 3.1)', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const g = M.scaledUp(relu07().recipe.seed);
+    expect(g.firstLast / g.firstLastAtGain1).toBeLessThan(1); // while the global norm grows 2408×
+    expect(g.globalFactor).toBeGreaterThan(1000);
     shows(g.firstLastAtGain1, '0.43');
     shows(g.firstLast, '0.21');
     expect(g.flow).toBe('healthy');
@@ -714,6 +760,55 @@ const CLAIMS: Claim[] = [
     const z = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.2, 'tanh', 20, 4).history.map((h) => h.z);
     shows(z[1], '-6.1455'); shows(z[2], '-6.1442'); shows(z[3], '-6.1428'); shows(z[2] - z[1], '0.0013');
   } },
+  // The two copies the grader cannot see (docs/mutation.md): the reference makes them, and the
+  // held-in submission without them gets full marks through the real grader (test/submissions.test.ts).
+  { readme: '04-batchnorm', quote: 'a caller who updates γ in place between the two calls (a training step, say) would otherwise change your dx', check: () => {
+    const x = randnMatrix(5, 3, createRng(41));
+    const dout = randnMatrix(5, 3, createRng(42));
+    const fresh = () => ({ gamma: [1.5, -0.5, 2], beta: [0, 0.1, -0.2] });
+    const state = { runningMean: [0, 0, 0], runningVar: [1, 1, 1] };
+    const p = fresh();
+    const { cache } = BN.batchnormForward(x, p, state, 'train');
+    const before = BN.batchnormBackward(dout, cache).dx;
+    p.gamma[0] = 3; // a training step, in place, before the backward pass
+    expect(BN.batchnormBackward(dout, cache).dx).toEqual(before); // the reference kept a copy
+    // a cache holding the caller's γ itself: dx's column j is proportional to γⱼ, so column 0 doubles
+    const q = fresh();
+    const aliased = { ...(BN.batchnormForward(x, q, state, 'train').cache as object), gamma: q.gamma };
+    q.gamma[0] = 3;
+    const after = BN.batchnormBackward(dout, aliased).dx;
+    after.forEach((row, i) => {
+      expect(row[0]).toBeCloseTo(2 * before[i][0], 12);
+      expect(row.slice(1)).toEqual(before[i].slice(1));
+    });
+  } },
+  { readme: '04-batchnorm', quote: 'The grader cannot see which you keep (every call gets its own copy of the arguments), so either costs no points here', check: () => {
+    expect(aliasCase('gamma-alias', '04-batchnorm')).toEqual({ find: 'gamma: p.gamma.slice()', score: 15, status: 'passed' });
+  } },
+  { readme: '04-batchnorm', quote: 'a copy or the same object are both accepted, as long as nothing is mutated', check: () => {
+    expect(aliasCase('eval-state-same', '04-batchnorm')).toEqual({ find: 'newState = { runningMean: state.runningMean.slice(), runningVar: state.runningVar.slice() };', score: 15, status: 'passed' });
+  } },
+  { readme: '06-dead-neurons', quote: 'at lr 0.5, inside the stability bound the story derives, the story\'s neuron still overshoots its target 0.2 by half its error in one step, from z = 1.5 to −0.45, past ReLU\'s kink, and stays there', check: () => {
+    // lr·(‖x‖² + 1) = 0.5·3 = 1.5 < 2; z₊ − 0.2 = (1 − 1.5)(1.5 − 0.2) = −0.65
+    expect(0.5 * 3).toBeLessThan(2);
+    const z = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.2, 'relu', 0.5, 50).history.map((h) => h.z);
+    expect(z[0]).toBe(1.5);
+    expect(z[1] - 0.2).toBeCloseTo(-0.5 * (1.5 - 0.2), 14);
+    shows(z[1], '-0.45');
+    expect(z.slice(1).every((v) => v === z[1])).toBe(true);
+  } },
+  { readme: '06-dead-neurons', quote: '**`trainNeuron` does not mutate `w`**: it returns a new array. With `steps = 0` it returns an empty history and the given `w` (values) and `b`', check: () => {
+    for (const steps of [0, 3]) {
+      const w = [0.5, 0.5];
+      const r = D.trainNeuron(w, 0.5, [1, 1], 0.2, 'tanh', 0.1, steps);
+      expect(w).toEqual([0.5, 0.5]);
+      expect(r.w).not.toBe(w);
+      if (steps === 0) expect(r).toEqual({ w: [0.5, 0.5], b: 0.5, history: [] });
+    }
+  } },
+  { readme: '06-dead-neurons', quote: 'so returning the caller\'s own `w` when there is no step costs nothing', check: () => {
+    expect(aliasCase('neuron-w-alias', '06-dead-neurons')).toEqual({ find: 'let weights = w.slice();', score: 10, status: 'passed' });
+  } },
 ];
 
 const readme = (r: Readme): string => readFileSync(new URL(`../exercises/${r}/README.md`, import.meta.url), 'utf8').replace(/\s+/g, ' ');
@@ -824,5 +919,38 @@ function uncovered(r: Readme): string[] {
 describe('README numbers', () => {
   it.each(['01-activations', '02-backprop', '03-initialization', '04-batchnorm', '05-residual', '06-dead-neurons', '07-training'] as Readme[])('every number in exercises/%s/README.md is a checked claim or a given constant', (r) => {
     expect(uncovered(r)).toEqual([]);
+  });
+});
+
+describe('the graded dead-neuron story (fixtures/06-dead-neurons/dead-neuron-story.json)', () => {
+  it('says in its description only what its cases and the reference give, each with its arithmetic', () => {
+    const f = story();
+    const text = f.description.replace(/\s+/g, ' ');
+    const has = (quote: string) => expect(text, quote).toContain(quote);
+    const one = (act: string, steps: number) => f.cases.find((c) => c.inputs.act === act && c.inputs.steps === steps)!;
+    const { lr, x } = one('relu', 1).inputs;
+    has('lr·(‖x‖² + 1) = 150 is far above the stability bound 2');
+    expect(lr * (x.reduce((s, v) => s + v * v, 0) + 1)).toBe(150);
+    // ReLU: ∂loss/∂z = 1, w and b drop by 50, frozen at loss ½·0.5²
+    has('ReLU: ∂loss/∂z = (1.5 − 0.5)·1 = 1, so the first step lowers w and b by 50 to −49.5 and z = −148.5');
+    expect([one('relu', 1).expected.w, one('relu', 1).expected.b, one('relu', 10).expected.w, one('relu', 10).expected.b]).toEqual([[-49.5, -49.5], -49.5, [-49.5, -49.5], -49.5]);
+    expect(one('relu', 10).expected.history.slice(1).every((h) => h.z === -148.5 && h.loss === 0.125)).toBe(true);
+    expect(0.5 * 0.5 ** 2).toBe(0.125);
+    // tanh: the first step's ∂loss/∂z, the drop, the landing point, tanh′ there and the climb per step
+    has('∂loss/∂z = (tanh(1.5) − 0.5)·tanh′(1.5) ≈ 0.0732, so w and b drop by ≈ 3.66 to ≈ −3.16 and z ≈ −9.48, where tanh′ ≈ 2.3e-8');
+    const dz = (Math.tanh(1.5) - 0.5) * A.tanhGrad(1.5);
+    shows(dz, '0.0732'); shows(50 * dz, '3.66'); shows(one('tanh', 1).expected.b, '-3.16');
+    const zt = one('tanh', 10).expected.history.map((h) => h.z);
+    shows(zt[1], '-9.48'); shows(A.tanhGrad(zt[1]), '2.3e-8');
+    has('z rises by ≈ 5.2e-6 (50·3·1.5·2.3e-8) at each of the next 9 steps');
+    for (let t = 2; t < 10; t++) shows(zt[t] - zt[t - 1], '5.2e-6', `step ${t}`);
+    expect(zt.length - 1).toBe(9);
+    // leaky ReLU: the same landing point, a gradient of −0.0199 there, the first climb and the return
+    has('its ∂loss/∂z = (0.01·(−148.5) − 0.5)·0.01 ≈ −0.0199 is not 0: z climbs by ≈ 2.98 (50·3·0.0199) in the next step and is back above 0 at history[93], as the suite checks on a 94-step run');
+    const zl = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.5, 'leakyRelu', 50, 94).history.map((h) => h.z);
+    expect(zl[1]).toBe(-148.5);
+    shows((0.01 * -148.5 - 0.5) * 0.01, '-0.0199'); shows(zl[2] - zl[1], '2.98');
+    expect(zl.findIndex((z, i) => i > 1 && z > 0)).toBe(93);
+    expect(one('leakyRelu', 10).expected.history.map((h) => h.z)).toEqual(zl.slice(0, 10));
   });
 });

@@ -305,7 +305,7 @@ const saturationAndDeath: Experiment = {
     return {
       networks,
       series,
-      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes no gradient, so nothing brings it back. Dead means dead on the inputs seen: these ${DEAD_INPUTS} inputs are fewer than 06's 1000, so fewer units get above the bias on any of them, and more count as dead at the same bias.`,
+      notice: `Your saturatedFraction finds ${pct(satN)} of tanh layer ${INIT_DEPTH} saturated with N(0,1) weights against ${pct(satX)} with Xavier, and your deadUnitFraction finds ${at(-4)} of ReLU units dead at bias −4, ${at(-6)} at −6: a dead unit passes back exactly 0, so its own weights and bias never change again; only a change in its inputs (other layers learning) could bring it back. Dead means dead on the inputs seen: these ${DEAD_INPUTS} inputs are fewer than 06's 1000, so fewer units get above the bias on any of them, and more count as dead at the same bias.`,
     };
   },
 };
@@ -317,22 +317,35 @@ function checkFraction(v: unknown, fn: string): number {
 
 // ---- 4. the dead-neuron story (06 trainNeuron) ------------------------------------------------
 
-const NEURON = { w: [0.5, 0.5], b: 0.5, x: [1, 1], target: -1, lr: 2, steps: 25 };
+/**
+ * 06's neuron and target, at a learning rate inside the stability bound lr·(‖x‖² + 1) < 2 that 06's
+ * README teaches (0.5 · 3 = 1.5): where the neuron is linear, one step maps z − target to
+ * (1 − 1.5)·(z − target), so the first step overshoots the target by half the error, 1.5 → −0.45,
+ * and that is enough to land ReLU below its kink. No instability is needed to kill a unit; the
+ * 200 steps let leaky ReLU climb back (z > 0 again at step 150) and reach the target.
+ */
+const NEURON = { w: [0.5, 0.5], b: 0.5, x: [1, 1], target: 0.2, lr: 0.5, steps: 200 };
+/** lr·(‖x‖² + 1): a step changes z by −lr·∂loss/∂z·(‖x‖² + 1), w by x's share and b by 1. */
+const NEURON_STEP_FACTOR = NEURON.lr * (NEURON.x.reduce((s, v) => s + v * v, 0) + 1);
 
 const deadNeuron: Experiment = {
   id: 'dead-neuron',
-  title: `One neuron, one large update (w = [0.5, 0.5], b = 0.5, x = [1, 1], target ${NEURON.target}, lr ${NEURON.lr})`,
+  title: `One neuron, one step past the kink (w = [0.5, 0.5], b = 0.5, x = [1, 1], target ${NEURON.target}, lr ${NEURON.lr}: lr·(‖x‖² + 1) = ${NEURON_STEP_FACTOR} < 2)`,
   uses: [ACTIVATIONS_SLUG, '06-dead-neurons'],
   comparable: true,
   async run(code) {
     const series: Series[] = [];
     const moved: Record<string, number> = {};
+    const losses: Record<string, number[]> = {};
+    const zs: Record<string, number[]> = {};
     for (const act of ['relu', 'leakyRelu', 'tanh'] as const) {
       const r = await code.call('06-dead-neurons', 'trainNeuron', NEURON.w, NEURON.b, NEURON.x, NEURON.target, act, NEURON.lr, NEURON.steps);
       const history = field(r, 'history', 'trainNeuron');
       if (!Array.isArray(history) || history.length !== NEURON.steps) throw new Blocked(`trainNeuron should return a history of ${NEURON.steps} steps; fix it to see this`);
       const z = history.map((h) => checkFraction(field(h, 'z', 'trainNeuron history'), 'trainNeuron history z'));
       const a = history.map((h) => checkFraction(field(h, 'a', 'trainNeuron history'), 'trainNeuron history a'));
+      losses[act] = history.map((h) => checkFraction(field(h, 'loss', 'trainNeuron history'), 'trainNeuron history loss'));
+      zs[act] = z;
       // ‖∂loss/∂(w, b)‖ = |(a − target)·act′(z)|·‖(x, 1)‖, from the z and a the student's neuron went through
       const inputNorm = Math.hypot(...NEURON.x, 1);
       const [df] = await derivative(code, [z], act);
@@ -341,11 +354,13 @@ const deadNeuron: Experiment = {
       series.push({ plot: 'dead-neuron-grad', name: act, points: grad.map((v, i) => ({ x: i, y: v })) });
       moved[act] = Math.abs(z[z.length - 1] - z[1]);
     }
-    const zRelu = series[0].points;
+    const last = NEURON.steps - 1;
+    const back = zs.leakyRelu.findIndex((v, i) => i > 1 && v > 0);
+    const leaky = back < 0 ? `is still below 0 at step ${last}` : `is back above 0 at step ${back}`;
     return {
       networks: [],
       series,
-      notice: `After its first step the ReLU neuron sits at z = ${fmt(zRelu[1]?.y ?? NaN)} with a gradient of exactly 0, and z moves by ${fmt(moved.relu)} in the ${NEURON.steps - 2} steps after; leaky ReLU (${fmt(moved.leakyRelu)}) and tanh (${fmt(moved.tanh)}) keep a gradient and keep moving.`,
+      notice: `Inside the stability bound (lr·(‖x‖² + 1) = ${NEURON_STEP_FACTOR} < 2) the first step still overshoots the target ${NEURON.target}, to z = ${fmt(zs.relu[1] ?? NaN)}: below ReLU's kink, where its gradient is exactly 0, so z moves by ${fmt(moved.relu)} in the ${NEURON.steps - 2} steps after and the loss stays ${fmt(losses.relu[last])}. Leaky ReLU lands there too but keeps a gradient (its slope, 0.01): it ${leaky} and ends at loss ${fmt(losses.leakyRelu[last])}; tanh ends at loss ${fmt(losses.tanh[last])}.`,
     };
   },
 };
@@ -449,7 +464,7 @@ const training: Experiment = {
     return {
       networks: [],
       series,
-      notice: `Loss over ${TRAIN.steps} steps, against the mean predictor's ${fmt(constantLoss)} (the flat line: predicting the mean target, knowing nothing about x): ${said.join('; ')}. Below half the mean predictor's loss: ${below.length ? below.join(', ') : 'none'}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series.find((k) => k.plot === 'training-first-layer')?.points[TRAIN.steps - 1]?.y ?? NaN)}, so it can only learn the mean; weights 1.5× He's explode unless the gradient is clipped.${born}`,
+      notice: `Loss over ${TRAIN.steps} steps, against the mean predictor's ${fmt(constantLoss)} (the flat line: predicting the mean target, knowing nothing about x): ${said.join('; ')}. Below half the mean predictor's loss: ${below.length ? below.join(', ') : 'none'}. The sigmoid network's first layer gets ‖dW₁‖ ≈ ${fmt(series.find((k) => k.plot === 'training-first-layer')?.points[TRAIN.steps - 1]?.y ?? NaN)} at its last step: its first layers barely move, and it ends at ${fmt(ends['sigmoid / Xavier'] / constantLoss)}× the mean predictor's loss. Weights 1.5× He's explode unless the gradient is clipped.${born}`,
     };
   },
 };
