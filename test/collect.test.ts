@@ -22,6 +22,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const gitconfig = path.join(tmp, 'gitconfig');
 writeFileSync(gitconfig, '[user]\n  name = t\n  email = t@example.org\n[init]\n  defaultBranch = main\n');
 const GIT_ENV = { GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1' };
+/** Where collect makes its clones (os.tmpdir()): a folder of this test's own, so it can be seen emptied. */
+const clones = path.join(tmp, 'clones');
+mkdirSync(clones);
 const solution = (rel: string) => readFileSync(path.join(ROOT, 'solutions', rel), 'utf8');
 const { fileBytes, totalBytes, files: maxFiles, entries: maxEntries, depth } = INTAKE_LIMITS;
 
@@ -56,7 +59,7 @@ function repo(name: string, files: Record<string, string>, index: (dir: string) 
 }
 
 async function collect(source: string, student: string, into: string, ...more: string[]) {
-  return gradlab(['collect', source, '--student', student, '--into', into, ...more], GIT_ENV);
+  return gradlab(['collect', source, '--student', student, '--into', into, ...more], { ...GIT_ENV, TMPDIR: clones });
 }
 
 /** Every file below `dir`, '/'-separated and sorted, with its bytes. */
@@ -221,7 +224,7 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     const archive = spawnSync('git', ['archive', commit], { cwd: forged, env: { ...process.env, ...GIT_ENV } });
     expect(archive.status).not.toBe(0);
     expect(archive.stderr.toString()).toContain("invalid path 'exercises/02-backprop/../evil.ts'");
-    expect((await collect(forged, 'forged', into)).stderr).toBe(`forged at ${commit.slice(0, 7)}: 1 files, 3 bytes\n`);
+    expect((await collect(forged, 'forged', into)).stderr).toBe(`forged at ${commit.slice(0, 7)}: 1 file, 3 bytes\n`);
     expect(tree(into)).toEqual({ [COLLECT_REFUSALS]: expect.any(String), 'forged/exercises/02-backprop/backprop.ts': 'www' });
   });
 
@@ -238,7 +241,7 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     const pids = path.join(slow, 'pids');
     writeFileSync(path.join(slow, 'git'), `#!/bin/sh\nsleep 600 &\necho $! >> '${pids}'\nwait\n`);
     chmodSync(path.join(slow, 'git'), 0o755);
-    const late = await gradlab(['collect', missing, '--student', 'slow', '--into', into, '--timeout', '10'], { ...GIT_ENV, PATH: `${slow}:${process.env.PATH}` });
+    const late = await gradlab(['collect', missing, '--student', 'slow', '--into', into, '--timeout', '10'], { ...GIT_ENV, TMPDIR: clones, PATH: `${slow}:${process.env.PATH}` });
     expect(late.status).toBe(0);
     expect(refusals(into).slow).toBe('was not collected: cloning and reading the repository took longer than 10 s, the limit for one student: a course repository takes seconds; ask the course staff');
     // the helper is gone (or a zombie waiting to be reaped): it closed git's pipes by dying
@@ -249,7 +252,7 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     git(['init', '--quiet', empty], tmp);
     expect(await collect(empty, 'empty', into)).toEqual({ status: 0, stdout: 'none\n', stderr: 'empty: no commit to grade\n' });
     expect(readdirSync(path.join(into, 'empty'))).toEqual([]);
-    expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith('gradlab-collect-') && !path.join(os.tmpdir(), n).startsWith(tmp))).toEqual([]);
+    expect(readdirSync(clones)).toEqual([]);
 
     // each is a row of the class: refused with why, or (no commit) empty
     expect(findStudents(into)).toEqual([
@@ -264,6 +267,7 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     expect(await collect('x', '../bob', into)).toEqual({ status: 2, stdout: '', stderr: "gradlab: --student must be a folder name of letters, digits, '.', '_' or '-' (not starting with '.' or '-'), got '../bob'\n" });
     expect((await gradlab(['collect', 'x'])).stderr).toBe('gradlab: collect needs one repository, --student NAME and --into DIR. See `gradlab collect --help`.\n');
     expect((await collect('x', 'bob', into, '--timeout', '0')).stderr).toBe("gradlab: --timeout must be a number of seconds ≥ 1, got '0'\n");
+    expect((await gradlab(['collect', '--help'])).stdout).toContain('seconds one student\'s clone and reads may take (default 120)');
     mkdirSync(path.join(into, 'bob'), { recursive: true });
     writeFileSync(path.join(into, COLLECT_REFUSALS), JSON.stringify({ '../etc': 'x' }));
     expect(() => findStudents(into)).toThrow(`'${into}/${COLLECT_REFUSALS}' is not the refusals file \`gradlab collect\` writes: collect the class again into a new folder`);

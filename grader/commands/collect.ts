@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (result.refused !== undefined) {
     process.stderr.write(`${terminalName(student)}${at}: refused, ${terminalName(result.refused)}\n`);
   } else {
-    process.stderr.write(`${terminalName(student)}${at}: ${result.commit ? `${result.files.length} files, ${result.bytes} bytes` : 'no commit to grade'}\n`);
+    process.stderr.write(`${terminalName(student)}${at}: ${result.commit ? `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${result.bytes} bytes` : 'no commit to grade'}\n`);
   }
   process.stdout.write(`${result.commit ?? 'none'}\n`);
   return 0;
