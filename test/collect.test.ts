@@ -175,7 +175,11 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     const full = repo('at-limits', {}, (d) => atLimits(d));
     const r = await collect(full, 'full', into);
     expect(r.stderr).toBe(`full at ${head(full).slice(0, 7)}: ${maxFiles} files, ${totalBytes - 58} bytes\n`);
-    expect(statSync(path.join(into, 'full', 'exercises', '03-initialization', 'largest.ts')).size).toBe(fileBytes);
+    // every byte as the tree holds it (4 MB through one cat-file --batch, its answers split across reads)
+    const got = tree(path.join(into, 'full', 'exercises'));
+    expect(got['03-initialization/largest.ts']).toBe('x'.repeat(fileBytes));
+    expect(Object.keys(got)).toHaveLength(maxFiles);
+    expect(Object.entries(got).filter(([f, text]) => f.startsWith('04-batchnorm/') && text === 'x'.repeat(filler))).toHaveLength(maxFiles - 1);
 
     const overCount = repo('one-file-more', {}, (d) => atLimits(d, [`100644 ${blob(d, 1)}\texercises/04-batchnorm/zz.ts`]));
     const overBytes = repo('bytes-more', {}, (d) => atLimits(d, [], filler + 1));
@@ -191,6 +195,10 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
       flood: `was not collected: its exercise folders at commit ${head(flood).slice(0, 7)} hold more than ${maxEntries} files and folders: commit the exercise files only`,
     });
     expect(readdirSync(into).sort()).toEqual([COLLECT_REFUSALS, 'full']);
+    // collected within the limits the next time, the student's refusal goes
+    expect((await collect(full, 'count', into)).status).toBe(0);
+    expect(Object.keys(refusals(into)).sort()).toEqual(['bytes', 'flood']);
+    expect(findStudents(into).map((st) => [st.name, st.refused === undefined])).toEqual([['bytes', false], ['count', true], ['flood', false], ['full', true]]);
   });
 
   it('refuses a link or a submodule where an exercise file would be, and names the intake would refuse; writes nothing outside the exercise folders', async () => {
@@ -226,6 +234,12 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     expect(archive.stderr.toString()).toContain("invalid path 'exercises/02-backprop/../evil.ts'");
     expect((await collect(forged, 'forged', into)).stderr).toBe(`forged at ${commit.slice(0, 7)}: 1 file, 3 bytes\n`);
     expect(tree(into)).toEqual({ [COLLECT_REFUSALS]: expect.any(String), 'forged/exercises/02-backprop/backprop.ts': 'www' });
+    // a tree naming one file twice: the second is never written over the first; the student is refused
+    const twice = mktree([`040000 tree ${mktree([`040000 tree ${mktree([`100644 blob ${text}\tbackprop.ts`, `100644 blob ${blob(forged, 4)}\tbackprop.ts`])}\t02-backprop`])}\texercises`]);
+    git(['update-ref', 'refs/heads/main', git(['commit-tree', twice, '-p', commit, '-m', 'twice'], forged)], forged);
+    expect((await collect(forged, 'forged', into)).status).toBe(0);
+    expect(refusals(into).forged).toBe('was not collected: its tree names the same file twice (a tree git itself would not make): ask the course staff');
+    expect(existsSync(path.join(into, 'forged'))).toBe(false);
   });
 
   it('refuses a repository that cannot be cloned or read in time, and leaves no git behind; an empty one has no commit to grade', async () => {

@@ -69,6 +69,8 @@ interface GitRun {
   cwd?: string;
   deadline: number;
   timeoutMs: number;
+  /** Written to git's stdin, which is then closed. */
+  input?: string;
   /** Receives stdout; returning false stops git (a cap was reached). */
   onData?: (chunk: Buffer) => boolean;
 }
@@ -80,7 +82,9 @@ interface GitRun {
  */
 function git(run: GitRun): Promise<{ code: number | null; stderr: string; stopped: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...SAFE_GIT, ...run.args], { cwd: run.cwd, env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('git', [...SAFE_GIT, ...run.args], { cwd: run.cwd, env: { ...process.env, ...GIT_ENV }, stdio: [run.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
+    child.stdin?.on('error', () => { /* git stopped reading: its exit says why */ });
+    child.stdin?.end(run.input);
     const killGroup = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } };
     let stderr = '';
     let stopped = false;
@@ -93,11 +97,11 @@ function git(run: GitRun): Promise<{ code: number | null; stderr: string; stoppe
       child.once('close', () => reject(tooLate));
       setTimeout(() => reject(tooLate), KILL_GRACE_MS).unref();
     }, Math.max(0, run.deadline - Date.now()));
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       if (stopped || late) return;
       if (run.onData && !run.onData(chunk)) { stopped = true; killGroup(); }
     });
-    child.stderr.on('data', (chunk: Buffer) => { if (stderr.length < 4096) stderr += chunk.toString('utf8'); });
+    child.stderr!.on('data', (chunk: Buffer) => { if (stderr.length < 4096) stderr += chunk.toString('utf8'); });
     child.on('error', (err) => { clearTimeout(timer); reject(new Refused(`git could not be started (${err.message}): install git on the machine that collects`)); });
     child.on('close', (code) => { clearTimeout(timer); if (!late) resolve({ code, stderr, stopped }); });
   });
@@ -178,26 +182,61 @@ async function listWanted(repo: string, commit: string, exercises: ManifestExerc
   return wanted;
 }
 
-/** Streams one blob into a new file, stopping git if it sends more than the tree said. */
-async function writeBlob(repo: string, file: Wanted, dest: string, at: Omit<GitRun, 'args'>): Promise<void> {
-  mkdirSync(path.dirname(dest), { recursive: true });
-  const fd = openSync(dest, 'wx', 0o644); // a path the tree names twice is refused below, never overwritten
-  let written = 0;
+/**
+ * Streams the blobs into new files through one `git cat-file --batch`: each answer's header must
+ * name the oid, type and size the tree listed, and no file gets a byte more than that size.
+ */
+async function writeBlobs(repo: string, files: Wanted[], folder: string, at: Omit<GitRun, 'args'>): Promise<void> {
+  let i = 0;
+  let header = '';
+  let left = -1; // bytes of the current blob still to come; -1 while its header is read
+  let fd: number | null = null;
+  let failure: unknown = null;
+  const take = (chunk: Buffer): void => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (i >= files.length) throw new Refused('git sent more than was asked of it: ask the course staff');
+      const file = files[i];
+      if (left < 0) {
+        const end = chunk.indexOf(10, at);
+        header += chunk.subarray(at, end < 0 ? chunk.length : end).toString('latin1');
+        if (header.length > 200) throw new Refused('git answered with a header that is not one: ask the course staff');
+        if (end < 0) return;
+        at = end + 1;
+        if (header !== `${file.oid} blob ${file.size}`) throw new Refused(`${shownName(file.path)} could not be read as the tree lists it (git: ${shownName(header)}): ask the course staff`);
+        header = '';
+        mkdirSync(path.dirname(path.join(folder, file.path)), { recursive: true });
+        fd = openSync(path.join(folder, file.path), 'wx', 0o644); // a path the tree names twice is refused, never overwritten
+        left = file.size;
+      }
+      const n = Math.min(left, chunk.length - at);
+      writeSync(fd!, chunk, at, n);
+      at += n;
+      left -= n;
+      // the blob is followed by one newline, then the next header
+      if (left === 0 && at < chunk.length) {
+        if (chunk[at] !== 10) throw new Refused(`${shownName(file.path)} is longer than the tree lists it: ask the course staff`);
+        at++;
+        closeSync(fd!);
+        fd = null;
+        left = -1;
+        i++;
+      }
+    }
+  };
   try {
     const r = await git({
-      ...at, cwd: repo, args: ['cat-file', 'blob', file.oid],
+      ...at, cwd: repo, args: ['cat-file', '--batch'], input: files.map((f) => `${f.oid}\n`).join(''),
       onData: (chunk) => {
-        written += chunk.length;
-        if (written > file.size) return false;
-        writeSync(fd, chunk);
-        return true;
+        try { take(chunk); return true; } catch (err) { failure = err; return false; }
       },
     });
-    if (r.stopped || written !== file.size || r.code !== 0) {
-      throw new Refused(`${shownName(file.path)} could not be read as the tree lists it (${written} bytes of ${file.size}): ask the course staff`);
-    }
+    if (failure) throw failure;
+    // the last blob's newline may come in a chunk of its own
+    if (left === 0 && i === files.length - 1) i++;
+    if (r.code !== 0 || i !== files.length) throw new Refused(`git stopped after ${i} of ${files.length} files (${firstLine(r.stderr) || `exit ${r.code}`}): ask the course staff`);
   } finally {
-    closeSync(fd);
+    if (fd !== null) closeSync(fd);
   }
 }
 
@@ -252,7 +291,7 @@ export async function collectSubmission(req: CollectRequest): Promise<Collection
       return { student: req.student, commit, files: [], bytes: 0 };
     }
     const wanted = await listWanted(clone, commit, exercises, limits, at);
-    for (const file of wanted) await writeBlob(clone, file, path.join(folder, file.path), at);
+    if (wanted.length) await writeBlobs(clone, wanted, folder, at);
     recordRefusal(req.into, req.student, null);
     return { student: req.student, commit, files: wanted.map((w) => w.path), bytes: wanted.reduce((a, w) => a + w.size, 0) };
   } catch (err) {
