@@ -3,7 +3,8 @@
  * shell steps run here with a fake GitHub — a fake `gh` on PATH, student repositories as local git
  * repositories, one RUNNER_TEMP per job as on separate machines, artifacts passed by copying.
  * Teacher side (.github/workflows/grade-class.yml): lists the assignment's repositories, fetches
- * each at its last commit before the deadline with no filter, hook or credential, grades in shards
+ * each at its last commit before the deadline with no filter, hook or credential (`gradlab collect`:
+ * only the exercise files, within the intake's limits, a repository over them refused), grades in shards
  * with the grader under RUNNER_TEMP, merges, and posts each student their own report.
  * Student side (the template's classroom.yml): no secret; public tests and check only.
  * Both: every action at a major whose runtime GitHub still runs (.github/action-runtimes.json), and

@@ -136,7 +136,8 @@ async function listWanted(repo: string, commit: string, exercises: ManifestExerc
   const listingCap = limits.entries * LISTING_BYTES_PER_ENTRY;
   const r = await git({
     ...at, cwd: repo,
-    args: ['--literal-pathspecs', 'ls-tree', '-r', '-l', '-z', commit, '--', ...exercises.map((ex) => `exercises/${ex.folder}`)],
+    // -t lists the folders too: the entries are counted as the intake counts them, folders and files
+    args: ['--literal-pathspecs', 'ls-tree', '-r', '-t', '-l', '-z', commit, '--', ...exercises.map((ex) => `exercises/${ex.folder}`)],
     onData: (chunk) => {
       bytes += chunk.length;
       for (const b of chunk) if (b === 0) entries++;
@@ -155,7 +156,7 @@ async function listWanted(repo: string, commit: string, exercises: ManifestExerc
     if (!m) continue;
     const [, mode, , oid, size, where] = m;
     const ex = exercises.find((x) => where.startsWith(`exercises/${x.folder}/`));
-    if (!ex) continue;
+    if (!ex || mode === '040000') continue; // a folder: its files are listed, and judged, one by one
     const parts = where.slice(`exercises/${ex.folder}/`.length).split('/');
     const name = parts.pop()!;
     const shown = where.split('/').map(shownName).join('/');
