@@ -282,6 +282,11 @@ describe('gradlab collect: what a repository holds, within the intake\'s limits'
     expect((await gradlab(['collect', 'x'])).stderr).toBe('gradlab: collect needs one repository, --student NAME and --into DIR. See `gradlab collect --help`.\n');
     expect((await collect('x', 'bob', into, '--timeout', '0')).stderr).toBe("gradlab: --timeout must be a number of seconds ≥ 1, got '0'\n");
     expect((await gradlab(['collect', '--help'])).stdout).toContain('seconds one student\'s clone and reads may take (default 120)');
+    // a name that is also an object's property stays a name: recorded, listed, cleared
+    const proto = path.join(tmp, 'proto');
+    await collect(path.join(tmp, 'github', 'no-such-repo'), '__proto__', proto);
+    expect(Object.keys(refusals(proto))).toEqual(['__proto__']);
+    expect(findStudents(proto).map((st) => [st.name, st.refused?.slice(0, 42)])).toEqual([['__proto__', 'was not collected: the repository could no']]);
     mkdirSync(path.join(into, 'bob'), { recursive: true });
     writeFileSync(path.join(into, COLLECT_REFUSALS), JSON.stringify({ '../etc': 'x' }));
     expect(() => findStudents(into)).toThrow(`'${into}/${COLLECT_REFUSALS}' is not the refusals file \`gradlab collect\` writes: collect the class again into a new folder`);

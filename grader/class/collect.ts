@@ -255,10 +255,11 @@ export function readCollectRefusals(classDir: string): Record<string, string> {
 
 /** Records (or, with null, clears) one student's refusal; the file is replaced whole, never half-written. */
 function recordRefusal(classDir: string, student: string, reason: string | null): void {
-  const refusals = readCollectRefusals(classDir);
-  if (reason === null && !(student in refusals)) return;
-  if (reason === null) delete refusals[student];
-  else refusals[student] = reason;
+  const before = Object.entries(readCollectRefusals(classDir));
+  const others = before.filter(([name]) => name !== student);
+  if (reason === null && others.length === before.length) return;
+  // built from entries, not assigned: a student named __proto__ stays a name
+  const refusals = Object.fromEntries([...others, ...(reason === null ? [] : [[student, reason]])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const file = path.join(classDir, COLLECT_REFUSALS);
   const next = `${file}.${process.pid}`;
   const fd = openSync(next, 'w', 0o644);
