@@ -6,6 +6,7 @@ import { dispatch, type Command } from './dispatch.js';
 
 const COMMANDS: Record<string, Command> = {
   grade: { summary: 'grade a submission with the hidden suites and write the reports', load: () => import('./commands/grade.js') },
+  collect: { summary: 'clone one student\'s repository into a class folder: only the exercise files, within intake\'s limits', load: () => import('./commands/collect.js') },
   class: { summary: 'grade every student of a class folder in one run: records, gradebook, class report', load: () => import('./commands/class.js') },
   merge: { summary: 'merge class results folders (e.g. shards) into one, as one run would have written it', load: () => import('./commands/merge.js') },
   diff: { summary: 'what changed between two class results folders: who, by how much, which tests', load: () => import('./commands/diff.js') },

@@ -88,9 +88,14 @@ export interface IntakeOptions {
   beforeRead?: (rel: string) => void;
 }
 
-const SOURCE_FILE = /\.(ts|mts|js|mjs)$/;
+/** The files of an exercise folder the copy takes (the rest, README.md or tsconfig.json, grading never reads). */
+export const SOURCE_FILE = /\.(ts|mts|js|mjs)$/;
 /** Names the copy keeps as they are; anything else is refused with a request to rename. */
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+/** Folders inside an exercise folder that are passed over unread: hidden ones (.git, .vscode) and installed packages. */
+export function skippedInExercise(folder: string): boolean {
+  return folder.startsWith('.') || folder === 'node_modules';
+}
 /** Never searched in the by-name layout: tools' folders, not the student's work. */
 const SKIPPED_FOLDERS = new Set(['node_modules', 'lib', 'dist', 'coverage']);
 
@@ -308,7 +313,7 @@ class Copier {
       const name = path.posix.basename(e.rel);
       const destRel = `${dest}/${name}`;
       if (e.st.isDirectory()) {
-        if (name.startsWith('.') || name === 'node_modules') continue;
+        if (skippedInExercise(name)) continue;
         if (!SAFE_NAME.test(name)) { this.refuse({ path: destRel, reason: `${shownPath(destRel)}: rename the folder with letters, digits, '.', '_' or '-' only` }); continue; }
         if (depth >= this.limits.depth) { this.refuse({ path: destRel, reason: `${shownPath(destRel)} is nested too deep (more than ${this.limits.depth} folders)` }); continue; }
         this.copyTree(e.rel, destRel, depth + 1);

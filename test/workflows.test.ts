@@ -3,7 +3,8 @@
  * shell steps run here with a fake GitHub — a fake `gh` on PATH, student repositories as local git
  * repositories, one RUNNER_TEMP per job as on separate machines, artifacts passed by copying.
  * Teacher side (.github/workflows/grade-class.yml): lists the assignment's repositories, fetches
- * each at its last commit before the deadline with no filter, hook or credential, grades in shards
+ * each at its last commit before the deadline with no filter, hook or credential (`gradlab collect`:
+ * only the exercise files, within the intake's limits, a repository over them refused), grades in shards
  * with the grader under RUNNER_TEMP, merges, and posts each student their own report.
  * Student side (the template's classroom.yml): no secret; public tests and check only.
  * Both: every action at a major whose runtime GitHub still runs (.github/action-runtimes.json), and
@@ -18,6 +19,7 @@ import { parse } from 'yaml';
 import { codeTexts, outsideCode, renderMarkdown } from './markdown';
 import { exportTemplate } from '../grader/commands/export';
 import { studentWorkflow } from '../grader/export/workflow';
+import { INTAKE_LIMITS } from '../grader/intake';
 import { loadManifest } from '../grader/manifest';
 import { RECOMMENDED_NODE_LINE, SUPPORTED_NODE } from '../grader/node-support';
 import { ROOT } from '../grader/paths';
@@ -249,6 +251,15 @@ echo "gh: unexpected call: $*" >&2; exit 1
       ['2026-01-06T10:00:00Z', { 'exercises/05-residual/residual.ts': `export function residualForward(): never { throw new Error(${JSON.stringify(HOSTILE)}); }\n` }],
     ]);
     commits.carol = { graded: carol[0] };
+    // mallory's push is small, but its tree names one blob just over the intake's per-file limit 100
+    // times: `git archive | tar -x` wrote all of it (no grade for the class when the disk filled)
+    studentRepo('gradlab-mallory', [['2026-01-07T10:00:00Z', { 'exercises/05-residual/residual.ts': solved }]]);
+    const malloryDir = path.join(github, 'course-org', 'gradlab-mallory');
+    writeFileSync(path.join(tmp, 'big.bin'), Buffer.alloc(INTAKE_LIMITS.fileBytes + 1));
+    const big = git(['hash-object', '-w', path.join(tmp, 'big.bin')], malloryDir);
+    execFileSync('git', ['update-index', '--index-info'], { cwd: malloryDir, input: Array.from({ length: 100 }, (_, i) => `100644 ${big}\texercises/02-backprop/b${i}.ts\n`).join('') });
+    execFileSync('git', ['commit', '--quiet', '--amend', '--no-edit'], { cwd: malloryDir, env: { ...process.env, ...baseEnv, GIT_AUTHOR_DATE: '2026-01-07T10:00:00Z', GIT_COMMITTER_DATE: '2026-01-07T10:00:00Z' } });
+    commits.mallory = { graded: git(['rev-parse', 'HEAD'], malloryDir) };
     studentRepo('other-homework', [['2026-01-05T10:00:00Z', { 'x.txt': 'not in the assignment\n' }]]);
     // with the prefix but no student's: the assignment's template (the API marks it), a TA's trial
     // run the teacher excludes, and the course repository itself (this repository's HEAD)
@@ -306,28 +317,34 @@ echo "gh: unexpected call: $*" >&2; exit 1
     expect(step('grade', 'Grade this shard').run).toMatch(/gradlab\.mjs class [^\n]*\\\n\s+--require-confinement\n/);
   });
 
-  it('collects each submission at its last commit before the deadline, with no filter, hook or credential', () => {
-    const env = jobEnv('collect');
+  it('collects each submission at its last commit before the deadline, with no filter, hook or credential, and a repository over the intake\'s limits as refused', () => {
+    // the clones go to TMPDIR (the runner's /tmp): here a folder of the job's own, to see it emptied
+    const env = jobEnv('collect', { TMPDIR: mkdtempSync(path.join(tmp, 'collect-tmp-')) });
     const listing = runStep(step('collect', 'List the assignment'), env, tmp);
     // only students: the template, the course repository and the excluded one are named, with why
-    expect(readFileSync(path.join(env.RUNNER_TEMP, 'repos.txt'), 'utf8')).toBe('gradlab-alice\ngradlab-bob\ngradlab-carol\n');
-    expect(listing.stdout).toBe('3 student repositories start with gradlab-; 3 skipped\n');
+    expect(readFileSync(path.join(env.RUNNER_TEMP, 'repos.txt'), 'utf8')).toBe('gradlab-alice\ngradlab-bob\ngradlab-carol\ngradlab-mallory\n');
+    expect(listing.stdout).toBe('4 student repositories start with gradlab-; 3 skipped\n');
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toBe([
-      '## Repositories starting with `gradlab-`', '', '3 graded as students.', '',
+      '## Repositories starting with `gradlab-`', '', '4 graded as students.', '',
       '| not graded | why |', '|---|---|',
       '| `gradlab-course` | this course repository |',
       '| `gradlab-student` | a template repository (the assignment\'s starter code) |',
       '| `gradlab-ta-trial` | listed in GRADLAB_EXCLUDE |', '',
     ].join('\n'));
-    runStep(step('collect', 'Fetch each submission'), env, tmp);
+    // the grader collects (gradlab collect): checked out and installed first, as in the grading jobs
+    runStep(step('collect', 'Check out the grader'), env, tmp);
+    runStep(step('collect', 'Install the grader'), env, tmp);
+    const fetched = runStep(step('collect', 'Fetch each submission'), env, tmp);
     const roster = readFileSync(path.join(env.RUNNER_TEMP, 'class', 'roster.tsv'), 'utf8');
-    expect(roster).toBe(`student\trepository\tcommit\nalice\tgradlab-alice\t${commits.alice.graded}\nbob\tgradlab-bob\t${commits.bob.graded}\ncarol\tgradlab-carol\t${commits.carol.graded}\n`);
+    expect(roster).toBe(`student\trepository\tcommit\nalice\tgradlab-alice\t${commits.alice.graded}\nbob\tgradlab-bob\t${commits.bob.graded}\n` +
+      `carol\tgradlab-carol\t${commits.carol.graded}\nmallory\tgradlab-mallory\t${commits.mallory.graded}\n`);
     const subs = path.join(env.RUNNER_TEMP, 'class', 'submissions');
-    expect(readdirSync(subs).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(readdirSync(subs).sort()).toEqual(['.collect-refusals.json', 'alice', 'bob', 'carol']);
     expect(readFileSync(path.join(subs, 'alice', 'exercises', '05-residual', 'residual.ts'), 'utf8')).toContain('export function');
+    expect(fetched.stderr).toContain(`mallory at ${commits.mallory.graded.slice(0, 7)}: refused, was not collected: exercises/02-backprop/b0.ts`);
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(path.join(subs, 'alice', '.git'))).toBe(false);
-    expect(readdirSync(path.join(env.RUNNER_TEMP, 'clones'))).toEqual([]);
+    expect(readdirSync(env.TMPDIR)).toEqual([]);
     expect(execFileSync('tar', ['-xzOf', path.join(env.RUNNER_TEMP, 'class.tgz')], { encoding: 'utf8' })).not.toContain('ghs_fake_class_token');
   });
 
@@ -350,7 +367,7 @@ echo "gh: unexpected call: $*" >&2; exit 1
     runStep(step('merge', 'Merge the shards'), env, tmp);
     const [header, ...rows] = readFileSync(path.join(env.RUNNER_TEMP, 'gradebook', 'gradebook.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
     const score = header.indexOf('score');
-    expect(rows.map((r) => [r[0], r[score]])).toEqual([['alice', '10'], ['bob', '10'], ['carol', '0']]);
+    expect(rows.map((r) => [r[0], r[1], r[score]])).toEqual([['alice', 'graded', '10'], ['bob', 'graded', '10'], ['carol', 'graded', '0'], ['mallory', 'refused', '0']]);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8').length).toBeGreaterThan(0);
     // the similarity report goes into the gradebook artifact, and the class report gets its section
     runStep(step('merge', 'Compare the submissions for similarity'), env, tmp);
@@ -358,7 +375,10 @@ echo "gh: unexpected call: $*" >&2; exit 1
     expect(readFileSync(path.join(env.RUNNER_TEMP, 'gradebook', 'report.md'), 'utf8')).toContain('\n## Similarity\n\nEvidence for a person to read, never a grade: it changes no score.');
 
     runStep(step('merge', 'Post each student'), env, tmp);
-    expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`, `gradlab-carol@${commits.carol.graded}.md`]);
+    expect(readdirSync(posted).sort()).toEqual([`gradlab-alice@${commits.alice.graded}.md`, `gradlab-bob@${commits.bob.graded}.md`, `gradlab-carol@${commits.carol.graded}.md`, `gradlab-mallory@${commits.mallory.graded}.md`]);
+    // mallory is told why, on her graded commit
+    expect(readFileSync(path.join(posted, `gradlab-mallory@${commits.mallory.graded}.md`), 'utf8')).toMatch(
+      new RegExp(`^## gradlab: commit ${commits.mallory.graded.slice(0, 7)} could not be graded\\n[^]*was not collected: exercises/02-backprop/b0\\.ts at commit ${commits.mallory.graded.slice(0, 7)} is 524289 bytes`));
     const alice = readFileSync(path.join(posted, `gradlab-alice@${commits.alice.graded}.md`), 'utf8');
     expect(alice).toMatch(new RegExp(`^## gradlab: 10/100 for commit ${commits.alice.graded.slice(0, 7)}\\n`));
     expect(alice).toContain('| 05-residual | 10/10 | passed |');

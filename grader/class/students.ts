@@ -3,10 +3,13 @@
  * is one student, named by the entry: a real folder is graded (from its `exercises/` when it has
  * one, as in a cloned repository); anything else is refused with the reason, so that nobody is
  * silently left out of the gradebook. Nothing is followed: a link is refused, never resolved.
+ * A student `gradlab collect` refused (class/collect.ts: their repository broke a limit) is refused
+ * here with its reason, folder or not.
  */
 import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
+import { COLLECT_REFUSALS, readCollectRefusals } from './collect.js';
 
 /** A student graded from `dir`, or refused with a reason a TA can act on. */
 export type Student =
@@ -53,16 +56,25 @@ export function findStudents(folder: string): Student[] {
   } catch {
     throw new CliError('E_NO_SUBMISSION', `the class folder '${folder}' does not exist or is not a readable folder: pass a folder with one sub-folder per student`);
   }
+  let collectRefused: Record<string, string>;
+  try {
+    collectRefused = readCollectRefusals(folder);
+  } catch {
+    throw new CliError('E_NO_SUBMISSION', `'${folder}/${COLLECT_REFUSALS}' is not the refusals file \`gradlab collect\` writes: collect the class again into a new folder`);
+  }
   const students = entries
     .map((entry): Student | null => {
       const name = entry.name.toString('utf8');
       if (name.startsWith('.')) return null; // .git and the like: never a student
+      if (Object.hasOwn(collectRefused, name)) return { name, refused: collectRefused[name] };
       if (!Buffer.from(name, 'utf8').equals(entry.name)) return { name, refused: 'has a name that is not valid UTF-8: rename the folder' };
       const why = kindOf(entry as unknown as Dirent);
       if (why) return { name, refused: why };
       return { name, ...locate(path.join(folder, name)) };
     })
     .filter((s): s is Student => s !== null)
+    // refused at collection with no folder at all: still a row, never left out
+    .concat(Object.entries(collectRefused).filter(([name]) => !entries.some((e) => e.name.toString('utf8') === name)).map(([name, refused]) => ({ name, refused })))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (students.length === 0) throw new CliError('E_NO_SUBMISSION', `'${folder}' has no sub-folders: put one folder per student in it (each shaped like exercises/)`);
   return students;
