@@ -18,6 +18,7 @@ import { buildReport, type Outcome } from './build-report.js';
 import { describeIntake, intakeSubmission, type Intake } from './intake.js';
 import { idleBackstopMs } from './sandbox/client.js';
 import { compileReference, compileSubmissions, type CompileResult } from './sandbox/compile.js';
+import { OWN_EXERCISES } from './sandbox/oracle-access.js';
 import { confinement, shareConfinement } from './sandbox/confine.js';
 import { ignoreInspectorSignal, NO_SIGNAL_INSPECTOR_FLAGS } from './signal-inspector.js';
 import type { GradlabProvided } from './suites/harness.js';
@@ -118,6 +119,10 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const vitestStarting = startVitest({ maxWorkers: workers, testTimeoutMs: Math.min(MAX_TIMER_MS, 2 * runTimeoutFor(dirs.length * exercises.length)) });
   vitestStarting.catch(() => undefined); // awaited below; not unhandled if the intake throws first
   const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
+  // 01 and 02 are compiled even when not graded (`-e 05-residual`): another exercise's sandbox uses
+  // the student's own where they pass their tests (harness.ts, chooseOwn), else it asks the oracle
+  // once per call (for 01, once per matrix entry); a failure to compile them costs nothing
+  const ownOnly = manifest.exercises.filter((e) => OWN_EXERCISES.includes(e.folder) && !exercises.includes(e));
   const outcomes = new Map<string, Outcome>(); // key: `${s}\u0000${testId}`
   let compiled: CompileResult[][];
   let referenceCode: string;
@@ -129,7 +134,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       for (const dir of dirs) intakes.push(intakeSubmission(dir));
       // the oracle's module (the reference solutions) is compiled beside the submissions
       [compiled, referenceCode] = await Promise.all([
-        compileSubmissions(intakes, exercises, { timeoutMs: opts.compileTimeoutMs }),
+        compileSubmissions(intakes, [...exercises, ...ownOnly], { timeoutMs: opts.compileTimeoutMs }),
         compileReference({ timeoutMs: opts.compileTimeoutMs }),
       ]);
     } finally {
@@ -140,7 +145,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
     const provided: GradlabProvided = {
       submissions: dirs.map((dir, s) => ({
         label: dir,
-        modules: Object.fromEntries(exercises.flatMap((ex, e) => {
+        modules: Object.fromEntries([...exercises, ...ownOnly].flatMap((ex, e) => {
           const c = compiled[s][e];
           return c.ok ? [[ex.slug, { code: c.code, ...(c.own === undefined ? {} : { own: c.own }), ...(c.uses ? { uses: c.uses } : {}) }]] : [];
         })),
