@@ -228,6 +228,16 @@ const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate m
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
 /**
+ * WebAssembly with inline bounds checks instead of guard regions. With the trap handler, Node 22's
+ * V8 reserves about 10 GB of address space for every WebAssembly memory and fails outright under
+ * the sandbox's cap (`prlimit --as`, see confine.ts): a 1-page memory needs an --as above 10 GB.
+ * Node's own fetch/http client (undici's llhttp) is WebAssembly, so on Node 22 a module that merely
+ * imports node:http crashed the child at every call. Node 24 and 26 fall back to bounds checks by
+ * themselves; the flag (Node ≥ 22.2) makes every supported line behave the same.
+ */
+const WASM_WITHIN_CAP = '--disable-wasm-trap-handler';
+
+/**
  * How much more buffer memory (process.memoryUsage().arrayBuffers) this process may hold while a
  * request is pending. Node's IPC keeps every byte of a message until its announced length (up to
  * 2 GB) has arrived, and student code can reach the raw channel: 64 MB written over and over made
@@ -432,7 +442,7 @@ export class Sandbox {
     this.token = randomUUID();
     // bound read-only into the child's mount namespace where bwrap works (see confine.ts); throws
     // when --require-confinement is in force and a layer is missing
-    const confined = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT]);
+    const confined = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, WASM_WITHIN_CAP, '--no-warnings'], this.heapMb, [CHILD_SCRIPT]);
     // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
     // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
