@@ -475,7 +475,7 @@ describe('Sandbox confinement (operating-system limits)', () => {
 
   it('runs WebAssembly under its address-space cap on every Node line: a module importing node:http (whose llhttp parser is WebAssembly) loads and answers', async () => {
     // without --disable-wasm-trap-handler, Node 22 reserved ≈ 10 GB per WebAssembly memory, failed
-    // under the cap, and its http client's lazy llhttp crashed the child at the first call
+    // under the cap, and the HTTP parser that importing node:http loads crashed the child soon after
     const sb = sandbox(`
       import http from 'node:http';
       export function pages(n) { return [typeof http.get, new WebAssembly.Memory({ initial: n }).buffer.byteLength]; }`);

@@ -231,9 +231,11 @@ const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--pe
  * WebAssembly with inline bounds checks instead of guard regions. With the trap handler, Node 22's
  * V8 reserves about 10 GB of address space for every WebAssembly memory and fails outright under
  * the sandbox's cap (`prlimit --as`, see confine.ts): a 1-page memory needs an --as above 10 GB.
- * Node's own fetch/http client (undici's llhttp) is WebAssembly, so on Node 22 a module that merely
- * imports node:http crashed the child at every call. Node 24 and 26 fall back to bounds checks by
- * themselves; the flag (Node ≥ 22.2) makes every supported line behave the same.
+ * Importing node:http as a module reads its lazy `WebSocket`, which loads Node's fetch/HTTP client
+ * (undici), whose HTTP parser (llhttp) is WebAssembly instantiated at once: on Node 22 a module that
+ * merely imported node:http crashed the child soon after (an unhandled rejection), erroring whatever
+ * call was running. Node 24 and 26 fall back to bounds checks by themselves; the flag (Node ≥ 22.2)
+ * makes every supported line behave the same.
  */
 const WASM_WITHIN_CAP = '--disable-wasm-trap-handler';
 
