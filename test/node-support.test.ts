@@ -36,6 +36,11 @@ describe('the supported lines', () => {
     expect(unsupportedNode('22.12.0')).toBe(`this is Node.js 22.12.0, and ${NEEDED}`);
     for (const no of ['20.20.2', '21.7.3', '23.11.1', '25.9.0', '27.0.0', '16.20.2']) expect(unsupportedNode(no), no).toMatch(/^this is Node\.js \d+\.\d+\.\d+, and gradlab needs/);
   });
+
+  it('are each tested by CI: .ci/run runs the suite on every one, newest first (the README says so)', () => {
+    const lines = /^lines="([^"]*)"$/m.exec(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8'))?.[1];
+    expect(lines).toBe(SUPPORTED_NODE.map((s) => s.line).reverse().join(' '));
+  });
 });
 
 /** The bin folder of a Node line from the npm registry (scripts/with-node installs it once into its cache). */

@@ -293,6 +293,18 @@ const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate m
 
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
+/**
+ * WebAssembly with inline bounds checks instead of guard regions. With the trap handler, Node 22's
+ * V8 reserves about 10 GB of address space for every WebAssembly memory and fails outright under
+ * the sandbox's cap (`prlimit --as`, see confine.ts): a 1-page memory needs an --as above 10 GB.
+ * Importing node:http as a module reads its lazy `WebSocket`, which loads Node's fetch/HTTP client
+ * (undici), whose HTTP parser (llhttp) is WebAssembly instantiated at once: on Node 22 a module that
+ * merely imported node:http crashed the child soon after (an unhandled rejection), erroring whatever
+ * call was running. Node 24 and 26 fall back to bounds checks by themselves; the flag (Node ≥ 22.2)
+ * makes every supported line behave the same.
+ */
+const WASM_WITHIN_CAP = '--disable-wasm-trap-handler';
+
 interface ExitInfo { bySignal: NodeJS.Signals | null; outOfMemory: boolean }
 
 /**
@@ -617,7 +629,7 @@ export class Sandbox {
     this.stderrTail = '';
     // bound read-only into the child's mount namespace where bwrap works (see confine.ts); throws
     // when --require-confinement is in force and a layer is missing
-    const { execPath, execArgv, gid } = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--allow-fs-read=${CODEC_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT, CODEC_SCRIPT]);
+    const { execPath, execArgv, gid } = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--allow-fs-read=${CODEC_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, WASM_WITHIN_CAP, '--no-warnings'], this.heapMb, [CHILD_SCRIPT, CODEC_SCRIPT]);
     // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
     // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
