@@ -143,7 +143,7 @@ for (const t of trees) {
     writeFileSync(file, c.code);
     t.modules.set(ex.slug, await import(pathToFileURL(file).href));
   }
-  t.recorded = readdirSync(calls).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
+  t.recorded = readdirSync(calls).filter((f) => f.endsWith('.v8')).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
   t.computeRuns = [];
 }
 for (let r = 0; r < runs; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
