@@ -13,12 +13,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { CHILD_SCRIPT } from '../paths.js';
 import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
+import { makeTempFolder, removeTempFolder } from '../temp-folders.js';
 
 export type FailureKind = 'missing' | 'not-implemented' | 'error' | 'timeout' | 'crash';
 
@@ -435,7 +434,8 @@ export class Sandbox {
     const confined = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, '--no-warnings'], this.heapMb, [CHILD_SCRIPT]);
     // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
     // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
-    const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
+    // (in the vitest worker's process: removed when the child exits, or when the worker is interrupted)
+    const cwd = makeTempFolder('gradlab-sandbox-');
     const child = fork(CHILD_SCRIPT, [], {
       ...confined,
       cwd,
@@ -443,7 +443,7 @@ export class Sandbox {
       serialization: 'advanced',
       env: {},
     });
-    const removeCwd = () => rmSync(cwd, { recursive: true, force: true });
+    const removeCwd = () => removeTempFolder(cwd);
     this.cleanups.add(removeCwd);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
