@@ -85,7 +85,7 @@ export function plotSpec(plot: string, mine: Series[], reference: Series[], top:
   const offTop = {
     transform: [{ filter: 'datum.off' }, { calculate: String(top), as: 'edge' }],
     mark: { type: 'point', shape: 'triangle-up', filled: true, size: 90, clip: false },
-    encoding: { x: encoding.x, y: { ...encoding.y, field: 'edge' }, color: { ...encoding.color, legend: null } },
+    encoding: { x: encoding.x, y: { ...encoding.y, field: 'edge' }, color: encoding.color },
   };
   return { title: style.title, width: 420, height: 240, data: { values: rows }, layer: [line, offTop] } as VegaLiteSpec;
 }
