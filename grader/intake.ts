@@ -21,10 +21,11 @@
  * such an exercises/ folder inside; or, when neither is there (files dragged onto Gradescope, a zip
  * with a top folder), each exercise's file found by its name wherever it sits.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadManifest, type ManifestExercise } from './manifest.js';
+import { makeTempFolder, removeTempFolder } from './temp-folders.js';
 
 /** Limits of what is copied (see docs/security.md, "Intake and compilation"). */
 export interface IntakeLimits {
@@ -126,11 +127,6 @@ function refusalFor(rel: string, st: Stats): Refusal {
 const COPY_PREFIX = 'gradlab-intake-';
 /** A copy lives for the seconds its compilation takes; one older than this was left by a grader that was killed. */
 export const STALE_COPY_MS = 60 * 60 * 1000;
-/** Copies of this process not yet removed: removed at exit too, if the caller never got to it. */
-const live = new Set<string>();
-process.on('exit', () => {
-  for (const root of live) rmSync(root, { recursive: true, force: true });
-});
 
 /** Removes this user's copies older than STALE_COPY_MS (a grader killed mid-compile cannot clean up). */
 export function removeStaleCopies(now = Date.now()): string[] {
@@ -154,16 +150,15 @@ export function intakeSubmission(dir: string, opts: IntakeOptions = {}): Intake 
   const limits = { ...INTAKE_LIMITS, ...opts.limits };
   const exercises = opts.exercises ?? loadManifest().exercises;
   removeStaleCopies();
-  const root = mkdtempSync(path.join(os.tmpdir(), COPY_PREFIX));
-  live.add(root);
+  // removed at exit, SIGINT and SIGTERM too, if the caller never got to it (temp-folders.ts)
+  const root = makeTempFolder(COPY_PREFIX);
   let cleaned = false;
   const intake: Intake = {
     root, layout: 'none', refused: [], refusals: [], found: [], missing: [], chose: [],
     cleanup() {
       if (cleaned) return;
       cleaned = true;
-      rmSync(root, { recursive: true, force: true });
-      live.delete(root);
+      removeTempFolder(root);
     },
   };
   try {

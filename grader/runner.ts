@@ -6,8 +6,7 @@
  * test file that runs the exercise's hidden suite against that submission. Results come from
  * vitest's reporter API and the manifest; nothing is parsed from stdout.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestCase, TestModule } from 'vitest/node';
 import { loadManifest } from './manifest.js';
@@ -22,6 +21,7 @@ import { OWN_EXERCISES } from './sandbox/oracle-access.js';
 import { confinement, shareConfinement } from './sandbox/confine.js';
 import { ignoreInspectorSignal, NO_SIGNAL_INSPECTOR_FLAGS } from './signal-inspector.js';
 import type { GradlabProvided } from './suites/harness.js';
+import { adoptTempFolder, makeTempFolder, removeTempFolder } from './temp-folders.js';
 
 export interface GradeOptions {
   /** Only these exercise slugs (default: all of the manifest). */
@@ -118,7 +118,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   const exitCode = process.exitCode;
   const vitestStarting = startVitest({ maxWorkers: workers, testTimeoutMs: Math.min(MAX_TIMER_MS, 2 * runTimeoutFor(dirs.length * exercises.length)) });
   vitestStarting.catch(() => undefined); // awaited below; not unhandled if the intake throws first
-  const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-run-'));
+  const work = makeTempFolder('gradlab-run-');
   // 01 and 02 are compiled even when not graded (`-e 05-residual`): another exercise's sandbox uses
   // the student's own where they pass their tests (harness.ts, chooseOwn), else it asks the oracle
   // once per call (for 01, once per matrix entry); a failure to compile them costs nothing
@@ -169,6 +169,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
 
     if (wrappers.size > 0) {
       const vitest = await vitestStarting;
+      adoptTempFolder(vitest.getRootProject().tmpDir); // vitest's transformed modules: removed by close(), or by us if interrupted first
       vitest.provide('gradlab', provided);
       await runVitest(vitest, [...wrappers.keys()], runTimeoutFor(wrappers.size), (file, testCase) => {
         const s = wrappers.get(file);
@@ -176,8 +177,11 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       });
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
-    await vitestStarting.then((vitest) => vitest.close(), () => undefined);
+    removeTempFolder(work);
+    await vitestStarting.then(async (vitest) => {
+      await vitest.close();
+      removeTempFolder(vitest.getRootProject().tmpDir);
+    }, () => undefined);
     process.exitCode = exitCode; // vitest sets 1 when tests fail; a graded failure is not ours
   }
 

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmul, transpose, colSums } from '../exercises/lib/tensor';
 import type { Dense, Matrix } from '../exercises/lib/types';
-import { gradientFlowInputs, trainingTask, type Finding } from '../grader/lab/experiments';
-import { runLab, type Outcome } from '../grader/lab/run';
+import { gradientFlowInputs, trainingTask, type Finding, type Series } from '../grader/lab/experiments';
+import { at, QUANTITY, runLab, type Outcome } from '../grader/lab/run';
 import { Blocked } from '../grader/lab/student';
-import { renderLab } from '../grader/lab/terminal';
+import { renderLab, renderOutcome, sparkLine } from '../grader/lab/terminal';
+import { axisTop, offTheTop } from '../grader/lab/log-axis';
+import { departures } from '../grader/lab/compare';
 import { compileOwn } from '../grader/lab/compile-own';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../grader/paths';
 import { loadManifest } from '../grader/manifest';
@@ -221,6 +223,24 @@ describe('gradlab lab on training (07)', () => {
   });
 });
 
+describe('gradlab lab\'s charts of training (07), in the terminal', () => {
+  it('tops the log charts at 1e+5 and says which run ran off; no curve that moves is drawn all ▁', () => {
+    if (!has07) return;
+    const text = renderLab(reference, 1000);
+    // docs/lab.md quotes this line: the unclipped run leaves the axis at steps 1 and 2, then turns non-finite
+    expect(text).toContain('  ↑ above 1e+5, off the chart: ReLU / He × 1.5, no clipping at 2 points from step 1 on, up to 1.8e+174');
+    expect(text).toContain('  ↑ above 1e+5, off the chart: He × 1.5 at learning rate 0.1, up to 2.8e+236');
+    // the clipped run starts at 631: ⌈log₁₀ 630.6⌉ + 2 = 5
+    const clipped = finding(reference.find((r) => r.experiment.id === 'training')).series.find((s) => s.plot === 'training-loss' && s.name === 'ReLU / He × 1.5, clipNorm 5')!;
+    expect(clipped.points[0].y.toFixed(0)).toBe('631');
+    // name, sparkline, first → last; a curve whose first and last values differ must show it moving
+    const charts = text.split('\n').map((l) => /^ {2}(.+?) ([▁▂▃▄▅▆▇█↑ ]+) {2}(\S+) → (\S+)$/.exec(l)).filter((m) => m !== null);
+    const flat = charts.filter((m) => m[3] !== m[4] && !/[▂▃▄▅▆▇█↑]/.test(m[2])).map((m) => m[0]);
+    expect(charts.length).toBeGreaterThan(10);
+    expect(flat).toEqual([]);
+  });
+});
+
 describe('gradlab lab on a submission with a known mistake (σ′ computed on the output a instead of z)', () => {
   let outcomes: Outcome[];
   beforeAll(async () => {
@@ -242,7 +262,7 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
     const sig = dWNorms(xavier, x, dout, sigmoid, dsigmoid);
     const gaps = wrong.map((w, i) => Math.abs(w - sig[i]) / (w + sig[i]));
     const at = gaps.indexOf(Math.max(...gaps));
-    const said = /^your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer (\d+) yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
+    const said = /^your sigmoid \/ Xavier curve departs from the reference in the gradient norm ‖dW‖ at layer (\d+): yours is (\S+), the reference's (\S+) \(([0-9.]+)× (smaller|larger)\)$/.exec(o.departures[0].words);
     expect(said, o.departures[0].words).not.toBeNull();
     expect(Number(said![1])).toBe(at + 1);
     expectClose([Number(said![2]), Number(said![3])], [wrong[at], sig[at]], 1e-2); // 3 digits shown
@@ -253,14 +273,59 @@ describe('gradlab lab on a submission with a known mistake (σ′ computed on th
   it('says so in the terminal, under the table of the student\'s numbers', () => {
     const text = renderLab(outcomes, 1234);
     expect(text).toContain('  layer  z mean  z std  saturated  dead     ‖dW‖     ‖dx‖');
-    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer \d+ yours is/);
+    expect(text).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in the gradient norm ‖dW‖ at layer \d+: yours is/);
     expect(text).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
     expect(text).toMatch(/Differs: your tanh \/ N\(0,1\) curve departs/);
     expect(text).not.toMatch(/Differs: your ReLU/);
     // the lines docs/lab.md quotes
-    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3 yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
-    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference in ‖dW‖: at layer 1 yours is 3.87, the reference's 1.55 (2.5× larger).");
+    expect(text).toContain("Differs: your sigmoid / Xavier curve departs from the reference in the gradient norm ‖dW‖ at layer 3: yours is 1.33e-4, the reference's 1.69e-4 (1.3× smaller).");
+    expect(text).toContain("Differs: your sigmoid + batch norm curve departs from the reference in the gradient norm ‖dW‖ at layer 1: yours is 3.87, the reference's 1.55 (2.5× larger).");
     expect(text).toContain('All 1 experiments ran on your code in 1.2 s.');
+  });
+});
+
+describe('the charts of curves that span decades, and the words under them', () => {
+  const series = (plot: string, name: string, ys: number[], x0 = 0): Series => ({ plot, name, points: ys.map((y, i) => ({ x: x0 + i, y })) });
+
+  it('tops a log axis 2 decades above the largest first value, and only where a curve runs above it', () => {
+    const healthy = series('training-loss', 'healthy', [0.7, 0.1, 0.01]);
+    const clipped = series('training-loss', 'clipped', [630.595, 40, 0.03]);
+    const wild = series('training-loss', 'wild', [630.595, 3e40, 1.8e174, NaN, NaN]);
+    // ⌈log₁₀ 630.595⌉ = 3, so the top is 10⁵; nothing above it, no top of its own
+    expect(axisTop([healthy, clipped])).toBeNull();
+    expect(axisTop([healthy, clipped, wild])).toBe(1e5);
+    expect(axisTop([series('training-loss', 'at the top', [630.595, 1e5])])).toBeNull(); // the top itself is on the axis
+    expect(axisTop([series('training-loss', 'infinite', [0.5, Infinity])])).toBeNull(); // non-finite is not drawn at all
+    expect(offTheTop([healthy, wild], 1e5, (x) => `step ${x}`)).toEqual(['wild at 2 points from step 1 on, up to 1.8e+174']);
+    expect(offTheTop([series('lr-sweep', 'He × 1.5', [0.5, 2.84e236], -2)], 1e5, (x) => at('lr-sweep', x))).toEqual(['He × 1.5 at learning rate 0.1, up to 2.8e+236']);
+  });
+
+  it('draws a sparkline of log₁₀ on a log chart, so a loss falling over six decades fills the ticks', () => {
+    const falling = series('training-loss', 'falling', [1, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 1e-6]);
+    // log₁₀ 0 … −6 over 8 ticks: tick ⌈(v + 6) / 6 · 8⌉ − 1
+    expect(sparkLine(falling, 7, { minimum: -6, maximum: 0 })).toBe('  falling █▇▆▄▃▂▁  1.000 → 1.00e-6');
+  });
+
+  it('marks a value above the top ↑ and scales the rest without it, so one explosion does not flatten the others', () => {
+    const lr = (ys: number[]): Series['points'] => ys.map((y, i) => ({ x: [-4, -3.5, -3, -2.5, -2, -1.5, -1.3, -1][i], y }));
+    const wild: Series = { plot: 'lr-sweep', name: 'wild', points: lr([0.544, 0.2, 0.3, 0.4, NaN, NaN, NaN, 2.84e236]) };
+    const healthy: Series = { plot: 'lr-sweep', name: 'healthy', points: lr([0.46, 0.2, 0.1, 0.05, 0.02, 0.01, 8.45e-3, 8.45e-3]) };
+    const text = renderOutcome({ experiment: { id: 'x', title: 'sweep', uses: ['07-training'] } as Outcome['experiment'], mine: { networks: [], series: [wild, healthy], notice: 'n' }, reference: null, departures: [] }, 1);
+    // the top is 10^(⌈log₁₀ 0.544⌉ + 2) = 100; the scale runs over log₁₀ 8.45e-3 … log₁₀ 0.544 (−2.073 … −0.264),
+    // tick ⌈(v + 2.073) / 1.809 · 8⌉ − 1: 0.2 → 6 (▇), 0.4 → 7 (█), 0.05 → 3 (▄), 0.01 → 0 (▁)
+    expect(text).toContain('  wild    █▇▇█   ↑  0.544 → 2.84e+236');
+    expect(text).toContain('  healthy █▇▅▄▂▁▁▁  0.460 → 8.45e-3');
+    expect(text).toContain('  ↑ above 1e+2, off the chart: wild at learning rate 0.1, up to 2.8e+236');
+  });
+
+  it('names the quantity and the point that differ, with the digits that tell the two values apart', () => {
+    const mine = [series('training-loss', 'sigmoid / Xavier', [0.71, 0.58671]), series('training-dead', 'ReLU / He at step 0', [0, 0.25, 0.5], 1)];
+    const ref = [series('training-loss', 'sigmoid / Xavier', [0.71, 0.58679]), series('training-dead', 'ReLU / He at step 0', [0, 0.25, 0.125], 1)];
+    expect(departures(mine, ref, at, (p) => QUANTITY[p]).map((d) => d.words)).toEqual([
+      // within 10% the factor is in percent: 0.58671 / 0.58679 = 1 − 0.000136…
+      "your sigmoid / Xavier curve departs from the reference in the loss at step 1: yours is 0.5867, the reference's 0.5868 (0.014% smaller)",
+      "your ReLU / He at step 0 curve departs from the reference in the dead share at hidden layer 3: yours is 0.500, the reference's 0.125 (4.0× larger)",
+    ]);
   });
 });
 
@@ -320,7 +385,7 @@ describe('gradlab lab (the command)', () => {
     expect(r.stdout).toContain('── 1. Gradient flow through 10 layers [01-activations, 02-backprop, 04-batchnorm, 05-residual]');
     // 02's activationBackward, 05 through 02, and the lab's saturated share all use the student's σ′
     for (const name of ['sigmoid / Xavier', 'sigmoid \\+ batch norm', 'residual \\(sigmoid\\)']) {
-      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference in ‖dW‖: at layer \\d+ yours is`));
+      expect(r.stdout).toMatch(new RegExp(`Differs: your ${name} curve departs from the reference in the gradient norm ‖dW‖ at layer \\d+: yours is`));
     }
     expect(r.stdout).not.toMatch(/Differs: your (ReLU|tanh|leakyRelu)/);
   });
@@ -333,7 +398,7 @@ describe('gradlab lab (the command)', () => {
     expect(Object.keys(readReferenceCache(referenceCacheFile()))).toEqual(['gradient-flow']);
     const second = await gradlab(['lab', '02', mistaken]);
     expect(timeless(second.stdout)).toBe(timeless(first.stdout));
-    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference in ‖dW‖: at layer 3');
+    expect(second.stdout).toContain('Differs: your sigmoid / Xavier curve departs from the reference in the gradient norm ‖dW‖ at layer 3:');
     writeFileSync(referenceCacheFile(), '{ not json');
     const third = await gradlab(['lab', '02', mistaken]);
     expect(timeless(third.stdout)).toBe(timeless(first.stdout));

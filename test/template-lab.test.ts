@@ -62,7 +62,7 @@ describe('npm run lab in the student template', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('return mul(da, map(z, df));', 'return mul(da, map(z, (v) => df(activationFns(act).f(v))));'));
     const wrong = lab('02');
     expect(wrong.status).toBe(0);
-    expect(wrong.stdout).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in ‖dW‖: at layer \d+ yours is/);
+    expect(wrong.stdout).toMatch(/Differs: your sigmoid \/ Xavier curve departs from the reference in the gradient norm ‖dW‖ at layer \d+: yours is/);
     expect(wrong.stdout).toMatch(/Differs: your sigmoid \+ batch norm curve departs/);
     // in the template 05 imports the student's own 02 (no reference ships), so its sigmoid branch departs too
     expect(wrong.stdout).toMatch(/Differs: your residual \(sigmoid\) curve departs/);

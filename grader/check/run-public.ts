@@ -5,13 +5,13 @@
  * (or the import of the student's module) uses more CPU time than grading allows one call;
  * what the worker finished before it died is read back from its journal.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { ManifestExercise } from '../manifest.js';
 import { quietStreams } from '../quiet.js';
+import { adoptTempFolder, makeTempFolder, removeTempFolder } from '../temp-folders.js';
 
 /** The CPU time a single public test may use: the same as one graded call (the sandbox's default limit). */
 export const TEST_CPU_MS = 5000;
@@ -88,7 +88,7 @@ function fromJournal(journal: Journal | undefined, allNames: string[], cpuMs: nu
 /** Runs the public tests of `exercises` found under `root`/exercises; never throws for student code. */
 export async function runPublicTests(root: string, exercises: ManifestExercise[]): Promise<ExerciseOutcome[]> {
   const files = exercises.map((ex) => publicTestFile(root, ex));
-  const journalDir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-check-'));
+  const journalDir = makeTempFolder('gradlab-check-');
   const { createVitest } = await import('vitest/node');
   const exitCode = process.exitCode;
   const vitest = await createVitest('test', {
@@ -96,8 +96,9 @@ export async function runPublicTests(root: string, exercises: ManifestExercise[]
     setupFiles: [watchdogFile()], testTimeout: TEST_WALL_MS, hookTimeout: TEST_WALL_MS,
     env: { GRADLAB_CHECK_DIR: journalDir, GRADLAB_CHECK_CPU_MS: String(TEST_CPU_MS) },
   }, {}, quietStreams());
+  const project = vitest.getRootProject();
+  adoptTempFolder(project.tmpDir); // vitest's transformed modules: removed by close(), or by us if interrupted first
   try {
-    const project = vitest.getRootProject();
     await vitest.runTestSpecifications(files.filter((f) => existsSync(f)).map((f) => project.createSpecification(f)));
     const modules = vitest.state.getTestModules();
     const { journals, killed } = readJournals(journalDir);
@@ -123,6 +124,7 @@ export async function runPublicTests(root: string, exercises: ManifestExercise[]
   } finally {
     await vitest.close();
     process.exitCode = exitCode;
-    rmSync(journalDir, { recursive: true, force: true });
+    removeTempFolder(journalDir);
+    removeTempFolder(project.tmpDir);
   }
 }

@@ -16,6 +16,7 @@ import { blockedWords, blockers, exerciseImports, passedAll, withDependencies, t
 import { runPublicTests, type ExerciseOutcome, type PublicTest } from '../check/run-public.js';
 import { CliError } from '../errors.js';
 import { loadManifest, type ManifestExercise } from '../manifest.js';
+import { interruptible, signalName } from '../temp-folders.js';
 
 export function progressBar(done: number, total: number, width = 24): string {
   const filled = total === 0 ? 0 : Math.round((done / total) * width);
@@ -99,7 +100,9 @@ export async function checkOnce(root: string, exercises: ManifestExercise[]): Pr
   const all = loadManifest().exercises;
   const imports = new Map(all.map((e) => [e.slug, exerciseImports(root, e, all)]));
   const needed = withDependencies(exercises.map((e) => e.slug), imports);
-  const outcomes = await runPublicTests(root, all.filter((e) => needed.has(e.slug)));
+  const outcomes = await interruptible(
+    (signal) => `gradlab: the public tests were interrupted (${signalName(signal)}); nothing was recorded (check only reads your files) and their temporary folders are removed: run it again to see your progress.`,
+    () => runPublicTests(root, all.filter((e) => needed.has(e.slug))));
   const blocked = blockers(outcomes, imports);
   const shown = outcomes.filter((o) => exercises.some((e) => e.slug === o.exercise.slug));
   process.stdout.write(renderProgress(shown, blocked) + '\n');

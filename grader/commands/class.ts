@@ -25,6 +25,7 @@ import { loadManifest } from '../manifest.js';
 import type { GradeReport } from '../results.js';
 import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { refuseUnconfined, reportWithoutGrading } from './grade.js';
+import { interruptible, signalName, type StopSignal } from '../temp-folders.js';
 
 export const DEFAULT_RESULTS = 'gradlab-results';
 /** Written instead of grading by `--require-confinement` on a host that lacks a layer; removed by the next run that grades. */
@@ -170,34 +171,39 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  if (toGrade.length > 0) {
-    const { gradeSubmissions, NO_RESULT, STOPPED } = await import('../runner.js');
-    const reports = await gradeSubmissions(toGrade.map((t) => t.student.dir), { exercises, callTimeoutMs });
-    reports.forEach((report: GradeReport, i) => {
-      const { student, hash } = toGrade[i];
-      // in a class, a student's duration is their own tests' time, not the whole run's
-      report.durationMs = report.tests.reduce((a, t) => a + t.durationMs, 0);
-      const complete = !report.tests.some((t) => t.status === 'error' && (t.message === NO_RESULT || t.message === STOPPED));
-      records.set(student.name, { student: student.name, status: 'graded', grader, gradingKey: key, submissionHash: hash, gradedAt, complete, results: toResults(report) });
-    });
-  }
+  // what an interruption has recorded: nothing until the records are written, all at once, after grading
+  let recorded = (signal: StopSignal) => `gradlab: grading the class was interrupted (${signalName(signal)}), so no grade was recorded (this run wrote no record, gradebook or report in ${resultsDir}) and its temporary folders are removed: run the same command again to grade.`;
+  return interruptible((signal) => recorded(signal), async () => {
+    if (toGrade.length > 0) {
+      const { gradeSubmissions, NO_RESULT, STOPPED } = await import('../runner.js');
+      const reports = await gradeSubmissions(toGrade.map((t) => t.student.dir), { exercises, callTimeoutMs });
+      reports.forEach((report: GradeReport, i) => {
+        const { student, hash } = toGrade[i];
+        // in a class, a student's duration is their own tests' time, not the whole run's
+        report.durationMs = report.tests.reduce((a, t) => a + t.durationMs, 0);
+        const complete = !report.tests.some((t) => t.status === 'error' && (t.message === NO_RESULT || t.message === STOPPED));
+        records.set(student.name, { student: student.name, status: 'graded', grader, gradingKey: key, submissionHash: hash, gradedAt, complete, results: toResults(report) });
+      });
+    }
 
-  const ordered = students.flatMap((s) => records.get(s.name) ?? []);
-  writeRecords(resultsDir, ordered);
+    const ordered = students.flatMap((s) => records.get(s.name) ?? []);
+    writeRecords(resultsDir, ordered);
+    recorded = (signal) => `gradlab: the class run was interrupted (${signalName(signal)}) after grading, while writing the gradebook and class report: the ${ordered.length} students' records are in ${path.join(resultsDir, STUDENTS_DIR)}/, but the gradebook and report may be missing or the last run's: run the same command again (students whose record is up to date are not graded again).`;
 
-  const gradebook = values.gradebook ?? path.join(resultsDir, 'gradebook.csv');
-  mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
-  writeFileSync(gradebook, renderGradebook(ordered));
-  const reports = await writeClassReports(resultsDir, ordered);
+    const gradebook = values.gradebook ?? path.join(resultsDir, 'gradebook.csv');
+    mkdirSync(path.dirname(path.resolve(gradebook)), { recursive: true });
+    writeFileSync(gradebook, renderGradebook(ordered));
+    const reports = await writeClassReports(resultsDir, ordered);
 
-  const listed = (names: string[]) => names.slice(0, 5).map(terminalName).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
-  const counts = `graded ${toGrade.length}, unchanged since their record ${reused}` +
-    (keptChanged.length ? `, kept on a record of an older submission or grader ${keptChanged.length} (${listed(keptChanged)})` : '') +
-    (notYet.length ? `, not graded yet ${notYet.length} (${listed(notYet)})` : '');
-  process.stdout.write(`${renderSummary(ordered)}\n` +
-    `${shard ? `Shard ${shard.k}/${shard.n}: ${students.length} of ${everyone.length} students; ` : ''}${counts}. ` +
-    `Grader ${describeVersion(grader)}, ${gradedAt}.\n` +
-    `Gradebook: ${gradebook}; records in ${path.join(resultsDir, STUDENTS_DIR)}/; ${reports.join(', ')}.\n` +
-    (keptChanged.length || notYet.length ? `--only graded only ${only.map(terminalName).join(', ')}. Next: \`${runWithoutOnly}\` grades everyone else whose record is missing or out of date.\n` : ''));
-  return 0;
+    const listed = (names: string[]) => names.slice(0, 5).map(terminalName).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+    const counts = `graded ${toGrade.length}, unchanged since their record ${reused}` +
+      (keptChanged.length ? `, kept on a record of an older submission or grader ${keptChanged.length} (${listed(keptChanged)})` : '') +
+      (notYet.length ? `, not graded yet ${notYet.length} (${listed(notYet)})` : '');
+    process.stdout.write(`${renderSummary(ordered)}\n` +
+      `${shard ? `Shard ${shard.k}/${shard.n}: ${students.length} of ${everyone.length} students; ` : ''}${counts}. ` +
+      `Grader ${describeVersion(grader)}, ${gradedAt}.\n` +
+      `Gradebook: ${gradebook}; records in ${path.join(resultsDir, STUDENTS_DIR)}/; ${reports.join(', ')}.\n` +
+      (keptChanged.length || notYet.length ? `--only graded only ${only.map(terminalName).join(', ')}. Next: \`${runWithoutOnly}\` grades everyone else whose record is missing or out of date.\n` : ''));
+    return 0;
+  });
 }

@@ -8,7 +8,7 @@
  * solutions/, grader/suites/, fixtures/ or test/.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rolldown } from 'rolldown';
@@ -19,6 +19,7 @@ import { TEMPLATE_LAB_PACKAGES, writeTemplateLab } from '../lab/template.js';
 import type { Manifest } from '../manifest.js';
 import { enginesRange, RECOMMENDED_NODE_LINE, SUPPORTED_NODE } from '../node-support.js';
 import { ROOT } from '../paths.js';
+import { removeTempFolder } from '../temp-folders.js';
 
 /**
  * What the template is built from: everything else in the course stays out of the snapshot.
@@ -148,7 +149,7 @@ export async function exportTemplate(target: string, root = ROOT): Promise<Expor
     writeLockFile(path.join(tree.dir, 'package-lock.json'), target);
     return { files: listFiles(target), head: tree.head, uncommitted: tree.uncommitted };
   } finally {
-    rmSync(tree.dir, { recursive: true, force: true });
+    removeTempFolder(tree.dir);
   }
 }
 

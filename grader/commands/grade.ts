@@ -7,6 +7,7 @@ import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport, TestStatus } from '../results.js';
 import type { Confinement } from '../sandbox/confine.js';
+import { interruptible, signalName } from '../temp-folders.js';
 
 export const FORMATS = ['text', 'json', 'gradescope', 'classroom', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -107,7 +108,10 @@ export async function run(argv: string[]): Promise<number> {
   let report: GradeReport;
   try {
     const { gradeSubmissions } = await import('../runner.js');
-    [report] = await gradeSubmissions([dir], { exercises: args.exercises, callTimeoutMs: args.timeoutMs });
+    // the reports are written after grading, in one go: an interrupted run has recorded nothing
+    [report] = await interruptible(
+      (signal) => `gradlab: grading was interrupted (${signalName(signal)}), so nothing was recorded (this run wrote no report or results file) and its temporary folders are removed: run it again to grade '${args.submission}'.`,
+      () => gradeSubmissions([dir], { exercises: args.exercises, callTimeoutMs: args.timeoutMs }));
     report.submission = args.submission;
   } catch (err) {
     const message = `the grader failed before it could grade (${(err as Error)?.message ?? String(err)}); this is not your code's fault: tell the course staff`;

@@ -3,10 +3,8 @@
  * holds (`git archive`), never from a working tree where a teacher may have filled in answers.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { CliError } from '../errors.js';
+import { makeTempFolder } from '../temp-folders.js';
 
 export interface CommittedTree {
   /** A temporary folder holding `paths` as HEAD has them. */
@@ -31,7 +29,7 @@ export function committedTree(root: string, paths: string[]): CommittedTree {
   }
   const uncommitted = git(root, ['status', '--porcelain', '--untracked-files=all', '--', ...paths])
     .split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-export-head-'));
+  const dir = makeTempFolder('gradlab-export-head-');
   const archive = spawnSync('git', ['-C', root, 'archive', '--format=tar', 'HEAD', '--', ...paths], { maxBuffer: 1 << 30 });
   if (archive.status !== 0) throw new CliError('E_USAGE', `git archive HEAD failed: ${archive.stderr.toString().trim()}`);
   const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });

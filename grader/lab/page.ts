@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderSvg, type VegaLiteSpec } from '../plot/render.js';
 import type { Series } from './experiments.js';
-import type { Outcome } from './run.js';
+import { axisTop, HEADROOM_DECADES, isAbove, offTheTop } from './log-axis.js';
+import { at, type Outcome } from './run.js';
 import { Blocked } from './student.js';
 
 interface PlotStyle { title: string; x: string; y: string; logY?: boolean; legend: string; facetX?: 'shared' | 'independent'; integerX?: boolean }
@@ -28,39 +29,65 @@ export const PLOTS: Record<string, PlotStyle> = {
   'lr-sweep': { title: 'Last loss after training, by learning rate (log; a run that turns non-finite is not drawn)', x: 'log₁₀ learning rate', y: 'last loss', logY: true, legend: 'network' },
 };
 
-type Row = { x: number; y: number; series: string; facet: string; source: 'yours' | 'reference' };
+type Row = { x: number; y: number; series: string; facet: string; source: 'yours' | 'reference'; off: boolean };
 
-/** The Vega-Lite spec of one plot: the student's curves, plus the reference's where they depart. */
-export function plotSpec(plot: string, mine: Series[], reference: Series[]): VegaLiteSpec {
+/** How the two sources are drawn, and shown in the legend: the student's solid, the reference's dashed. */
+const DASH = { yours: [1, 0], reference: [6, 4] };
+
+/**
+ * The Vega-Lite spec of one plot: the student's curves, plus the reference's where they depart.
+ * On a log plot with a `top` (log-axis.ts) the y axis ends there: a line that runs above it is cut
+ * at the plot's edge, and each point above it is drawn on the edge as a ▲ in the curve's colour.
+ */
+export function plotSpec(plot: string, mine: Series[], reference: Series[], top: number | null = null): VegaLiteSpec {
   const style = PLOTS[plot];
   const rows: Row[] = [];
   const add = (ss: Series[], source: Row['source']) => {
     for (const s of ss) for (const p of s.points) {
       // a log scale cannot show 0 or a non-finite value: leave a gap rather than a wrong point
       if (!Number.isFinite(p.y) || (style.logY && p.y <= 0)) continue;
-      rows.push({ x: p.x, y: p.y, series: s.name, facet: s.facet ?? '', source });
+      rows.push({ x: p.x, y: p.y, series: s.name, facet: s.facet ?? '', source, off: top !== null && isAbove(p.y, top) });
     }
   };
   add(mine, 'yours');
   add(reference, 'reference');
   const faceted = mine.some((s) => s.facet);
+  // with a top of its own the domain is not "nice": ticks and grid at the powers of ten only, or a grid line at every 2…9
+  const decades = (lowest: number, highest: number) => Array.from({ length: Math.round(Math.log10(highest / lowest)) + 1 }, (_, k) => Number(`1e${Math.round(Math.log10(lowest)) + k}`));
+  const lowest = Math.min(...rows.map((r) => r.y));
+  const yScale = !style.logY ? {} : top === null ? { scale: { type: 'log' } }
+    : { scale: { type: 'log', domainMax: top }, axis: { values: decades(10 ** Math.floor(Math.log10(lowest)), top) } };
   const encoding = {
     x: { field: 'x', type: 'quantitative', title: style.x, ...(style.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
-    y: { field: 'y', type: 'quantitative', title: style.y, ...(style.logY ? { scale: { type: 'log' } } : {}) },
+    y: { field: 'y', type: 'quantitative', title: style.y, ...yScale },
     color: { field: 'series', type: 'nominal', title: style.legend, sort: null, legend: { labelLimit: 240 } },
-    ...(reference.length > 0 ? { strokeDash: { field: 'source', type: 'nominal', title: 'curve', sort: ['yours', 'reference'], legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } } } : {}),
+    ...(reference.length > 0 ? {
+      strokeDash: {
+        field: 'source', type: 'nominal', title: 'curve',
+        scale: { domain: ['yours', 'reference'], range: [DASH.yours, DASH.reference] },
+        // the sample is a short line in a neutral colour: solid for yours, dashed for the reference
+        // (vega-lite leaves a line symbol's stroke unset, so without the encode the samples are invisible)
+        legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#333' } } } } },
+      },
+    } : {}),
   };
-  const layer = { mark: { type: 'line', point: !faceted, strokeWidth: 2 }, encoding };
+  const line = { mark: { type: 'line', point: !faceted, strokeWidth: 2, clip: true }, encoding };
   if (faceted) {
     return {
       title: style.title,
       data: { values: rows },
       facet: { column: { field: 'facet', type: 'nominal', title: null, sort: [...new Set(mine.map((s) => s.facet))] } },
-      spec: { width: 220, height: 160, ...layer },
+      spec: { width: 220, height: 160, ...line },
       resolve: { scale: { x: style.facetX === 'independent' ? 'independent' : 'shared', y: 'independent' } },
     } as VegaLiteSpec;
   }
-  return { title: style.title, width: 420, height: 240, data: { values: rows }, ...layer } as VegaLiteSpec;
+  if (top === null) return { title: style.title, width: 420, height: 240, data: { values: rows }, ...line } as VegaLiteSpec;
+  const offTop = {
+    transform: [{ filter: 'datum.off' }, { calculate: String(top), as: 'edge' }],
+    mark: { type: 'point', shape: 'triangle-up', filled: true, size: 90, clip: false },
+    encoding: { x: encoding.x, y: { ...encoding.y, field: 'edge' }, color: encoding.color },
+  };
+  return { title: style.title, width: 420, height: 240, data: { values: rows }, layer: [line, offTop] } as VegaLiteSpec;
 }
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -75,9 +102,12 @@ async function section(o: Outcome, index: number): Promise<string> {
   for (const plot of plots) {
     const departing = o.departures.filter((d) => d.plot === plot);
     const refSeries = (o.reference?.series ?? []).filter((s) => s.plot === plot && departing.some((d) => d.name === s.name && (d.facet ?? '') === (s.facet ?? '')));
-    const svg = await renderSvg(plotSpec(plot, mine.series.filter((s) => s.plot === plot), refSeries));
+    const mineHere = mine.series.filter((s) => s.plot === plot);
+    const top = PLOTS[plot]?.logY ? axisTop([...mineHere, ...refSeries]) : null;
+    const svg = await renderSvg(plotSpec(plot, mineHere, refSeries, top));
+    const off = top === null ? '' : `<p class="offscale">▲ Off the top of the axis (above ${top.toExponential(0)}, ${HEADROOM_DECADES} decades above where the curves start): ${escape(offTheTop([...mineHere, ...refSeries.map((s) => ({ ...s, name: `${s.name} (reference)` }))], top, (x) => at(plot, x)).join('; '))}.</p>`;
     const words = departing.map((d) => `<p class="differs">${escape(d.words[0].toUpperCase() + d.words.slice(1))}.</p>`).join('');
-    figures.push(`<figure data-plot="${escape(plot)}">${svg}${words}</figure>`);
+    figures.push(`<figure data-plot="${escape(plot)}"${top === null ? '' : ` data-axis-top="${top}"`}>${svg}${off}${words}</figure>`);
   }
   const same = o.reference && o.departures.length === 0 ? '<p class="same">Every curve matches the reference solution.</p>' : '';
   return `<section>${head}${figures.join('')}<p class="notice"><strong>Notice:</strong> ${escape(mine.notice)}</p>${same}</section>`;
@@ -88,6 +118,7 @@ h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 figure{margin:1em 0}svg{max-width:100%;height:auto}.uses{color:#666;margin:0}
 .notice{background:#f4f8ff;padding:.6em .8em;border-left:3px solid #4c78a8}
 .differs{background:#fff4e5;padding:.4em .8em;border-left:3px solid #f58518}
+.offscale{color:#555;margin:.2em 0}
 .todo{background:#fdecea;padding:.6em .8em;border-left:3px solid #e45756}.same{color:#2a7a2a}`;
 
 /** The whole page as one HTML string. */

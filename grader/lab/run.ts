@@ -30,25 +30,32 @@ export interface LabOptions {
   callTimeoutMs?: number;
 }
 
-export const X_LABEL: Record<string, string> = {
-  'gradient-flow': 'layer',
-  saturation: 'layer',
-  'dead-vs-bias': 'bias',
-  'dead-neuron-z': 'step',
-  'dead-neuron-grad': 'step',
-  'training-loss': 'step',
-  'training-first-layer': 'step',
+/** Where a point of each plot is, in words ("layer 3", "step 2", "learning rate 0.05"). */
+export const AT: Record<string, (x: number) => string> = {
+  'gradient-flow': (x) => `layer ${x}`,
+  saturation: (x) => `layer ${x}`,
+  'dead-vs-bias': (x) => `bias ${x}`,
+  'dead-neuron-z': (x) => `step ${x}`,
+  'dead-neuron-grad': (x) => `step ${x}`,
+  'training-loss': (x) => `step ${x}`,
+  'training-first-layer': (x) => `step ${x}`,
+  'training-dead': (x) => `hidden layer ${x}`,
+  // the plot's x is log₁₀ of the learning rate; the words give the rate itself
+  'lr-sweep': (x) => `learning rate ${Number((10 ** x).toPrecision(3))}`,
 };
+export const at = (plot: string, x: number): string => (AT[plot] ?? ((v: number) => `x = ${v}`))(x);
 
-/** What each plot's y is, for the words that say where a curve departs. */
-export const Y_QUANTITY: Record<string, string> = {
-  'gradient-flow': '‖dW‖',
+/** What each plot's y is, named for the words that say where a curve departs. */
+export const QUANTITY: Record<string, string> = {
+  'gradient-flow': 'the gradient norm ‖dW‖',
   saturation: 'the saturated share',
   'dead-vs-bias': 'the dead share',
-  'dead-neuron-z': 'z',
-  'dead-neuron-grad': '‖∂loss/∂(w, b)‖',
+  'dead-neuron-z': 'the pre-activation z',
+  'dead-neuron-grad': 'the gradient norm ‖∂loss/∂(w, b)‖',
   'training-loss': 'the loss',
-  'training-first-layer': '‖dW₁‖',
+  'training-first-layer': 'the first layer\'s gradient norm ‖dW₁‖',
+  'training-dead': 'the dead share',
+  'lr-sweep': 'the last loss',
 };
 
 /** The experiments of this course (their exercises are in the manifest), those using `only` if given. */
@@ -82,7 +89,7 @@ export async function runLab(opts: LabOptions): Promise<Outcome[]> {
         experiment,
         mine: found,
         reference: refFinding,
-        departures: found instanceof Blocked || !refFinding ? [] : departures(found.series, refFinding.series, (p) => X_LABEL[p] ?? 'x', (p) => Y_QUANTITY[p] ?? 'value'),
+        departures: found instanceof Blocked || !refFinding ? [] : departures(found.series, refFinding.series, at, (p) => QUANTITY[p] ?? 'the value'),
       });
     }
   } finally {

@@ -12,14 +12,14 @@
  * reference.json.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { rolldown } from 'rolldown';
 import { CliError } from '../errors.js';
 import { ROOT } from '../paths.js';
+import { makeTempFolder, removeTempFolder } from '../temp-folders.js';
 
 /** The packages lab/lab.mjs imports: the template's package.json pins them to the course's versions. */
 export const TEMPLATE_LAB_PACKAGES = ['rolldown', 'sparkly', 'vega', 'vega-lite'];
@@ -89,7 +89,7 @@ process.stdout.write(encodeFindings(found));
  * grader's own node_modules for rolldown, which the template's compiler imports).
  */
 async function referenceFindings(root: string): Promise<string> {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'gradlab-reference-'));
+  const work = makeTempFolder('gradlab-reference-');
   try {
     mkdirSync(path.join(work, 'lab'));
     const main = path.join(work, 'lab', 'reference-main.mjs');
@@ -106,7 +106,7 @@ async function referenceFindings(root: string): Promise<string> {
       throw new CliError('E_USAGE', `the lab's reference curves could not be computed from the committed solutions/ (${said}): fix the reference solutions and commit them, then export again`);
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeTempFolder(work);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import sparkly from 'sparkly';
 import type { LayerRow, Series } from './experiments.js';
-import type { Outcome } from './run.js';
+import { axisTop, isAbove, LOG_PLOTS, offTheTop } from './log-axis.js';
+import { at, type Outcome } from './run.js';
 import { Blocked } from './student.js';
 
 const num = (v: number | null): string => {
@@ -32,23 +33,52 @@ export function layerTable(rows: LayerRow[]): string[] {
   return cells.map((c) => '  ' + c.map((v, j) => v.padStart(widths[j])).join('  '));
 }
 
-/** Plots drawn on a log scale: their sparkline is of log10, so 1e-6 … 1 spreads over the ticks. */
-export const LOG_PLOTS = new Set(['gradient-flow', 'dead-neuron-grad', 'training-loss', 'training-first-layer', 'lr-sweep']);
-
-/** At most SPARK_WIDTH values, evenly spaced, the last included: a long run still fits one line. */
+/** The most characters a sparkline has. */
 const SPARK_WIDTH = 40;
-const thin = <T>(values: T[]): T[] => (values.length <= SPARK_WIDTH ? values
-  : Array.from({ length: SPARK_WIDTH }, (_, i) => values[Math.round((i * (values.length - 1)) / (SPARK_WIDTH - 1))]));
+/**
+ * At most SPARK_WIDTH values, evenly spaced, the last included: a long run still fits one line.
+ * Where a value between two samples is `notable` (off the chart's top), the sample is that value,
+ * so a run that explodes for a step or two and then turns non-finite still shows it.
+ */
+function thin<T>(values: T[], notable: (v: T) => boolean = () => false): T[] {
+  if (values.length <= SPARK_WIDTH) return values;
+  const at = (i: number) => Math.round((i * (values.length - 1)) / (SPARK_WIDTH - 1));
+  return Array.from({ length: SPARK_WIDTH }, (_, i) => {
+    const between = values.slice(i === 0 ? 0 : at(i - 1) + 1, at(i) + 1);
+    return between.find(notable) ?? values[at(i)];
+  });
+}
 
-const shownValues = (s: Series): number[] => thin(s.points).map((p) => (LOG_PLOTS.has(s.plot) ? (p.y > 0 ? Math.log10(p.y) : NaN) : p.y));
+/** Marks a value above the chart's top (log-axis.ts): it ran off, and is not drawn to scale. */
+export const OFF_TOP = '↑';
+
+/**
+ * What a sparkline draws of each shown point: log₁₀ of it on a log plot (1e-6 … 1 spreads over
+ * the ticks), NaN (a blank) for what cannot be drawn, and whether it is off the chart's top.
+ */
+function shown(s: Series, top: number | null): Array<{ v: number; off: boolean }> {
+  const log = LOG_PLOTS.has(s.plot);
+  const above = (p: { y: number }) => log && top !== null && isAbove(p.y, top);
+  return thin(s.points, above).map((p) => ({ v: !log ? p.y : p.y > 0 ? Math.log10(p.y) : NaN, off: above(p) }));
+}
+
+/** The range of a chart's curves drawn to scale (a value off the top is its own glyph, not the top tick). */
+function chartRange(ss: Series[], top: number | null): { minimum: number; maximum: number } {
+  const all = ss.flatMap((s) => shown(s, top)).filter((p) => !p.off && Number.isFinite(p.v)).map((p) => p.v);
+  return { minimum: Math.min(...all), maximum: Math.max(...all) };
+}
 
 /**
  * One line: the curve's name, a sparkline of its values in x order, and its first and last
- * values. The curves of one chart share a scale (`range`), so a flat healthy curve stays flat.
+ * values. The curves of one chart share a scale (`range`), so a flat healthy curve stays flat;
+ * on a log chart with a `top`, a value above it is OFF_TOP.
  */
-export function sparkLine(s: Series, nameWidth: number, range: { minimum: number; maximum: number }): string {
+export function sparkLine(s: Series, nameWidth: number, range: { minimum: number; maximum: number }, top: number | null = null): string {
   const ys = s.points.map((p) => p.y);
-  const spark = ys.length > 1 ? sparkly(shownValues(s), range) : '';
+  const points = shown(s, top);
+  // sparkly gives one character per value; an off-top value is replaced, so what it draws there does not matter
+  const ticks = ys.length > 1 ? [...sparkly(points.map((p) => (p.off ? range.maximum : p.v)), range)] : [];
+  const spark = ticks.map((c, i) => (points[i].off ? OFF_TOP : c)).join('');
   const label = s.facet ? `${s.name} (${s.facet})` : s.name;
   return `  ${label.padEnd(nameWidth)} ${spark}  ${num(ys[0] ?? null)} → ${num(ys[ys.length - 1] ?? null)}`;
 }
@@ -77,9 +107,10 @@ export function renderOutcome(o: Outcome, index: number): string {
   for (const plot of plots) {
     const ss = charted.filter((s) => s.plot === plot);
     const width = Math.max(...ss.map((s) => s.name.length));
-    const all = ss.flatMap(shownValues).filter(Number.isFinite);
-    const range = { minimum: Math.min(...all), maximum: Math.max(...all) };
-    lines.push('', `  ${CHART_TITLE[plot]}:`, ...ss.map((s) => sparkLine(s, width, range)));
+    const top = LOG_PLOTS.has(plot) ? axisTop(ss) : null;
+    const range = chartRange(ss, top);
+    lines.push('', `  ${CHART_TITLE[plot]}:`, ...ss.map((s) => sparkLine(s, width, range, top)));
+    if (top !== null) lines.push(`  ${OFF_TOP} above ${top.toExponential(0)}, off the chart: ${offTheTop(ss, top, (x) => at(plot, x)).join('; ')}`);
   }
   lines.push('', `  Notice: ${o.mine.notice}`);
   for (const d of o.departures) lines.push(`  Differs: ${d.words}.`);

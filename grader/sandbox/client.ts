@@ -22,9 +22,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Socket } from 'node:net';
 import { CHILD_SCRIPT, CODEC_SCRIPT } from '../paths.js';
@@ -32,6 +30,7 @@ import type * as CodecModule from './codec.mjs';
 import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
 import { IN_PROCESS_ENTRIES, IN_PROCESS_EXERCISES, SCALAR_EXERCISES } from './oracle-access.js';
+import { makeTempFolder, removeTempFolder } from '../temp-folders.js';
 
 const codec = await import(pathToFileURL(CODEC_SCRIPT).href) as typeof CodecModule;
 export const { PackedMatrix } = codec;
@@ -632,7 +631,8 @@ export class Sandbox {
     const { execPath, execArgv, gid } = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--allow-fs-read=${CODEC_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, WASM_WITHIN_CAP, '--no-warnings'], this.heapMb, [CHILD_SCRIPT, CODEC_SCRIPT]);
     // a fresh empty working directory (where bwrap does not give the child a tmpfs of its own):
     // whatever file the child manages to create lands there, empty (see confine.ts), and goes with it
-    const cwd = mkdtempSync(path.join(os.tmpdir(), 'gradlab-sandbox-'));
+    // (in the vitest worker's process: removed when the child exits, or when the worker is interrupted)
+    const cwd = makeTempFolder('gradlab-sandbox-');
     // fd 3 is the protocol's pipe, both ways; no IPC channel: Node would deserialize whatever the
     // child wrote there before any check
     const child = spawn(execPath, [...execArgv, CHILD_SCRIPT], {
@@ -641,7 +641,7 @@ export class Sandbox {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: {},
     });
-    const removeCwd = () => rmSync(cwd, { recursive: true, force: true });
+    const removeCwd = () => removeTempFolder(cwd);
     this.cleanups.add(removeCwd);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);

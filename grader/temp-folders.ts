@@ -1,0 +1,125 @@
+/**
+ * The grader's temporary folders (submission copies, the run's wrapper files, the public tests'
+ * journals, each sandbox child's working directory), and what becomes of them when the grader is
+ * stopped. A process killed by a signal runs no `exit` handler and no `finally`, so Ctrl-C (SIGINT
+ * to the whole process group: the grader and its vitest workers) or a SIGTERM would leave every
+ * folder behind. Here each process removes its own folders on either signal:
+ *
+ * - while a command grades (`interruptible`), the grader's process says in one sentence that it
+ *   was interrupted and what was recorded, and exits with 128 + the signal's number (130, 143);
+ * - anywhere else (a vitest worker, whose sandboxes live in folders of its own) the process then
+ *   dies of the signal, as it would have without this module.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const folders = new Set<string>();
+
+/** A fresh folder under the system's temporary folder, removed on exit, SIGINT and SIGTERM if not before. */
+export function makeTempFolder(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  folders.add(dir);
+  listen();
+  return dir;
+}
+
+/**
+ * A folder someone else makes (vitest's store of transformed modules, which `close()` removes):
+ * removed with ours if the process is stopped before its owner gets to it.
+ */
+export function adoptTempFolder(dir: string): void {
+  folders.add(dir);
+  listen();
+}
+
+export function removeTempFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  folders.delete(dir);
+  if (folders.size === 0 && interrupted === null) unlisten();
+}
+
+function removeAll(): void {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  folders.clear();
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+export type StopSignal = (typeof SIGNALS)[number];
+/** The shell's convention: a process ended by signal N exits with 128 + N. */
+export const INTERRUPTED_EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** While a command grades: the sentence that says what was recorded when it is interrupted. */
+let interrupted: ((signal: StopSignal) => string) | null = null;
+
+/**
+ * This process's children (Linux: /proc/self/task/<tid>/children), or none where that cannot be read.
+ * A signal sent to the grader alone (`kill PID`, not Ctrl-C) reaches its vitest workers this way,
+ * so they remove their sandboxes' folders too.
+ */
+function children(): number[] {
+  try {
+    return readdirSync('/proc/self/task').flatMap((tid) => readFileSync(`/proc/self/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+function onSignal(signal: StopSignal): void {
+  removeAll();
+  if (interrupted) {
+    for (const pid of children()) {
+      try { process.kill(pid, signal); } catch { /* already gone */ }
+    }
+    process.stderr.write(`${interrupted(signal)}\n`);
+    process.exit(INTERRUPTED_EXIT[signal]);
+  }
+  // a grading worker: its children are sandboxes (bwrap, or Node itself), running student code. A
+  // bwrap whose parent dies while it starts has been seen to stay behind, childless and deaf to
+  // SIGTERM: end them first (a spawn is synchronous, so every child started so far is listed)
+  for (const pid of children()) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  unlisten();
+  // no command of ours is stopping: die of the signal as before, unless someone else handles it;
+  // a forked worker (vitest's, with an IPC channel) stops here even so: it would go on grading
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  else if (process.send) process.exit(INTERRUPTED_EXIT[signal]);
+}
+const handlers = new Map(SIGNALS.map((s) => [s, () => onSignal(s)]));
+
+// listening changes what the signal does (Node no longer exits by itself), so only while there is
+// something to clean up or say: `gradlab check --watch` stops on Ctrl-C between runs, as it always did
+let listening = false;
+function listen(): void {
+  if (listening) return;
+  listening = true;
+  process.on('exit', removeAll);
+  for (const [s, h] of handlers) process.on(s, h);
+}
+function unlisten(): void {
+  if (!listening) return;
+  listening = false;
+  process.off('exit', removeAll);
+  for (const [s, h] of handlers) process.off(s, h);
+}
+
+/**
+ * Runs `work`; SIGINT or SIGTERM meanwhile removes this process's temporary folders, prints
+ * `say(signal)` (one sentence: interrupted, and what was or was not recorded) and exits with
+ * INTERRUPTED_EXIT. The grading workers, in the same process group, remove their own.
+ */
+export async function interruptible<T>(say: (signal: StopSignal) => string, work: () => Promise<T>): Promise<T> {
+  const before = interrupted;
+  interrupted = say;
+  listen();
+  try {
+    return await work();
+  } finally {
+    interrupted = before;
+    if (folders.size === 0 && interrupted === null) unlisten();
+  }
+}
+
+/** How a sentence names the signal: Ctrl-C is what a person pressed, SIGTERM what a runner sent. */
+export const signalName = (signal: StopSignal): string => (signal === 'SIGINT' ? 'Ctrl-C (SIGINT)' : 'SIGTERM');
