@@ -80,7 +80,7 @@ describe('gradlab grade', () => {
       [['grade', 'a', 'b'], 'gradlab: grade takes one submission folder, got 2 (a, b)\n'],
       [['grade', 'solutions', '-o', 'x.json', '-o', 'y.json'], 'gradlab: 2 --out files for 1 --format: give one --format per --out, in the same order\n'],
       [['grade', 'solutions', '--timeout', 'soon'], "gradlab: --timeout must be a number of milliseconds ≥ 100, got 'soon'\n"],
-      [['frobnicate'], "gradlab: unknown command 'frobnicate': use one of grade, class, merge, diff, lms, similarity, comment, check, lab, hint, list, export (see `gradlab --help`)\n"],
+      [['frobnicate'], "gradlab: unknown command 'frobnicate': use one of grade, collect, class, merge, diff, lms, similarity, comment, check, lab, hint, list, export (see `gradlab --help`)\n"],
     ];
     for (const [args, message] of cases) {
       const r = await gradlab(args);
