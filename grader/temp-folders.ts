@@ -6,7 +6,7 @@
  * folder behind. Here each process removes its own folders on either signal:
  *
  * - while a command grades (`interruptible`), the grader's process says in one sentence that it
- *   was interrupted and what was recorded, and exits with 128 + the signal's number (130, 143);
+ *   was interrupted and what was recorded, and ends by the signal (a shell shows 130, 143);
  * - anywhere else (a vitest worker, whose sandboxes live in folders of its own) the process then
  *   dies of the signal, as it would have without this module.
  */
@@ -18,9 +18,12 @@ const folders = new Set<string>();
 
 /** A fresh folder under the system's temporary folder, removed on exit, SIGINT and SIGTERM if not before. */
 export function makeTempFolder(prefix: string): string {
+  // listening first: a signal that comes between the folder and the handler would end this process
+  // by default with the folder left behind (seen when Ctrl-C came as a worker's first sandbox
+  // folder appeared); once a handler is there, a signal waits for this synchronous code to finish
+  listen();
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   folders.add(dir);
-  listen();
   return dir;
 }
 
@@ -72,7 +75,14 @@ function onSignal(signal: StopSignal): void {
       try { process.kill(pid, signal); } catch { /* already gone */ }
     }
     process.stderr.write(`${interrupted(signal)}\n`);
-    process.exit(INTERRUPTED_EXIT[signal]);
+    // then end by the signal itself, as a program that does not catch it does (a shell shows
+    // 128 + its number: 130, 143): process.exit was seen to hang in Node's teardown when Ctrl-C
+    // came while `check` was starting vitest (a thread that never joined), where the signal's
+    // default action ends the process at once
+    for (const s of SIGNALS) process.removeAllListeners(s);
+    listening = false;
+    process.kill(process.pid, signal);
+    return;
   }
   // a grading worker: its children are sandboxes (bwrap, or Node itself), running student code. A
   // bwrap whose parent dies while it starts has been seen to stay behind, childless and deaf to
@@ -106,8 +116,8 @@ function unlisten(): void {
 
 /**
  * Runs `work`; SIGINT or SIGTERM meanwhile removes this process's temporary folders, prints
- * `say(signal)` (one sentence: interrupted, and what was or was not recorded) and exits with
- * INTERRUPTED_EXIT. The grading workers, in the same process group, remove their own.
+ * `say(signal)` (one sentence: interrupted, and what was or was not recorded) and ends by that
+ * signal. The grading workers, in the same process group, remove their own.
  */
 export async function interruptible<T>(say: (signal: StopSignal) => string, work: () => Promise<T>): Promise<T> {
   const before = interrupted;

@@ -55,7 +55,11 @@ export function plotSpec(plot: string, mine: Series[], reference: Series[], top:
   // with a top of its own the domain is not "nice": ticks and grid at the powers of ten only, or a grid line at every 2…9
   const decades = (lowest: number, highest: number) => Array.from({ length: Math.round(Math.log10(highest / lowest)) + 1 }, (_, k) => Number(`1e${Math.round(Math.log10(lowest)) + k}`));
   const lowest = Math.min(...rows.map((r) => r.y));
-  const yScale = !style.logY ? {} : top === null ? { scale: { type: 'log' } }
+  // without one, vega labels every other decade once a curve spans many (the neuron story's
+  // gradient falls from 1 to 1e-7): a label at each power of ten, all the same
+  const highest = Math.max(...rows.map((r) => r.y));
+  const yScale = !style.logY || rows.length === 0 ? {} : top === null
+    ? { scale: { type: 'log' }, axis: { values: decades(10 ** Math.floor(Math.log10(lowest)), 10 ** Math.ceil(Math.log10(highest))) } }
     : { scale: { type: 'log', domainMax: top }, axis: { values: decades(10 ** Math.floor(Math.log10(lowest)), top) } };
   const encoding = {
     x: { field: 'x', type: 'quantitative', title: style.x, ...(style.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
