@@ -9,10 +9,11 @@
  * The CLI is dist/ (built by `npm run build`), as test/check.test.ts runs it.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadManifest } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 
 const work = mkdtempSync(path.join(tmpdir(), 'gradlab-interrupt-'));
@@ -109,7 +110,10 @@ describe('Ctrl-C while grading', () => {
   it('check: the public tests interrupted, nothing recorded; ends by SIGINT, no temporary folder left', async () => {
     const course = path.join(work, 'course');
     cpSync(path.join(ROOT, 'exercises'), path.join(course, 'exercises'), { recursive: true, dereference: true });
-    cpSync(SOLUTIONS_DIR, path.join(course, 'exercises'), { recursive: true, dereference: true });
+    // file by file: Node 22's cpSync refuses a folder onto one that exists (EEXIST) where 24 and 26 merge them
+    for (const { folder } of loadManifest().exercises) {
+      for (const f of readdirSync(path.join(SOLUTIONS_DIR, folder))) copyFileSync(path.join(SOLUTIONS_DIR, folder, f), path.join(course, 'exercises', folder, f));
+    }
     const r = await interrupt('check', ['check'], { cwd: course, when: 'gradlab-check-', signal: 'SIGINT', groupWide: true });
     expect(r.stderr).toBe('gradlab: the public tests were interrupted (Ctrl-C (SIGINT)); nothing was recorded (check only reads your files) and their temporary folders are removed: run it again to see your progress.\n');
     expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
