@@ -133,7 +133,7 @@ describe('the lab page in headless Chromium', () => {
       }
       expect(fetched).toEqual([]);
       expect(errors).toEqual([]);
-      const shot = process.env.GRADLAB_SCREENSHOT ?? path.join(work, 'lab-page.png');
+      const shot = process.env.GRADLAB_SCREENSHOT || path.join(work, 'lab-page.png');
       await tab.screenshot({ path: shot, fullPage: true });
       expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
       expect(statSync(shot).size).toBeGreaterThan(20_000);
