@@ -212,15 +212,7 @@ async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string
       const visibility = findTest(ex, t.id).visibility;
       const own = (name: string) => `${OWN_PREFIX}${slug}$${name}`;
       const first = sb.records.length;
-      const ctx: TestContext = {
-        call: (name, ...args) => sb.call(own(name), ...args) as Promise<never>,
-        callPacked: (name, ...args) => sb.callPacked(own(name), ...args),
-        callMany: async (name, argLists) => valuesOf(await sb.callMany(own(name), argLists)) as never,
-        callVariants: async (name, base, edits) => valuesOf(await sb.callVariants(own(name), base, edits)),
-        get records() { return sb.records.slice(first); },
-        visibility,
-        hidden: visibility === 'hidden',
-      };
+      const ctx = testContext(sb, first, visibility, (_name, call) => call(), own);
       const out: string[] = [];
       try {
         await t.fn(ctx);
@@ -323,15 +315,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
           const sb = getSandbox();
           await prepare(sb);
           const first = sb.records.length;
-          const ctx: TestContext = {
-            call: (name, ...args) => budgeted(name, () => sb.call(name, ...args)) as Promise<never>,
-            callPacked: (name, ...args) => budgeted(name, () => sb.callPacked(name, ...args)),
-            callMany: async (name, argLists) => valuesOf(await budgeted(name, () => sb.callMany(name, argLists))) as never,
-            callVariants: async (name, base, edits) => valuesOf(await budgeted(name, () => sb.callVariants(name, base, edits))),
-            get records() { return sb.records.slice(first); },
-            visibility,
-            hidden: visibility === 'hidden',
-          };
+          const ctx = testContext(sb, first, visibility, budgeted);
           try {
             await fn(ctx);
             vctx.task.meta.gradlab = { status: 'passed' };
@@ -342,6 +326,26 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         });
       });
     });
+  };
+}
+
+/**
+ * What a test body calls: `sb`'s calls of `route(name)` (the student's own functions of another
+ * exercise are `__gradlabOwn$…`), each through `guard` (the graded exercise's CPU budget), and the
+ * records from `first` on.
+ */
+function testContext(
+  sb: Sandbox, first: number, visibility: Visibility,
+  guard: <T>(fn: string, call: () => Promise<T>) => Promise<T>, route: (name: string) => string = (name) => name,
+): TestContext {
+  return {
+    call: (name, ...args) => guard(name, () => sb.call(route(name), ...args)) as Promise<never>,
+    callPacked: (name, ...args) => guard(name, () => sb.callPacked(route(name), ...args)),
+    callMany: async (name, argLists) => valuesOf(await guard(name, () => sb.callMany(route(name), argLists))) as never,
+    callVariants: async (name, base, edits) => valuesOf(await guard(name, () => sb.callVariants(route(name), base, edits))),
+    get records() { return sb.records.slice(first); },
+    visibility,
+    hidden: visibility === 'hidden',
   };
 }
 
