@@ -23,8 +23,21 @@ function poll() {
     const pid = Number(d);
     const ppid = Number(f[1]);
     if (tree.has(ppid)) tree.add(pid);
-    if (tree.has(pid)) seen.set(pid, (Number(f[11]) + Number(f[12])) / ticks);
+    if (!tree.has(pid)) continue;
+    seen.set(pid, (Number(f[11]) + Number(f[12])) / ticks);
+    if (byKind) kinds.set(pid, kindOf(pid) ?? kinds.get(pid) ?? 'unknown'); // the last command line it ran
   }
+}
+// PER_KIND=1: the CPU summed by kind of process (what its command line runs), for finding where it goes
+const byKind = Boolean(process.env.PER_KIND);
+const kinds = new Map(); // pid → kind
+const KINDS = [['compile-child', 'compiler child'], ['child.mjs', 'sandbox child'], ['bwrap', 'bubblewrap'], ['prlimit', 'prlimit'], ['vitest', 'vitest worker'], ['tinypool', 'vitest worker'], ['forks', 'vitest worker']];
+function kindOf(pid) {
+  let cmd = '';
+  try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(); } catch { return undefined; }
+  if (pid === child.pid) return 'grader';
+  if (!cmd) return undefined;
+  return KINDS.find(([needle]) => cmd.includes(needle))?.[1] ?? cmd.slice(0, 80);
 }
 const timer = setInterval(poll, 10);
 const started = process.hrtime.bigint();
@@ -32,5 +45,14 @@ child.on('exit', (code) => {
   clearInterval(timer);
   const cpu = [...seen.values()].reduce((a, b) => a + b, 0);
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(JSON.stringify({ cpu: Number(cpu.toFixed(2)), wall: Number(wall.toFixed(2)), processes: seen.size, code, ...(process.env.PER_PROCESS ? { perProcess: Object.fromEntries(seen) } : {}) }));
+  console.log(JSON.stringify({ cpu: Number(cpu.toFixed(2)), wall: Number(wall.toFixed(2)), processes: seen.size, code, ...(process.env.PER_PROCESS ? { perProcess: Object.fromEntries(seen) } : {}), ...(byKind ? { perKind: perKind() } : {}) }));
 });
+
+function perKind() {
+  const out = {};
+  for (const [pid, cpu] of seen) {
+    const k = kinds.get(pid) ?? 'unknown';
+    out[k] = Number(((out[k] ?? 0) + cpu).toFixed(2));
+  }
+  return out;
+}

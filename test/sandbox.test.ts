@@ -10,7 +10,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { types } from 'node:util';
 import { argsAfterOf, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
+import { decodeBody, encodeFrame, HEADER_BYTES, REPLY } from '../grader/sandbox/codec.mjs';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
@@ -383,6 +385,64 @@ describe('Sandbox limits', () => {
     expect((await sb.callMany('f', copies)).map((r) => r.ok && r.value)).toEqual(got.slice(0, 3).map((r) => r.ok && r.value));
     expect(base).toEqual([[[1, 2], [3, 4]], { v: [5, 6, 7] }]);
     expect(sb.records.slice(0, 3).map((r) => [r.args, r.edit, r.argsAfter])).toEqual(edits.slice(0, 3).map((e) => [base, e, null]));
+  });
+
+  it("passes values to and from the student's own 02 in its realm as the oracle's messages carry them: fresh arrays of this realm, holes as undefined, fields only, nothing shared, no Proxy, function or cycle", async () => {
+    // the own 02 as compile-child.mjs writes it (a script leaving __gradlabOwnExports), run in a realm of its own
+    const own = `var __gradlabOwnExports = (() => ({
+      holes: () => [1, , 3],
+      instance: () => new (class P { constructor() { this.x = 1; } get y() { return 2; } })(),
+      extra: () => { const a = [1, 2]; a.note = 'x'; return a; },
+      shared: () => { const r = [1, 2]; return [r, r]; },
+      special: () => [-0, NaN, Infinity, 'text', true, null, undefined, { __proto__: null, k: [[1.5]] }],
+      keyed: () => JSON.parse('{"__proto__": 5, "a": [2]}'),
+      cycle: () => { const o = {}; o.self = o; return o; },
+      proxy: () => new Proxy([1], {}),
+      fn: () => () => 1,
+      mutate: (a) => { a[0] = 99; a.push(3); return a; },
+      kept: (a) => { globalThis.kept = a; return 0; },
+      later: () => { globalThis.kept[0] = 42; return 0; },
+    }))();`;
+    const sb = sandbox(`
+      const own = (fn, ...args) => globalThis.__gradlabOracle('02-backprop', fn, args);
+      export function get(fn) {
+        try {
+          const v = own(fn);
+          return { v, realm: Array.isArray(v) ? v instanceof Array : v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) === Object.prototype : null };
+        } catch (err) { return { error: err.message }; }
+      }
+      export function shared() { const r = own('shared'); r[0][0] = 7; return r[1][0]; }
+      export function mutate() { const a = [1, 2]; const back = own('mutate', a); return [a, back, a === back]; }
+      export function keep() { const a = [1, 2]; own('kept', a); own('later'); return a; }
+      export function holes() { const v = own('holes'); return [1 in v, v.length]; }
+      export function keyed() { const v = own('keyed'); return [Object.getPrototypeOf(v) === Object.prototype, Object.keys(v), v.a]; }`,
+    { own: { '02-backprop': own } });
+    const exported = await sb.exports();
+    const names = ['holes', 'instance', 'extra', 'shared', 'special', 'keyed', 'cycle', 'proxy', 'fn', 'mutate', 'kept', 'later'];
+    expect(names.every((n) => exported[`__gradlabOwn$02-backprop$${n}`] === 'function')).toBe(true);
+    await sb.useOwn({ '02-backprop': names });
+    expect(await sb.call('get', 'holes')).toEqual({ v: [1, undefined, 3], realm: true });
+    expect(await sb.call('holes')).toEqual([true, 3]);
+    expect(await sb.call('get', 'instance')).toEqual({ v: { x: 1 }, realm: true });
+    expect(await sb.call('get', 'extra')).toEqual({ v: [1, 2], realm: true });
+    expect(await sb.call('shared')).toBe(1);
+    const special = await sb.call('get', 'special') as { v: unknown[] };
+    expect(Object.is(special.v[0], -0) && Number.isNaN(special.v[1])).toBe(true);
+    expect(special.v.slice(2)).toEqual([Infinity, 'text', true, null, undefined, { k: [[1.5]] }]);
+    expect(await sb.call('keyed')).toEqual([true, ['__proto__', 'a'], [2]]);
+    expect(await sb.call('get', 'cycle')).toEqual({ error: 'a value nested more than 64 levels deep (a cycle?) cannot be copied' });
+    expect(await sb.call('get', 'proxy')).toEqual({ error: 'a Proxy cannot be copied (not data)' });
+    expect(await sb.call('get', 'fn')).toEqual({ error: 'a function cannot be copied (not data)' });
+    // its own copies: the caller's array is never the one it changes or keeps, nor the one it gets back
+    expect(await sb.call('mutate')).toEqual([[1, 2], [99, 2, 3], false]);
+    expect(await sb.call('keep')).toEqual([1, 2]);
+    // the same values through the codec, as the reference's answers come from the oracle
+    const carried = (v: unknown) => decodeBody(encodeFrame(REPLY, 1, v).subarray(HEADER_BYTES));
+    // eslint-disable-next-line no-sparse-arrays
+    expect(carried([1, , 3])).toEqual([1, undefined, 3]);
+    expect(carried(new (class P { x = 1; get y() { return 2; } })())).toEqual({ x: 1 });
+    expect(Object.keys(carried(JSON.parse('{"__proto__": 5, "a": [2]}')) as object)).toEqual(['__proto__', 'a']);
+    expect(() => encodeFrame(REPLY, 1, new Proxy([1], {}), { isProxy: (v) => types.isProxy(v) })).toThrow(/Proxy/);
   });
 
   it('caps the error names and messages that come back (200 and 2000 characters)', async () => {

@@ -1,0 +1,77 @@
+/**
+ * The codec's numbers (grader/sandbox/codec.mjs): every float64 goes through one Float64Array and
+ * its bytes, not DataView. Checked against Node's own little-endian writer, byte for byte, and
+ * back, bit for bit, on the values a float64 can be (±0, NaN, ±Infinity, subnormals, the extremes)
+ * and on 20,000 random bit patterns, alone (NUM), as a vector (VEC), a matrix (MAT), packed, and
+ * from a body at an odd offset (a frame cut out of a larger read).
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeBody, encodeFrame, HEADER_BYTES, PackedMatrix, REPLY, TAGS } from '../grader/sandbox/codec.mjs';
+
+/** 20,000 float64 from random bits (a fixed LCG, so the test is the same every run), plus the edge values. */
+function float64s(): number[] {
+  const edges = [0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.EPSILON, 1, -1, 0.1, 1 / 3];
+  const bits = new BigUint64Array(20_000);
+  let s = 0x2545f4914f6cdd1dn;
+  for (let i = 0; i < bits.length; i++) {
+    s = (s * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    bits[i] = s;
+  }
+  return [...edges, ...new Float64Array(bits.buffer)];
+}
+
+/** The little-endian bytes of `xs`, written by Node's Buffer (not the codec). */
+const le = (xs: number[]) => {
+  const b = Buffer.alloc(8 * xs.length);
+  xs.forEach((x, i) => b.writeDoubleLE(x, 8 * i));
+  return b;
+};
+
+const sameBits = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+describe('codec numbers', () => {
+  const xs = float64s();
+
+  it('writes a vector as the little-endian float64 of every entry, and reads each back bit for bit', () => {
+    const frame = encodeFrame(REPLY, 7, xs);
+    // length, kind, id, then VEC, its count and the numbers
+    expect(frame[HEADER_BYTES + 5]).toBe(TAGS.VEC);
+    expect(Buffer.from(frame.subarray(HEADER_BYTES + 10)).equals(le(xs))).toBe(true);
+    expect(sameBits(decodeBody(frame.subarray(HEADER_BYTES)) as number[], xs)).toBe(true);
+  });
+
+  it('writes a lone number (NUM) the same way', () => {
+    for (const x of xs.slice(0, 40)) {
+      const frame = encodeFrame(REPLY, 1, x);
+      expect(Buffer.from(frame.subarray(HEADER_BYTES + 6)).equals(le([x]))).toBe(true);
+      expect(Object.is(decodeBody(frame.subarray(HEADER_BYTES)), x)).toBe(true);
+    }
+  });
+
+  it('writes a matrix (MAT) row by row, and reads it back as rows or packed, also from a body at an odd offset', () => {
+    const cols = 100;
+    const m = Array.from({ length: 200 }, (_, i) => xs.slice(i * cols, (i + 1) * cols));
+    const frame = encodeFrame(REPLY, 1, m, { packMin: 4096 });
+    expect(frame[HEADER_BYTES + 5]).toBe(TAGS.MAT);
+    expect(Buffer.from(frame.subarray(HEADER_BYTES + 14)).equals(le(m.flat()))).toBe(true);
+    // the same bytes one past an 8-byte boundary
+    const shifted = new Uint8Array(frame.length + 1);
+    shifted.set(frame, 1);
+    const body = shifted.subarray(1 + HEADER_BYTES);
+    const rows = decodeBody(body) as number[][];
+    expect(rows.length).toBe(200);
+    expect(rows.every((r, i) => sameBits(r, m[i]))).toBe(true);
+    const packed = decodeBody(body, { keepPacked: true, packMin: 4096 }) as PackedMatrix;
+    expect(packed).toBeInstanceOf(PackedMatrix);
+    expect([packed.rows, packed.cols]).toEqual([200, 100]);
+    expect(sameBits([...packed.data], m.flat())).toBe(true);
+  });
+
+  it('reads a number that a getter turns into another on its second read as the codec always did (the type is checked, then the value read)', () => {
+    let reads = 0;
+    const v = [1, 2];
+    Object.defineProperty(v, 1, { get: () => (++reads === 1 ? 2 : 5), enumerable: true });
+    expect(decodeBody(encodeFrame(REPLY, 1, v).subarray(HEADER_BYTES))).toEqual([1, 5]);
+    expect(reads).toBe(2);
+  });
+});
