@@ -248,7 +248,7 @@ async function compileOne(folder) {
       platform: 'node',
       tsconfig: false,
     });
-    const { output } = await bundle.generate({ format: 'esm', inlineDynamicImports: true });
+    const { output } = await bundle.generate({ format: 'esm', codeSplitting: false });
     const own = problems.length === 0 && mode === 'oracle' && ownExercises.has(folder) ? await ownScript(bundle) : undefined;
     await bundle.close();
     if (problems.length > 0) return problemsLine(problems, false);
@@ -272,7 +272,7 @@ function usesOf(stubUses) {
  */
 async function ownScript(bundle) {
   try {
-    const { output } = await bundle.generate({ format: 'iife', name: '__gradlabOwnExports', inlineDynamicImports: true });
+    const { output } = await bundle.generate({ format: 'iife', name: '__gradlabOwnExports', codeSplitting: false });
     return output[0].code;
   } catch {
     return undefined;
