@@ -7,7 +7,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gradeSubmissions } from '../grader/runner';
+import { byGradingOrder, gradeSubmissions, GRADING_ORDER, gradingRank } from '../grader/runner';
+import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-runner-'));
@@ -19,6 +20,16 @@ function submission(name: string, overlay: Record<string, string> = {}): string 
   for (const [rel, text] of Object.entries(overlay)) writeFileSync(path.join(dir, rel), text);
   return dir;
 }
+
+describe('the order the workers take the pairs in', () => {
+  it('names every exercise of the manifest once, costliest first, and sorts wrapper files by it, then by submission', () => {
+    expect([...GRADING_ORDER].sort()).toEqual(loadManifest().exercises.map((e) => e.slug).sort());
+    const files = ['s1-01-activations', 's0-07-training', 's10-03-initialization', 's2-03-initialization', 's0-02-backprop'].map((f) => path.join(tmp, `${f}.test.ts`));
+    const sorted = [...files].sort(byGradingOrder);
+    expect(sorted.map((f) => path.basename(f, '.test.ts'))).toEqual(['s2-03-initialization', 's10-03-initialization', 's0-07-training', 's0-02-backprop', 's1-01-activations']);
+    expect(gradingRank(path.join(tmp, 'other.test.ts'))).toEqual([-1, 0]);
+  });
+});
 
 describe('gradeSubmissions', () => {
   it('refuses to grade a submission folder that holds the grader itself (a checkout inside the student’s workspace)', async () => {
