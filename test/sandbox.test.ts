@@ -402,6 +402,8 @@ describe('Sandbox limits', () => {
       mutate: (a) => { a[0] = 99; a.push(3); return a; },
       kept: (a) => { globalThis.kept = a; return 0; },
       later: () => { globalThis.kept[0] = 42; return 0; },
+      sparse: () => { const a = []; a[4e9] = 1; return a; },
+      long: () => new Array(1.5e6).fill(0.5),
     }))();`;
     const sb = sandbox(`
       const own = (fn, ...args) => globalThis.__gradlabOracle('02-backprop', fn, args);
@@ -415,10 +417,11 @@ describe('Sandbox limits', () => {
       export function mutate() { const a = [1, 2]; const back = own('mutate', a); return [a, back, a === back]; }
       export function keep() { const a = [1, 2]; own('kept', a); own('later'); return a; }
       export function holes() { const v = own('holes'); return [1 in v, v.length]; }
+      export function long() { const v = own('long'); return [v.length, v[1499999]]; }
       export function keyed() { const v = own('keyed'); return [Object.getPrototypeOf(v) === Object.prototype, Object.keys(v), v.a]; }`,
     { own: { '02-backprop': own } });
     const exported = await sb.exports();
-    const names = ['holes', 'instance', 'extra', 'shared', 'special', 'keyed', 'cycle', 'proxy', 'fn', 'mutate', 'kept', 'later'];
+    const names = ['holes', 'instance', 'extra', 'shared', 'special', 'keyed', 'cycle', 'proxy', 'fn', 'mutate', 'kept', 'later', 'sparse', 'long'];
     expect(names.every((n) => exported[`__gradlabOwn$02-backprop$${n}`] === 'function')).toBe(true);
     await sb.useOwn({ '02-backprop': names });
     expect(await sb.call('get', 'holes')).toEqual({ v: [1, undefined, 3], realm: true });
@@ -433,6 +436,9 @@ describe('Sandbox limits', () => {
     expect(await sb.call('get', 'cycle')).toEqual({ error: 'a value nested more than 64 levels deep (a cycle?) cannot be copied' });
     expect(await sb.call('get', 'proxy')).toEqual({ error: 'a Proxy cannot be copied (not data)' });
     expect(await sb.call('get', 'fn')).toEqual({ error: 'a function cannot be copied (not data)' });
+    // as many entries as the largest message carries (48 MB of numbers), and not the length of a sparse array
+    expect(await sb.call('long')).toEqual([1.5e6, 0.5]);
+    expect(await sb.call('get', 'sparse')).toEqual({ error: `a value of more than ${48 * 2 ** 20 / 8} entries cannot be copied` });
     // its own copies: the caller's array is never the one it changes or keeps, nor the one it gets back
     expect(await sb.call('mutate')).toEqual([[1, 2], [99, 2, 3], false]);
     expect(await sb.call('keep')).toEqual([1, 2]);

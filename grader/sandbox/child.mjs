@@ -459,8 +459,8 @@ function ownCallable(exercise, fn) {
   if (typeof f !== 'function') return undefined;
   if (ReflectApply(SetHas, pureExercises, [exercise])) return f;
   return function ownCopied(...args) {
-    const value = ReflectApply(f, undefined, copyData(args, 0, { left: MAX_COPY }));
-    return copyData(value, 0, { left: MAX_COPY });
+    const value = ReflectApply(f, undefined, copyData(args, 0, { left: MAX_CROSSING }));
+    return copyData(value, 0, { left: MAX_CROSSING });
   };
 }
 
@@ -475,6 +475,13 @@ function ownCallable(exercise, fn) {
  * structuredClone: ≈ 5× faster on 05's and 07's networks (docs/benchmarks.md), and the same
  * answer for every plain value.
  */
+/**
+ * Entries a value crossing between realms may have (array slots and object keys, summed): as many
+ * numbers as the largest message carries, so that every value the oracle could answer with also
+ * crosses, while a sparse array's length (a[4e9] = 1) cannot make the copy loop for hours.
+ */
+const MAX_CROSSING = MAX_REPLY_BYTES / 8;
+
 function copyData(value, depth, budget) {
   if (value === null || typeof value !== 'object') {
     const t = typeof value;
@@ -485,7 +492,7 @@ function copyData(value, depth, budget) {
   if (isProxy(value)) throw new ErrorCtor('a Proxy cannot be copied (not data)');
   if (isArray(value)) {
     const n = value.length;
-    if ((budget.left -= n) < 0) throw new ErrorCtor(`a value of more than ${MAX_COPY} entries cannot be copied`);
+    if ((budget.left -= n) < 0) throw new ErrorCtor(`a value of more than ${MAX_CROSSING} entries cannot be copied`);
     const out = new ArrayCtor(n);
     for (let i = 0; i < n; i++) {
       const x = value[i];
@@ -494,7 +501,7 @@ function copyData(value, depth, budget) {
     return out;
   }
   const keys = ObjectKeys(value);
-  if ((budget.left -= keys.length) < 0) throw new ErrorCtor(`a value of more than ${MAX_COPY} entries cannot be copied`);
+  if ((budget.left -= keys.length) < 0) throw new ErrorCtor(`a value of more than ${MAX_CROSSING} entries cannot be copied`);
   const out = {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
