@@ -216,8 +216,8 @@ type Vitest = Awaited<ReturnType<typeof import('vitest/node').createVitest>>;
 
 /**
  * The exercises from the costliest to grade to the cheapest, as measured (the sandbox child's CPU
- * for the solutions, node 26, docs/benchmarks.md: 03 ≈ 1.1–1.4 s, 07 ≈ 0.9, 05 ≈ 0.5, 02 ≈ 0.4–0.5,
- * 04 ≈ 0.2, 06 ≈ 0.2, 01 ≈ 0.15). The workers take the pairs in this order, costliest first, so
+ * for the solutions, node 26, docs/benchmarks.md: 03 ≈ 1.0 s, 07 ≈ 0.84, 05 ≈ 0.4, 02 ≈ 0.37,
+ * 04 ≈ 0.17, 06 ≈ 0.17, 01 ≈ 0.14). The workers take the pairs in this order, costliest first, so
  * that no long one starts last while the other worker idles (longest processing time first):
  * vitest's own order (largest file first) put 07 last. Only wall time changes, never a verdict.
  */

@@ -465,8 +465,15 @@ function ownCallable(exercise, fn) {
 }
 
 /**
- * A copy of `value` made of this realm's arrays and plain objects, with what the codec carries
- * between processes and nothing more, so a value crosses between realms as the reference's
+ * Entries a value crossing between realms may have (array slots and object keys, summed): as many
+ * numbers as the largest message carries, so that every value the oracle could answer with also
+ * crosses, while a sparse array's length (a[4e9] = 1) cannot make the copy loop for hours.
+ */
+const MAX_CROSSING = MAX_REPLY_BYTES / 8;
+
+/**
+ * A copy of `value` made of this realm's arrays and plain objects, with the kinds of values the
+ * codec carries between processes and nothing more, so a value crosses between realms as the reference's
  * answers cross between processes: an array is read index by index (a hole is undefined), an
  * object by its own enumerable string keys (a class instance becomes its fields); numbers,
  * strings, booleans, null and undefined as they are. A function, symbol, bigint, Proxy, a value
@@ -475,13 +482,6 @@ function ownCallable(exercise, fn) {
  * structuredClone: ≈ 5× faster on 05's and 07's networks (docs/benchmarks.md), and the same
  * answer for every plain value.
  */
-/**
- * Entries a value crossing between realms may have (array slots and object keys, summed): as many
- * numbers as the largest message carries, so that every value the oracle could answer with also
- * crosses, while a sparse array's length (a[4e9] = 1) cannot make the copy loop for hours.
- */
-const MAX_CROSSING = MAX_REPLY_BYTES / 8;
-
 function copyData(value, depth, budget) {
   if (value === null || typeof value !== 'object') {
     const t = typeof value;
