@@ -5,6 +5,10 @@
 // utime + stime; a process that lives less than one poll is missed (a few ms at most).
 //
 //   node bench/tree-cpu.mjs -- node bin/gradlab.mjs grade solutions -e 07-training -f json -o /tmp/r.json
+//
+// PER_KIND=1 adds `perKind`: the CPU summed by kind of process (grader, compiler child, vitest
+// worker, sandbox child, …, read from each command line), which is how docs/benchmarks.md splits
+// what a student costs. PER_PROCESS=1 adds every process's own.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
