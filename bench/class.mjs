@@ -12,7 +12,7 @@
 // Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
 // class whose 03 weights differ per student in the last bits (see makeClass; --no-distinct skips
 // it, for a machine too busy to wait), all `--force`.
-// Each figure is the median of --runs runs. Prints a Markdown table for docs/benchmarks.md.
+// Each figure is the median of --runs runs (the compute floor: of at least 7 replays). Prints a Markdown table for docs/benchmarks.md.
 //
 // --baseline DIR measures another checkout too (built, with its node_modules: for example
 // `git archive <commit> | tar -x -C DIR && (cd DIR && npm ci)`), interleaved with this one run by
@@ -146,7 +146,10 @@ for (const t of trees) {
   t.recorded = readdirSync(calls).filter((f) => f.endsWith('.v8')).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
   t.computeRuns = [];
 }
-for (let r = 0; r < runs; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
+// at least 7 replays per tree, interleaved: with 3, two trees replaying the same 2,054 calls on
+// the same reference read 0.59 and 0.47 s a student (docs/benchmarks.md); a replay costs seconds
+const replays = Math.max(runs, 7);
+for (let r = 0; r < replays; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
 for (const t of trees) {
   t.compute = median(t.computeRuns) / classSize; // CPU seconds of one student's graded calls
   t.callCount = t.recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
@@ -170,7 +173,7 @@ console.log([
   `|---|${trees.map(() => '---:|---:|---:').join('|')}|${trees.length === 2 ? '---:|' : ''}`,
   row('vitest floor: bare `vitest run`, one trivial test — wall', () => floor.wall, floor.wall, null),
   row('vitest floor — CPU', () => floor.cpu, floor.cpu, null),
-  row(`compute floor: the reference's graded calls, one student, one process, CPU (${trees.map((t) => Math.round(t.callCount)).join(' / ')} calls)`, (t) => t.compute, floor.cpu, (t) => t.compute),
+  row(`compute floor: the reference's graded calls, one student, one process, CPU (median of ${replays} replays; ${trees.map((t) => Math.round(t.callCount)).join(' / ')} calls)`, (t) => t.compute, floor.cpu, (t) => t.compute),
   row('one submission, `gradlab grade` — wall', (t) => t.single.wall, floor.wall, null),
   row('one submission — CPU', (t) => t.single.cpu, floor.cpu, (t) => t.compute),
   row('`gradlab class`, identical copies, whole class — wall', (t) => t.graded.wall, floor.wall, null),
