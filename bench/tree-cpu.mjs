@@ -35,7 +35,7 @@ function poll() {
 // PER_KIND=1: the CPU summed by kind of process (what its command line runs), for finding where it goes
 const byKind = Boolean(process.env.PER_KIND);
 const kinds = new Map(); // pid → kind
-const KINDS = [['compile-child', 'compiler child'], ['child.mjs', 'sandbox child'], ['bwrap', 'bubblewrap'], ['prlimit', 'prlimit'], ['vitest', 'vitest worker'], ['tinypool', 'vitest worker'], ['forks', 'vitest worker']];
+const KINDS = [['compile-child', 'compiler child'], ['child.mjs', 'sandbox child'], ['bwrap', 'bubblewrap'], ['prlimit', 'prlimit'], ['vitest', 'vitest worker']];
 function kindOf(pid) {
   let cmd = '';
   try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(); } catch { return undefined; }
