@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { loadManifest } from './manifest.js';
+import { moduleCacheOptions } from './module-cache.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
@@ -245,6 +246,8 @@ async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }):
       return [...files].sort((a, b) => byGradingOrder(a.moduleId, b.moduleId));
     }
   }
+  // the suites as transformed by an earlier run, where the grader's installation can keep them
+  const { experimental, plugins } = moduleCacheOptions();
   return createVitest('test', {
     root: ROOT,
     config: false,
@@ -264,7 +267,8 @@ async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }):
     execArgv: NO_SIGNAL_INSPECTOR_FLAGS,
     setupFiles: [path.join(ROOT, 'grader', 'signal-inspector-setup.ts')],
     coverage: { enabled: false },
-  }, {}, quietStreams());
+    ...(experimental ? { experimental } : {}),
+  }, { plugins }, quietStreams());
 }
 
 async function runVitest(
