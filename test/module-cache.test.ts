@@ -78,7 +78,7 @@ describe('grading with the cache', () => {
       expect(at).toBeGreaterThan(0);
       // flatted's form (what vitest writes): the object first, its strings by index after it
       const flat = JSON.parse(Buffer.from(text.slice(at + marker.length), 'base64').toString('utf8')) as [{ id: string }, ...string[]];
-      return flat[Number(flat[0].id)];
+      return flat[Number(flat[0].id)] as string;
     });
   }
 
