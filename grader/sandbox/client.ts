@@ -743,8 +743,10 @@ export class Sandbox {
     if (typeof exercise !== 'string' || typeof fn !== 'string' || !Array.isArray(args)) return this.violation(a.child, 'a call of another exercise that is not one');
     if (!access || !access.allowed(exercise, fn)) return refuse(`${fn} of ${exercise} is not available here: ${NOT_SERVED}`);
     this.oracleCalls++;
-    // what the reference may still spend: its own allowance, and what the call's limit leaves beyond it
-    const remaining = Math.max(1, Math.min(a.limit.cpuMs - chargedMs(a, a.clock.usedMs()), ALLOWANCE_LIMITS * a.limit.cpuMs - a.extraCpuMs));
+    // what the reference may still spend in its sandbox: its own allowance, and what the call's
+    // limit leaves beyond it (read from /proc only then: 05 and 02 on a broken 01 or 02 ask
+    // tens of thousands of small calls, answered here, whose CPU `answer` counts)
+    const remaining = () => Math.max(1, Math.min(a.limit.cpuMs - chargedMs(a, a.clock.usedMs()), ALLOWANCE_LIMITS * a.limit.cpuMs - a.extraCpuMs));
     const small = budget.usedEntries <= IN_PROCESS_ENTRIES && !notForHere(args);
     const outcome = await access.oracle.call(exercise, fn, args, remaining, small);
     a.extraCpuMs += outcome.cpuMs;
@@ -884,7 +886,10 @@ export function oracleExport(exercise: string, fn: string): string {
   return `oracle$${exercise.replace(/[^A-Za-z0-9]/g, '_')}$${fn}`;
 }
 
-/** What the oracle answered for one call, and the CPU time it took there. */
+/**
+ * What the oracle answered for one call, and the CPU time it took in the reference's sandbox (0
+ * when computed in this process: the caller's own reading of this process's CPU counts it).
+ */
 export type OracleOutcome = ({ ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) & { cpuMs: number };
 
 /**
@@ -905,9 +910,11 @@ export class Oracle {
   /**
    * `small`: the caller checked the arguments are few (IN_PROCESS_ENTRIES) and hold no object
    * with a `length` key, so an exercise of IN_PROCESS_EXERCISES may be computed in this process.
+   * `cpuLimitMs`: what the call may spend in the reference's sandbox, asked only when it goes there.
    */
-  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: number, small = false): Promise<OracleOutcome> {
+  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: () => number, small = false): Promise<OracleOutcome> {
     if (small && IN_PROCESS_EXERCISES.has(exercise)) return this.callHere(exercise, fn, args);
+    const limitMs = cpuLimitMs();
     this.sandbox ??= new Sandbox({ code: this.code, label: 'the course\'s reference', callTimeoutMs: this.callTimeoutMs, keepRecords: false });
     const sb = this.sandbox;
     const name = oracleExport(exercise, fn);
@@ -921,26 +928,26 @@ export class Oracle {
       const text = e.message.split(name).join(fn);
       const thrown = new RegExp(`^${fn} threw (\\w+): ([^]*)$`).exec(text);
       const error = thrown ? { name: thrown[1], message: thrown[2] } : { name: 'Error', message: text };
-      return { ok: false, error, cpuMs: Math.max(sb.cpuMs - before, e.kind === 'timeout' ? cpuLimitMs : 0) };
+      return { ok: false, error, cpuMs: Math.max(sb.cpuMs - before, e.kind === 'timeout' ? limitMs : 0) };
     }
   }
 
   /**
    * A function of IN_PROCESS_EXERCISES on small arguments, computed here, from the same reference
    * bundle loaded into this trusted process: no student code runs here, and arguments this small
-   * cannot make it loop or allocate for long.
+   * cannot make it loop or allocate for long. Its CPU is this process's, which the caller reads
+   * around its whole answer (serveOracle): cpuMs 0 here, or it would count twice.
    */
   private async callHere(exercise: string, fn: string, args: unknown[]): Promise<OracleOutcome> {
-    const started = process.cpuUsage();
     this.scalar ??= import(`data:text/javascript;base64,${Buffer.from(this.code, 'utf8').toString('base64')}`) as Promise<Record<string, unknown>>;
     const f = (await this.scalar)[oracleExport(exercise, fn)];
     try {
       if (typeof f !== 'function') throw new Error(`the reference has no ${fn}`);
       const value: unknown = f(...args);
-      return { ok: true, value, cpuMs: cpuSince(started) };
+      return { ok: true, value, cpuMs: 0 };
     } catch (err) {
       const error = err instanceof Error ? { name: String(err.name).slice(0, MAX_NAME), message: String(err.message).slice(0, MAX_MESSAGE) } : { name: 'Error', message: String(err).slice(0, MAX_MESSAGE) };
-      return { ok: false, error, cpuMs: cpuSince(started) };
+      return { ok: false, error, cpuMs: 0 };
     }
   }
 
