@@ -15,9 +15,11 @@
  * suites; the student's code runs in the sandbox's children, which cannot write files).
  *
  * `GRADLAB_MODULE_CACHE` names another folder, or `off`. A folder that cannot be created or written
- * (a read-only installation) turns the cache off: a run without it is slower, never different.
+ * (a read-only installation) turns the cache off: a run without it is slower, never different. So
+ * does a folder that holds anything but vitest's cache files: vitest removes the whole folder when
+ * the lock file changes, and `GRADLAB_MODULE_CACHE=/tmp` must not cost anyone their /tmp.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import type {} from 'vitest/config'; // its declaration of the `configureVitest` hook on vite's Plugin
@@ -26,7 +28,13 @@ import { ROOT } from './paths.js';
 /** The default folder: in the grader's own node_modules, like other tools' caches. */
 export const DEFAULT_MODULE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'gradlab-vitest');
 
-/** The folder to keep transformed modules in, or null when the cache is off or cannot be written. */
+/** What vitest writes in its cache folder: a module by its hash, its metadata, a file being written. */
+const CACHE_ENTRY = /^(?:[0-9a-f]{40}|_metadata\.json|\.tmp-\d+-[0-9a-z]*)$/;
+
+/**
+ * The folder to keep transformed modules in, or null when the cache is off, cannot be written, or
+ * the folder holds files of someone else's (which vitest's clearing would remove).
+ */
 export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   const chosen = env.GRADLAB_MODULE_CACHE;
   if (chosen === 'off') return null;
@@ -34,7 +42,7 @@ export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | n
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
-    return dir;
+    return readdirSync(dir).every((name) => CACHE_ENTRY.test(name)) ? dir : null;
   } catch {
     return null;
   }

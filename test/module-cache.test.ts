@@ -3,9 +3,10 @@
  * transformed them, so a later run skips that work. What must hold: a run reads the same suites
  * with the cache as without it (identical reports, a failing test's message and diagnosis
  * included); only the grader's own files are kept, never a run's wrappers (the folder does not
- * grow from one run to the next); and a folder that cannot be written, or `off`, grades as before.
+ * grow from one run to the next); and a folder that cannot be written, or `off`, grades as before,
+ * as does a folder holding other files, which vitest's clearing would have removed.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ function unwritable(): string {
 }
 
 describe('which folder, and which modules', () => {
-  it('defaults to the grader’s own node_modules, takes GRADLAB_MODULE_CACHE, and is off for `off` or a folder it cannot write', () => {
+  it('defaults to the grader’s own node_modules, takes GRADLAB_MODULE_CACHE, and is off for `off`, a folder it cannot write or one holding other files', () => {
     expect(DEFAULT_MODULE_CACHE).toBe(path.join(ROOT, 'node_modules', '.cache', 'gradlab-vitest'));
     expect(moduleCacheDir({})).toBe(DEFAULT_MODULE_CACHE);
     const chosen = path.join(tmp, 'chosen');
@@ -38,6 +39,14 @@ describe('which folder, and which modules', () => {
     expect(readdirSync(chosen)).toEqual([]); // created, empty
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: unwritable() })).toBeNull();
+    // vitest's own files only (a module by its hash, its metadata, one being written): anything else is someone's
+    writeFileSync(path.join(chosen, '_metadata.json'), '{}');
+    writeFileSync(path.join(chosen, 'a'.repeat(40)), '');
+    writeFileSync(path.join(chosen, '.tmp-1765000000000-k2j4h5'), '');
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: chosen })).toBe(chosen);
+    writeFileSync(path.join(chosen, 'notes.txt'), 'mine');
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: chosen })).toBeNull();
+    rmSync(path.join(chosen, 'notes.txt'));
     expect(moduleCacheOptions({ GRADLAB_MODULE_CACHE: 'off' })).toEqual({ plugins: [] });
     const on = moduleCacheOptions({ GRADLAB_MODULE_CACHE: chosen });
     expect(on.experimental).toEqual({ fsModuleCache: true, fsModuleCachePath: chosen });
@@ -102,11 +111,19 @@ describe('grading with the cache', () => {
     expect(readdirSync(cache).sort()).toEqual(kept);
     const off = await grade('off');
     const unwritableRun = await grade(unwritable());
+    // a folder of someone else's, with a stale lock-file hash: vitest would empty it; it is left alone
+    const shared = path.join(tmp, 'shared');
+    mkdirSync(shared);
+    writeFileSync(path.join(shared, '_metadata.json'), JSON.stringify({ lockfileHash: 'stale' }));
+    writeFileSync(path.join(shared, 'notes.txt'), 'mine');
+    const sharedRun = await grade(shared);
+    expect(readdirSync(shared).sort()).toEqual(['_metadata.json', 'notes.txt']);
+    expect(readFileSync(path.join(shared, 'notes.txt'), 'utf8')).toBe('mine');
 
     expect([cold.score, cold.maxScore]).toEqual([13.5, 15]);
     const relu = cold.tests.find((t) => t.id === 'activations.reluGrad.grid');
     expect(relu?.status).toBe('failed');
     expect(relu?.diagnosis?.id).toBe('relu-grad-at-zero');
-    for (const other of [warm, off, unwritableRun]) expect(stable(other)).toEqual(stable(cold));
+    for (const other of [warm, off, unwritableRun, sharedRun]) expect(stable(other)).toEqual(stable(cold));
   });
 });
