@@ -1,88 +1,111 @@
 /**
- * Where vitest keeps modules as it transformed them, between runs: the hidden suites of a grading
- * run, and the public tests of a student's `check`.
+ * Where a grading run keeps the hidden suites as vitest transformed them, between runs.
  *
- * Every run used to transform the same TypeScript again for its workers: ≈ 0.5 s of the grader's
- * CPU, before the first test starts (docs/benchmarks.md, issue 21). vitest's
- * `experimental.fsModuleCache` keeps each transformed module in a file named by a hash of its
- * path, its source, vitest's version and the run's configuration, and clears its folder when
- * package-lock.json changes, so an edited file is transformed again and never read stale.
+ * Every run used to transform the grader's own TypeScript again for its workers: ≈ 0.5 s of the
+ * grader's CPU, before the first sandbox starts (docs/benchmarks.md, issue 21). vitest's
+ * `experimental.fsModuleCache` keeps each transformed module in a file named by a hash of its path
+ * and its own source (and the run's configuration, plugins by name), and clears its folder when
+ * package-lock.json changes. That hash does not see what else the transformed code depends on:
+ * tsconfig.json, and where each import resolved (a file moved or renamed leaves its importers'
+ * entries pointing at the old path). So the folder also holds GRADLAB_KEY, a hash of everything the
+ * grade depends on (graderFingerprint: the grader, fixtures, lib, solutions, lock file, Node
+ * version) and of tsconfig.json and package.json, and is emptied of vitest's files whenever that
+ * changes: after any edit to the grader the suites are transformed afresh, once.
  *
- * Only files that rarely change are kept, so the folder does not grow from run to run: for grading,
- * the grader's own files (each run's wrapper files live in a fresh temporary folder); for `check`,
- * the public tests, exercises/lib and the grader's setup file, never the student's own exercise files,
- * which change with every save. A grading run's folder belongs to the grader's installation, beside
- * its node_modules, which whoever could write it could already replace; students' code never runs
- * where it is read (the workers run only the suites; the student's code runs in the sandbox's
- * children, which cannot write files, and is compiled by a child that may only read).
+ * Only the grader's own files are kept (each run's wrapper files live in a fresh temporary folder),
+ * so the folder does not grow from run to run. Students' code never runs where the kept files are
+ * read: the workers run only the suites; the student's code runs in the sandbox's children, which
+ * cannot write files, and is compiled by a child that may only read.
  *
- * `GRADLAB_MODULE_CACHE` names the folder that holds the two caches (default: the grader's
- * node_modules/.cache), or `off`. A cache folder that cannot be created or written (a read-only
- * installation) is not used: a run without it is slower, never different. Nor is one that holds
- * anything but vitest's cache files: vitest removes the whole folder when the lock file changes.
+ * `GRADLAB_MODULE_CACHE` names the folder that holds the cache (default: the grader's own
+ * node_modules/.cache), or `off`. The cache's folder is not used, and the run is slower, never
+ * different, when it cannot be created or written, is not this user's alone (its files are run as
+ * the grader: a folder someone else can write could plant code), holds anything but the cache's own
+ * files (vitest removes its whole folder when the lock file changes), or its disk is nearly full
+ * (vitest fails the run when it cannot write).
  */
-import { accessSync, constants, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import type {} from 'vitest/config'; // its declaration of the `configureVitest` hook on vite's Plugin
+import { graderFingerprint } from './class/version.js';
 import { ROOT } from './paths.js';
 
-/** The default folder of the caches: the grader's own node_modules/.cache, like other tools' caches. */
+/** The default folder of the cache: the grader's own node_modules/.cache, like other tools' caches. */
 export const DEFAULT_CACHE_HOME = path.join(ROOT, 'node_modules', '.cache');
-
-/** One cache per command: their runs differ in root and configuration (and so in lock file). */
-export type CacheKind = 'grade' | 'check';
+/** The cache's folder inside its home. */
+export const CACHE_FOLDER = 'gradlab-grade';
+/** The file that names what the kept modules were transformed from (see above). */
+export const KEY_FILE = 'gradlab-key';
+/** The free space below which the cache is not used: the folder holds ≈ 1 MB; a full disk fails vitest's writes. */
+export const MIN_FREE_BYTES = 64 * 2 ** 20;
 
 /** What vitest writes in its cache folder: a module by its hash, its metadata, a file being written. */
-const CACHE_ENTRY = /^(?:[0-9a-f]{40}|_metadata\.json|\.tmp-\d+-[0-9a-z]*)$/;
+const VITEST_ENTRY = /^(?:[0-9a-f]{40}|_metadata\.json|\.tmp-\d+-[0-9a-z]*)$/;
+
+/** What the kept modules depend on beyond their own source: the grade's inputs, and `root`'s tsconfig.json and package.json. */
+export function cacheKey(root = ROOT): string {
+  const hash = createHash('sha256').update(`${graderFingerprint()}\0`);
+  for (const file of ['tsconfig.json', 'package.json']) hash.update(`${file}\0`).update(existsSync(path.join(root, file)) ? readFileSync(path.join(root, file)) : '\0absent');
+  return hash.digest('hex');
+}
+
+/** Whether `dir` is this user's alone: owned by them, and writable by no group or other user (not checked where there are no uids). */
+function ownedAlone(dir: string): boolean {
+  const st = statSync(dir);
+  const uid = process.getuid?.();
+  return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
+}
 
 /**
- * The folder to keep `kind`'s transformed modules in, or null when the cache is off, cannot be
- * written, or the folder holds files of someone else's (which vitest's clearing would remove).
+ * The cache's folder under `home`, ready for a run with `key`, or null when it must not be used
+ * (see the module's comment). A key that differs from the folder's empties it of vitest's files.
  */
-export function moduleCacheDir(kind: CacheKind, env: NodeJS.ProcessEnv = process.env): string | null {
-  const home = env.GRADLAB_MODULE_CACHE;
-  if (home === 'off') return null;
-  const dir = path.join(path.resolve(home || DEFAULT_CACHE_HOME), `gradlab-${kind}`);
+export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FREE_BYTES): string | null {
+  const dir = path.join(path.resolve(home), CACHE_FOLDER);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
-    return readdirSync(dir).every((name) => CACHE_ENTRY.test(name)) ? dir : null;
+    if (!ownedAlone(dir)) return null;
+    const { bavail, bsize } = statfsSync(dir);
+    if (bavail * bsize < minFreeBytes) return null;
+    const names = readdirSync(dir);
+    if (!names.every((name) => VITEST_ENTRY.test(name) || name === KEY_FILE)) return null;
+    const keyFile = path.join(dir, KEY_FILE);
+    if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) {
+      for (const name of names) if (VITEST_ENTRY.test(name)) rmSync(path.join(dir, name), { force: true });
+      const tmp = path.join(dir, `.tmp-${Date.now()}-${process.pid}`);
+      writeFileSync(tmp, key);
+      renameSync(tmp, keyFile);
+    }
+    return dir;
   } catch {
     return null;
   }
 }
 
-/** Whether `id` is inside `folder` (not the folder itself, nor a sibling whose name begins the same). */
-function inside(id: string, folder: string): boolean {
-  return id.startsWith(folder + path.sep);
+/** The cache's folder for this run, or null when it is off or must not be used. */
+export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const home = env.GRADLAB_MODULE_CACHE;
+  if (home === 'off') return null;
+  return prepareCacheDir(home || DEFAULT_CACHE_HOME, cacheKey());
 }
 
 /** Whether a grading run may keep a module: the grader's own files only, never a run's wrappers. */
 export function keepsModule(id: string): boolean {
-  return inside(id, ROOT);
+  return id.startsWith(ROOT + path.sep);
 }
 
-/**
- * Whether `check` (run in the repository `root`) may keep a module: the grader's and the
- * repository's files, but not a student's own exercise file (exercises/<exercise>/*.ts other than
- * the public tests), which each save changes.
- */
-export function checkKeepsModule(root: string, id: string): boolean {
-  const exercises = path.join(root, 'exercises');
-  if (inside(id, exercises) && !inside(id, path.join(exercises, 'lib')) && !id.endsWith('.test.ts')) return false;
-  return inside(id, ROOT) || inside(id, root);
-}
-
-/** vitest options and the plugin that keeps only the modules `keeps` allows; nothing when off. */
-export function moduleCacheOptions(kind: CacheKind, keeps: (id: string) => boolean, env: NodeJS.ProcessEnv = process.env): { experimental?: { fsModuleCache: true; fsModuleCachePath: string }; plugins: Plugin[] } {
-  const dir = moduleCacheDir(kind, env);
+/** vitest options and the plugin that keeps only the grader's own modules; nothing when off. */
+export function moduleCacheOptions(env: NodeJS.ProcessEnv = process.env): { experimental?: { fsModuleCache: true; fsModuleCachePath: string }; plugins: Plugin[] } {
+  const dir = moduleCacheDir(env);
   if (!dir) return { plugins: [] };
   const plugin: Plugin = {
     name: 'gradlab:module-cache',
     configureVitest({ experimental_defineCacheKeyGenerator }) {
       // false: transformed on every run and not written (vitest hashes what else it returns)
-      experimental_defineCacheKeyGenerator(({ id }) => (keeps(id) ? '' : false));
+      experimental_defineCacheKeyGenerator(({ id }) => (keepsModule(id) ? '' : false));
     },
   };
   return { experimental: { fsModuleCache: true, fsModuleCachePath: dir }, plugins: [plugin] };

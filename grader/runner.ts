@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { loadManifest } from './manifest.js';
-import { keepsModule, moduleCacheOptions } from './module-cache.js';
+import { moduleCacheOptions } from './module-cache.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
@@ -247,7 +247,7 @@ async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }):
     }
   }
   // the suites as transformed by an earlier run, where the grader's installation can keep them
-  const { experimental, plugins } = moduleCacheOptions('grade', keepsModule);
+  const { experimental, plugins } = moduleCacheOptions();
   return createVitest('test', {
     root: ROOT,
     config: false,

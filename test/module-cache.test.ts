@@ -1,19 +1,20 @@
 /**
- * The module caches (grader/module-cache.ts): vitest keeps the hidden suites of a grading run, and
- * the public tests of a `check`, as it transformed them, so a later run skips that work. What must
- * hold: a run reads the same modules with the cache as without it (identical reports, a failing
- * test's message and diagnosis included; identical check outcomes); only files that rarely change
- * are kept — the grader's own, never a run's wrappers nor a student's own exercise file — so the
- * folder does not grow from one run to the next; and a folder that cannot be written, or `off`,
- * runs as before, as does a folder holding other files, which vitest's clearing would remove.
+ * The grading run's module cache (grader/module-cache.ts): vitest keeps the hidden suites as it
+ * transformed them, so a later run skips that work. What must hold: a run reads the same suites
+ * with the cache as without it (identical reports, a failing test's message and diagnosis
+ * included); only the grader's own files are kept, never a run's wrappers (the folder does not
+ * grow from one run to the next); the folder is emptied when what the grade depends on changes
+ * (vitest's own hash does not see tsconfig.json or a moved file); and a folder that cannot be
+ * written, is not the user's alone, holds other files or sits on a full disk, or `off`, grades as
+ * before.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runPublicTests } from '../grader/check/run-public';
-import { loadManifest } from '../grader/manifest';
-import { checkKeepsModule, DEFAULT_CACHE_HOME, keepsModule, moduleCacheDir, moduleCacheOptions } from '../grader/module-cache';
+import { createHash } from 'node:crypto';
+import { graderFingerprint, hashTree } from '../grader/class/version';
+import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir } from '../grader/module-cache';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
@@ -47,49 +48,90 @@ function keptIds(dir: string): string[] {
 }
 
 describe('which folder, and which modules', () => {
-  it('keeps one folder per command in the grader’s node_modules/.cache or GRADLAB_MODULE_CACHE, and none for `off`, a folder it cannot write or one holding other files', () => {
+  it('lives in the grader’s node_modules/.cache or GRADLAB_MODULE_CACHE, and is not used for `off`, a folder it cannot write, one not the user’s alone, one holding other files, or a full disk', () => {
     expect(DEFAULT_CACHE_HOME).toBe(path.join(ROOT, 'node_modules', '.cache'));
-    expect(moduleCacheDir('grade', {})).toBe(path.join(ROOT, 'node_modules', '.cache', 'gradlab-grade'));
-    expect(moduleCacheDir('check', {})).toBe(path.join(ROOT, 'node_modules', '.cache', 'gradlab-check'));
+    expect(moduleCacheDir({})).toBe(path.join(ROOT, 'node_modules', '.cache', CACHE_FOLDER));
     const home = path.join(tmp, 'home');
-    const chosen = path.join(home, 'gradlab-grade');
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: home })).toBe(chosen);
-    expect(readdirSync(chosen)).toEqual([]); // created, empty
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: unwritable() })).toBeNull();
-    // vitest's own files only (a module by its hash, its metadata, one being written): anything else is someone's
-    writeFileSync(path.join(chosen, '_metadata.json'), '{}');
-    writeFileSync(path.join(chosen, 'a'.repeat(40)), '');
-    writeFileSync(path.join(chosen, '.tmp-1765000000000-k2j4h5'), '');
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: home })).toBe(chosen);
-    writeFileSync(path.join(chosen, 'notes.txt'), 'mine');
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: home })).toBeNull();
-    rmSync(path.join(chosen, 'notes.txt'));
-    writeFileSync(path.join(home, 'notes.txt'), 'mine'); // beside the cache folders, not in them: theirs to keep
-    expect(moduleCacheDir('grade', { GRADLAB_MODULE_CACHE: home })).toBe(chosen);
-    expect(moduleCacheOptions('grade', keepsModule, { GRADLAB_MODULE_CACHE: 'off' })).toEqual({ plugins: [] });
-    const on = moduleCacheOptions('grade', keepsModule, { GRADLAB_MODULE_CACHE: home });
-    expect(on.experimental).toEqual({ fsModuleCache: true, fsModuleCachePath: chosen });
+    const dir = path.join(home, CACHE_FOLDER);
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBe(dir);
+    expect(readdirSync(dir)).toEqual([KEY_FILE]); // created, with what its modules will be transformed from
+    expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe(cacheKey());
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: unwritable() })).toBeNull();
+    // vitest's own files (a module by its hash, its metadata, one being written) and the key only: anything else is someone's
+    writeFileSync(path.join(dir, '_metadata.json'), '{}');
+    writeFileSync(path.join(dir, 'a'.repeat(40)), '');
+    writeFileSync(path.join(dir, '.tmp-1765000000000-k2j4h5'), '');
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBe(dir);
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
+    rmSync(path.join(dir, 'notes.txt'));
+    writeFileSync(path.join(home, 'notes.txt'), 'mine'); // beside the cache's folder, not in it: theirs to keep
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBe(dir);
+    // its files run as the grader: a folder others may write is not used
+    chmodSync(dir, 0o777);
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
+    chmodSync(dir, 0o700);
+    expect(prepareCacheDir(home, cacheKey(), Number.MAX_SAFE_INTEGER)).toBeNull(); // no disk has that much room
+    expect(moduleCacheOptions({ GRADLAB_MODULE_CACHE: 'off' })).toEqual({ plugins: [] });
+    const on = moduleCacheOptions({ GRADLAB_MODULE_CACHE: home });
+    expect(on.experimental).toEqual({ fsModuleCache: true, fsModuleCachePath: dir });
     expect(on.plugins.map((p) => p.name)).toEqual(['gradlab:module-cache']);
   });
 
-  it('grading keeps the grader’s own files only: not a run’s wrappers, nor a folder whose name merely begins like the grader’s', () => {
+  it('is emptied of vitest’s files when what the grade depends on changes, and kept while it does not', () => {
+    const home = path.join(tmp, 'keyed');
+    const dir = prepareCacheDir(home, 'key-1') as string;
+    const entry = path.join(dir, 'b'.repeat(40));
+    writeFileSync(entry, 'transformed with key 1');
+    writeFileSync(path.join(dir, '_metadata.json'), '{}');
+    expect(prepareCacheDir(home, 'key-1')).toBe(dir);
+    expect(readdirSync(dir).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE]);
+    expect(prepareCacheDir(home, 'key-2')).toBe(dir);
+    expect(readdirSync(dir)).toEqual([KEY_FILE]);
+    expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe('key-2');
+  });
+
+  it('keys on the grader’s fingerprint (its files, moved ones included), tsconfig.json and package.json', () => {
+    expect(cacheKey()).toMatch(/^[0-9a-f]{64}$/);
+    expect(cacheKey()).not.toBe(graderFingerprint());
+    expect(cacheKey()).toBe(cacheKey());
+    // a compiler option changes what the suites compile to, which vitest's own hash does not see
+    const root = path.join(tmp, 'root');
+    mkdirSync(root);
+    for (const file of ['tsconfig.json', 'package.json']) cpSync(path.join(ROOT, file), path.join(root, file));
+    expect(cacheKey(root)).toBe(cacheKey());
+    const tsconfig = readFileSync(path.join(root, 'tsconfig.json'), 'utf8');
+    writeFileSync(path.join(root, 'tsconfig.json'), tsconfig.replace('{', '{ "compilerOptions_": {},'));
+    const edited = cacheKey(root);
+    expect(edited).not.toBe(cacheKey());
+    writeFileSync(path.join(root, 'package.json'), `${readFileSync(path.join(root, 'package.json'), 'utf8')}\n`);
+    expect(cacheKey(root)).not.toBe(edited);
+    rmSync(path.join(root, 'package.json'));
+    expect(cacheKey(root)).not.toBe(edited);
+    // the fingerprint hashes paths with contents: a file moved (dep.ts to dep/index.ts), which leaves
+    // an importer's kept code pointing at the old path, changes it
+    const tree = (layout: Record<string, string>) => {
+      const base = mkdtempSync(path.join(tmp, 'tree-'));
+      for (const [rel, text] of Object.entries(layout)) {
+        mkdirSync(path.dirname(path.join(base, rel)), { recursive: true });
+        writeFileSync(path.join(base, rel), text);
+      }
+      const hash = createHash('sha256');
+      hashTree(hash, base, 'grader');
+      return hash.digest('hex');
+    };
+    const before = tree({ 'grader/a.ts': "import { x } from './dep';", 'grader/dep.ts': 'export const x = 1;' });
+    expect(tree({ 'grader/a.ts': "import { x } from './dep';", 'grader/dep.ts': 'export const x = 1;' })).toBe(before);
+    expect(tree({ 'grader/a.ts': "import { x } from './dep';", 'grader/dep/index.ts': 'export const x = 1;' })).not.toBe(before);
+  });
+
+  it('keeps the grader’s own files only: not a run’s wrappers, nor a folder whose name merely begins like the grader’s', () => {
     expect(keepsModule(path.join(ROOT, 'grader', 'suites', '01-activations.suite.ts'))).toBe(true);
     expect(keepsModule(path.join(ROOT, 'fixtures', 'load.ts'))).toBe(true);
     expect(keepsModule(path.join(os.tmpdir(), 'gradlab-run-abc', 's0-01-activations.test.ts'))).toBe(false);
     expect(keepsModule(`${ROOT}-other${path.sep}grader${path.sep}x.ts`)).toBe(false);
     expect(keepsModule(ROOT)).toBe(false);
-  });
-
-  it('check keeps the public tests, lib and the grader’s files, never a student’s own exercise file', () => {
-    const repo = path.join(os.tmpdir(), 'a-students-repo');
-    expect(checkKeepsModule(repo, path.join(repo, 'exercises', '01-activations', 'activations.test.ts'))).toBe(true);
-    expect(checkKeepsModule(repo, path.join(repo, 'exercises', 'lib', 'tensor.ts'))).toBe(true);
-    expect(checkKeepsModule(repo, path.join(ROOT, 'grader', 'check', 'watchdog.ts'))).toBe(true);
-    expect(checkKeepsModule(repo, path.join(repo, 'exercises', '01-activations', 'activations.ts'))).toBe(false);
-    expect(checkKeepsModule(repo, path.join(repo, 'exercises', '02-backprop', 'helpers.ts'))).toBe(false);
-    expect(checkKeepsModule(ROOT, path.join(ROOT, 'exercises', '02-backprop', 'backprop.ts'))).toBe(false);
-    expect(checkKeepsModule(repo, path.join(os.tmpdir(), 'elsewhere', 'x.ts'))).toBe(false);
   });
 });
 
@@ -109,10 +151,11 @@ describe('grading with the cache', () => {
   function stable(report: GradeReport): unknown {
     return JSON.parse(JSON.stringify(report, (key, value) => (/duration|^generatedAt$|date/i.test(key) ? undefined : value)));
   }
+
   it('gives the same report cold, warm, off and unwritable, keeps only the grader’s files, and does not grow from run to run', async () => {
     const dir = wrongRelu();
     const home = path.join(tmp, 'grading');
-    const cache = path.join(home, 'gradlab-grade');
+    const cache = path.join(home, CACHE_FOLDER);
     const grade = async (folder: string) => {
       process.env.GRADLAB_MODULE_CACHE = folder;
       const [report] = await gradeSubmissions([dir], { exercises: ['01-activations'] });
@@ -131,7 +174,7 @@ describe('grading with the cache', () => {
     const off = await grade('off');
     const unwritableRun = await grade(unwritable());
     // a folder of someone else's, with a stale lock-file hash: vitest would empty it; it is left alone
-    const shared = path.join(tmp, 'shared', 'gradlab-grade');
+    const shared = path.join(tmp, 'shared', CACHE_FOLDER);
     mkdirSync(shared, { recursive: true });
     writeFileSync(path.join(shared, '_metadata.json'), JSON.stringify({ lockfileHash: 'stale' }));
     writeFileSync(path.join(shared, 'notes.txt'), 'mine');
@@ -144,42 +187,5 @@ describe('grading with the cache', () => {
     expect(relu?.status).toBe('failed');
     expect(relu?.diagnosis?.id).toBe('relu-grad-at-zero');
     for (const other of [warm, off, unwritableRun, sharedRun]) expect(stable(other)).toEqual(stable(cold));
-  });
-});
-
-describe('checking with the cache', () => {
-  it('gives the same outcomes cold, warm and off, keeps the public tests and lib but not the student’s file, and does not grow when that file changes', async () => {
-    // a student's repository: the stubs, 01 solved with one mistake (a failing public test), node_modules linked
-    const repo = path.join(tmp, 'repo');
-    cpSync(path.join(ROOT, 'exercises'), path.join(repo, 'exercises'), { recursive: true });
-    const own = path.join(repo, 'exercises', '01-activations', 'activations.ts');
-    const reference = readFileSync(path.join(ROOT, 'solutions', '01-activations', 'activations.ts'), 'utf8');
-    expect(reference).toContain('return x > 0 ? 1 : 0;');
-    writeFileSync(own, reference.replace('return x > 0 ? 1 : 0;', 'return x >= 0 ? 1 : 0;'));
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
-    const exercises = loadManifest().exercises.filter((e) => ['01-activations', '02-backprop'].includes(e.slug));
-    const home = path.join(tmp, 'checking');
-    const cache = path.join(home, 'gradlab-check');
-    const check = async (folder: string) => {
-      process.env.GRADLAB_MODULE_CACHE = folder;
-      return JSON.parse(JSON.stringify(await runPublicTests(repo, exercises))) as unknown;
-    };
-
-    const cold = await check(home);
-    const ids = keptIds(cache);
-    expect(ids).toContain(path.join(repo, 'exercises', '01-activations', 'activations.test.ts'));
-    expect(ids).toContain(path.join(repo, 'exercises', 'lib', 'errors.ts'));
-    expect(ids).not.toContain(own);
-    expect(ids.every((id) => checkKeepsModule(repo, id))).toBe(true);
-    const kept = readdirSync(cache).sort();
-    expect(await check(home)).toEqual(cold);
-    expect(await check('off')).toEqual(cold);
-    expect(JSON.stringify(cold)).toContain('failed'); // the mistake is seen
-
-    // a save of the student's file: transformed again, nothing new kept, the same outcome as without the cache
-    writeFileSync(own, `${readFileSync(own, 'utf8')}\n// saved again\n`);
-    const warm = await check(home);
-    expect(readdirSync(cache).sort()).toEqual(kept);
-    expect(warm).toEqual(await check('off'));
   });
 });

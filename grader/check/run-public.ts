@@ -10,7 +10,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { ManifestExercise } from '../manifest.js';
-import { checkKeepsModule, moduleCacheOptions } from '../module-cache.js';
 import { quietStreams } from '../quiet.js';
 import { adoptTempFolder, makeTempFolder, removeTempFolder } from '../temp-folders.js';
 
@@ -92,14 +91,11 @@ export async function runPublicTests(root: string, exercises: ManifestExercise[]
   const journalDir = makeTempFolder('gradlab-check-');
   const { createVitest } = await import('vitest/node');
   const exitCode = process.exitCode;
-  // the public tests and lib as transformed by an earlier check (the student's own files never)
-  const { experimental, plugins } = moduleCacheOptions('check', (id) => checkKeepsModule(root, id));
   const vitest = await createVitest('test', {
     root, config: false, watch: false, reporters: [{}], pool: 'forks', coverage: { enabled: false },
     setupFiles: [watchdogFile()], testTimeout: TEST_WALL_MS, hookTimeout: TEST_WALL_MS,
     env: { GRADLAB_CHECK_DIR: journalDir, GRADLAB_CHECK_CPU_MS: String(TEST_CPU_MS) },
-    ...(experimental ? { experimental } : {}),
-  }, { plugins }, quietStreams());
+  }, {}, quietStreams());
   const project = vitest.getRootProject();
   adoptTempFolder(project.tmpDir); // vitest's transformed modules: removed by close(), or by us if interrupted first
   try {
