@@ -7,9 +7,11 @@
  *   a worker with `execArgv: []`, which runs outside the permission model: it reads files outside
  *   the allow list and starts processes. Where bubblewrap is missing (docs/security.md), the
  *   permission model is what keeps a student's code from reading the file system.
- * - A `vm` context per exercise is no boundary: code in a fresh context with nothing handed in
- *   reaches the host realm through its own global's constructor, and what it changes there (here
- *   `Array.prototype.includes`) stays for every later exercise run from that realm.
+ * - A `vm` context per exercise is no boundary (Node's documentation says so of node:vm): the
+ *   exercise's code must be handed at least one function of the host's to answer through, and that
+ *   function's constructor compiles code in the host realm, which reaches `process` and changes the
+ *   host's built-ins (here `Array.prototype.includes`) for every later exercise run from that realm.
+ *   (With nothing of the host's in the context at all, this escape finds nothing to climb.)
  *
  * If a Node line changes either behaviour, this test fails, and the design is worth measuring again.
  */
@@ -56,21 +58,28 @@ Promise.all([run({}), run({ execArgv: [] })]).then(([plain, emptyArgv]) => conso
     });
   });
 
-  it('code in a fresh vm context reaches the host realm’s process and changes its built-ins for whatever runs there later', () => {
+  it('code in a vm context reaches the host realm’s process through any host function handed in (the exercise must be handed one to answer through) and changes its built-ins for whatever runs there later', () => {
     const script = `
 const vm = require('node:vm');
-const exerciseA = vm.createContext({});
-vm.runInContext(\`
-  const HostFunction = this.constructor.constructor;
-  globalThis.hostPid = HostFunction('return process')().pid;
-  HostFunction('Array.prototype.includes = () => true')();\`, exerciseA);
-const exerciseB = vm.createContext({});
+const escape = \`
+  try { globalThis.hostPid = reply.constructor('return process')().pid; reply.constructor('Array.prototype.includes = () => true')(); }
+  catch (e) { globalThis.refused = String(e.message); }\`;
+// a context with nothing of the host's in it, not even a prototype for its global: nothing to climb
+const bare = vm.createContext(Object.create(null));
+vm.runInContext('var reply = function () {};' + escape, bare);
+const unchanged = [1].includes(2) === false;
+// the same, with the one thing any exercise run this way needs: a function of the host's to answer through
+const exerciseA = vm.createContext(Object.create(null));
+exerciseA.reply = (value) => value;
+vm.runInContext(escape, exerciseA);
+const exerciseB = vm.createContext(Object.create(null));
 console.log(JSON.stringify({
+  bareStayedInside: bare.hostPid === undefined && unchanged,
   reachedHostProcess: exerciseA.hostPid === process.pid,
   hostBuiltinChanged: [1].includes(2),
   freshContextUnchanged: vm.runInContext('[1].includes(2)', exerciseB) === false,
 }));
 `;
-    expect(runScript('vm-escape.cjs', script, [])).toEqual({ reachedHostProcess: true, hostBuiltinChanged: true, freshContextUnchanged: true });
+    expect(runScript('vm-escape.cjs', script, [])).toEqual({ bareStayedInside: true, reachedHostProcess: true, hostBuiltinChanged: true, freshContextUnchanged: true });
   });
 });

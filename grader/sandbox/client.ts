@@ -887,8 +887,10 @@ export function oracleExport(exercise: string, fn: string): string {
 }
 
 /**
- * What the oracle answered for one call, and the CPU time it took in the reference's sandbox (0
- * when computed in this process: the caller's own reading of this process's CPU counts it).
+ * What the oracle answered for one call, and the CPU time it took on the reference's side: 0 when
+ * computed in this process (the caller's own reading of this process's CPU counts it); else the
+ * reference sandbox's, which includes this process decoding its reply, which the caller's reading
+ * spans too (that decoding is counted twice: an over-count, never an under-count).
  */
 export type OracleOutcome = ({ ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }) & { cpuMs: number };
 
