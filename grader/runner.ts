@@ -44,9 +44,10 @@ export interface GradeOptions {
    */
   exerciseBudgetMs?: number;
   /**
-   * Time one submission's code may spend waiting without computing, over all its exercises graded
-   * in one worker (default STUDENT_WAIT_MS): calls that sleep use no CPU, so without it each could
-   * wait up to its idle backstop. Correct code in this course never waits.
+   * Time one (submission, exercise) pair's code may spend waiting without computing, over all its
+   * calls (default STUDENT_WAIT_MS): calls that sleep use no CPU, so without it each could wait up
+   * to its idle backstop. Per pair, so that which worker grades which pair never changes a verdict.
+   * Correct code in this course never waits.
    */
   studentWaitMs?: number;
   /**
@@ -74,8 +75,8 @@ export function exerciseBudgetMs(callTimeoutMs: number): number {
 }
 
 /**
- * The default wait budget of a submission (see GradeOptions.studentWaitMs): correct code never
- * waits, so a few seconds in all, per worker; k students who wait cost at most k × workers × this.
+ * The default wait budget of a (submission, exercise) pair (see GradeOptions.studentWaitMs):
+ * correct code never waits, so a few seconds in all; k students who wait cost at most k × exercises × this.
  */
 export const STUDENT_WAIT_MS = 3000;
 

@@ -64,9 +64,9 @@ export interface SandboxOptions {
   /** Where another exercise's contract functions, called by the student's code, are computed (see Oracle). */
   oracle?: OracleAccess;
   /**
-   * Waiting without computing that this sandbox may still spend, shared with the student's other
-   * sandboxes: each call's idle backstop is at most what is left, and once it is used up every call
-   * fails at once as 'timeout'. Honest code in this course never waits.
+   * Waiting without computing that this sandbox (one student's exercise) may still spend: each
+   * call's idle backstop is at most what is left, and once it is used up every call fails at once as
+   * 'timeout'. Honest code in this course never waits.
    */
   waitBudget?: WaitBudget;
   /** Keep a record of every call (default true; the oracle's own sandbox keeps none). */
@@ -568,8 +568,8 @@ export class Sandbox {
   private refuseIfWaitedOut(what: string): void {
     const budget = this.opts.waitBudget;
     if (budget && budget.leftMs <= 0) {
-      throw new SandboxError('timeout', `${what} is not called: this submission's code has already waited ${seconds(budget.totalMs)} without computing, ` +
-        'the most a submission may wait in all (correct code never waits: look for Atomics.wait, timers or promises that never settle)', what);
+      throw new SandboxError('timeout', `${what} is not called: this exercise's code has already waited ${seconds(budget.totalMs)} without computing, ` +
+        'the most an exercise may wait in all (correct code never waits: look for Atomics.wait, timers or promises that never settle)', what);
     }
   }
 
@@ -867,7 +867,7 @@ export class Sandbox {
       } else if (clock.waitedMs() >= limit.idleMs) {
         const budget = this.opts.waitBudget;
         const why = budget && limit.idleMs < this.callLimit.idleMs
-          ? `, the most this submission's code may still wait (${seconds(budget.totalMs)} in all; correct code never waits)` : '';
+          ? `, the most this exercise's code may still wait (${seconds(budget.totalMs)} in all; correct code never waits)` : '';
         stop(`${what} did not finish: it waited ${seconds(limit.idleMs)} without computing${why}, using ${seconds(used)} of CPU (does it wait for something that never comes?)`);
       }
     }), pollMs);

@@ -13,7 +13,7 @@ import { serialize } from 'node:v8';
 import { afterAll, describe, inject, it } from 'vitest';
 import { findExercise, findTest } from '../manifest.js';
 import type { Diagnosis, TestStatus, Visibility } from '../results.js';
-import { Oracle, Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord, type WaitBudget } from '../sandbox/client.js';
+import { Oracle, Sandbox, SandboxError, type ArgEdit, type CallOutcome, type CallRecord } from '../sandbox/client.js';
 import { OWN_EXERCISES, oracleServes, SCALAR_EXERCISES } from '../sandbox/oracle-access.js';
 
 /** What the runner hands every worker through vitest's `provide`. */
@@ -127,14 +127,6 @@ function oracleFor(provided: GradlabProvided): Oracle {
     workerOracle = oracle;
   }
   return workerOracle;
-}
-
-/** Each submission's wait budget in this worker, shared by its exercises (see studentWaitMs). */
-const waitBudgets = new Map<number, WaitBudget>();
-function waitBudgetOf(submission: number, totalMs: number): WaitBudget {
-  let budget = waitBudgets.get(submission);
-  if (!budget) waitBudgets.set(submission, budget = { leftMs: totalMs, totalMs });
-  return budget;
 }
 
 /** Every suite's body by slug, so one exercise's checks can be run on a function another exercise imports. */
@@ -262,7 +254,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
     // the budget counts the CPU time of this exercise's sandbox (its loads and calls, and the
     // reference's work for its calls of other exercises), which a busy machine does not change;
     // checked before each call, so one call may end past it. Waiting without computing has a
-    // budget of its own, per submission, which the sandbox enforces (studentWaitMs).
+    // budget of its own, per exercise, which the sandbox enforces (studentWaitMs).
     const budgeted = async <T>(fn: string, call: () => Promise<T>): Promise<T> => {
       if ((sandbox?.cpuMs ?? 0) - checksMs >= provided.exerciseBudgetMs) {
         throw new SandboxError('timeout', `${fn} is not called: the calls to ${exercise.folder}/${exercise.file} used up this exercise's time budget ` +
@@ -299,7 +291,9 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         loadTimeoutMs: provided.loadTimeoutMs,
         oracle: { oracle: oracleFor(provided), allowed: oracleServes(exercise.folder) },
         own: ownScripts(sub.modules, exercise.folder),
-        waitBudget: waitBudgetOf(submission, provided.studentWaitMs),
+        // this exercise's own: a budget shared by the exercises a worker happens to take would make
+        // a verdict depend on how the pairs fell across the workers
+        waitBudget: { leftMs: provided.studentWaitMs, totalMs: provided.studentWaitMs },
       });
       return sandbox;
     };
