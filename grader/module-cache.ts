@@ -7,7 +7,7 @@
  * and its own source (and the run's configuration, plugins by name), and clears its folder when
  * package-lock.json changes. That hash does not see what else the transformed code depends on:
  * tsconfig.json, and where each import resolved (a file moved or renamed leaves its importers'
- * entries pointing at the old path). So the folder also holds GRADLAB_KEY, a hash of everything the
+ * entries pointing at the old path). So the folder also holds `gradlab-key` (KEY_FILE), a hash of everything the
  * grade depends on (graderFingerprint: the grader, fixtures, lib, solutions, lock file, Node
  * version) and of tsconfig.json and package.json, and is emptied of vitest's files whenever that
  * changes: after any edit to the grader the suites are transformed afresh, once.

@@ -64,11 +64,11 @@ export interface SandboxOptions {
   /** Where another exercise's contract functions, called by the student's code, are computed (see Oracle). */
   oracle?: OracleAccess;
   /**
-   * Waiting without computing that this sandbox (one student's exercise) may still spend: each
-   * call's idle backstop is at most what is left, and once it is used up every call fails at once as
-   * 'timeout'. Honest code in this course never waits.
+   * Waiting without computing that this sandbox (one student's exercise) may spend in all, in ms:
+   * each call's idle backstop is at most what is left, and once it is used up every call fails at
+   * once as 'timeout'. Honest code in this course never waits. Default: no budget of its own.
    */
-  waitBudget?: WaitBudget;
+  waitBudgetMs?: number;
   /** Keep a record of every call (default true; the oracle's own sandbox keeps none). */
   keepRecords?: boolean;
   /**
@@ -81,8 +81,6 @@ export interface SandboxOptions {
   own?: Record<string, string>;
 }
 
-/** What a student may still spend waiting, in ms (see SandboxOptions.waitBudget). */
-export interface WaitBudget { leftMs: number; totalMs: number }
 
 /**
  * The reference functions a sandbox's code may call: `allowed` says which (never the graded
@@ -410,6 +408,8 @@ export class Sandbox {
   private readonly loadLimit: Limit;
   private readonly heapMb: number;
   private cpuSpentMs = 0;
+  /** What is left of SandboxOptions.waitBudgetMs. */
+  private waitLeftMs: number;
   /** The frame reader of the current child (tests read what it held). */
   reader: FrameReader | null = null;
   /** What decoding the last reply built (tests read it). */
@@ -421,6 +421,7 @@ export class Sandbox {
   private readonly cleanups = new Set<() => void>();
 
   constructor(private readonly opts: SandboxOptions) {
+    this.waitLeftMs = opts.waitBudgetMs ?? Infinity;
     const callCpuMs = opts.callTimeoutMs ?? 5000;
     const loadCpuMs = opts.loadTimeoutMs ?? 5000;
     this.callLimit = { cpuMs: callCpuMs, idleMs: opts.callIdleLimitMs ?? idleBackstopMs(callCpuMs) };
@@ -566,9 +567,9 @@ export class Sandbox {
   }
 
   private refuseIfWaitedOut(what: string): void {
-    const budget = this.opts.waitBudget;
-    if (budget && budget.leftMs <= 0) {
-      throw new SandboxError('timeout', `${what} is not called: this exercise's code has already waited ${seconds(budget.totalMs)} without computing, ` +
+    const totalMs = this.opts.waitBudgetMs;
+    if (totalMs !== undefined && this.waitLeftMs <= 0) {
+      throw new SandboxError('timeout', `${what} is not called: this exercise's code has already waited ${seconds(totalMs)} without computing, ` +
         'the most an exercise may wait in all (correct code never waits: look for Atomics.wait, timers or promises that never settle)', what);
     }
   }
@@ -796,8 +797,7 @@ export class Sandbox {
     if (!child || !channel || channel.destroyed || child.exitCode !== null || child.signalCode !== null) {
       return Promise.reject(new SandboxError('crash', `the sandbox is not running (${what})`));
     }
-    const budget = this.opts.waitBudget;
-    const idleMs = budget ? Math.max(0, Math.min(limit.idleMs, budget.leftMs)) : limit.idleMs;
+    const idleMs = Math.max(0, Math.min(limit.idleMs, this.waitLeftMs));
     const id = requestId();
     return new Promise<Reply>((resolve, reject) => {
       const a: Active = {
@@ -824,7 +824,7 @@ export class Sandbox {
     this.active = null;
     if (a.timer) clearInterval(a.timer);
     this.cpuSpentMs += a.clock.usedMs() + a.extraCpuMs;
-    if (this.opts.waitBudget) this.opts.waitBudget.leftMs -= a.clock.waitedMs();
+    this.waitLeftMs -= a.clock.waitedMs();
     if (a.kept.size > 0) this.opts.oracle?.oracle.forget([...a.kept.values()]);
     return true;
   }
@@ -865,9 +865,9 @@ export class Sandbox {
       } else if (used >= limit.cpuMs) {
         stop(`${what} used ${seconds(limit.cpuMs)} of CPU without finishing (an infinite loop?)`);
       } else if (clock.waitedMs() >= limit.idleMs) {
-        const budget = this.opts.waitBudget;
-        const why = budget && limit.idleMs < this.callLimit.idleMs
-          ? `, the most this exercise's code may still wait (${seconds(budget.totalMs)} in all; correct code never waits)` : '';
+        const totalMs = this.opts.waitBudgetMs;
+        const why = totalMs !== undefined && limit.idleMs < this.callLimit.idleMs
+          ? `, the most this exercise's code may still wait (${seconds(totalMs)} in all; correct code never waits)` : '';
         stop(`${what} did not finish: it waited ${seconds(limit.idleMs)} without computing${why}, using ${seconds(used)} of CPU (does it wait for something that never comes?)`);
       }
     }), pollMs);

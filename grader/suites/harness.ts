@@ -293,7 +293,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         own: ownScripts(sub.modules, exercise.folder),
         // this exercise's own: a budget shared by the exercises a worker happens to take would make
         // a verdict depend on how the pairs fell across the workers
-        waitBudget: { leftMs: provided.studentWaitMs, totalMs: provided.studentWaitMs },
+        waitBudgetMs: provided.studentWaitMs,
       });
       return sandbox;
     };
