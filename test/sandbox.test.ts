@@ -190,13 +190,34 @@ describe('Sandbox limits', () => {
     expect(await sb.call('ok')).toBe('fine');
   });
 
-  it('reports running out of memory as a crash of that call only', async () => {
+  it('stops a call that runs out of memory as one that runs out of CPU: a timeout of that call only, remembered, charged its whole limit', async () => {
     const sb = sandbox('const keep = []; export function hog() { for (;;) keep.push(new Array(1e6).fill(1.5)); } export function ok() { return 1; }',
       { callTimeoutMs: 20_000, heapMb: 64 });
     const e = await failure(sb.call('hog'));
-    expect(e.kind).toBe('crash');
-    expect(e.message).toMatch(/out of memory/);
+    expect(e.kind).toBe('timeout');
+    expect(e.message).toBe(`hog ran out of memory without finishing (the sandbox allows a 64 MB heap and ${addressSpaceMb(64)} MB in all): ` +
+      'a loop that never ends, or a runaway allocation?');
+    // 64 MB of 8 MB arrays takes a fraction of a second: the rest of the 20 s is charged as if it had run out of CPU
+    expect(sb.cpuMs).toBeGreaterThanOrEqual(20_000);
     expect(await sb.call('ok')).toBe(1);
+    expect((await failure(sb.call('hog'))).message).toBe('hog is not called again: it did not finish within its limit earlier in this run (an infinite loop?)');
+  });
+
+  it('ends a loop that allocates forever the same way whichever limit it reaches first: CPU time or memory', async () => {
+    // one element a turn, kept: V8 collects ever harder near its heap limit, so how much CPU it takes
+    // to run out of memory depends on the machine; a limit far below or far above that fixes which comes first
+    const code = 'const keep = []; export function grow() { for (let i = 0; ; i++) keep.push([i]); } export function ok() { return 2; }';
+    const byCpu = sandbox(code, { callTimeoutMs: 200, heapMb: 1024 });
+    const byMemory = sandbox(code, { callTimeoutMs: 60_000, heapMb: 32 });
+    const [cpu, memory] = [await failure(byCpu.call('grow')), await failure(byMemory.call('grow'))];
+    expect(cpu.message).toBe('grow used 0.2 s of CPU without finishing (an infinite loop?)');
+    expect(memory.message).toMatch(/^grow ran out of memory without finishing \(the sandbox allows a 32 MB heap/);
+    for (const [sb, e, limitMs] of [[byCpu, cpu, 200], [byMemory, memory, 60_000]] as const) {
+      expect(e.kind).toBe('timeout');
+      expect(sb.cpuMs).toBeGreaterThanOrEqual(limitMs);
+      expect((await failure(sb.call('grow'))).message).toBe('grow is not called again: it did not finish within its limit earlier in this run (an infinite loop?)');
+      expect(await sb.call('ok')).toBe(2);
+    }
   });
 
   it('remembers a module that cannot load: throw, exit or hang at import', async () => {

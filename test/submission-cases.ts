@@ -15,6 +15,11 @@ export interface TestExpectation {
   status: TestStatus;
   /** A fragment the message must contain. */
   message?: string;
+  /**
+   * Fragments of which the message must contain one: where which limit stops the code depends on
+   * the machine's speed (a loop that allocates forever: CPU time or memory), each with its own message.
+   */
+  messageOneOf?: string[];
   /** A fragment the message must not contain. */
   messageNot?: string;
   /** The diagnosis the test must carry; a test without one must carry none. */
@@ -90,6 +95,7 @@ export function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
     const where = `${t.id} (${t.status}: ${JSON.stringify(t.message.slice(0, 300))}${t.diagnosis ? `, diagnosis ${t.diagnosis.id}` : ''})`;
     if (t.status !== want.status) out.push(`${where}: status should be ${want.status}`);
     if (want.message !== undefined && !t.message.includes(want.message)) out.push(`${where}: message should contain ${JSON.stringify(want.message)}`);
+    if (want.messageOneOf !== undefined && !want.messageOneOf.some((m) => t.message.includes(m))) out.push(`${where}: message should contain one of ${JSON.stringify(want.messageOneOf)}`);
     if (want.messageNot !== undefined && t.message.includes(want.messageNot)) out.push(`${where}: message should not contain ${JSON.stringify(want.messageNot)}`);
     // exactly the diagnoses a case names: a named mistake the case does not carry is a wrong verdict too
     if (t.diagnosis?.id !== want.diagnosis) out.push(`${where}: diagnosis should be ${want.diagnosis ?? 'none'}`);

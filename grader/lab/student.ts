@@ -108,7 +108,7 @@ function blockedBy(slug: string, fn: string, err: unknown): Blocked {
   if (err instanceof Blocked) return err;
   if (err instanceof SandboxError) {
     if (err.kind === 'not-implemented' || err.kind === 'missing') return new Blocked(`implement ${fn} (${slug}) to see this`);
-    if (err.kind === 'timeout') return new Blocked(`${fn} (${slug}) did not return in time, so this experiment stopped: ${err.message}`);
+    if (err.kind === 'timeout') return new Blocked(`${fn} (${slug}) did not finish within its limits, so this experiment stopped: ${err.message}`);
     return new Blocked(`${fn} (${slug}) failed, so this experiment stopped: ${err.message}`);
   }
   return new Blocked(`${fn} (${slug}) failed: ${(err as Error)?.message ?? String(err)}`);

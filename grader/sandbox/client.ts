@@ -317,6 +317,31 @@ function exitOf(code: number | null, signal: NodeJS.Signals | null, stderrTail: 
   return { bySignal, outOfMemory: OUT_OF_MEMORY.test(stderrTail) };
 }
 
+/** How a child that did not run out of memory ended, for a message. */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  signal ??= exitOf(code, null, '').bySignal;
+  if (signal) return `it was killed by ${signal}${signal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
+  return `it exited with code ${code} (does the code call process.exit?)`;
+}
+
+/**
+ * Runs `then` once the child's stderr has closed (at once if it has), or after 5 s if something
+ * else holds it open: the child's own end of it goes with the child.
+ */
+function afterStderr(child: ChildProcess, then: () => void): void {
+  const stderr = child.stderr;
+  if (!stderr || stderr.closed || stderr.destroyed) return then();
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(backstop);
+    then();
+  };
+  const backstop = setTimeout(once, 5000);
+  stderr.once('close', once);
+}
+
 /** A handle the child stands for an opaque value (such as a cache) that stays in the sandbox. */
 export interface Handle { __gradlabHandle: number }
 const HANDLE = '__gradlabHandle';
@@ -401,7 +426,6 @@ export class Sandbox {
   private readonly timedOut = new Set<string>();
   private active: Active | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private stderrTail = '';
   /** How the last child ended: a signal (bwrap reports its child's as exit code 128 + N) and whether memory ran out. */
   private lastExit: ExitInfo = { bySignal: null, outOfMemory: false };
   private readonly callLimit: Limit;
@@ -629,7 +653,6 @@ export class Sandbox {
   }
 
   private spawn(): void {
-    this.stderrTail = '';
     // bound read-only into the child's mount namespace where bwrap works (see confine.ts); throws
     // when --require-confinement is in force and a layer is missing
     const { execPath, execArgv, gid } = confinedNode([permissionFlag, `--allow-fs-read=${CHILD_SCRIPT}`, `--allow-fs-read=${CODEC_SCRIPT}`, `--max-old-space-size=${this.heapMb}`, WASM_WITHIN_CAP, '--no-warnings'], this.heapMb, [CHILD_SCRIPT, CODEC_SCRIPT]);
@@ -647,8 +670,9 @@ export class Sandbox {
     });
     const removeCwd = () => removeTempFolder(cwd);
     this.cleanups.add(removeCwd);
+    let tail = ''; // the end of what this child wrote to stderr: how it ended
     child.stderr?.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
+      tail = (tail + d.toString('utf8')).slice(-4000);
     });
     const channel = child.stdio[3] as Socket;
     const reader = new FrameReader(MAX_REPLY_BYTES, (kind) => (kind === codec.ORACLE_CALL ? MAX_ORACLE_BYTES : MAX_REPLY_BYTES),
@@ -658,7 +682,7 @@ export class Sandbox {
     channel.on('data', (chunk: Buffer) => reader.push(chunk));
     channel.on('error', () => { /* reported through 'exit' */ });
     child.on('exit', (code, signal) => {
-      if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, this.stderrTail);
+      if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, tail);
       removeCwd();
       this.cleanups.delete(removeCwd);
       if (this.child === child) {
@@ -666,7 +690,13 @@ export class Sandbox {
         this.ready = null;
       }
       const a = this.active;
-      if (a && a.child === child && this.settle(a)) a.reject(new SandboxError('crash', `the sandbox stopped while running ${a.what}: ${this.describeExit(code, signal)}`));
+      if (!a || a.child !== child || !this.settle(a)) return;
+      // V8's last words (out of memory?) may still be on their way: 'exit' can come before stderr
+      // has been read to its end, and the cause must not depend on which came first
+      afterStderr(child, () => {
+        if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, tail);
+        a.reject(this.exitError(a, code, signal, tail));
+      });
     });
     child.on('error', () => { /* reported through 'exit' */ });
     this.child = child;
@@ -776,11 +806,17 @@ export class Sandbox {
     else child.kill('SIGKILL');
   }
 
-  private describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-    if (OUT_OF_MEMORY.test(this.stderrTail)) return `it ran out of memory (the sandbox allows a ${this.heapMb} MB heap and ${addressSpaceMb(this.heapMb)} MB in all: a runaway allocation?)`;
-    signal ??= exitOf(code, null, '').bySignal;
-    if (signal) return `it was killed by ${signal}${signal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
-    return `it exited with code ${code} (does the code call process.exit?)`;
+  /**
+   * Why request `a` ended with its child. Running out of memory is stopped like running out of CPU
+   * time ('timeout', remembered, charged its whole CPU limit): code that loops forever while
+   * allocating reaches whichever of the two limits comes first, and which one does depends on the
+   * machine's speed (V8 collects garbage harder and harder near its heap limit), never on the code.
+   */
+  private exitError(a: Active, code: number | null, signal: NodeJS.Signals | null, tail: string): SandboxError {
+    if (!OUT_OF_MEMORY.test(tail)) return new SandboxError('crash', `the sandbox stopped while running ${a.what}: ${describeExit(code, signal)}`);
+    this.cpuSpentMs += Math.max(0, a.limit.cpuMs - (a.clock.usedMs() + a.extraCpuMs));
+    return new SandboxError('timeout', `${a.what} ran out of memory without finishing (the sandbox allows a ${this.heapMb} MB heap and ` +
+      `${addressSpaceMb(this.heapMb)} MB in all): a loop that never ends, or a runaway allocation?`, a.what);
   }
 
   /** Sends one request when the previous one has ended (the child answers one at a time). */
