@@ -60,11 +60,48 @@ let interrupted: ((signal: StopSignal) => string) | null = null;
  * A signal sent to the grader alone (`kill PID`, not Ctrl-C) reaches its vitest workers this way,
  * so they remove their sandboxes' folders too.
  */
-function children(): number[] {
+function children(pid: number | 'self' = 'self'): number[] {
   try {
-    return readdirSync('/proc/self/task').flatMap((tid) => readFileSync(`/proc/self/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
   } catch {
     return [];
+  }
+}
+
+/** Whether `pid` is stopped or gone (its state in /proc/<pid>/stat: T, t, Z or X). */
+function stoppedOrGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[TtZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * SIGKILLs `roots` and every process below them. Each is stopped first and its children read only
+ * once it is (at most 200 ms each), so none can start another meanwhile: bubblewrap's outer process
+ * clones the sandbox's first process, which then waits on an eventfd until the outer one has
+ * written its user maps, and has no death signal yet; killed alone in between, the outer one left
+ * that process waiting forever (seen in 1 of 7 SIGTERMs as a worker's first sandbox started).
+ */
+export function killTrees(roots: number[]): void {
+  const all: number[] = [];
+  const todo = [...roots];
+  while (todo.length > 0) {
+    const pid = todo.pop() as number;
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      continue; // gone
+    }
+    all.push(pid);
+    const until = Date.now() + 200;
+    while (!stoppedOrGone(pid) && Date.now() < until) { /* a stop takes effect within microseconds */ }
+    todo.push(...children(pid));
+  }
+  for (const pid of all) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
   }
 }
 
@@ -84,12 +121,10 @@ function onSignal(signal: StopSignal): void {
     process.kill(process.pid, signal);
     return;
   }
-  // a grading worker: its children are sandboxes (bwrap, or Node itself), running student code. A
-  // bwrap whose parent dies while it starts has been seen to stay behind, childless and deaf to
-  // SIGTERM: end them first (a spawn is synchronous, so every child started so far is listed)
-  for (const pid of children()) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
+  // a grading worker: its children are sandboxes (bwrap, or Node itself), running student code:
+  // end them and whatever they started first (a spawn is synchronous, so every child started so
+  // far is listed); a bwrap killed while it starts would leave its first process behind (killTrees)
+  killTrees(children());
   unlisten();
   // no command of ours is stopping: die of the signal as before, unless someone else handles it;
   // a forked worker (vitest's, with an IPC channel) stops here even so: it would go on grading

@@ -8,18 +8,24 @@
  *
  * The CLI is dist/ (built by `npm run build`), as test/check.test.ts runs it.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../grader/manifest';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
+import { killTrees } from '../grader/temp-folders';
 
 const work = mkdtempSync(path.join(tmpdir(), 'gradlab-interrupt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Interrupted { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; before: string[]; after: string[] }
+interface Interrupted {
+  code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; before: string[]; after: string[];
+  /** Whether a process of the group was still there when the backstop came, 100 s on: it would have stayed. */
+  leftBehind: boolean;
+}
 
 /**
  * Runs `gradlab ARGS` in `cwd` with an empty TMPDIR of its own; once a folder named `when…`
@@ -39,7 +45,13 @@ async function interrupt(name: string, args: string[], opts: { cwd?: string; whe
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   // a backstop only, far above the seconds a run takes: a grader that ignores the signal fails the test, it does not hang it
-  const backstop = setTimeout(() => { try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ } }, 100_000);
+  let leftBehind = false;
+  const backstop = setTimeout(() => {
+    try {
+      process.kill(-group, 'SIGKILL');
+      leftBehind = true;
+    } catch { /* gone */ }
+  }, 100_000);
   try {
     let before: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -62,7 +74,7 @@ async function interrupt(name: string, args: string[], opts: { cwd?: string; whe
       const poll = () => (gone() ? resolve() : setTimeout(poll, 50));
       poll();
     });
-    return { code, signal, stdout, stderr, before, after: readdirSync(tmp).sort() };
+    return { code, signal, stdout, stderr, before, after: readdirSync(tmp).sort(), leftBehind };
   } finally {
     clearTimeout(backstop);
   }
@@ -84,6 +96,7 @@ describe('Ctrl-C while grading', () => {
     expect(r.stderr).toBe(`gradlab: grading was interrupted (Ctrl-C (SIGINT)), so nothing was recorded (this run wrote no report or results file) and its temporary folders are removed: run it again to grade '${sub}'.\n`);
     expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.after).toEqual([]);
+    expect(r.leftBehind).toBe(false);
     expect(existsSync(results)).toBe(false);
   });
 
@@ -92,6 +105,7 @@ describe('Ctrl-C while grading', () => {
     expect(r.stderr).toMatch(/^gradlab: grading was interrupted \(SIGTERM\), so nothing was recorded/);
     expect([r.code, r.signal]).toEqual([null, 'SIGTERM']);
     expect(r.after).toEqual([]);
+    expect(r.leftBehind).toBe(false);
   });
 
   it('class: no grade recorded, the results folder holds no record, gradebook or report; ends by SIGINT, no temporary folder left', async () => {
@@ -103,6 +117,7 @@ describe('Ctrl-C while grading', () => {
     expect(r.stderr).toBe(`gradlab: grading the class was interrupted (Ctrl-C (SIGINT)), so no grade was recorded (this run wrote no record, gradebook or report in ${results}) and its temporary folders are removed: run the same command again to grade.\n`);
     expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.after).toEqual([]);
+    expect(r.leftBehind).toBe(false);
     expect(readdirSync(results)).toEqual(['students']); // made before any student code runs, and empty
     expect(readdirSync(path.join(results, 'students'))).toEqual([]);
   });
@@ -118,5 +133,73 @@ describe('Ctrl-C while grading', () => {
     expect(r.stderr).toBe('gradlab: the public tests were interrupted (Ctrl-C (SIGINT)); nothing was recorded (check only reads your files) and their temporary folders are removed: run it again to see your progress.\n');
     expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.after).toEqual([]);
+    expect(r.leftBehind).toBe(false);
+  });
+});
+
+/** The state letter of `pid` in /proc (S, R, T, Z…), or 'gone'. */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0];
+  } catch {
+    return 'gone';
+  }
+}
+
+/**
+ * bubblewrap as the sandbox runs it (--unshare-all --die-with-parent), held where the race was:
+ * its outer process has cloned the sandbox's first process, which waits on an eventfd for the user
+ * maps, and itself blocks before writing them (--userns-block-fd, never written). --info-fd says
+ * the first process's pid.
+ */
+async function bwrapHeldWhileStarting(): Promise<{ outer: ChildProcess; first: number }> {
+  const outer = spawn('bwrap', ['--unshare-all', '--unshare-user', '--die-with-parent', '--info-fd', '3', '--userns-block-fd', '4', '--ro-bind', '/usr', '/usr', '--', '/usr/bin/true'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+  let info = '';
+  let err = '';
+  outer.stderr?.on('data', (d: Buffer) => { err += d.toString('utf8'); });
+  const infoFd = outer.stdio[3] as NodeJS.ReadableStream;
+  infoFd.on('data', (d: Buffer) => { info += d.toString('utf8'); });
+  await Promise.race([once(infoFd, 'end'), once(outer, 'exit').then(() => { throw new Error(`bwrap ended before it started a sandbox: ${err}`); })]);
+  return { outer, first: JSON.parse(info)['child-pid'] as number };
+}
+
+/**
+ * `pid`'s state once it is gone or a zombie (its parent, init, reaps it when it will), or as it is
+ * 10 s on: a SIGKILL takes effect in microseconds, a process left waiting never ends.
+ */
+async function ended(pid: number): Promise<string> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const state = stateOf(pid);
+    if (state === 'gone' || state === 'Z' || Date.now() > until) return state;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a sandbox stopped while it starts (what a worker does on SIGINT or SIGTERM)', () => {
+  it('bubblewrap killed alone then leaves the sandbox\'s first process waiting forever: the premise', async () => {
+    const { outer, first } = await bwrapHeldWhileStarting();
+    try {
+      expect(stateOf(first)).toBe('S');
+      outer.kill('SIGKILL');
+      await once(outer, 'exit');
+      // still waiting on its eventfd, now a child of init, with no death signal set yet
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stateOf(first)).toBe('S');
+      expect(readFileSync(`/proc/${first}/status`, 'utf8')).toMatch(/^PPid:\s+1$/m);
+    } finally {
+      try { process.kill(first, 'SIGKILL'); } catch { /* gone */ }
+    }
+    expect(['gone', 'Z']).toContain(await ended(first));
+  });
+
+  it('killTrees stops bubblewrap before reading its children, so the first process ends with it', async () => {
+    const { outer, first } = await bwrapHeldWhileStarting();
+    const exited = once(outer, 'exit');
+    killTrees([outer.pid as number]);
+    expect(await exited).toEqual([null, 'SIGKILL']);
+    expect(['gone', 'Z']).toContain(await ended(first));
   });
 });
