@@ -5,10 +5,17 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gradlab as run } from './cli-harness';
 import { shardOf } from '../grader/commands/class';
 import { ROOT } from '../grader/paths';
+
+// what each run asked the runner for (--workers), the runner itself unchanged
+vi.mock('../grader/runner', async (original) => {
+  const runner = await original<typeof import('../grader/runner')>();
+  return { ...runner, gradeSubmissions: vi.fn(runner.gradeSubmissions) };
+});
+const { gradeSubmissions } = await import('../grader/runner');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-runs-'));
 const cls = path.join(tmp, 'class');
@@ -64,6 +71,23 @@ describe('class runs', () => {
       "dave,refused,0,25,0,0,is a symbolic link (links are never followed: copy the student's files into a real folder),", '',
     ]);
     expect(single['gradebook.csv']).toMatch(/,TIME,\d+\.\d+\.\d+ \((commit [0-9a-f]{12}|unknown commit)\)\n/);
+  });
+
+  it('--workers 1 and 3 grade exactly as the default 2, byte for byte but the timings; a --workers that is not 1-64 is refused', async () => {
+    // `one` is the default run of the test above
+    for (const n of [1, 3]) {
+      const dir = path.join(tmp, `workers-${n}`);
+      vi.mocked(gradeSubmissions).mockClear();
+      expect((await run(['class', cls, ...EX, '--results', dir, '--workers', String(n)])).status).toBe(0);
+      expect(vi.mocked(gradeSubmissions).mock.calls.map((c) => c[1]?.maxWorkers)).toEqual([n]);
+      expect(withoutTimings(dir)).toEqual(withoutTimings(one));
+    }
+    for (const bad of ['0', '65', '1.5', 'two']) {
+      for (const command of ['class', 'grade']) {
+        const r = await run([command, command === 'class' ? cls : path.join(cls, 'alice'), '--workers', bad]);
+        expect([r.status, r.stderr]).toEqual([2, `gradlab: --workers must be a whole number from 1 to 64 (how many exercises are graded at once; at most the machine's cores is useful), got '${bad}'\n`]);
+      }
+    }
   });
 
   it('regrades exactly the students whose graded files changed; --only regrades one', async () => {

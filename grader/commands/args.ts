@@ -26,6 +26,22 @@ export function checkExercises(wanted: string[] | undefined): string[] {
   return wanted ?? [];
 }
 
+/** The most --workers may ask for: each is a vitest worker with its sandbox, in memory at once. */
+export const MAX_WORKERS = 64;
+
+/**
+ * The --workers value (default 2): how many exercises are graded at once, each in a vitest worker
+ * with its own sandbox. No verdict depends on it (every limit is per call or per (student, exercise),
+ * in CPU time); more than the machine's cores only costs memory.
+ */
+export function parseWorkers(value: string | undefined): number {
+  const n = value === undefined ? 2 : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new CliError('E_USAGE', `--workers must be a whole number from 1 to ${MAX_WORKERS} (how many exercises are graded at once; at most the machine's cores is useful), got '${value}'`);
+  }
+  return n;
+}
+
 /** The --timeout value in ms (default 5000), at least 100. */
 export function parseTimeout(value: string | undefined): number {
   const ms = value === undefined ? 5000 : Number(value);

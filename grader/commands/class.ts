@@ -23,7 +23,7 @@ import { describeVersion, graderFingerprint, graderVersion } from '../class/vers
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport } from '../results.js';
-import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
+import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers } from './args.js';
 import { refuseUnconfined, reportWithoutGrading } from './grade.js';
 import { interruptible, signalName, type StopSignal } from '../temp-folders.js';
 
@@ -32,7 +32,7 @@ export const DEFAULT_RESULTS = 'gradlab-results';
 export const REFUSED_FILE = 'refused.json';
 
 const HELP = `Usage: gradlab class <folder> [--results DIR] [--gradebook FILE] [--shard K/N] [--only NAME]...
-                     [--force] [--exercise SLUG]... [--timeout MS] [--require-confinement]
+                     [--force] [--exercise SLUG]... [--timeout MS] [--workers N] [--require-confinement]
 
 Grades every entry of <folder> as one student's submission, in one run. A student whose
 submission and grader are unchanged since their record in DIR is not graded again.
@@ -52,6 +52,9 @@ Options:
   --exercise, -e SLUG   grade only this exercise (repeatable); refused on a results folder that
                         holds more exercises (every student's grade would shrink to these)
   --timeout MS          CPU time one call of student code may use (default 5000)
+  --workers N           how many exercises are graded at once (default 2), each in a process
+                        with its own sandbox: up to the machine's cores, more is faster; no
+                        grade depends on it
   --require-confinement refuse to grade unless every required sandbox layer is in force here
                         (docs/security.md, "Sandbox"): nothing is graded or written but
                         DIR/refused.json, which says why, and the exit status is 3`;
@@ -98,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
     only: { type: 'string', multiple: true },
     force: { type: 'boolean' },
     timeout: { type: 'string' },
+    workers: { type: 'string' },
     'require-confinement': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -110,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   const exercises = chosen.length ? chosen : loadManifest().exercises.map((e) => e.slug);
   const chosenExercises = loadManifest().exercises.filter((e) => exercises.includes(e.slug));
   const callTimeoutMs = parseTimeout(values.timeout);
+  const maxWorkers = parseWorkers(values.workers);
   const shard = parseShard(values.shard);
   const only = values.only ?? [];
   if (shard && only.length) throw new CliError('E_USAGE', '--only and --shard do not go together: regrade a student in the folder of the shard that graded them');
@@ -176,7 +181,7 @@ export async function run(argv: string[]): Promise<number> {
   return interruptible((signal) => recorded(signal), async () => {
     if (toGrade.length > 0) {
       const { gradeSubmissions, NO_RESULT, STOPPED } = await import('../runner.js');
-      const reports = await gradeSubmissions(toGrade.map((t) => t.student.dir), { exercises, callTimeoutMs });
+      const reports = await gradeSubmissions(toGrade.map((t) => t.student.dir), { exercises, callTimeoutMs, maxWorkers });
       reports.forEach((report: GradeReport, i) => {
         const { student, hash } = toGrade[i];
         // in a class, a student's duration is their own tests' time, not the whole run's

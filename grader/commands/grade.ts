@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildReport } from '../build-report.js';
 import { CliError } from '../errors.js';
-import { checkExercises, parseCommandArgs, parseTimeout } from './args.js';
+import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers } from './args.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport, TestStatus } from '../results.js';
 import type { Confinement } from '../sandbox/confine.js';
@@ -22,6 +22,9 @@ Options:
                         default: text on a terminal, json otherwise
   --out, -o FILE        write the n-th --format to the n-th --out (formats without one go to stdout)
   --timeout MS          CPU time one call of student code may use (default 5000)
+  --workers N           how many exercises are graded at once (default 2), each in a process
+                        with its own sandbox: up to the machine's cores, more is faster; no
+                        grade depends on it
   --require-confinement refuse to grade unless every required sandbox layer is in force here
                         (docs/security.md, "Sandbox"); the results then say why, with no score
 
@@ -35,6 +38,7 @@ export interface GradeArgs {
   formats: Format[];
   outs: string[];
   timeoutMs: number;
+  workers: number;
   requireConfinement: boolean;
 }
 
@@ -44,6 +48,7 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
     format: { type: 'string', short: 'f', multiple: true },
     out: { type: 'string', short: 'o', multiple: true },
     timeout: { type: 'string' },
+    workers: { type: 'string' },
     'require-confinement': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -56,7 +61,7 @@ export function parseGradeArgs(argv: string[], isTTY: boolean): GradeArgs | 'hel
   });
   const outs = values.out ?? [];
   if (outs.length > formats.length) throw new CliError('E_USAGE', `${outs.length} --out files for ${formats.length} --format: give one --format per --out, in the same order`);
-  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs: parseTimeout(values.timeout), requireConfinement: values['require-confinement'] ?? false };
+  return { submission: positionals[0] ?? 'exercises', exercises, formats, outs, timeoutMs: parseTimeout(values.timeout), workers: parseWorkers(values.workers), requireConfinement: values['require-confinement'] ?? false };
 }
 
 /** Every test of the chosen exercises with one status and message: for when grading could not happen. */
@@ -111,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
     // the reports are written after grading, in one go: an interrupted run has recorded nothing
     [report] = await interruptible(
       (signal) => `gradlab: grading was interrupted (${signalName(signal)}), so nothing was recorded (this run wrote no report or results file) and its temporary folders are removed: run it again to grade '${args.submission}'.`,
-      () => gradeSubmissions([dir], { exercises: args.exercises, callTimeoutMs: args.timeoutMs }));
+      () => gradeSubmissions([dir], { exercises: args.exercises, callTimeoutMs: args.timeoutMs, maxWorkers: args.workers }));
     report.submission = args.submission;
   } catch (err) {
     const message = `the grader failed before it could grade (${(err as Error)?.message ?? String(err)}); this is not your code's fault: tell the course staff`;
