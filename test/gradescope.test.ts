@@ -3,11 +3,12 @@
  * shapes students use, and a results.json in every case, also when the grader cannot start.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../grader/manifest';
+import { CACHE_FOLDER, KEY_FILE } from '../grader/module-cache';
 import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 import { validate } from '../grader/report/validate';
 
@@ -170,6 +171,24 @@ describe('Gradescope\'s own shape: setup.sh, an old Node, and a container as roo
     const with24 = fakes(log, ['apt-get', 'curl', 'npm', 'bwrap'], { bash, node: path.join(registryNodeBin('24'), 'node') });
     expect(setup({ PATH: with24, GRADLAB_SOURCE: elsewhere }).status).toBe(0);
     expect(readFileSync(log, 'utf8')).toContain('curl -fsSL https://deb.nodesource.com/setup_26.x\n');
+  }, 600_000);
+
+  it('setup.sh ends by grading the reference once, so the image holds the grader\'s module cache; without a grader to run it says so and still succeeds', () => {
+    const log = path.join(tmp, 'setup-warm.log');
+    const bin = fakes(log, ['apt-get', 'curl', 'npm'], { bash });
+    const home = mkdtempSync(path.join(tmp, 'warm-cache-'));
+    // this repository as the built source (npm ci faked), Node 26 and the host's bwrap: only the warming runs for real
+    const r = setup({ PATH: `${bin}:${registryNodeBin('26')}:${process.env.PATH}`, GRADLAB_SOURCE: ROOT, GRADLAB_MODULE_CACHE: home });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(log, 'utf8')).toBe(`npm ci --no-audit --no-fund (in ${ROOT})\n`);
+    const kept = readdirSync(path.join(home, CACHE_FOLDER));
+    expect(kept).toContain(KEY_FILE);
+    // the seven hidden suites and the modules they import, as vitest transformed them
+    expect(kept.filter((f) => /^[0-9a-f]{40}$/.test(f)).length).toBeGreaterThanOrEqual(7);
+
+    const empty = mkdtempSync(path.join(tmp, 'no-grader-'));
+    const without = setup({ PATH: `${bin}:${registryNodeBin('26')}:${process.env.PATH}`, GRADLAB_SOURCE: empty, GRADLAB_MODULE_CACHE: home });
+    expect([without.status, without.stderr]).toEqual([0, "gradlab: could not grade the reference solutions to warm the grader's cache: submissions are graded all the same, each a little slower\n"]);
   }, 600_000);
 
   it('run_autograder on an image whose Node gradlab does not support: results.json says so, in gradlab\'s sentence', () => {

@@ -4,7 +4,9 @@
 # Node.js 26 from NodeSource's apt repository unless the image has it: a line gradlab supports, and
 # the first whose permission model denies the sandbox the network, the one network layer in a
 # container without user namespaces (README, Gradescope). Then bubblewrap, used where the container
-# allows namespaces, and the grader itself (npm ci, which also builds it).
+# allows namespaces, and the grader itself (npm ci, which also builds it). Last, it grades the
+# reference solutions once, so the image holds the grader's module cache (node_modules/.cache,
+# README "For TAs") and every submission starts warm; a failure there only costs that speed.
 # The same variables as run_autograder, so both work on the same tree: AUTOGRADER_ROOT (default
 # /autograder) and GRADLAB_SOURCE (default $AUTOGRADER_ROOT/source); GRADLAB_NODE_LINE (default 26).
 set -euo pipefail
@@ -22,3 +24,7 @@ if ! command -v bwrap >/dev/null; then
 fi
 cd "$source_dir"
 npm ci --no-audit --no-fund
+# warm the module cache; its report is not needed (stdout and stderr are the image build's log)
+if ! node bin/gradlab.mjs grade solutions --format json --out /dev/null >/dev/null 2>&1; then
+  echo "gradlab: could not grade the reference solutions to warm the grader's cache: submissions are graded all the same, each a little slower" >&2
+fi
