@@ -13,6 +13,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { procDir } from './sandbox/confine.js';
 
 const folders = new Set<string>();
 
@@ -61,8 +62,9 @@ let interrupted: ((signal: StopSignal) => string) | null = null;
  * so they remove their sandboxes' folders too.
  */
 function children(pid: number | 'self' = 'self'): number[] {
+  const proc = procDir();
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    return readdirSync(`${proc}/${pid}/task`).flatMap((tid) => readFileSync(`${proc}/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
   } catch {
     return [];
   }
@@ -71,7 +73,7 @@ function children(pid: number | 'self' = 'self'): number[] {
 /** Whether `pid` is stopped or gone (its state in /proc/<pid>/stat: T, t, Z or X). */
 function stoppedOrGone(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`${procDir()}/${pid}/stat`, 'utf8');
     return /^[TtZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return true;
@@ -81,9 +83,11 @@ function stoppedOrGone(pid: number): boolean {
 /**
  * SIGKILLs `roots` and every process below them. Each is stopped first and its children read only
  * once it is (at most 200 ms each), so none can start another meanwhile: bubblewrap's outer process
- * clones the sandbox's first process, which then waits on an eventfd until the outer one has
- * written its user maps, and has no death signal yet; killed alone in between, the outer one left
- * that process waiting forever (seen in 1 of 7 SIGTERMs as a worker's first sandbox started).
+ * clones the sandbox's first process, which then waits on an eventfd until the outer one lets it
+ * go on (having written its user maps, where bwrap runs privileged, as root), with no death signal
+ * yet; killed alone in between, the outer one left that process waiting forever (3 of 20 SIGTERMs
+ * sent as a worker's first sandbox started). Where /proc lists no children (not Linux) it kills
+ * the roots it is given (the sandboxes, trackSandbox) and no more.
  */
 export function killTrees(roots: number[]): void {
   const all: number[] = [];
@@ -96,13 +100,27 @@ export function killTrees(roots: number[]): void {
       continue; // gone
     }
     all.push(pid);
-    const until = Date.now() + 200;
-    while (!stoppedOrGone(pid) && Date.now() < until) { /* a stop takes effect within microseconds */ }
+    const until = performance.now() + 200;
+    while (!stoppedOrGone(pid) && performance.now() < until) { /* a stop takes effect within microseconds */ }
     todo.push(...children(pid));
   }
   for (const pid of all) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
   }
+}
+
+/** The sandboxes this process started and that have not exited (their pids). */
+const sandboxes = new Set<number>();
+
+/**
+ * Counts `pid` among this process's sandboxes until the returned function is called (at its exit):
+ * a signal ends them with their trees even where /proc lists no children (macOS), where a child
+ * that ignores SIGINT would otherwise outlive its worker.
+ */
+export function trackSandbox(pid: number | undefined): () => void {
+  if (pid === undefined) return () => undefined;
+  sandboxes.add(pid);
+  return () => sandboxes.delete(pid);
 }
 
 function onSignal(signal: StopSignal): void {
@@ -124,7 +142,7 @@ function onSignal(signal: StopSignal): void {
   // a grading worker: its children are sandboxes (bwrap, or Node itself), running student code:
   // end them and whatever they started first (a spawn is synchronous, so every child started so
   // far is listed); a bwrap killed while it starts would leave its first process behind (killTrees)
-  killTrees(children());
+  killTrees([...new Set([...children(), ...sandboxes])]);
   unlisten();
   // no command of ours is stopping: die of the signal as before, unless someone else handles it;
   // a forked worker (vitest's, with an IPC channel) stops here even so: it would go on grading

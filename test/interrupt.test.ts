@@ -203,3 +203,39 @@ describe('a sandbox stopped while it starts (what a worker does on SIGINT or SIG
     expect(['gone', 'Z']).toContain(await ended(first));
   });
 });
+
+describe('where /proc lists no children (macOS): a worker still ends its sandboxes on SIGTERM', () => {
+  /**
+   * A stand-in for a grading worker (the built dist/grader/temp-folders.js, with GRADLAB_PROC_DIR
+   * naming no folder): a temporary folder of its own, and a "sandbox" child that ignores SIGINT and
+   * SIGTERM, counted with trackSandbox or not. Resolves with the child's pid once it runs.
+   */
+  async function worker(track: boolean): Promise<{ proc: ChildProcess; sandbox: number }> {
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { makeTempFolder, trackSandbox } from ${JSON.stringify(path.join(ROOT, 'dist', 'grader', 'temp-folders.js'))};
+      makeTempFolder('gradlab-sandbox-');
+      const child = spawn(process.execPath, ['-e', "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('up')"], { stdio: ['ignore', 'pipe', 'ignore'] });
+      ${track ? 'trackSandbox(child.pid);' : ''}
+      child.stdout.once('data', () => console.log(child.pid));
+      setInterval(() => {}, 1000);`;
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, GRADLAB_PROC_DIR: path.join(work, 'no-proc') }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await once(proc.stdout as NodeJS.ReadableStream, 'data') as [Buffer];
+    return { proc, sandbox: Number(line.toString('utf8').trim()) };
+  }
+
+  it('an untracked child that ignores the signal outlives its worker (the premise); a tracked one is killed', async () => {
+    const untracked = await worker(false);
+    untracked.proc.kill('SIGTERM');
+    await once(untracked.proc, 'exit');
+    try {
+      expect(stateOf(untracked.sandbox)).toMatch(/^[RS]$/);
+    } finally {
+      try { process.kill(untracked.sandbox, 'SIGKILL'); } catch { /* gone */ }
+    }
+    const tracked = await worker(true);
+    tracked.proc.kill('SIGTERM');
+    expect(await once(tracked.proc, 'exit')).toEqual([null, 'SIGTERM']);
+    expect(['gone', 'Z']).toContain(await ended(tracked.sandbox));
+  });
+});

@@ -203,6 +203,45 @@ describe('Sandbox limits', () => {
     expect((await failure(sb.call('hog'))).message).toBe('hog is not called again: it did not finish within its limit earlier in this run (an infinite loop?)');
   });
 
+  it('reads out of memory only from V8\'s own words in a child that died of a signal: not a caught allocation error printed, nor an exit code', async () => {
+    const caught = 'RangeError: Array buffer allocation failed';
+    const said = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
+    const sb = sandbox(`export function say() { console.error(${JSON.stringify(caught)}); return 1; }
+      export function quit() { process.exit(2); } export function abort() { process.abort(); }
+      export function both() { console.error(${JSON.stringify(said)}); process.exit(3); }`);
+    expect(await sb.call('say')).toBe(1);
+    const quit = await failure(sb.call('quit'));
+    expect([quit.kind, quit.message]).toEqual(['crash', 'the sandbox stopped while running quit: it exited with code 2 (does the code call process.exit?)']);
+    expect(await sb.call('say')).toBe(1);
+    const abort = await failure(sb.call('abort'));
+    expect([abort.kind, abort.message]).toEqual(['crash', 'the sandbox stopped while running abort: it was killed by SIGABRT (out of memory?)']);
+    const both = await failure(sb.call('both'));
+    expect([both.kind, both.message]).toEqual(['crash', 'the sandbox stopped while running both: it exited with code 3 (does the code call process.exit?)']);
+    // none of them is remembered: each is called again in a fresh child
+    expect((await failure(sb.call('quit'))).kind).toBe('crash');
+  });
+
+  it('sends a call queued behind one whose child ran out of memory to no child rather than a fresh one whose module is not loaded', async () => {
+    const sb = sandbox('const keep = []; export function hog() { for (;;) keep.push(new Array(1e6).fill(1.5)); } export function ok() { return 1; }',
+      { callTimeoutMs: 20_000, heapMb: 48 });
+    await sb.exports();
+    const outcome = (p: Promise<unknown>) => p.then((v) => v, (e: SandboxError) => `${e.kind}: ${e.message}`);
+    const child = (sb as unknown as { child: import('node:child_process').ChildProcess }).child;
+    // V8's last words held back: the child has exited and its stderr is not read to its end, the
+    // moment a caller starting from a macrotask (another test's reply) may come
+    child.stderr?.pause();
+    const other = new Promise((resolve) => child.once('exit', () => setImmediate(() => resolve(outcome(sb.call('ok'))))));
+    const hog = outcome(sb.call('hog'));
+    const queued = outcome(sb.call('ok'));
+    await once(child, 'exit');
+    await new Promise((r) => setTimeout(r, 100));
+    child.stderr?.resume();
+    expect(await hog).toMatch(/^timeout: hog ran out of memory without finishing/);
+    expect(await queued).toBe('crash: the sandbox is not running (ok)');
+    expect(await other).toBe('crash: the sandbox is not running (ok)');
+    expect(await sb.call('ok')).toBe(1);
+  });
+
   it('ends a loop that allocates forever the same way whichever limit it reaches first: CPU time or memory', async () => {
     // one element a turn, kept: V8 collects ever harder near its heap limit, so how much CPU it takes
     // to run out of memory depends on the machine; a limit far below or far above that fixes which comes first

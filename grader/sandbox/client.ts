@@ -30,7 +30,7 @@ import type * as CodecModule from './codec.mjs';
 import { addressSpaceMb, confinedNode } from './confine.js';
 import { CpuClock } from './cpu-time.js';
 import { IN_PROCESS_ENTRIES, IN_PROCESS_EXERCISES, SCALAR_EXERCISES } from './oracle-access.js';
-import { makeTempFolder, removeTempFolder } from '../temp-folders.js';
+import { makeTempFolder, removeTempFolder, trackSandbox } from '../temp-folders.js';
 
 const codec = await import(pathToFileURL(CODEC_SCRIPT).href) as typeof CodecModule;
 export const { PackedMatrix } = codec;
@@ -288,6 +288,13 @@ function notForHere(v: unknown): boolean {
  */
 const OUT_OF_MEMORY = /heap out of memory|allocation failed|could not allocate memory|Failed to allocate memory|Fatal process OOM|Failed to reserve|Cannot allocate memory/i;
 
+/**
+ * What V8 prints when it ends the process for want of memory ("FATAL ERROR: … JavaScript heap out
+ * of memory", "Fatal process out of memory: …"; Node 20: "Fatal process OOM"): narrower than
+ * OUT_OF_MEMORY, which also matches the RangeErrors code can catch and print itself.
+ */
+const V8_DIED_OUT_OF_MEMORY = /JavaScript heap out of memory|Fatal process out of memory|Fatal process OOM|Fatal JavaScript out of memory/i;
+
 const permissionFlag = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
 /**
@@ -305,16 +312,30 @@ const WASM_WITHIN_CAP = '--disable-wasm-trap-handler';
 interface ExitInfo { bySignal: NodeJS.Signals | null; outOfMemory: boolean }
 
 /**
+ * What a child wrote to stderr: the end of it (V8's report of running out of memory is a line
+ * followed by up to ≈ 2.7 kB of native stack, each frame naming the node binary's path), and how
+ * much in all, so a request reads only what came while it ran.
+ */
+interface Stderr { tail: string; total: number }
+const STDERR_TAIL_CHARS = 16_000;
+
+/** What `stderr` received since it held `from` characters in all (as much of it as the tail keeps). */
+const stderrSince = (stderr: Stderr, from: number): string => stderr.tail.slice(-Math.max(1, stderr.total - from));
+
+/**
  * How a child ended. bwrap exits with 128 + N when the process it runs is killed by signal N, so
  * such a code is read as that signal (a student's `process.exit(137)` looks the same: it is then
- * retried once, see spawnAndLoad, and costs only its own time).
+ * retried once, see spawnAndLoad, and costs only its own time). Out of memory: V8 said so on
+ * stderr (`said`: what came since the request that ended was sent — as read by then: the child's
+ * stderr and its replies are two pipes, read in either order) and the process died of a signal
+ * (V8 aborts): an exit code after text that merely reads so is not, nor a caught RangeError printed.
  */
-function exitOf(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): ExitInfo {
+function exitOf(code: number | null, signal: NodeJS.Signals | null, said: string): ExitInfo {
   let bySignal = signal;
   if (!bySignal && code !== null && code > 128) {
     bySignal = (Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined) ?? null;
   }
-  return { bySignal, outOfMemory: OUT_OF_MEMORY.test(stderrTail) };
+  return { bySignal, outOfMemory: bySignal !== null && V8_DIED_OUT_OF_MEMORY.test(said) };
 }
 
 /** How a child that did not run out of memory ended, for a message. */
@@ -410,6 +431,8 @@ interface Active {
   /** ORACLE_CALLs begun and answered so far: with the bytes read, what changes while the child is busy with us. */
   oracleEvents: number;
   lastActivity: number;
+  /** How much the child had written to stderr when this request was sent (see Stderr). */
+  stderrFrom: number;
   /** Values the oracle keeps for this request (a reference's cache), by the token the child holds. */
   kept: Map<number, unknown>;
   keptTokens: Map<unknown, number>;
@@ -428,6 +451,7 @@ export class Sandbox {
   private queue: Promise<unknown> = Promise.resolve();
   /** How the last child ended: a signal (bwrap reports its child's as exit code 128 + N) and whether memory ran out. */
   private lastExit: ExitInfo = { bySignal: null, outOfMemory: false };
+  private readonly stderrs = new WeakMap<ChildProcess, Stderr>();
   private readonly callLimit: Limit;
   private readonly loadLimit: Limit;
   private readonly heapMb: number;
@@ -670,9 +694,13 @@ export class Sandbox {
     });
     const removeCwd = () => removeTempFolder(cwd);
     this.cleanups.add(removeCwd);
-    let tail = ''; // the end of what this child wrote to stderr: how it ended
+    const untrack = trackSandbox(child.pid);
+    const stderr: Stderr = { tail: '', total: 0 };
+    this.stderrs.set(child, stderr);
     child.stderr?.on('data', (d: Buffer) => {
-      tail = (tail + d.toString('utf8')).slice(-4000);
+      const text = d.toString('utf8');
+      stderr.tail = (stderr.tail + text).slice(-STDERR_TAIL_CHARS);
+      stderr.total += text.length;
     });
     const channel = child.stdio[3] as Socket;
     const reader = new FrameReader(MAX_REPLY_BYTES, (kind) => (kind === codec.ORACLE_CALL ? MAX_ORACLE_BYTES : MAX_REPLY_BYTES),
@@ -682,20 +710,26 @@ export class Sandbox {
     channel.on('data', (chunk: Buffer) => reader.push(chunk));
     channel.on('error', () => { /* reported through 'exit' */ });
     child.on('exit', (code, signal) => {
-      if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, tail);
+      untrack();
       removeCwd();
       this.cleanups.delete(removeCwd);
-      if (this.child === child) {
-        this.child = null;
-        this.ready = null;
-      }
+      const current = this.child === child;
+      if (current) this.child = null;
       const a = this.active;
-      if (!a || a.child !== child || !this.settle(a)) return;
+      const charged = a && a.child === child ? this.settle(a) : null;
+      if (!a || charged === null) {
+        if (current || this.child === null) this.lastExit = exitOf(code, signal, stderr.tail);
+        if (current) this.ready = null;
+        return;
+      }
       // V8's last words (out of memory?) may still be on their way: 'exit' can come before stderr
-      // has been read to its end, and the cause must not depend on which came first
+      // has been read to its end, and the cause must not depend on which came first. Until then
+      // `ready` stays as it was, so nothing starts a new child that a request queued behind this
+      // one would then be sent to before its module is loaded: that request finds no child instead.
       afterStderr(child, () => {
-        if (this.child === child || this.child === null) this.lastExit = exitOf(code, signal, tail);
-        a.reject(this.exitError(a, code, signal, tail));
+        if (current || this.child === null) this.lastExit = exitOf(code, signal, stderrSince(stderr, a.stderrFrom));
+        if (current && this.child === null) this.ready = null;
+        a.reject(this.exitError(a, charged, code, signal, this.lastExit.outOfMemory));
       });
     });
     child.on('error', () => { /* reported through 'exit' */ });
@@ -726,7 +760,7 @@ export class Sandbox {
     }
     a.extraCpuMs += cpuSince(started);
     if (!isReply(reply)) return this.violation(child, 'a message that is not a reply');
-    if (this.settle(a)) a.resolve(reply);
+    if (this.settle(a) !== null) a.resolve(reply);
     // bytes our encoder does not write: whatever the child does next is not to be trusted either
     if (refused) {
       if (this.child === child) this.kill();
@@ -799,7 +833,7 @@ export class Sandbox {
   /** The child broke the protocol (only student code writing to fd 3 does): the request fails, the child goes. */
   private violation(child: ChildProcess, why: string): void {
     const a = this.active;
-    if (a && a.child === child && this.settle(a)) {
+    if (a && a.child === child && this.settle(a) !== null) {
       a.reject(new SandboxError('error', `${a.what} was stopped: the sandbox broke the grader's protocol (${why}); only code that writes to the grader's channel itself does this`, a.what));
     }
     if (this.child === child) this.kill();
@@ -812,9 +846,10 @@ export class Sandbox {
    * allocating reaches whichever of the two limits comes first, and which one does depends on the
    * machine's speed (V8 collects garbage harder and harder near its heap limit), never on the code.
    */
-  private exitError(a: Active, code: number | null, signal: NodeJS.Signals | null, tail: string): SandboxError {
-    if (!OUT_OF_MEMORY.test(tail)) return new SandboxError('crash', `the sandbox stopped while running ${a.what}: ${describeExit(code, signal)}`);
-    this.cpuSpentMs += Math.max(0, a.limit.cpuMs - (a.clock.usedMs() + a.extraCpuMs));
+  private exitError(a: Active, charged: number, code: number | null, signal: NodeJS.Signals | null, outOfMemory: boolean): SandboxError {
+    if (!outOfMemory) return new SandboxError('crash', `the sandbox stopped while running ${a.what}: ${describeExit(code, signal)}`);
+    // as much as a CPU timeout is charged: its limit, plus what it was excused (chargedMs)
+    this.cpuSpentMs += Math.max(0, a.limit.cpuMs - chargedMs(a, charged - a.extraCpuMs));
     return new SandboxError('timeout', `${a.what} ran out of memory without finishing (the sandbox allows a ${this.heapMb} MB heap and ` +
       `${addressSpaceMb(this.heapMb)} MB in all): a loop that never ends, or a runaway allocation?`, a.what);
   }
@@ -838,7 +873,7 @@ export class Sandbox {
     return new Promise<Reply>((resolve, reject) => {
       const a: Active = {
         id, what, child, clock: new CpuClock(child.pid), limit: { cpuMs: limit.cpuMs, idleMs }, timer: null, keepPacked, resolve, reject,
-        extraCpuMs: 0, flushed: false, serving: false, oracleEvents: 0, lastActivity: -1, kept: new Map(), keptTokens: new Map(),
+        extraCpuMs: 0, flushed: false, serving: false, oracleEvents: 0, lastActivity: -1, stderrFrom: this.stderrs.get(child)?.total ?? 0, kept: new Map(), keptTokens: new Map(),
       };
       this.active = a;
       a.timer = this.watch(a);
@@ -854,15 +889,19 @@ export class Sandbox {
     });
   }
 
-  /** Ends request `a`: stops watching it and adds what it used to cpuMs and to the wait budget. False if it had ended already. */
-  private settle(a: Active): boolean {
-    if (this.active !== a) return false;
+  /**
+   * Ends request `a`: stops watching it and adds what it used to cpuMs (the child's and the work
+   * done here for it: returned) and to the wait budget. null if it had ended already.
+   */
+  private settle(a: Active): number | null {
+    if (this.active !== a) return null;
     this.active = null;
     if (a.timer) clearInterval(a.timer);
-    this.cpuSpentMs += a.clock.usedMs() + a.extraCpuMs;
+    const used = a.clock.usedMs() + a.extraCpuMs;
+    this.cpuSpentMs += used;
     this.waitLeftMs -= a.clock.waitedMs();
     if (a.kept.size > 0) this.opts.oracle?.oracle.forget([...a.kept.values()]);
-    return true;
+    return used;
   }
 
   /**
@@ -886,7 +925,7 @@ export class Sandbox {
     const { limit, clock, what } = a;
     const pollMs = Math.min(100, Math.max(10, Math.round(limit.cpuMs / 20)));
     const stop = (message: string) => {
-      if (!this.settle(a)) return;
+      if (this.settle(a) === null) return;
       if (this.child === a.child) this.kill();
       else a.child.kill('SIGKILL');
       a.reject(new SandboxError('timeout', message, what));
