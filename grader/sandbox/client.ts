@@ -727,9 +727,10 @@ export class Sandbox {
       // `ready` stays as it was, so nothing starts a new child that a request queued behind this
       // one would then be sent to before its module is loaded: that request finds no child instead.
       afterStderr(child, () => {
-        if (current || this.child === null) this.lastExit = exitOf(code, signal, stderrSince(stderr, a.stderrFrom));
+        const ended = exitOf(code, signal, stderrSince(stderr, a.stderrFrom));
+        if (current || this.child === null) this.lastExit = ended;
         if (current && this.child === null) this.ready = null;
-        a.reject(this.exitError(a, charged, code, signal, this.lastExit.outOfMemory));
+        a.reject(this.exitError(a, charged, code, signal, ended.outOfMemory));
       });
     });
     child.on('error', () => { /* reported through 'exit' */ });
