@@ -26,6 +26,11 @@ export function checkExercises(wanted: string[] | undefined): string[] {
   return wanted ?? [];
 }
 
+/** --workers in `grade --help` and `class --help`. */
+export const WORKERS_HELP = `  --workers N           how many exercises are graded at once (default 2), each in a process
+                        with its own sandbox: up to the machine's cores, more is faster; no
+                        grade depends on it`;
+
 /** The most --workers may ask for: each is a vitest worker with its sandbox, in memory at once. */
 export const MAX_WORKERS = 64;
 

@@ -23,7 +23,7 @@ import { describeVersion, graderFingerprint, graderVersion } from '../class/vers
 import { CliError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport } from '../results.js';
-import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers } from './args.js';
+import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers, WORKERS_HELP } from './args.js';
 import { refuseUnconfined, reportWithoutGrading } from './grade.js';
 import { interruptible, signalName, type StopSignal } from '../temp-folders.js';
 
@@ -52,9 +52,7 @@ Options:
   --exercise, -e SLUG   grade only this exercise (repeatable); refused on a results folder that
                         holds more exercises (every student's grade would shrink to these)
   --timeout MS          CPU time one call of student code may use (default 5000)
-  --workers N           how many exercises are graded at once (default 2), each in a process
-                        with its own sandbox: up to the machine's cores, more is faster; no
-                        grade depends on it
+${WORKERS_HELP}
   --require-confinement refuse to grade unless every required sandbox layer is in force here
                         (docs/security.md, "Sandbox"): nothing is graded or written but
                         DIR/refused.json, which says why, and the exit status is 3`;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildReport } from '../build-report.js';
 import { CliError } from '../errors.js';
-import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers } from './args.js';
+import { checkExercises, parseCommandArgs, parseTimeout, parseWorkers, WORKERS_HELP } from './args.js';
 import { loadManifest } from '../manifest.js';
 import type { GradeReport, TestStatus } from '../results.js';
 import type { Confinement } from '../sandbox/confine.js';
@@ -22,9 +22,7 @@ Options:
                         default: text on a terminal, json otherwise
   --out, -o FILE        write the n-th --format to the n-th --out (formats without one go to stdout)
   --timeout MS          CPU time one call of student code may use (default 5000)
-  --workers N           how many exercises are graded at once (default 2), each in a process
-                        with its own sandbox: up to the machine's cores, more is faster; no
-                        grade depends on it
+${WORKERS_HELP}
   --require-confinement refuse to grade unless every required sandbox layer is in force here
                         (docs/security.md, "Sandbox"); the results then say why, with no score
 

@@ -660,7 +660,8 @@ export class Sandbox {
         }
         const kind = err.kind === 'timeout' ? 'timeout' : 'error';
         const failure = new SandboxError(kind, `${this.opts.label} could not be imported: ${err.message}${retry ? '' : ' (twice: it was retried once in a fresh sandbox)'}`);
-        if (err.kind !== 'crash' || !this.lastExit.bySignal || this.lastExit.outOfMemory) throw this.remember(failure);
+        // a load out of memory came as 'timeout' (exitError): only a crash by a signal is retried
+        if (err.kind !== 'crash' || !this.lastExit.bySignal) throw this.remember(failure);
         this.kill();
         if (!retry) throw failure;
         // the retry is what later requests wait for (the first child's exit cleared `ready`)
