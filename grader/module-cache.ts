@@ -12,6 +12,11 @@
  * version) and of tsconfig.json and package.json, and is emptied of vitest's files whenever that
  * changes: after any edit to the grader the suites are transformed afresh, once.
  *
+ * The folder also keeps the reference solutions as the compiler bundled them (REFERENCE_FILE, for
+ * the oracle): compiling them took a compiler child of its own on every run, ≈ 0.25 s of CPU. The
+ * bundle is kept with the key it was compiled under and a hash of its code, and used only when both
+ * match; anything else is compiled afresh.
+ *
  * Only the grader's own files are kept (each run's wrapper files live in a fresh temporary folder),
  * so the folder does not grow from run to run. Students' code never runs where the kept files are
  * read: the workers run only the suites; the student's code runs in the sandbox's children, which
@@ -38,6 +43,8 @@ export const DEFAULT_CACHE_HOME = path.join(ROOT, 'node_modules', '.cache');
 export const CACHE_FOLDER = 'gradlab-grade';
 /** The file that names what the kept modules were transformed from (see above). */
 export const KEY_FILE = 'gradlab-key';
+/** The reference solutions as compiled, after a line with the key they were compiled under and the code's sha256. */
+export const REFERENCE_FILE = 'gradlab-reference';
 /** The free space below which the cache is not used: the folder holds ≈ 1 MB; a full disk fails vitest's writes. */
 export const MIN_FREE_BYTES = 64 * 2 ** 20;
 
@@ -71,10 +78,10 @@ export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FR
     const { bavail, bsize } = statfsSync(dir);
     if (bavail * bsize < minFreeBytes) return null;
     const names = readdirSync(dir);
-    if (!names.every((name) => VITEST_ENTRY.test(name) || name === KEY_FILE)) return null;
+    if (!names.every((name) => VITEST_ENTRY.test(name) || name === KEY_FILE || name === REFERENCE_FILE)) return null;
     const keyFile = path.join(dir, KEY_FILE);
     if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) {
-      for (const name of names) if (VITEST_ENTRY.test(name)) rmSync(path.join(dir, name), { force: true });
+      for (const name of names) if (VITEST_ENTRY.test(name) || name === REFERENCE_FILE) rmSync(path.join(dir, name), { force: true });
       const tmp = path.join(dir, `.tmp-${Date.now()}-${process.pid}`);
       writeFileSync(tmp, key);
       renameSync(tmp, keyFile);
@@ -85,11 +92,50 @@ export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FR
   }
 }
 
-/** The cache's folder for this run, or null when it is off or must not be used. */
-export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+/** A run's cache: its folder, and the key it was prepared for. */
+export interface RunCache { dir: string; key: string }
+
+/** The cache for this run, or null when it is off or must not be used. */
+export function runCache(env: NodeJS.ProcessEnv = process.env): RunCache | null {
   const home = env.GRADLAB_MODULE_CACHE;
   if (home === 'off') return null;
-  return prepareCacheDir(home || DEFAULT_CACHE_HOME, cacheKey());
+  const key = cacheKey();
+  const dir = prepareCacheDir(home || DEFAULT_CACHE_HOME, key);
+  return dir ? { dir, key } : null;
+}
+
+/** The cache's folder for this run, or null when it is off or must not be used. */
+export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  return runCache(env)?.dir ?? null;
+}
+
+/** The reference bundle kept for this run's key, or null (none, another key's, or not the code its hash names). */
+export function keptReference(cache: RunCache | null): string | null {
+  if (!cache) return null;
+  try {
+    const text = readFileSync(path.join(cache.dir, REFERENCE_FILE), 'utf8');
+    const newline = text.indexOf('\n');
+    const code = text.slice(newline + 1);
+    return newline > 0 && text.slice(0, newline) === `${cache.key} ${sha256(code)}` ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the reference bundle for this run's key; written whole or not at all (a failure costs the next run a compile). */
+export function keepReference(cache: RunCache | null, code: string): void {
+  if (!cache) return;
+  const tmp = path.join(cache.dir, `.tmp-${Date.now()}-${process.pid}r`);
+  try {
+    writeFileSync(tmp, `${cache.key} ${sha256(code)}\n${code}`, { mode: 0o600 });
+    renameSync(tmp, path.join(cache.dir, REFERENCE_FILE));
+  } catch {
+    try { rmSync(tmp, { force: true }); } catch { /* a folder that cannot be written holds no such file */ }
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Whether a grading run may keep a module: the grader's own files only, never a run's wrappers. */
@@ -98,9 +144,9 @@ export function keepsModule(id: string): boolean {
 }
 
 /** vitest options and the plugin that keeps only the grader's own modules; nothing when off. */
-export function moduleCacheOptions(env: NodeJS.ProcessEnv = process.env): { experimental?: { fsModuleCache: true; fsModuleCachePath: string }; plugins: Plugin[] } {
-  const dir = moduleCacheDir(env);
-  if (!dir) return { plugins: [] };
+export function moduleCacheOptions(cache: RunCache | null): { experimental?: { fsModuleCache: true; fsModuleCachePath: string }; plugins: Plugin[] } {
+  if (!cache) return { plugins: [] };
+  const { dir } = cache;
   const plugin: Plugin = {
     name: 'gradlab:module-cache',
     configureVitest({ experimental_defineCacheKeyGenerator }) {

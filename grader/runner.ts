@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { loadManifest } from './manifest.js';
-import { moduleCacheOptions } from './module-cache.js';
+import { keepReference, keptReference, moduleCacheOptions, runCache, type RunCache } from './module-cache.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
@@ -118,7 +118,8 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
   // compiled, which it does not need until it runs; its own test limit is set from every pair
   // that could run, the run's watchdog below from those that compiled
   const exitCode = process.exitCode;
-  const vitestStarting = startVitest({ maxWorkers: workers, testTimeoutMs: Math.min(MAX_TIMER_MS, 2 * runTimeoutFor(dirs.length * exercises.length)) });
+  const cache = runCache();
+  const vitestStarting = startVitest({ cache, maxWorkers: workers, testTimeoutMs: Math.min(MAX_TIMER_MS, 2 * runTimeoutFor(dirs.length * exercises.length)) });
   vitestStarting.catch(() => undefined); // awaited below; not unhandled if the intake throws first
   const work = makeTempFolder('gradlab-run-');
   // 01 and 02 are compiled even when not graded (`-e 05-residual`): another exercise's sandbox uses
@@ -137,7 +138,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       // the oracle's module (the reference solutions) is compiled beside the submissions
       [compiled, referenceCode] = await Promise.all([
         compileSubmissions(intakes, [...exercises, ...ownOnly], { timeoutMs: opts.compileTimeoutMs }),
-        compileReference({ timeoutMs: opts.compileTimeoutMs }),
+        referenceBundle(cache, opts.compileTimeoutMs),
       ]);
     } finally {
       for (const intake of intakes) intake.cleanup();
@@ -239,8 +240,17 @@ export function byGradingOrder(a: string, b: string): number {
   return ea - eb || sa - sb;
 }
 
+/** The reference solutions compiled, as kept by an earlier run with the same grader (module-cache.ts), else compiled now and kept. */
+async function referenceBundle(cache: RunCache | null, timeoutMs: number | undefined): Promise<string> {
+  const kept = keptReference(cache);
+  if (kept !== null) return kept;
+  const code = await compileReference({ timeoutMs });
+  keepReference(cache, code);
+  return code;
+}
+
 /** Loads and configures vitest for grading; what to grade is provided (`vitest.provide`) and run later. */
-async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }): Promise<Vitest> {
+async function startVitest(opts: { cache: RunCache | null; maxWorkers: number; testTimeoutMs: number }): Promise<Vitest> {
   const { createVitest, BaseSequencer } = await import('vitest/node');
   class GradingSequencer extends BaseSequencer {
     override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -248,7 +258,7 @@ async function startVitest(opts: { maxWorkers: number; testTimeoutMs: number }):
     }
   }
   // the suites as transformed by an earlier run, where the grader's installation can keep them
-  const { experimental, plugins } = moduleCacheOptions();
+  const { experimental, plugins } = moduleCacheOptions(opts.cache);
   return createVitest('test', {
     root: ROOT,
     config: false,

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { graderFingerprint, hashTree } from '../grader/class/version';
-import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir } from '../grader/module-cache';
+import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, keepReference, keptReference, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir, REFERENCE_FILE, runCache } from '../grader/module-cache';
+import { compileReference } from '../grader/sandbox/compile';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
@@ -73,8 +74,10 @@ describe('which folder, and which modules', () => {
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
     chmodSync(dir, 0o700);
     expect(prepareCacheDir(home, cacheKey(), Number.MAX_SAFE_INTEGER)).toBeNull(); // no disk has that much room
-    expect(moduleCacheOptions({ GRADLAB_MODULE_CACHE: 'off' })).toEqual({ plugins: [] });
-    const on = moduleCacheOptions({ GRADLAB_MODULE_CACHE: home });
+    expect(runCache({ GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
+    expect(moduleCacheOptions(null)).toEqual({ plugins: [] });
+    expect(runCache({ GRADLAB_MODULE_CACHE: home })).toEqual({ dir, key: cacheKey() });
+    const on = moduleCacheOptions(runCache({ GRADLAB_MODULE_CACHE: home }));
     expect(on.experimental).toEqual({ fsModuleCache: true, fsModuleCachePath: dir });
     expect(on.plugins.map((p) => p.name)).toEqual(['gradlab:module-cache']);
   });
@@ -85,11 +88,37 @@ describe('which folder, and which modules', () => {
     const entry = path.join(dir, 'b'.repeat(40));
     writeFileSync(entry, 'transformed with key 1');
     writeFileSync(path.join(dir, '_metadata.json'), '{}');
+    keepReference({ dir, key: 'key-1' }, 'export const compiled = 1;');
     expect(prepareCacheDir(home, 'key-1')).toBe(dir);
-    expect(readdirSync(dir).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE]);
+    expect(readdirSync(dir).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE, REFERENCE_FILE]);
     expect(prepareCacheDir(home, 'key-2')).toBe(dir);
     expect(readdirSync(dir)).toEqual([KEY_FILE]);
     expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe('key-2');
+  });
+
+  it('keeps the reference bundle for its key, and gives it back only for that key and whole', () => {
+    const dir = prepareCacheDir(path.join(tmp, 'reference'), 'key-1') as string;
+    const cache = { dir, key: 'key-1' };
+    expect(keptReference(cache)).toBeNull(); // none yet
+    const code = 'export function relu(x) { return x > 0 ? x : 0; }\n// ü, and a second line\n';
+    keepReference(cache, code);
+    expect(keptReference(cache)).toBe(code);
+    expect(readdirSync(dir).sort()).toEqual([KEY_FILE, REFERENCE_FILE]); // the file written aside was renamed
+    expect(keptReference({ dir, key: 'key-2' })).toBeNull(); // compiled under another key (a run that raced a change)
+    const file = path.join(dir, REFERENCE_FILE);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, -5)); // cut short
+    expect(keptReference(cache)).toBeNull();
+    writeFileSync(file, text.replace('x : 0', 'x : 1')); // changed after it was written
+    expect(keptReference(cache)).toBeNull();
+    writeFileSync(file, code); // no key line
+    expect(keptReference(cache)).toBeNull();
+    keepReference(cache, code);
+    expect(keptReference(cache)).toBe(code);
+    // no cache, or one that cannot be written: nothing kept, nothing thrown
+    expect(keptReference(null)).toBeNull();
+    expect(() => keepReference(null, code)).not.toThrow();
+    expect(() => keepReference({ dir: unwritable(), key: 'key-1' }, code)).not.toThrow();
   });
 
   it('keys on the grader’s fingerprint (its files, moved ones included), tsconfig.json and package.json', () => {
@@ -164,6 +193,11 @@ describe('grading with the cache', () => {
 
     const cold = await grade(home);
     const kept = readdirSync(cache).sort();
+    // the reference solutions as compiled, kept for this key, and read (not compiled again) by the next run
+    const reference = await compileReference();
+    const keptCache = { dir: cache, key: cacheKey() };
+    expect(keptReference(keptCache)).toBe(reference);
+    keepReference(keptCache, `${reference}\n// kept\n`);
     const ids = keptIds(cache);
     expect(ids.length).toBeGreaterThanOrEqual(5); // the suite, its harness, the sandbox's client, the fixtures' loader, …
     expect(ids).toContain(path.join(ROOT, 'grader', 'suites', '01-activations.suite.ts'));
@@ -171,6 +205,7 @@ describe('grading with the cache', () => {
 
     const warm = await grade(home);
     expect(readdirSync(cache).sort()).toEqual(kept);
+    expect(keptReference(keptCache)).toBe(`${reference}\n// kept\n`);
     const off = await grade('off');
     const unwritableRun = await grade(unwritable());
     // a folder of someone else's, with a stale lock-file hash: vitest would empty it; it is left alone
