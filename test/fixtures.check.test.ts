@@ -197,6 +197,31 @@ describe('fixture validation', () => {
     expect(invalid).toBe(3 * files.length);
   });
 
+  it('loads ajv itself only to compile: a process that validates with the precompiled module (a grading worker) does not', async () => {
+    // ajv's main module and its compiler cost ≈ 75 ms of CPU to load, in each worker of each run
+    const script = [
+      "import { createRequire } from 'node:module';",
+      `const { loadFixture, validatorOrigin } = await import(${JSON.stringify(path.join(root, 'fixtures', 'load.ts'))});`,
+      "loadFixture('01-activations', 'grid', 'activation-grid');",
+      "console.log(JSON.stringify({ origin: validatorOrigin(), ajv: Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('/node_modules/ajv/')).map((k) => k.replace(/.*\\/node_modules\\//, '')) }));",
+    ].join('\n');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlab-ajv-'));
+    const file = path.join(dir, 'loads-ajv.mts');
+    writeFileSync(file, script);
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--loader', 'ts-node/esm', '--no-warnings', file], {
+        cwd: root, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'scripts', 'fixtures', 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { text += d.toString(); });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+    // the precompiled validators need ajv's small runtime helpers only
+    expect(JSON.parse(out)).toEqual({ origin: 'precompiled', ajv: ['ajv/dist/runtime/ucs2length.js'] });
+  });
+
   it('ignores a precompiled module built from other schemas (a schema edited since the build)', () => {
     const schemasDir = path.join(fixturesDir, 'schemas');
     // inside the repository, so the module's require('ajv/dist/runtime/…') resolves as dist's does
@@ -280,7 +305,7 @@ describe('recipes', () => {
     for (const f of ['load.ts', 'nets.ts']) {
       const src = readFileSync(path.join(fixturesDir, f), 'utf8');
       const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-      expect(imports.every((i) => /^(node:|ajv$|\.\.\/exercises\/lib\/|\.\/load$|\.\.\/grader\/fixture-validators$)/.test(i))).toBe(true);
+      expect(imports.every((i) => /^(node:|ajv$|\.\.\/exercises\/lib\/|\.\/load$|\.\/dense-kernel$|\.\.\/grader\/fixture-validators$)/.test(i))).toBe(true);
     }
     const validators = readFileSync(path.join(root, 'grader', 'fixture-validators.ts'), 'utf8');
     const imports = [...validators.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
