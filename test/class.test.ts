@@ -3,7 +3,8 @@
  * the reason), names made inert in the terminal and the CSV, each student bounded on their own.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,9 @@ import { gradlab as run } from './cli-harness';
 import { findStudents } from '../grader/class/students';
 import { ROOT } from '../grader/paths';
 import { backstopMs, exerciseBudgetMs, gradeSubmissions, MAX_TIMER_MS, STUDENT_WAIT_MS } from '../grader/runner';
-import type { StudentRecord } from '../grader/class/record';
+import { MAX_RECORD_FILE_BYTES, readRecord, recordFileName, writeRecord, type StudentRecord } from '../grader/class/record';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-class-'));
 const cls = path.join(tmp, 'class');
@@ -116,6 +119,52 @@ describe('gradlab class', () => {
     expect(r.stdout).toContain('8 students (5 refused), mean of the 3 graded 12.83/25.');
     expect(r.stdout).toMatch(/\nalice\s+25\/25\s+15\s+10\n/);
     expect(r.stdout).toMatch(/\nlinked\s+0\/25\s+refused: is a symbolic link/);
+  });
+
+  it('grades students whose folder names are too long for a record file of that name, and reuses their records', async () => {
+    // 245 ASCII characters, 80 CJK ones (240 bytes), one ending as only a shortened record name may,
+    // and a plain one: a record file `<name>.json.<pid>.tmp` of the first two passes 255 bytes
+    const long = 'b'.repeat(245);
+    const cjk = '学'.repeat(80);
+    const lookalike = `zed~${'0123456789abcdef'}`;
+    const names = ['alice', long, lookalike, cjk];
+    const folder = path.join(tmp, 'long-names');
+    for (const name of names) cpSync(path.join(ROOT, 'solutions', '01-activations'), path.join(folder, name, '01-activations'), { recursive: true, dereference: true });
+    const results = path.join(tmp, 'long-names-results');
+    const first = await run(['class', folder, '-e', '01-activations', '--results', results]);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const gradebook = readFileSync(path.join(results, 'gradebook.csv'), 'utf8').split('\n').slice(1, -1).map((l) => l.split(',').slice(0, 3).join(','));
+    expect(gradebook).toEqual([...names].sort().map((n) => `${n},graded,15`));
+    const files = readdirSync(path.join(results, 'students')).sort();
+    expect(files).toEqual([
+      'alice.json',
+      `${'b'.repeat(100)}~${sha256(long).slice(0, 16)}.json`,
+      `${lookalike}~${sha256(lookalike).slice(0, 16)}.json`,
+      `${'学'.repeat(33)}~${sha256(cjk).slice(0, 16)}.json`, // 33 × 3 bytes ≤ 100
+    ].sort());
+    for (const f of files) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(MAX_RECORD_FILE_BYTES);
+    expect(files.map((f) => (JSON.parse(readFileSync(path.join(results, 'students', f), 'utf8')) as StudentRecord).student).sort()).toEqual([...names].sort());
+    expect(existsSync(path.join(results, 'report.html'))).toBe(true);
+    // the next run finds every record by its name, and regrades no one
+    const second = await run(['class', folder, '-e', '01-activations', '--results', results]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('graded 0, unchanged since their record 4.');
+    expect(readdirSync(path.join(results, 'students')).sort()).toEqual(files);
+    // a record file that holds another name's record is not that student's to reuse
+    const aliceFile = path.join(results, 'students', 'alice.json');
+    const alice = JSON.parse(readFileSync(aliceFile, 'utf8')) as StudentRecord;
+    writeFileSync(aliceFile, JSON.stringify({ ...alice, student: 'mallory' }));
+    expect(readRecord(results, 'alice')).toBeNull();
+    writeFileSync(aliceFile, JSON.stringify(alice));
+    expect(readRecord(results, 'alice')?.student).toBe('alice');
+    // a record that cannot be written says which and what to do (here `students` is a file)
+    const blocked = path.join(tmp, 'blocked-results');
+    mkdirSync(blocked);
+    writeFileSync(path.join(blocked, 'students'), '');
+    expect(() => writeRecord(blocked, alice)).toThrow(/^could not write the record \S+alice\.json \((ENOTDIR|EEXIST)\): make room on that disk or pass a --results folder you can write, then run the same command again$/);
+    expect(recordFileName('x'.repeat(195))).toBe(`${'x'.repeat(195)}.json`); // 200 bytes: kept as it is
+    expect(recordFileName('x'.repeat(196))).toBe(`${'x'.repeat(100)}~${sha256('x'.repeat(196)).slice(0, 16)}.json`);
   });
 
   it('escapes hostile names in the terminal and neutralises them in the CSV (OWASP CSV injection)', async () => {

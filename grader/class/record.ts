@@ -1,5 +1,6 @@
 /**
- * One student's record in a class results folder (`<results>/students/<name>.json`): the native
+ * One student's record in a class results folder (`<results>/students/<name>.json`, or a shortened
+ * name for a long one: recordFileName): the native
  * results plus who graded, when, and what was graded. The records are the class's state: the
  * gradebook, merge, diff, the class report and the LMS export are all rendered from them, and
  * incremental regrading reuses a record whose submission and grading key are unchanged.
@@ -71,17 +72,48 @@ export function gradingKey(fingerprint: string, exercises: string[], callTimeout
 
 export const STUDENTS_DIR = 'students';
 
+/**
+ * The longest record file name, in bytes. File systems allow 255 bytes a name, and writing adds
+ * `.<pid>.tmp`: a student's folder name of 245 characters (theirs to choose) made the class run
+ * fail before its gradebook was written.
+ */
+export const MAX_RECORD_FILE_BYTES = 200;
+/** What only a shortened record file name ends with: `~`, 16 hex digits of the name's sha256, `.json`. */
+const SHORTENED = /~[0-9a-f]{16}\.json$/;
+
+/**
+ * A student's record file name: `<name>.json`, or for a name too long for that (or one that ends as
+ * only a shortened name may, so that no folder name can take another student's file) its first
+ * characters (at most 100 bytes), `~` and 16 hex digits of a sha256 of the whole name.
+ */
+export function recordFileName(student: string): string {
+  const plain = `${student}.json`;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_RECORD_FILE_BYTES && !SHORTENED.test(plain)) return plain;
+  let prefix = '';
+  for (const ch of student) {
+    if (Buffer.byteLength(prefix + ch, 'utf8') > 100) break;
+    prefix += ch;
+  }
+  return `${prefix}~${createHash('sha256').update(student, 'utf8').digest('hex').slice(0, 16)}.json`;
+}
+
 function recordFile(resultsDir: string, student: string): string {
-  return path.join(resultsDir, STUDENTS_DIR, `${student}.json`);
+  return path.join(resultsDir, STUDENTS_DIR, recordFileName(student));
 }
 
 /** Writes a record atomically (a temporary file renamed into place). */
 export function writeRecord(resultsDir: string, record: StudentRecord): void {
   const file = recordFile(resultsDir, record.student);
-  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(tmp, file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    try { rmSync(tmp, { force: true }); } catch { /* nothing was written */ }
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CliError('E_RESULTS', `could not write the record ${file} (${why}): make room on that disk or pass a --results folder you can write, then run the same command again`);
+  }
 }
 
 /**
@@ -91,7 +123,7 @@ export function writeRecord(resultsDir: string, record: StudentRecord): void {
 export function writeRecords(resultsDir: string, records: StudentRecord[]): void {
   const dir = path.join(resultsDir, STUDENTS_DIR);
   mkdirSync(dir, { recursive: true });
-  const keep = new Set(records.map((r) => `${r.student}.json`));
+  const keep = new Set(records.map((r) => recordFileName(r.student)));
   for (const f of readdirSync(dir)) if (f.endsWith('.json') && !keep.has(f)) rmSync(path.join(dir, f), { force: true });
   for (const r of records) writeRecord(resultsDir, r);
 }
@@ -114,10 +146,12 @@ function parseRecord(file: string): StudentRecord {
   return parsed;
 }
 
-/** The record of one student, or null when there is none. */
+/** The record of one student, or null when there is none (or the file holds another name's: never theirs to reuse). */
 export function readRecord(resultsDir: string, student: string): StudentRecord | null {
   const file = recordFile(resultsDir, student);
-  return existsSync(file) ? parseRecord(file) : null;
+  if (!existsSync(file)) return null;
+  const record = parseRecord(file);
+  return record.student === student ? record : null;
 }
 
 /** Every record of a results folder, sorted by student name. */
