@@ -447,6 +447,20 @@ describe('Sandbox limits', () => {
     expect(sb.records.slice(0, 3).map((r) => [r.args, r.edit, r.argsAfter])).toEqual(edits.slice(0, 3).map((e) => [base, e, null]));
   });
 
+  it("keeps or drops the student's own realm by the CPU time of its import, never by how long the machine held it", async () => {
+    // (a reviewer's case: a 1 s import kept an own 01 on an idle machine and lost it under load, 12/20 against 20/20 in 02)
+    const own = (body: string) => `var __gradlabOwnExports = (() => { ${body}; return { f: () => 1 }; })();`;
+    const graded = "export function g() { return globalThis.__gradlabOracle('01-activations', 'f', []); }";
+    const ownNames = async (sb: ReturnType<typeof sandbox>) => Object.keys(await sb.exports()).filter((k) => k.startsWith('__gradlabOwn$'));
+    // 2.5 s of wall time and next to no CPU, as a process a busy machine keeps waiting: kept (the old 2 s of wall time dropped it)
+    const held = sandbox(graded, { own: { '01-activations': own('Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500)') } });
+    expect(await ownNames(held)).toEqual(['__gradlabOwn$01-activations$f']);
+    // computing ≈ 0.2–0.5 s: dropped under a limit of 0.1 s of CPU, kept under the default 2 s
+    const computing = own('let s = 0; for (let i = 0; i < 3e8; i++) s += i % 7; if (s < 0) throw new Error()');
+    expect(await ownNames(sandbox(graded, { own: { '01-activations': computing }, ownImportCpuMs: 100 }))).toEqual([]);
+    expect(await ownNames(sandbox(graded, { own: { '01-activations': computing } }))).toEqual(['__gradlabOwn$01-activations$f']);
+  });
+
   it("passes values to and from the student's own 02 in its realm as the oracle's messages carry them: fresh arrays of this realm, holes as undefined, fields only, nothing shared, no Proxy, function or cycle", async () => {
     // the own 02 as compile-child.mjs writes it (a script leaving __gradlabOwnExports), run in a realm of its own
     const own = `var __gradlabOwnExports = (() => ({

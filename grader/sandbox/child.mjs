@@ -50,6 +50,7 @@ const Uint8ArrayCtor = Uint8Array;
 const AtomicsWait = Atomics.wait;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const exit = process.reallyExit ? process.reallyExit.bind(process) : process.exit.bind(process);
+const cpuUsage = process.cpuUsage.bind(process);
 const ArrayCtor = Array;
 
 /** The caps the trusted side enforces on what it reads (client.ts): a reply, an oracle call. */
@@ -280,6 +281,7 @@ async function callOne(fn, args, reportArgs = true) {
 async function handle(msg) {
   if (msg.type === 'load') {
     pureExercises = new SetCtor(msg.pure ?? []);
+    if (typeof msg.ownImportCpuMs === 'number') ownImportCpuUs = msg.ownImportCpuMs * 1000;
     // the student's own other files first, each in a realm of its own: nothing the module below
     // does can reach into them, nor they into it
     const ownExports = {};
@@ -415,23 +417,28 @@ let ownChosen = new MapCtor();
 const OWN = '__gradlabOwn$';
 const { Script, createContext } = requireBuiltin('node:vm');
 /**
- * Wall time a realm's import may take: an honest 01 or 02 takes well under a millisecond. Past it
- * the realm is dropped and the reference answers instead, which changes no verdict (the student's
- * own function is used only where it gives the reference's answers on its own exercise's tests);
- * 2 s, so that even a machine busy enough to keep this process waiting that long changes nothing
- * else either (test/own-functions.test.ts counts the oracle's calls). A loop there costs the
- * import's CPU limit at most: past that, the load is retried without the realm (client.ts).
+ * CPU time a realm's import may take (the load message's `ownImportCpuMs`, 2 s by default, client.ts):
+ * an honest 01 or 02 takes well under a millisecond. Past it the
+ * realm is dropped and the reference answers instead. That can change a verdict (a function that
+ * passes its own exercise's tests may still differ from the reference elsewhere), so the limit is
+ * CPU time, which a busy machine does not stretch: it was 2 s of wall time (vm's `timeout`), and a
+ * 1 s import kept the student's own 01 on an idle machine and lost it under load (12/20 against
+ * 20/20 for one 02). A loop that never ends is stopped by the load's CPU limit, after which the
+ * load is retried without the realm (client.ts): CPU again.
  */
-const OWN_IMPORT_MS = 2000;
+let ownImportCpuUs = 2_000_000;
 
-/** The exports of `script` run in a realm of its own, or null if it throws or runs out of time. */
+/** The exports of `script` run in a realm of its own, or null if it throws or uses more than its CPU time. */
 function ownRealm(script) {
   try {
     const globals = ObjectCreate(null);
     // its own calls of another exercise's contract functions (02's of 01) are answered as the graded module's
     ObjectDefineProperty(globals, '__gradlabOracle', { value: oracle, writable: false, configurable: false, enumerable: false });
     const context = createContext(globals, { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } });
-    new Script(script).runInContext(context, { timeout: OWN_IMPORT_MS, breakOnSigint: false });
+    const before = cpuUsage();
+    new Script(script).runInContext(context, { breakOnSigint: false });
+    const used = cpuUsage(before);
+    if (used.user + used.system > ownImportCpuUs) return null;
     const ns = context.__gradlabOwnExports;
     return ns && typeof ns === 'object' ? ns : null;
   } catch {

@@ -79,6 +79,12 @@ export interface SandboxOptions {
    * again without them: the student's other file can never cost this exercise its import.
    */
   own?: Record<string, string>;
+  /**
+   * CPU time each of those modules' import may take before its realm is dropped (default 2000 ms,
+   * child.mjs): CPU, not wall time, since keeping or dropping the student's own functions can
+   * change a verdict and a busy machine must not.
+   */
+  ownImportCpuMs?: number;
 }
 
 
@@ -118,6 +124,9 @@ interface Limit { cpuMs: number; idleMs: number }
 export function idleBackstopMs(cpuMs: number): number {
   return Math.max(10 * cpuMs, 10_000);
 }
+
+/** The CPU time a realm's import of the student's own 01 or 02 may take by default (see SandboxOptions.ownImportCpuMs). */
+export const OWN_IMPORT_CPU_MS = 2000;
 
 /** 1500 → '1.5 s' */
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
@@ -641,7 +650,8 @@ export class Sandbox {
     const code = Buffer.from(this.opts.code, 'utf8').toString('base64');
     const own = this.ownUse;
     const scripts = this.ownScripts;
-    return this.send({ type: 'load', code, pure: [...SCALAR_EXERCISES], ...(scripts ? { own: scripts } : {}) }, this.loadLimit, 'import', false).then(
+    const ownLimit = scripts ? { own: scripts, ownImportCpuMs: this.opts.ownImportCpuMs ?? OWN_IMPORT_CPU_MS } : {};
+    return this.send({ type: 'load', code, pure: [...SCALAR_EXERCISES], ...ownLimit }, this.loadLimit, 'import', false).then(
       async (reply) => {
         if (!reply.ok) throw this.remember(new SandboxError('error', `${this.opts.label} throws when it is imported: ${reply.error.name}: ${reply.error.message}`));
         if (own) await this.send({ type: 'own', use: own }, this.loadLimit, 'import', false);
