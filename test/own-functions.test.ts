@@ -15,7 +15,11 @@
  *   values only while its own realm's patched globals never reach 02's code; 07 then uses the
  *   reference's 02 (an own 02 on the reference's 01 would make a round trip per matrix entry);
  * - 01 looping forever at import (test/submissions/loop-at-import): 02 keeps every point and the
- *   oracle answers for all of 01 (the realm's import is stopped, or the load retried without it).
+ *   oracle answers for all of 01 (the realm's import is stopped, or the load retried without it);
+ * - 01 spinning 0.2 s a call only when it runs in another exercise's sandbox
+ *   (test/submissions/checks-burn): the checks there stop at their own CPU budget (one per-call
+ *   limit), so each sandbox spends at most that and one call on them, and the reference answers
+ *   for 01 (a reviewer's version of it held 06 alone for 72–92 s of wall, full marks, none of it charged).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +32,7 @@ import { applyPatch, type CaseExpectation } from './submission-cases';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-own-'));
 const recorded = path.join(tmp, 'calls');
-const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import'] as const;
+const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import', 'checks-burn'] as const;
 type Case = (typeof CASES)[number];
 const expectation = (name: string): CaseExpectation => JSON.parse(readFileSync(path.join(ROOT, 'test', 'submissions', name, 'expected.json'), 'utf8')) as CaseExpectation;
 
@@ -46,6 +50,8 @@ function assemble(name: Case): string {
 const reports = new Map<Case, GradeReport>();
 /** Oracle round trips per case and exercise. */
 const oracleCalls = new Map<Case, Record<string, number>>();
+/** The CPU ms the checks of the own 01 and 02 took in each exercise's sandbox, per case. */
+const checksMs = new Map<Case, Record<string, number>>();
 
 beforeAll(async () => {
   const dirs = CASES.map(assemble);
@@ -60,7 +66,9 @@ beforeAll(async () => {
   for (const file of readdirSync(recorded).filter((f) => f.endsWith('.oracle.json'))) {
     const [, index, slug] = /^(\d+)-(.+)\.oracle\.json$/.exec(file) as RegExpExecArray;
     const c = CASES[Number(index)];
-    oracleCalls.set(c, { ...oracleCalls.get(c), [slug]: (JSON.parse(readFileSync(path.join(recorded, file), 'utf8')) as { calls: number }).calls });
+    const record = JSON.parse(readFileSync(path.join(recorded, file), 'utf8')) as { calls: number; checksMs: number };
+    oracleCalls.set(c, { ...oracleCalls.get(c), [slug]: record.calls });
+    checksMs.set(c, { ...checksMs.get(c), [slug]: record.checksMs });
   }
 }, 600_000);
 
@@ -90,6 +98,18 @@ describe('another exercise’s contract functions: the student’s own where the
     expect(reports.get('patched-globals-wrong')?.score).toBe(expectation('patched-globals-wrong').score);
     expect(score('patched-globals-wrong', '02-backprop')).toBe(20);
     expect(oracleCalls.get('patched-globals-wrong')?.['02-backprop']).toBeGreaterThan(0);
+  });
+
+  it('an 01 whose checks never end costs nothing: they stop at one per-call limit of CPU (3 s here) and one call, and the reference answers for it', () => {
+    expect(reports.get('checks-burn')?.score).toBe(100);
+    const spent = checksMs.get('checks-burn') ?? {};
+    // the sandboxes of 02, 06 and 07 check the own 01 (a worker that ran a check already reuses its
+    // outcome, charged what it cost then); each ran them up to the budget and at most one call past it
+    const ran = Object.values(spent).filter((ms) => ms > 1000);
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    for (const ms of ran) expect(ms).toBeGreaterThanOrEqual(3000); // the budget stopped them, not a test failing on its own
+    for (const [slug, ms] of Object.entries(spent)) expect(ms, slug).toBeLessThan(3000 + 3000 + 500);
+    expect(oracleCalls.get('checks-burn')?.['02-backprop']).toBeGreaterThan(0);
   });
 
   it('an 01 that loops at import costs 01 alone: 02 gets every 01 value from the reference', () => {

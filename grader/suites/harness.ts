@@ -150,11 +150,11 @@ const OWN_PREFIX = '__gradlabOwn$';
 
 /**
  * What each check of a student's own function gave in this worker (the functions a failing test
- * called; none when it passed), by submission, exercise, test and the functions already chosen: the
- * same realm script run on the same inputs gives the same answer, so 05's, 06's and 07's sandboxes
- * of one student run 01's tests once between them, not three times.
+ * called, none when it passed, and the CPU it took), by submission, exercise, test and the
+ * functions already chosen: the same realm script run on the same inputs gives the same answer, so
+ * 05's, 06's and 07's sandboxes of one student run 01's tests once between them, not three times.
  */
-const ownChecks = new Map<string, string[]>();
+const ownChecks = new Map<string, { failed: string[]; costMs: number }>();
 
 /**
  * Which of the student's own functions of other exercises (01, 02) this sandbox's code uses in
@@ -166,9 +166,15 @@ const ownChecks = new Map<string, string[]>();
  * chosen for every 01 function it calls (else each of those calls is a round trip, once per entry
  * of every matrix, where the reference's 02 costs one a call). A student whose 01 and
  * 02 are right pays no round trip; one whose 01 or 02 is wrong gets the reference's answers there.
- * The checks' CPU time is not the graded exercise's (see defineSuite), nor are their records.
+ * The checks' CPU time is not the graded exercise's (see defineSuite), nor are their records. It
+ * has a budget of its own, `budgetMs` of CPU for all the checks of this sandbox: a test the budget
+ * does not reach (or that reaches it, stopped before its next call) counts as failed, so the
+ * reference answers for its functions. A check reused from ownChecks is charged the CPU it took
+ * when it ran, and one the budget stopped is not kept, so which tests the budget reaches does not
+ * depend on which worker ran what first.
  */
-async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>): Promise<void> {
+async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>, budgetMs: number): Promise<void> {
+  let spentMs = 0;
   const ownFns = new Map<string, Set<string>>();
   for (const name of Object.keys(exports)) {
     if (!name.startsWith(OWN_PREFIX)) continue;
@@ -195,16 +201,31 @@ async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string
     const failed = new Set<string>();
     for (const t of tests) {
       if (!t.id.split('.').some((part) => relevant.has(part))) continue;
+      if (spentMs >= budgetMs) {
+        // past the checks' budget: not run, and what the test names is not chosen
+        for (const fn of t.id.split('.')) failed.add(fn);
+        continue;
+      }
       const key = `${submission}\u0000${slug}\u0000${t.id}\u0000${JSON.stringify(chosen)}`;
       const known = ownChecks.get(key);
       if (known) {
-        for (const fn of known) failed.add(fn);
+        for (const fn of known.failed) failed.add(fn);
+        spentMs += known.costMs;
         continue;
       }
       const visibility = findTest(ex, t.id).visibility;
       const own = (name: string) => `${OWN_PREFIX}${slug}$${name}`;
       const first = sb.records.length;
-      const ctx = testContext(sb, first, visibility, (_name, call) => call(), own);
+      const started = sb.cpuMs;
+      let stopped = false;
+      const budgeted = <T>(name: string, call: () => Promise<T>): Promise<T> => {
+        if (spentMs + sb.cpuMs - started >= budgetMs) {
+          stopped = true;
+          throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
+        }
+        return call();
+      };
+      const ctx = testContext(sb, first, visibility, budgeted, own);
       const out: string[] = [];
       try {
         await t.fn(ctx);
@@ -213,7 +234,10 @@ async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string
         out.push(...t.id.split('.'), ...sb.records.slice(first).map((r) => r.fn.slice(r.fn.lastIndexOf('$') + 1)));
       }
       for (const fn of out) failed.add(fn);
-      ownChecks.set(key, out);
+      const costMs = sb.cpuMs - started;
+      spentMs += costMs;
+      // a test the budget stopped says nothing of the functions: another sandbox, with less spent, runs it
+      if (!stopped) ownChecks.set(key, { failed: out, costMs });
       sb.records.splice(first); // these calls are not the graded exercise's
     }
     const pass = [...relevant].filter((fn) => fns.has(fn) && !failed.has(fn));
@@ -276,7 +300,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         }
         const before = sb.cpuMs; // the import counts against the budget, as always; the checks do not
         try {
-          await chooseOwn(sb, submission, exports, mod?.uses ?? {}, sub?.modules ?? {});
+          await chooseOwn(sb, submission, exports, mod?.uses ?? {}, sub?.modules ?? {}, provided.callTimeoutMs);
         } catch { /* a check's sandbox that fails is the first test's to report */ }
         checksMs = sb.cpuMs - before;
       })();
