@@ -14,8 +14,10 @@
  *
  * The folder also keeps the reference solutions as the compiler bundled them (REFERENCE_FILE, for
  * the oracle): compiling them took a compiler child of its own on every run, ≈ 0.25 s of CPU. The
- * bundle is kept with the key it was compiled under and a hash of its code, and used only when both
- * match; anything else is compiled afresh.
+ * bundle is kept with the key, a hash of what it was compiled from (referenceSourcesHash, read
+ * afresh before and after compiling: the key's fingerprint is taken once per process, and a
+ * solution edited during a long class run was kept under the key of the unedited one) and a hash
+ * of its code, and used only when all three match; anything else is compiled afresh.
  *
  * Only the grader's own files are kept (each run's wrapper files live in a fresh temporary folder),
  * so the folder does not grow from run to run. Students' code never runs where the kept files are
@@ -34,7 +36,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import type {} from 'vitest/config'; // its declaration of the `configureVitest` hook on vite's Plugin
-import { graderFingerprint } from './class/version.js';
+import { graderFingerprint, hashTree } from './class/version.js';
 import { ROOT } from './paths.js';
 
 /** The default folder of the cache: the grader's own node_modules/.cache, like other tools' caches. */
@@ -109,25 +111,32 @@ export function moduleCacheDir(env: NodeJS.ProcessEnv = process.env): string | n
   return runCache(env)?.dir ?? null;
 }
 
-/** The reference bundle kept for this run's key, or null (none, another key's, or not the code its hash names). */
-export function keptReference(cache: RunCache | null): string | null {
+/** What compiling the reference solutions reads, hashed afresh on every call (never memoised): solutions/, lib, the manifest and the compiler. */
+export function referenceSourcesHash(root = ROOT): string {
+  const hash = createHash('sha256');
+  for (const rel of ['solutions', 'exercises/lib', 'exercises/exercises.json', 'grader/sandbox']) hashTree(hash, root, rel);
+  return hash.digest('hex');
+}
+
+/** The reference bundle kept for this run's key and these sources, or null (none, another key's or sources', or not the code its hash names). */
+export function keptReference(cache: RunCache | null, sources: string): string | null {
   if (!cache) return null;
   try {
     const text = readFileSync(path.join(cache.dir, REFERENCE_FILE), 'utf8');
     const newline = text.indexOf('\n');
     const code = text.slice(newline + 1);
-    return newline > 0 && text.slice(0, newline) === `${cache.key} ${sha256(code)}` ? code : null;
+    return newline > 0 && text.slice(0, newline) === `${cache.key} ${sources} ${sha256(code)}` ? code : null;
   } catch {
     return null;
   }
 }
 
-/** Keeps the reference bundle for this run's key; written whole or not at all (a failure costs the next run a compile). */
-export function keepReference(cache: RunCache | null, code: string): void {
+/** Keeps the reference bundle compiled from `sources` for this run's key; written whole or not at all (a failure costs the next run a compile). */
+export function keepReference(cache: RunCache | null, sources: string, code: string): void {
   if (!cache) return;
   const tmp = path.join(cache.dir, `.tmp-${Date.now()}-${process.pid}r`);
   try {
-    writeFileSync(tmp, `${cache.key} ${sha256(code)}\n${code}`, { mode: 0o600 });
+    writeFileSync(tmp, `${cache.key} ${sources} ${sha256(code)}\n${code}`, { mode: 0o600 });
     renameSync(tmp, path.join(cache.dir, REFERENCE_FILE));
   } catch {
     try { rmSync(tmp, { force: true }); } catch { /* a folder that cannot be written holds no such file */ }

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { loadManifest } from './manifest.js';
-import { keepReference, keptReference, moduleCacheOptions, runCache, type RunCache } from './module-cache.js';
+import { keepReference, keptReference, moduleCacheOptions, referenceSourcesHash, runCache, type RunCache } from './module-cache.js';
 import { ROOT, SUITES_DIR } from './paths.js';
 import { quietStreams } from './quiet.js';
 import type { GradeReport } from './results.js';
@@ -240,12 +240,17 @@ export function byGradingOrder(a: string, b: string): number {
   return ea - eb || sa - sb;
 }
 
-/** The reference solutions compiled, as kept by an earlier run with the same grader (module-cache.ts), else compiled now and kept. */
+/**
+ * The reference solutions compiled, as kept by an earlier run with the same grader and sources
+ * (module-cache.ts), else compiled now, and kept only if nothing it reads changed while it compiled.
+ */
 async function referenceBundle(cache: RunCache | null, timeoutMs: number | undefined): Promise<string> {
-  const kept = keptReference(cache);
+  if (!cache) return compileReference({ timeoutMs });
+  const sources = referenceSourcesHash();
+  const kept = keptReference(cache, sources);
   if (kept !== null) return kept;
   const code = await compileReference({ timeoutMs });
-  keepReference(cache, code);
+  if (referenceSourcesHash() === sources) keepReference(cache, sources, code);
   return code;
 }
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { graderFingerprint, hashTree } from '../grader/class/version';
-import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, keepReference, keptReference, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir, REFERENCE_FILE, runCache } from '../grader/module-cache';
+import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, keepReference, keptReference, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir, REFERENCE_FILE, referenceSourcesHash, runCache } from '../grader/module-cache';
 import { compileReference } from '../grader/sandbox/compile';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
@@ -88,7 +88,7 @@ describe('which folder, and which modules', () => {
     const entry = path.join(dir, 'b'.repeat(40));
     writeFileSync(entry, 'transformed with key 1');
     writeFileSync(path.join(dir, '_metadata.json'), '{}');
-    keepReference({ dir, key: 'key-1' }, 'export const compiled = 1;');
+    keepReference({ dir, key: 'key-1' }, 'sources-1', 'export const compiled = 1;');
     expect(prepareCacheDir(home, 'key-1')).toBe(dir);
     expect(readdirSync(dir).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE, REFERENCE_FILE]);
     expect(prepareCacheDir(home, 'key-2')).toBe(dir);
@@ -96,29 +96,47 @@ describe('which folder, and which modules', () => {
     expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe('key-2');
   });
 
-  it('keeps the reference bundle for its key, and gives it back only for that key and whole', () => {
+  it('keeps the reference bundle for its key and sources, and gives it back only for those and whole', () => {
     const dir = prepareCacheDir(path.join(tmp, 'reference'), 'key-1') as string;
     const cache = { dir, key: 'key-1' };
-    expect(keptReference(cache)).toBeNull(); // none yet
+    expect(keptReference(cache, 'sources-1')).toBeNull(); // none yet
     const code = 'export function relu(x) { return x > 0 ? x : 0; }\n// ü, and a second line\n';
-    keepReference(cache, code);
-    expect(keptReference(cache)).toBe(code);
+    keepReference(cache, 'sources-1', code);
+    expect(keptReference(cache, 'sources-1')).toBe(code);
     expect(readdirSync(dir).sort()).toEqual([KEY_FILE, REFERENCE_FILE]); // the file written aside was renamed
-    expect(keptReference({ dir, key: 'key-2' })).toBeNull(); // compiled under another key (a run that raced a change)
+    expect(keptReference({ dir, key: 'key-2' }, 'sources-1')).toBeNull(); // compiled under another key (a run that raced a change)
+    // compiled from other sources under this key: a solution edited while a long run compiled it (a reviewer's case)
+    expect(keptReference(cache, 'sources-2')).toBeNull();
     const file = path.join(dir, REFERENCE_FILE);
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, -5)); // cut short
-    expect(keptReference(cache)).toBeNull();
+    expect(keptReference(cache, 'sources-1')).toBeNull();
     writeFileSync(file, text.replace('x : 0', 'x : 1')); // changed after it was written
-    expect(keptReference(cache)).toBeNull();
+    expect(keptReference(cache, 'sources-1')).toBeNull();
     writeFileSync(file, code); // no key line
-    expect(keptReference(cache)).toBeNull();
-    keepReference(cache, code);
-    expect(keptReference(cache)).toBe(code);
+    expect(keptReference(cache, 'sources-1')).toBeNull();
+    keepReference(cache, 'sources-1', code);
+    expect(keptReference(cache, 'sources-1')).toBe(code);
     // no cache, or one that cannot be written: nothing kept, nothing thrown
-    expect(keptReference(null)).toBeNull();
-    expect(() => keepReference(null, code)).not.toThrow();
-    expect(() => keepReference({ dir: unwritable(), key: 'key-1' }, code)).not.toThrow();
+    expect(keptReference(null, 'sources-1')).toBeNull();
+    expect(() => keepReference(null, 'sources-1', code)).not.toThrow();
+    expect(() => keepReference({ dir: unwritable(), key: 'key-1' }, 'sources-1', code)).not.toThrow();
+  });
+
+  it('hashes what the reference bundle is compiled from afresh, each time: solutions/, lib, the manifest and the compiler', () => {
+    const root = path.join(tmp, 'sources');
+    for (const rel of ['solutions', 'exercises/lib', 'exercises/exercises.json', 'grader/sandbox']) cpSync(path.join(ROOT, rel), path.join(root, rel), { recursive: true });
+    const before = referenceSourcesHash(root);
+    for (const rel of ['solutions/01-activations/activations.ts', 'exercises/lib/tensor.ts', 'exercises/exercises.json', 'grader/sandbox/compile-child.mjs']) {
+      const file = path.join(root, rel);
+      const original = readFileSync(file);
+      writeFileSync(file, `${original}\n`);
+      expect(referenceSourcesHash(root), rel).not.toBe(before);
+      writeFileSync(file, original);
+      expect(referenceSourcesHash(root)).toBe(before);
+    }
+    // the fingerprint in the key is taken once a process; this hash is not
+    expect(graderFingerprint()).toBe(graderFingerprint());
   });
 
   it('keys on the grader’s fingerprint (its files, moved ones included), tsconfig.json and package.json', () => {
@@ -196,8 +214,9 @@ describe('grading with the cache', () => {
     // the reference solutions as compiled, kept for this key, and read (not compiled again) by the next run
     const reference = await compileReference();
     const keptCache = { dir: cache, key: cacheKey() };
-    expect(keptReference(keptCache)).toBe(reference);
-    keepReference(keptCache, `${reference}\n// kept\n`);
+    const sources = referenceSourcesHash();
+    expect(keptReference(keptCache, sources)).toBe(reference);
+    keepReference(keptCache, sources, `${reference}\n// kept\n`);
     const ids = keptIds(cache);
     expect(ids.length).toBeGreaterThanOrEqual(5); // the suite, its harness, the sandbox's client, the fixtures' loader, …
     expect(ids).toContain(path.join(ROOT, 'grader', 'suites', '01-activations.suite.ts'));
@@ -205,7 +224,7 @@ describe('grading with the cache', () => {
 
     const warm = await grade(home);
     expect(readdirSync(cache).sort()).toEqual(kept);
-    expect(keptReference(keptCache)).toBe(`${reference}\n// kept\n`);
+    expect(keptReference(keptCache, sources)).toBe(`${reference}\n// kept\n`);
     const off = await grade('off');
     const unwritableRun = await grade(unwritable());
     // a folder of someone else's, with a stale lock-file hash: vitest would empty it; it is left alone
