@@ -149,14 +149,6 @@ async function suiteBody(slug: string): Promise<SuiteBody> {
 const OWN_PREFIX = '__gradlabOwn$';
 
 /**
- * What each check of a student's own function gave in this worker (the functions a failing test
- * called, none when it passed, and the CPU it took), by submission, exercise, test and the
- * functions already chosen: the same realm script run on the same inputs gives the same answer, so
- * 05's, 06's and 07's sandboxes of one student run 01's tests once between them, not three times.
- */
-const ownChecks = new Map<string, { failed: string[]; costMs: number }>();
-
-/**
  * Which of the student's own functions of other exercises (01, 02) this sandbox's code uses in
  * place of the oracle: the child runs each such module in a realm of its own and exports its
  * functions as `__gradlabOwn$<exercise>$<fn>` (child.mjs); here that exercise's own tests run on
@@ -169,11 +161,13 @@ const ownChecks = new Map<string, { failed: string[]; costMs: number }>();
  * The checks' CPU time is not the graded exercise's (see defineSuite), nor are their records. It
  * has a budget of its own, `budgetMs` of CPU for all the checks of this sandbox: a test the budget
  * does not reach (or that reaches it, stopped before its next call) counts as failed, so the
- * reference answers for its functions. A check reused from ownChecks is charged the CPU it took
- * when it ran, and one the budget stopped is not kept, so which tests the budget reaches does not
- * depend on which worker ran what first.
+ * reference answers for its functions. Every sandbox runs its own checks, in its own child: they
+ * were once kept per worker and reused by the next sandbox of the same student, but what a check
+ * costs depends on the child it runs in (an own 01 that builds a table at its first call pays for
+ * it in whichever check calls it first there), so what the budget reached, and which functions were
+ * chosen, depended on which worker had graded what before (a reviewer's case).
  */
-async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>, budgetMs: number): Promise<void> {
+async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>, budgetMs: number): Promise<void> {
   let spentMs = 0;
   const ownFns = new Map<string, Set<string>>();
   for (const name of Object.keys(exports)) {
@@ -206,23 +200,12 @@ async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string
         for (const fn of t.id.split('.')) failed.add(fn);
         continue;
       }
-      const key = `${submission}\u0000${slug}\u0000${t.id}\u0000${JSON.stringify(chosen)}`;
-      const known = ownChecks.get(key);
-      if (known) {
-        for (const fn of known.failed) failed.add(fn);
-        spentMs += known.costMs;
-        continue;
-      }
       const visibility = findTest(ex, t.id).visibility;
       const own = (name: string) => `${OWN_PREFIX}${slug}$${name}`;
       const first = sb.records.length;
       const started = sb.cpuMs;
-      let stopped = false;
       const budgeted = <T>(name: string, call: () => Promise<T>): Promise<T> => {
-        if (spentMs + sb.cpuMs - started >= budgetMs) {
-          stopped = true;
-          throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
-        }
+        if (spentMs + sb.cpuMs - started >= budgetMs) throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
         return call();
       };
       const ctx = testContext(sb, first, visibility, budgeted, own);
@@ -234,10 +217,7 @@ async function chooseOwn(sb: Sandbox, submission: number, exports: Record<string
         out.push(...t.id.split('.'), ...sb.records.slice(first).map((r) => r.fn.slice(r.fn.lastIndexOf('$') + 1)));
       }
       for (const fn of out) failed.add(fn);
-      const costMs = sb.cpuMs - started;
-      spentMs += costMs;
-      // a test the budget stopped says nothing of the functions: another sandbox, with less spent, runs it
-      if (!stopped) ownChecks.set(key, { failed: out, costMs });
+      spentMs += sb.cpuMs - started;
       sb.records.splice(first); // these calls are not the graded exercise's
     }
     const pass = [...relevant].filter((fn) => fns.has(fn) && !failed.has(fn));
@@ -300,7 +280,7 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
         }
         const before = sb.cpuMs; // the import counts against the budget, as always; the checks do not
         try {
-          await chooseOwn(sb, submission, exports, mod?.uses ?? {}, sub?.modules ?? {}, provided.callTimeoutMs);
+          await chooseOwn(sb, exports, mod?.uses ?? {}, sub?.modules ?? {}, provided.callTimeoutMs);
         } catch { /* a check's sandbox that fails is the first test's to report */ }
         checksMs = sb.cpuMs - before;
       })();
