@@ -162,7 +162,11 @@ describe('gradlab class', () => {
     const blocked = path.join(tmp, 'blocked-results');
     mkdirSync(blocked);
     writeFileSync(path.join(blocked, 'students'), '');
-    expect(() => writeRecord(blocked, alice)).toThrow(/^could not write the record \S+alice\.json \((ENOTDIR|EEXIST)\): make room on that disk or pass a --results folder you can write, then run the same command again$/);
+    expect(() => writeRecord(blocked, alice)).toThrow(/^could not write the record \S+\/students\/alice\.json \((ENOTDIR|EEXIST)\): make \S+\/students a folder you can write, or pass another --results folder, then run the same command again$/);
+    // a name with escapes is shown as the terminal summary shows names
+    expect(() => writeRecord(blocked, { ...alice, student: 'evil\u001b]0;pwned\u0007\u001b[2J' })).toThrow(/evil\\u001b\]0;pwned\\u0007\\u001b\[2J\.json/);
+    // a look-alike of a shortened name in capitals is shortened too (a case-insensitive file system would make it one)
+    expect(recordFileName(`${lookalike.toUpperCase()}`)).toBe(`${lookalike.toUpperCase()}~${sha256(lookalike.toUpperCase()).slice(0, 16)}.json`);
     expect(recordFileName('x'.repeat(195))).toBe(`${'x'.repeat(195)}.json`); // 200 bytes: kept as it is
     expect(recordFileName('x'.repeat(196))).toBe(`${'x'.repeat(100)}~${sha256('x'.repeat(196)).slice(0, 16)}.json`);
   });

@@ -92,11 +92,19 @@ describe('the dense-layer kernel', () => {
     expect(expectSameBits(matrix(6, 9, 8), wide, Math.tanh)).toBe(6 * 18);
   });
 
-  it('is preActivations itself where WebAssembly is missing (node --jitless)', () => {
+  it('is preActivations itself where WebAssembly is missing (node --jitless)', async () => {
     vi.stubGlobal('WebAssembly', undefined);
     expect(typeof (globalThis as { WebAssembly?: unknown }).WebAssembly).toBe('undefined');
+    // a fresh copy of the module, whose kernel was never compiled: had it tried to, it would throw here
+    vi.resetModules();
+    const fresh = await import('../fixtures/nets');
+    expect(fresh.preActivationsFlat).not.toBe(preActivationsFlat);
     const layers = [{ W: matrix(4, 3, 11, 3), b: [0.25, -0, 1] }, { W: matrix(3, 5, 12), b: matrix(1, 5, 13)[0] }];
-    expect(expectSameBits(matrix(3, 4, 14, 2), layers, relu)).toBe(3 * (3 + 5));
+    const x = matrix(3, 4, 14, 2);
+    const want = preActivations(x, layers, relu);
+    const got = fresh.preActivationsFlat(flat(x), 3, layers.map(flatLayer), relu);
+    expect(got.map((z) => [...z])).toEqual(want.map((z) => z.flat()));
+    expect(got.every((z, k) => [...z].every((v, t) => Object.is(v, want[k].flat()[t])))).toBe(true);
   });
 
   it('refuses layers that do not fit their input, naming the layer', () => {

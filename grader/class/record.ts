@@ -12,6 +12,7 @@ import { CliError } from '../errors.js';
 import { intakeSubmission } from '../intake.js';
 import type { ManifestExercise } from '../manifest.js';
 import type { Results } from '../results.js';
+import { terminalName } from './text.js';
 import { hashTree, type GraderVersion } from './version.js';
 
 export const RECORD_STATUSES = ['graded', 'refused', 'not-graded'] as const;
@@ -78,8 +79,8 @@ export const STUDENTS_DIR = 'students';
  * fail before its gradebook was written.
  */
 export const MAX_RECORD_FILE_BYTES = 200;
-/** What only a shortened record file name ends with: `~`, 16 hex digits of the name's sha256, `.json`. */
-const SHORTENED = /~[0-9a-f]{16}\.json$/;
+/** What only a shortened record file name ends with: `~`, 16 hex digits of the name's sha256, `.json` (in any case, below). */
+const SHORTENED = /~[0-9a-f]{16}\.json$/i; // any case: on a case-insensitive file system `…~ABC….json` is `…~abc….json`
 
 /**
  * A student's record file name: `<name>.json`, or for a name too long for that (or one that ends as
@@ -111,8 +112,12 @@ export function writeRecord(resultsDir: string, record: StudentRecord): void {
     renameSync(tmp, file);
   } catch (err) {
     try { rmSync(tmp, { force: true }); } catch { /* nothing was written */ }
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError('E_RESULTS', `could not write the record ${file} (${why}): make room on that disk or pass a --results folder you can write, then run the same command again`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const todo = code === 'ENOSPC' || code === 'EDQUOT' ? 'make room on that disk'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'pass a --results folder you can write'
+        : `make ${terminalName(path.dirname(file))} a folder you can write, or pass another --results folder`;
+    // the student's folder name is in the path: shown as the terminal summary shows names
+    throw new CliError('E_RESULTS', `could not write the record ${terminalName(file)} (${code ?? (err as Error).message}): ${todo}, then run the same command again`);
   }
 }
 
