@@ -165,6 +165,16 @@ async function bwrapHeldWhileStarting(): Promise<{ outer: ChildProcess; first: n
   return { outer, first: JSON.parse(info)['child-pid'] as number };
 }
 
+/** `pid`'s state once it sleeps (S), or as it is 10 s on: bwrap reports the pid right after the clone, a busy machine may not have run it to its wait yet. */
+async function asleep(pid: number): Promise<string> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const state = stateOf(pid);
+    if (state === 'S' || Date.now() > until) return state;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * `pid`'s state once it is gone or a zombie (its parent, init, reaps it when it will), or as it is
  * 10 s on: a SIGKILL takes effect in microseconds, a process left waiting never ends.
@@ -182,7 +192,7 @@ describe('a sandbox stopped while it starts (what a worker does on SIGINT or SIG
   it('bubblewrap killed alone then leaves the sandbox\'s first process waiting forever: the premise', async () => {
     const { outer, first } = await bwrapHeldWhileStarting();
     try {
-      expect(stateOf(first)).toBe('S');
+      expect(await asleep(first)).toBe('S');
       outer.kill('SIGKILL');
       await once(outer, 'exit');
       // still waiting on its eventfd, now a child of init, with no death signal set yet
