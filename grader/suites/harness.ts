@@ -168,7 +168,8 @@ const OWN_PREFIX = '__gradlabOwn$';
  * chosen, depended on which worker had graded what before (a reviewer's case).
  */
 async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Record<string, string[]>, modules: Record<string, SubmissionModule>, budgetMs: number): Promise<void> {
-  let spentMs = 0;
+  const start = sb.cpuMs;
+  const spent = (): boolean => sb.cpuMs - start >= budgetMs;
   const ownFns = new Map<string, Set<string>>();
   for (const name of Object.keys(exports)) {
     if (!name.startsWith(OWN_PREFIX)) continue;
@@ -195,7 +196,7 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Rec
     const failed = new Set<string>();
     for (const t of tests) {
       if (!t.id.split('.').some((part) => relevant.has(part))) continue;
-      if (spentMs >= budgetMs) {
+      if (spent()) {
         // past the checks' budget: not run, and what the test names is not chosen
         for (const fn of t.id.split('.')) failed.add(fn);
         continue;
@@ -203,9 +204,8 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Rec
       const visibility = findTest(ex, t.id).visibility;
       const own = (name: string) => `${OWN_PREFIX}${slug}$${name}`;
       const first = sb.records.length;
-      const started = sb.cpuMs;
       const budgeted = <T>(name: string, call: () => Promise<T>): Promise<T> => {
-        if (spentMs + sb.cpuMs - started >= budgetMs) throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
+        if (spent()) throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
         return call();
       };
       const ctx = testContext(sb, first, visibility, budgeted, own);
@@ -217,7 +217,6 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Rec
         out.push(...t.id.split('.'), ...sb.records.slice(first).map((r) => r.fn.slice(r.fn.lastIndexOf('$') + 1)));
       }
       for (const fn of out) failed.add(fn);
-      spentMs += sb.cpuMs - started;
       sb.records.splice(first); // these calls are not the graded exercise's
     }
     const pass = [...relevant].filter((fn) => fns.has(fn) && !failed.has(fn));
