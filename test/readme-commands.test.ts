@@ -154,6 +154,7 @@ const courseChecks: Check[] = [
   [/^npm run fixtures$/, () => expect(existsSync(path.join(ROOT, 'test', 'fixtures.check.test.ts'))).toBe(true)], // run with -- --check by test/fixtures.check.test.ts (it would rewrite fixtures/ here)
   [/^npm run mutation$/, () => expect(existsSync(path.join(ROOT, 'test', 'mutation.test.ts'))).toBe(true)], // StrykerJS over every exercise takes many minutes: test/mutation.test.ts runs it on a small case, docs/mutation.md records its figures
   [/^npm run measure$/, () => expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.measure).toMatch(/scripts\/measure\.ts/)], // minutes of CPU over 300 seeds: test/readme-claims.test.ts re-measures a spread of its seeds against scripts/measure/measurements.json
+  [/^npm run wasm$/, () => expect(sh('npm run -s wasm -- --check', ROOT).status).toBe(0)], // writes fixtures/dense-kernel.ts: its --check says the committed bytes are the .wat's (test/dense-kernel.test.ts fails them on a change)
   [/^npm run bench$/, () => expect(readFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8')).toContain('npm run bench')], // minutes of CPU: its figures are in docs/benchmarks.md
   [/^npx gradlab grade solutions$/, (_m, c) => gradeDid(c, ROOT, { score: 100, exercises: manifest.exercises.map((e) => e.slug) })],
   [/^npx gradlab grade$/, (_m, c) => gradeDid(c, ROOT, { score: 0, exercises: [] })],
