@@ -45,7 +45,7 @@ export const DEFAULT_CACHE_HOME = path.join(ROOT, 'node_modules', '.cache');
 export const CACHE_FOLDER = 'gradlab-grade';
 /** The file that names what the kept modules were transformed from (see above). */
 export const KEY_FILE = 'gradlab-key';
-/** The reference solutions as compiled, after a line with the key they were compiled under and the code's sha256. */
+/** The reference solutions as compiled, after a line with the key they were compiled under, the hash of their sources (referenceSourcesHash) and the code's sha256. */
 export const REFERENCE_FILE = 'gradlab-reference';
 /** The free space below which the cache is not used: the folder holds ≈ 1 MB; a full disk fails vitest's writes. */
 export const MIN_FREE_BYTES = 64 * 2 ** 20;
