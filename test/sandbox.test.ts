@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { types } from 'node:util';
-import { argsAfterOf, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
-import { decodeBody, encodeFrame, HEADER_BYTES, REPLY } from '../grader/sandbox/codec.mjs';
+import { argsAfterOf, Oracle, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
+import { decodeBody, encodeFrame, HEADER_BYTES, ORACLE_CALL, REPLY } from '../grader/sandbox/codec.mjs';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
 import { ROOT } from '../grader/paths';
@@ -188,6 +188,39 @@ describe('Sandbox limits', () => {
     expect(e.kind).toBe('crash');
     expect(e.message).toBe('the sandbox stopped while running quit: it exited with code 7 (does the code call process.exit?)');
     expect(await sb.call('ok')).toBe('fine');
+  });
+
+  it("drops the reference's work for a call that ended while it was answered: the worker's next student neither waits behind it nor pays for it", async () => {
+    // student code writes a call of another exercise to the pipe itself, then does not wait for the
+    // answer: it replies at once (its child's protocol code does), exits, or loops. The reference,
+    // here a loop of 3·10¹⁰ steps, ran on in the oracle's sandbox up to its 5 s limit, charged to
+    // nobody; an honest classmate's call of the oracle queued behind it, waited ≈ 5 s, was charged
+    // ≈ 5.3 s and failed ("the sandbox is not running") when that sandbox was killed at its limit
+    const spin = (n: number) => { let x = 0; for (let i = 0; i < n; i++) x += Math.sqrt(i); return x; };
+    const oracle = new Oracle(`export function oracle$07_training$trainMlp(n) { ${spin.toString().replace(/^\(n\) => \{|\}$/g, '')} }`, 5000);
+    const access = { oracle, allowed: () => true };
+    const hex = Buffer.from(encodeFrame(ORACLE_CALL, 0, ['07-training', 'trainMlp', [3e10]])).toString('hex');
+    const honest = sandbox("export function ask() { return globalThis.__gradlabOracle('07-training', 'trainMlp', [1e6]); }", { callTimeoutMs: 3000, oracle: access });
+    const ways: Array<[string, string, RegExp]> = [
+      ['replies at once', 'return 1;', /^fire was stopped: the sandbox broke the grader's protocol \(a message while its call of another exercise was being answered\)/],
+      ['exits', 'process.exit(0);', /^the sandbox stopped while running fire: it exited with code 0/],
+      ['loops', 'for (;;) {}', /^fire used 1 s of CPU without finishing/],
+    ];
+    try {
+      for (const [way, then, message] of ways) {
+        const mallory = sandbox(`import { writeSync } from 'node:fs';
+          export function fire() { writeSync(3, Buffer.from('${hex}', 'hex')); ${then} }`, { callTimeoutMs: 1000, oracle: access });
+        expect((await failure(mallory.call('fire'))).message, way).toMatch(message);
+        const before = honest.cpuMs;
+        expect(await honest.call('ask'), way).toBe(spin(1e6));
+        // the reference's 10⁶ steps take milliseconds; its abandoned work would have been ≥ 5 s of CPU
+        expect(honest.cpuMs - before, way).toBeLessThan(2500);
+      }
+      // and the reference stopped with the call that asked: 3 × 5 s of CPU had it run on to its limit
+      expect(oracle.cpuMs).toBeLessThan(2500);
+    } finally {
+      oracle.close();
+    }
   });
 
   it('stops a call that runs out of memory as one that runs out of CPU: a timeout of that call only, remembered, charged its whole limit', async () => {

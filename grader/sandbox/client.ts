@@ -437,6 +437,8 @@ interface Active {
   flushed: boolean;
   /** An ORACLE_CALL is being answered (the child waits for us). */
   serving: boolean;
+  /** Stands for this request's call of the oracle while it is answered: the oracle drops that work if the request ends first (Oracle.abandon). */
+  ticket: object;
   /** ORACLE_CALLs begun and answered so far: with the bytes read, what changes while the child is busy with us. */
   oracleEvents: number;
   lastActivity: number;
@@ -753,7 +755,12 @@ export class Sandbox {
     const a = this.active;
     if (!a || a.child !== child) return this.violation(child, 'a message when nothing was asked');
     const { kind, id } = codec.frameKind(body);
-    if (kind === codec.ORACLE_CALL && !a.serving) {
+    // the child's protocol code waits for the answer to its call of another exercise before it
+    // writes anything else: a frame meanwhile is student code writing to the pipe itself, which
+    // would end the request while the reference still works for it, uncharged, in the oracle's
+    // sandbox that the worker's next student then waits behind (and was charged for)
+    if (a.serving) return this.violation(child, 'a message while its call of another exercise was being answered');
+    if (kind === codec.ORACLE_CALL) {
       void this.serveOracle(a, channel, body);
       return;
     }
@@ -825,7 +832,7 @@ export class Sandbox {
     // tens of thousands of small calls, answered here, whose CPU `answer` counts)
     const remaining = () => Math.max(1, Math.min(a.limit.cpuMs - chargedMs(a, a.clock.usedMs()), ALLOWANCE_LIMITS * a.limit.cpuMs - a.extraCpuMs));
     const small = budget.usedEntries <= IN_PROCESS_ENTRIES && !notForHere(args);
-    const outcome = await access.oracle.call(exercise, fn, args, remaining, small);
+    const outcome = await access.oracle.call(exercise, fn, args, remaining, small, a.ticket);
     a.extraCpuMs += outcome.cpuMs;
     this.oracleCpuMs += outcome.cpuMs;
     if (!outcome.ok) return answer({ ok: false, error: outcome.error });
@@ -833,7 +840,9 @@ export class Sandbox {
     const value = outcome.value;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const cache = (value as Record<string, unknown>).cache;
-      if (cache && typeof cache === 'object') {
+      // the request ended while the reference worked (its child died): nobody will hold this cache
+      if (cache && typeof cache === 'object' && this.active !== a) access.oracle.forget([cache]);
+      else if (cache && typeof cache === 'object') {
         const token = a.kept.size + 1;
         a.kept.set(token, cache);
         a.keptTokens.set(cache, token);
@@ -885,7 +894,7 @@ export class Sandbox {
     return new Promise<Reply>((resolve, reject) => {
       const a: Active = {
         id, what, child, clock: new CpuClock(child.pid), limit: { cpuMs: limit.cpuMs, idleMs }, timer: null, keepPacked, resolve, reject,
-        extraCpuMs: 0, flushed: false, serving: false, oracleEvents: 0, lastActivity: -1, stderrFrom: this.stderrs.get(child)?.total ?? 0, kept: new Map(), keptTokens: new Map(),
+        extraCpuMs: 0, flushed: false, serving: false, ticket: {}, oracleEvents: 0, lastActivity: -1, stderrFrom: this.stderrs.get(child)?.total ?? 0, kept: new Map(), keptTokens: new Map(),
       };
       this.active = a;
       a.timer = this.watch(a);
@@ -913,6 +922,8 @@ export class Sandbox {
     this.cpuSpentMs += used;
     this.waitLeftMs -= a.clock.waitedMs();
     if (a.kept.size > 0) this.opts.oracle?.oracle.forget([...a.kept.values()]);
+    // ended (its child died, a limit, a broken protocol) while the reference worked for it: that work stops too
+    if (a.serving) this.opts.oracle?.oracle.abandon(a.ticket);
     return used;
   }
 
@@ -992,6 +1003,11 @@ export type OracleOutcome = ({ ok: true; value: unknown } | { ok: false; error: 
 export class Oracle {
   private sandbox: Sandbox | null = null;
   private scalar: Promise<Record<string, unknown>> | null = null;
+  /** The calls of the reference's sandbox, one after another: each one's CPU is read around its own turn. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** The ticket of the call the reference's sandbox is running, and those whose request has ended. */
+  private running: object | null = null;
+  private readonly abandoned = new WeakSet<object>();
 
   /** `code`: the reference bundle (compile.ts, compileReference); `callTimeoutMs`: the most one call may use. */
   constructor(private readonly code: string, private readonly callTimeoutMs = 5000) {}
@@ -1000,9 +1016,45 @@ export class Oracle {
    * `small`: the caller checked the arguments are few (IN_PROCESS_ENTRIES) and hold no object
    * with a `length` key, so an exercise of IN_PROCESS_EXERCISES may be computed in this process.
    * `cpuLimitMs`: what the call may spend in the reference's sandbox, asked only when it goes there.
+   * `ticket`: stands for the request asking (see abandon).
    */
-  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: () => number, small = false): Promise<OracleOutcome> {
+  async call(exercise: string, fn: string, args: unknown[], cpuLimitMs: () => number, small = false, ticket: object = {}): Promise<OracleOutcome> {
     if (small && IN_PROCESS_EXERCISES.has(exercise)) return this.callHere(exercise, fn, args);
+    const mine = this.turn.then(() => this.callThere(exercise, fn, args, cpuLimitMs, ticket));
+    this.turn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  /**
+   * Drops the reference's work for a request that has ended: not begun, or stopped with the
+   * reference's sandbox (a new one starts for the next call). Else it would run on, up to a call's
+   * limit, charged to nobody, and delay whichever student of this worker asks next.
+   */
+  abandon(ticket: object): void {
+    this.abandoned.add(ticket);
+    if (this.running === ticket) this.close();
+  }
+
+  /** CPU ms the reference's sandboxes have used in all, those stopped included. */
+  get cpuMs(): number {
+    return this.stoppedMs() + (this.sandbox?.cpuMs ?? 0);
+  }
+  private stopped: Sandbox[] = [];
+  private stoppedMs(): number {
+    return this.stopped.reduce((sum, sb) => sum + sb.cpuMs, 0);
+  }
+
+  private async callThere(exercise: string, fn: string, args: unknown[], cpuLimitMs: () => number, ticket: object): Promise<OracleOutcome> {
+    if (this.abandoned.has(ticket)) return { ok: false, error: { name: 'Error', message: 'the call that asked has ended' }, cpuMs: 0 };
+    this.running = ticket;
+    try {
+      return await this.callSandbox(exercise, fn, args, cpuLimitMs);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async callSandbox(exercise: string, fn: string, args: unknown[], cpuLimitMs: () => number): Promise<OracleOutcome> {
     const limitMs = cpuLimitMs();
     this.sandbox ??= new Sandbox({ code: this.code, label: 'the course\'s reference', callTimeoutMs: this.callTimeoutMs, keepRecords: false });
     const sb = this.sandbox;
@@ -1048,6 +1100,8 @@ export class Oracle {
 
   close(): void {
     this.sandbox?.close();
+    // kept for cpuMs: a call stopped with it is counted when its child's exit has been read
+    if (this.sandbox) this.stopped.push(this.sandbox);
     this.sandbox = null;
   }
 }
