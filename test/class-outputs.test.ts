@@ -3,7 +3,7 @@
  * runs, the class report, the LMS export and merge, each against a hand-checked expected file in
  * test/class-fixtures/.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,9 +116,11 @@ describe('class results: diff, report, LMS export, merge', () => {
     const r = await run(['lms', '--roster', path.join(import.meta.dirname, 'class-fixtures', 'roster.csv'), '--results', newDir, '--out', out, '--assignment', 'HW 1 (123)']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe([
-      '2 of 4 roster students paired with a folder.',
+      '1 of 4 roster students paired with a folder.',
       '  unmatched folder =carol: no roster row has this GitHub username',
       '  unmatched folder erin: no roster row has this GitHub username',
+      '  unmatched folder hw1-bob: no roster row has this GitHub username (if the folders are named <assignment>-<username>, pass --prefix hw1-; a name is never paired by its ending alone)',
+      '  unmatched roster row Bob: no submission folder',
       '  unmatched roster row s003: no GitHub account linked in the roster',
       '  unmatched roster row frank: no submission folder',
       `Canvas: ${path.join(out, 'canvas.csv')}; Moodle: ${path.join(out, 'moodle.csv')}; unmatched: ${path.join(out, 'unmatched.csv')}.`,
@@ -130,9 +132,41 @@ describe('class results: diff, report, LMS export, merge', () => {
     expect(readFileSync(path.join(out, 'canvas.csv'), 'utf8').split('\n').slice(0, 2)).toEqual(['Student,ID,SIS User ID,SIS Login ID,Section,gradlab', '"Liddell, Alice",,,s001,,4.5']);
   });
 
+  it('gradlab lms pairs a folder with the roster row of exactly its username, or its username after --prefix; never by the end of its name', async () => {
+    // GitHub usernames may hold '-': evil-bob, an account anyone can register and not link to the
+    // roster, was paired with bob by its ending ('-bob'), took bob's row while bob had no folder,
+    // and made bob's own folder one of two claims (his cell left empty) once he had one
+    const roster = path.join(tmp, 'roster-dash.csv');
+    writeFileSync(roster, 'identifier,github_username,github_id,name\ns1,alice,1,Alice\ns2,bob,2,Bob\n');
+    const lms = async (folders: Array<[string, TestStatus]>, ...args: string[]) => {
+      const dir = mkdtempSync(path.join(tmp, 'dash-'));
+      writeRecords(dir, folders.map(([name, relu]) => record(name, relu, 'passed', { ...NEW, ms: 1000 })));
+      const r = await run(['lms', '--roster', roster, '--results', dir, ...args]);
+      expect(r.stderr).toBe('');
+      return { stdout: r.stdout.split('\n').slice(0, -2), canvas: readFileSync(path.join(dir, 'canvas.csv'), 'utf8') };
+    };
+    const evilOnly = await lms([['alice', 'passed'], ['evil-bob', 'passed']]);
+    expect(evilOnly.canvas).toBe('Student,ID,SIS User ID,SIS Login ID,Section,gradlab\nAlice,,s1,,,4.5\nBob,,s2,,,\n');
+    expect(evilOnly.stdout).toEqual([
+      '1 of 2 roster students paired with a folder.',
+      '  unmatched folder evil-bob: no roster row has this GitHub username (if the folders are named <assignment>-<username>, pass --prefix evil-; a name is never paired by its ending alone)',
+      '  unmatched roster row bob: no submission folder',
+    ]);
+    // bob's own folder (his 01 failed: 2.5 of 4.5) pairs with him; evil-bob's full marks do not
+    const both = await lms([['alice', 'passed'], ['bob', 'failed'], ['evil-bob', 'passed']]);
+    expect(both.canvas).toBe('Student,ID,SIS User ID,SIS Login ID,Section,gradlab\nAlice,,s1,,,4.5\nBob,,s2,,,2.5\n');
+    // folders named as Classroom names repositories: the prefix is said, and only that prefix counts
+    const prefixed = await lms([['hw1-alice', 'passed'], ['hw1-Bob', 'failed'], ['hw1-evil-bob', 'passed'], ['alice', 'passed']], '--prefix', 'hw1-');
+    expect(prefixed.canvas).toBe('Student,ID,SIS User ID,SIS Login ID,Section,gradlab\nAlice,,s1,,,4.5\nBob,,s2,,,2.5\n');
+    expect(prefixed.stdout).toEqual([
+      '2 of 2 roster students paired with a folder.',
+      '  unmatched folder alice: the name does not start with --prefix hw1-',
+      '  unmatched folder hw1-evil-bob: no roster row has this GitHub username',
+    ]);
+  });
+
   it('gradlab lms says what is wrong with a roster that is not one', async () => {
     const bad = path.join(tmp, 'bad-roster.csv');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(bad, 'login,score\nalice,3\n');
     expect(await run(['lms', '--roster', bad, '--results', newDir])).toEqual({
       status: 2, stdout: '', stderr: `gradlab: ${bad} is not a GitHub Classroom roster: it needs the columns identifier, github_username, github_id, name (missing: identifier, github_username, github_id, name)\n`,

@@ -1,7 +1,8 @@
 /**
  * Grades for a learning management system. A GitHub Classroom roster export (columns identifier,
- * github_username, github_id, name) maps each student folder — named by the GitHub username, or
- * `<assignment>-<username>` as Classroom names repositories — to the student the LMS knows.
+ * github_username, github_id, name) maps each student folder — named by the GitHub username (as
+ * grade-class.yml's `gradlab collect` names them), or with `--prefix` given, by that prefix and the
+ * username (`hw1-alice`, as Classroom names repositories) — to the student the LMS knows.
  *
  * Canvas: a gradebook-import CSV (Student, ID, SIS User ID, SIS Login ID, Section, then one column
  * per assignment; Canvas matches a row by one of the identifying columns). Moodle: a plain CSV whose
@@ -40,24 +41,41 @@ export function parseRoster(text: string, file: string): RosterEntry[] {
 export interface Unmatched { kind: 'folder' | 'roster' | 'refused' | 'not-graded'; folder: string; entry?: RosterEntry; score: number | ''; maxScore: number | ''; reason: string }
 export interface Pairing { pairs: Map<RosterEntry, StudentRecord>; unmatched: Unmatched[] }
 
-/** The roster row a folder name belongs to: the username itself, or the longest `-<username>` suffix. */
-function rosterEntryOf(folder: string, roster: RosterEntry[]): RosterEntry | undefined {
-  const f = folder.toLowerCase(); // GitHub usernames are case-insensitive
-  const linked = roster.filter((e) => e.github_username !== '');
-  return linked.find((e) => e.github_username.toLowerCase() === f) ??
-    linked.filter((e) => f.endsWith(`-${e.github_username.toLowerCase()}`)).sort((a, b) => b.github_username.length - a.github_username.length)[0];
+/**
+ * The roster row a folder name belongs to: the one whose GitHub username is the name after
+ * `prefix`, exactly (GitHub usernames are case-insensitive). Never a row whose username merely
+ * ends the name: usernames may hold '-', so `evil-bob`, a GitHub account anyone can register,
+ * would take bob's row (and bob's own folder then made two claims and left his cell empty).
+ */
+function rosterEntryOf(folder: string, roster: RosterEntry[], prefix: string): RosterEntry | undefined {
+  const f = folder.toLowerCase();
+  if (!f.startsWith(prefix.toLowerCase())) return undefined;
+  const username = f.slice(prefix.length);
+  return roster.find((e) => e.github_username !== '' && e.github_username.toLowerCase() === username);
+}
+
+/** Why a folder has no roster row, and what to do when its name only looks like `<assignment>-<username>`. */
+function whyUnpaired(folder: string, roster: RosterEntry[], prefix: string): string {
+  if (!folder.toLowerCase().startsWith(prefix.toLowerCase())) return `the name does not start with --prefix ${prefix}`;
+  const f = folder.toLowerCase();
+  const ending = roster.find((e) => e.github_username !== '' && f.endsWith(`-${e.github_username.toLowerCase()}`));
+  const hint = ending && !prefix
+    ? ` (if the folders are named <assignment>-<username>, pass --prefix ${folder.slice(0, folder.length - ending.github_username.length)}; a name is never paired by its ending alone)`
+    : '';
+  return `no roster row has this GitHub username${hint}`;
 }
 
 /** The grade a record gives an LMS: its score when graded, else nothing (a refusal is not a zero). */
 const gradeOf = (r: StudentRecord): number | '' => (r.status === 'graded' ? scoreOf(r) : '');
 
-export function pairStudents(records: StudentRecord[], roster: RosterEntry[]): Pairing {
+/** `prefix`: what every folder name holds before the GitHub username ('' when the folders are the usernames). */
+export function pairStudents(records: StudentRecord[], roster: RosterEntry[], prefix = ''): Pairing {
   const claims = new Map<RosterEntry, StudentRecord[]>();
   const unmatched: Unmatched[] = [];
   for (const r of records) {
-    const entry = rosterEntryOf(r.student, roster);
+    const entry = rosterEntryOf(r.student, roster, prefix);
     if (entry) claims.set(entry, [...(claims.get(entry) ?? []), r]);
-    else unmatched.push({ kind: 'folder', folder: r.student, score: gradeOf(r), maxScore: r.results.maxScore, reason: 'no roster row has this GitHub username' });
+    else unmatched.push({ kind: 'folder', folder: r.student, score: gradeOf(r), maxScore: r.results.maxScore, reason: whyUnpaired(r.student, roster, prefix) });
   }
   const pairs = new Map<RosterEntry, StudentRecord>();
   for (const [entry, rs] of claims) {

@@ -8,17 +8,21 @@ import { CliError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
 import { DEFAULT_RESULTS } from './class.js';
 
-const HELP = `Usage: gradlab lms --roster FILE [--results DIR] [--out DIR] [--assignment NAME] [--canvas-id sis-user-id|sis-login-id]
+const HELP = `Usage: gradlab lms --roster FILE [--results DIR] [--out DIR] [--prefix TEXT] [--assignment NAME] [--canvas-id sis-user-id|sis-login-id]
 
 Pairs the students of a class results folder (default: ${DEFAULT_RESULTS}) with a GitHub Classroom
-roster export (identifier, github_username, github_id, name) and writes into --out (default: the
-results folder):
+roster export (identifier, github_username, github_id, name) by GitHub username: a student folder
+is named by the username (as grade-class.yml collects them), or by --prefix and the username. It
+writes into --out (default: the results folder):
   canvas.csv      Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, NAME
   moodle.csv      Moodle grade import: identifier, name, github_username, NAME
   unmatched.csv   folders without a roster row, roster rows without a folder, students refused
                   or not graded yet (their grade cell is left empty, never 0), with the reason
 
 Options:
+  --prefix TEXT       what every folder name holds before the username: hw1- for folders named
+                      hw1-alice as GitHub Classroom names repositories (default: none). A folder
+                      is never paired by the end of its name alone: usernames may hold '-'
   --assignment NAME   the grade column (default: gradlab); to update an existing Canvas
                       assignment, use its column header from a Canvas export, e.g. "HW 3 (1234)"
   --canvas-id COLUMN  which Canvas column the roster's identifier fills (default: sis-user-id)`;
@@ -30,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
     assignment: { type: 'string' },
     'canvas-id': { type: 'string' },
+    prefix: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -48,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const roster = parseRoster(text, values.roster);
   const resultsDir = values.results ?? DEFAULT_RESULTS;
-  const pairing = pairStudents(readAllRecords(resultsDir), roster);
+  const pairing = pairStudents(readAllRecords(resultsDir), roster, values.prefix ?? '');
   const assignment = values.assignment ?? 'gradlab';
   const out = values.out ?? resultsDir;
   mkdirSync(out, { recursive: true });
