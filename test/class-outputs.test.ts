@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inChromium, skipWithoutChromium } from './chromium';
 import { gradlab as run } from './cli-harness';
+import { parse } from 'csv-parse/sync';
 import { writeRecords, readAllRecords, type StudentRecord } from '../grader/class/record';
+import { csv } from '../grader/class/text';
 import { loadManifest } from '../grader/manifest';
 import type { TestResult, TestStatus } from '../grader/results';
 
@@ -163,6 +165,22 @@ describe('class results: diff, report, LMS export, merge', () => {
       '  unmatched folder alice: the name does not start with --prefix hw1-',
       '  unmatched folder hw1-evil-bob: no roster row has this GitHub username',
     ]);
+  });
+
+  it('writes CSV cells no spreadsheet splits into a formula, whether it separates by comma, semicolon or tab, honouring quotes or not', () => {
+    // a student controls a gradebook's name and problems cells (the first line of an error their
+    // code throws); Excel in a locale that separates by ';' split an unquoted cell there
+    const hostile = ["x;=1+1;=cmd|' /C calc'!A0;", 'bob; "@SUM(1)', 'a\t=2+2', "01-activations: error (Error: ;-3); 05-residual: failed; ok;'=4", '=carol', 'plain'];
+    const text = csv([hostile, [1, 2.5, 0, 4.5, -1, 7]]);
+    expect(text).toBe(`"x;'=1+1;'=cmd|' /C calc'!A0;","bob; ""'@SUM(1)","a\t'=2+2","01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4",'=carol,plain\n1,2.5,0,4.5,-1,7\n`);
+    const formulas = (cells: string[]) => cells.filter((c) => /^[\s"]*[=+\-@]/.test(c) && !/^-?\d+(\.\d+)?$/.test(c)); // a number cell is no formula
+    for (const delimiter of [',', ';', '\t']) {
+      const quoted = (parse(text, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][]).flat();
+      const naive = text.split(/\n/).flatMap((line) => line.split(delimiter));
+      expect([formulas(quoted), formulas(naive)], JSON.stringify(delimiter)).toEqual([[], []]);
+    }
+    // read back as CSV, each cell is what was written, a ' before what would start a formula
+    expect(parse(text, { delimiter: ',' })[0]).toEqual(["x;'=1+1;'=cmd|' /C calc'!A0;", 'bob; "\'@SUM(1)', "a\t'=2+2", "01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4", "'=carol", 'plain']);
   });
 
   it('gradlab lms says what is wrong with a roster that is not one', async () => {

@@ -213,6 +213,30 @@ describe('gradlab similarity on a class', () => {
     });
   });
 
+  it('keeps a hostile folder name inside its table cell: no cell, link, image or mention of its own, in similarity.md and the class report', async () => {
+    // a `|` split a row even inside inline code (GitHub's tables): this name made 28 live images in
+    // report.md and 42 in similarity.md, and pushed the real values out of their columns
+    const names = ['zed|![pic](https:evil.example)|@octocat www.evil.example <img src=https:evil.example>', 'back\\|slash|`|'];
+    const hostile = path.join(tmp, 'hostile-class');
+    const hostileResults = path.join(tmp, 'hostile-results');
+    for (const name of names) cpSync(path.join(ROOT, 'solutions', '02-backprop'), path.join(hostile, name, '02-backprop'), { recursive: true });
+    writeRecords(hostileResults, [record('alice', 20)]);
+    const r = await run(['similarity', hostile, '--results', hostileResults]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    // how each name reads in its cell: a backslash before a pipe has no form there and is shown as \u005c
+    const shown = ['zed|![pic](https:evil.example)|@octocat www.evil.example <img src=https:evil.example>', 'back\\u005c|slash|`|'];
+    for (const file of ['similarity.md', 'report.md']) {
+      const page = renderMarkdown(readFileSync(path.join(hostileResults, file), 'utf8'));
+      const rows = [...page.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((c) => c[1]));
+      // every table of both files has four columns
+      for (const row of rows) expect(row.length, `${file}: ${row.join(' | ')}`).toBe(4);
+      // the two names, each other's pair and each the reference's: in code, never as markup
+      const cells = rows.slice(1).flatMap((row) => row).filter((c) => c.startsWith('<code>')).map((c) => decodeHtml(c.replace(/^<code>|<\/code>[^]*$/g, '')));
+      expect(new Set(cells), file).toEqual(new Set([...shown, 'solutions/']));
+      expect(decodeHtml(outsideCode(page)), file).not.toMatch(/<img|<a |evil\.example|octocat/);
+    }
+  });
+
   it('says what to do with bad arguments', async () => {
     expect((await run(['similarity'])).stderr).toBe('gradlab: similarity takes one class folder (one sub-folder per student), got 0. See `gradlab similarity --help`.\n');
     expect((await run(['similarity', cls, '--threshold', '2'])).stderr).toBe("gradlab: --threshold must be a number from 0 to 1, e.g. --threshold 0.65; got '2'\n");

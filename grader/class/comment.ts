@@ -50,6 +50,17 @@ export function inlineCode(text: string): string {
   return `${tick}${pad}${line}${pad}${tick}`;
 }
 
+/**
+ * `text` (one line) as inline code in a cell of a Markdown table. GitHub splits a row at every `|`
+ * not escaped as `\|`, inside code spans too, so a student's folder named `zed|![pic](…)|` made
+ * cells of its own (live images, links, shifted columns): each `|` is escaped, and the cell gives
+ * it back as `|`. A `\` right before a `|` would escape the escape and has no form inside code
+ * that survives the table: it is shown as `\u005c`, as terminalName shows a control character.
+ */
+export function inlineCodeCell(text: string): string {
+  return inlineCode(text.replace(/\\(?=\|)/g, '\\u005c')).replace(/\|/g, '\\|');
+}
+
 /** What a student is shown of a test beyond its name: nothing for a hidden test. */
 function details(t: TestResult): string {
   if (t.visibility === 'hidden') return '';

@@ -19,7 +19,18 @@ export function terminalName(name: string): string {
  * that starts with `=`, `+`, `-`, `@`, tab or carriage return (or their full-width forms) gets a
  * leading `'`, so a spreadsheet shows it as text instead of running it as a formula. Numbers are
  * left alone. A cell holding a line break or a carriage return is quoted.
+ *
+ * A spreadsheet whose locale separates by `;` (Excel in de, fr, nl, it, es, …), or an import that
+ * splits at tabs, cuts a cell at those, and the part after starts a cell of its own that no leading
+ * `'` guards: a student's error message `x;=cmd|' /C calc'!A0` (the first line of what their code
+ * threw, in the gradebook's problems) made a live formula there. So a cell holding `;` or a tab is
+ * quoted (a parser that honours quotes keeps it whole), and the rule is applied after each of them
+ * too, past any spaces and quotes (one that does not).
  */
 export function csv(rows: Array<Array<string | number>>): string {
-  return stringify(rows, { escape_formulas: true, record_delimiter: 'unix', quote_record_delimiter: true });
+  const guarded = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? cell.replace(AFTER_SEPARATOR, "$1'") : cell)));
+  return stringify(guarded, { escape_formulas: true, record_delimiter: 'unix', quote_record_delimiter: true, quoted_match: /[;\t]/ });
 }
+
+/** A `;` or tab, then spaces and double quotes, before a character that starts a formula (csv-stringify's list). */
+const AFTER_SEPARATOR = /([;\t][\s"]*)(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/g;

@@ -6,7 +6,7 @@
  * Content-Security-Policy as the class report). Plus the summary the class report shows
  * (similarity.json). Evidence for a person to read: every output says it changes no score.
  */
-import { fenced, inlineCode } from '../class/comment.js';
+import { fenced, inlineCode, inlineCodeCell } from '../class/comment.js';
 import { terminalName } from '../class/text.js';
 import type { ClassSimilarity } from './class.js';
 import type { Origin, SimilarPair, Span } from './compare.js';
@@ -59,6 +59,8 @@ function method(s: { threshold: number; k: number; window: number }): string {
 
 /** Markdown cells: a student's name (their folder name) as inline code, never markup. */
 const theirs = (text: string) => inlineCode(terminalName(text));
+/** A student's name in a table's cell (see inlineCodeCell). */
+const theirsCell = (text: string) => inlineCodeCell(terminalName(text));
 
 /** The rows of `text` from `from` to `to` (1-based, inclusive), numbered, cut at `width` characters. */
 function numbered(text: string, [from, to]: [number, number], marked: Set<number>, width: number): string[] {
@@ -101,7 +103,7 @@ export function renderMarkdown(cs: ClassSimilarity, course: string): string {
     }
     out.push('| student | similar to | similarity | longest shared fragment |', '|---|---|---:|---|');
     for (const p of e.pairs) {
-      out.push(`| ${theirs(p.left.name)} | ${p.right.origin === 'student' ? theirs(p.right.name) : `${theirs(p.right.name)} (${whom(p.right.name, p.right.origin)})`} | ${fixed(p.similarity)} | ` +
+      out.push(`| ${theirsCell(p.left.name)} | ${p.right.origin === 'student' ? theirsCell(p.right.name) : `${theirsCell(p.right.name)} (${whom(p.right.name, p.right.origin)})`} | ${fixed(p.similarity)} | ` +
         `${range(lines(p.longest.left))} ↔ ${range(lines(p.longest.right))} (${p.longest.kgrams} k-grams) |`);
     }
     out.push('');
@@ -193,7 +195,7 @@ export function classSectionMarkdown(s: SimilaritySummary): string[] {
     ...(pairs.length === 0 ? [`No pair of submissions reaches ${fixed(s.threshold)}.`] : [
       '| exercise | student | similar to | similarity |',
       '|---|---|---|---:|',
-      ...pairs.map((p) => `| ${p.slug} | ${theirs(p.left)} | ${p.rightOrigin === 'student' ? theirs(p.right) : `${theirs(p.right)} (${whom(p.right, p.rightOrigin)})`} | ${fixed(p.similarity)} |`),
+      ...pairs.map((p) => `| ${p.slug} | ${theirsCell(p.left)} | ${p.rightOrigin === 'student' ? theirsCell(p.right) : `${theirsCell(p.right)} (${whom(p.right, p.rightOrigin)})`} | ${fixed(p.similarity)} |`),
     ]),
     '',
   ];
