@@ -7,10 +7,18 @@
  * and its own source (and the run's configuration, plugins by name), and clears its folder when
  * package-lock.json changes. That hash does not see what else the transformed code depends on:
  * tsconfig.json, and where each import resolved (a file moved or renamed leaves its importers'
- * entries pointing at the old path). So the folder also holds `gradlab-key` (KEY_FILE), a hash of everything the
- * grade depends on (graderFingerprint: the grader, fixtures, lib, solutions, lock file, Node
- * version) and of tsconfig.json and package.json, and is emptied of vitest's files whenever that
- * changes: after any edit to the grader the suites are transformed afresh, once.
+ * entries pointing at the old path). So the kept modules live in a folder of their key's own (its
+ * name: 16 hex digits of the key's sha256; `gradlab-key`, KEY_FILE, holds the key): a hash of
+ * everything the grade depends on (graderFingerprint: the grader, fixtures, lib, solutions, lock
+ * file, Node version) and of tsconfig.json and package.json. After any edit to the grader the
+ * suites are transformed afresh, once, into a new folder.
+ *
+ * A run marks its key's folder while it runs (`.run-<pid>-<n>`, removed when it ends), and a run
+ * removes the other keys' folders only when no live process has marked them, under a lock file
+ * (`.lock`) held only for that. Until 2026-12-07 one folder served every key and a run with another
+ * key emptied it: a grader edited or pulled during a class run, or two checkouts sharing
+ * GRADLAB_MODULE_CACHE, pulled the kept suites from under a run in progress, whose workers then
+ * stopped ("the grader has no result for this test (its worker stopped)" for whole exercises).
  *
  * The folder also keeps the reference solutions as the compiler bundled them (REFERENCE_FILE, for
  * the oracle): compiling them took a compiler child of its own on every run, ≈ 0.25 s of CPU. The
@@ -32,7 +40,7 @@
  * (vitest fails the run when it cannot write).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import type {} from 'vitest/config'; // its declaration of the `configureVitest` hook on vite's Plugin
@@ -52,6 +60,14 @@ export const MIN_FREE_BYTES = 64 * 2 ** 20;
 
 /** What vitest writes in its cache folder: a module by its hash, its metadata, a file being written. */
 const VITEST_ENTRY = /^(?:[0-9a-f]{40}|_metadata\.json|\.tmp-\d+-[0-9a-z]*)$/;
+/** In the cache's folder: a key's folder (16 hex digits of the key's sha256), one being made, and the lock. */
+const KEY_FOLDER = /^[0-9a-f]{16}$/;
+const MAKING = /^\.tmp-\d+-[0-9a-z]*$/;
+export const LOCK_FILE = '.lock';
+/** In a key's folder: a run in progress, by its process id and its number in that process. */
+const RUN_MARK = /^\.run-(\d+)-\d+$/;
+/** How long a run waits for another to release the lock before it grades without the cache. */
+const LOCK_WAIT_MS = 3000;
 
 /** What the kept modules depend on beyond their own source: the grade's inputs, and `root`'s tsconfig.json and package.json. */
 export function cacheKey(root = ROOT): string {
@@ -67,43 +83,113 @@ function ownedAlone(dir: string): boolean {
   return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
 }
 
-/**
- * The cache's folder under `home`, ready for a run with `key`, or null when it must not be used
- * (see the module's comment). A key that differs from the folder's empties it of vitest's files.
- */
-export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FREE_BYTES): string | null {
-  const dir = path.join(path.resolve(home), CACHE_FOLDER);
+/** Whether process `pid` is alive (a process of another user's counts: it may not be signalled, but it is there). */
+function alive(pid: number): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    accessSync(dir, constants.W_OK);
-    if (!ownedAlone(dir)) return null;
-    const { bavail, bsize } = statfsSync(dir);
-    if (bavail * bsize < minFreeBytes) return null;
-    const names = readdirSync(dir);
-    if (!names.every((name) => VITEST_ENTRY.test(name) || name === KEY_FILE || name === REFERENCE_FILE)) return null;
-    const keyFile = path.join(dir, KEY_FILE);
-    if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) {
-      for (const name of names) if (VITEST_ENTRY.test(name) || name === REFERENCE_FILE) rmSync(path.join(dir, name), { force: true });
-      const tmp = path.join(dir, `.tmp-${Date.now()}-${process.pid}`);
-      writeFileSync(tmp, key);
-      renameSync(tmp, keyFile);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a run in progress has marked the key's folder `dir`. */
+function inUse(dir: string): boolean {
+  return readdirSync(dir).some((name) => { const m = RUN_MARK.exec(name); return m !== null && alive(Number(m[1])); });
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `f` run while this process holds the lock of the cache's folder `top` (an exclusive create of
+ * LOCK_FILE holding its pid), or null when another run held it LOCK_WAIT_MS. A lock whose process
+ * has died is taken over: one that died between creating the lock and writing its pid leaves a file
+ * whose pid is unreadable, which counts as held until the wait runs out.
+ */
+function withLock<T>(top: string, f: () => T): T | null {
+  const lock = path.join(top, LOCK_FILE);
+  for (let waited = 0; waited <= LOCK_WAIT_MS; waited += 10) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      if (holder > 0 && !alive(holder)) rmSync(lock, { force: true });
+      else Atomics.wait(pause, 0, 0, 10);
+      continue;
     }
-    return dir;
+    try {
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return f();
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+  return null;
+}
+
+let runs = 0;
+/** This process's marks not yet released, removed when it exits (a run that threw before its end). */
+const marks = new Set<string>();
+let unmarkAtExit = false;
+
+/**
+ * The folder of `key` in the cache's folder under `home`, marked for a run now in progress (call
+ * `release` when the run ends), or null when the cache must not be used (see the module's comment).
+ * The other keys' folders that no run in progress has marked are removed.
+ */
+export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FREE_BYTES): RunCache | null {
+  const top = path.join(path.resolve(home), CACHE_FOLDER);
+  try {
+    mkdirSync(top, { recursive: true, mode: 0o700 });
+    accessSync(top, constants.W_OK);
+    if (!ownedAlone(top)) return null;
+    const { bavail, bsize } = statfsSync(top);
+    if (bavail * bsize < minFreeBytes) return null;
+    return withLock(top, () => {
+      const names = readdirSync(top);
+      // the layout before keys had folders (one key's files right here) is ours too, and goes
+      const before = (name: string) => VITEST_ENTRY.test(name) || name === KEY_FILE || name === REFERENCE_FILE;
+      if (!names.every((name) => KEY_FOLDER.test(name) || MAKING.test(name) || name === LOCK_FILE || before(name))) return null;
+      const mine = sha256(key).slice(0, 16);
+      for (const name of names) {
+        const other = path.join(top, name);
+        if (name !== mine && name !== LOCK_FILE && (MAKING.test(name) || before(name) || !inUse(other))) rmSync(other, { recursive: true, force: true });
+      }
+      const dir = path.join(top, mine);
+      if (!existsSync(dir)) {
+        // made whole aside, then renamed: a folder of this key's name always holds its key
+        const making = path.join(top, `.tmp-${Date.now()}-${process.pid}`);
+        mkdirSync(making, { mode: 0o700 });
+        writeFileSync(path.join(making, KEY_FILE), key);
+        renameSync(making, dir);
+      }
+      if (!ownedAlone(dir) || readFileSync(path.join(dir, KEY_FILE), 'utf8') !== key) return null;
+      if (!readdirSync(dir).every((name) => VITEST_ENTRY.test(name) || name === KEY_FILE || name === REFERENCE_FILE || RUN_MARK.test(name))) return null;
+      const mark = path.join(dir, `.run-${process.pid}-${runs++}`);
+      writeFileSync(mark, '');
+      marks.add(mark);
+      if (!unmarkAtExit) {
+        unmarkAtExit = true;
+        process.once('exit', () => { for (const m of marks) rmSync(m, { force: true }); });
+      }
+      return { dir, key, release: () => { marks.delete(mark); rmSync(mark, { force: true }); } };
+    });
   } catch {
     return null;
   }
 }
 
-/** A run's cache: its folder, and the key it was prepared for. */
-export interface RunCache { dir: string; key: string }
+/** A run's cache: its key's folder, the key, and what to call when the run ends. */
+export interface RunCache { dir: string; key: string; release: () => void }
 
 /** The cache for this run, or null when it is off or must not be used. */
 export function runCache(env: NodeJS.ProcessEnv = process.env): RunCache | null {
   const home = env.GRADLAB_MODULE_CACHE;
   if (home === 'off') return null;
-  const key = cacheKey();
-  const dir = prepareCacheDir(home || DEFAULT_CACHE_HOME, key);
-  return dir ? { dir, key } : null;
+  return prepareCacheDir(home || DEFAULT_CACHE_HOME, cacheKey());
 }
 
 /** The cache's folder for this run, or null when it is off or must not be used. */
@@ -119,7 +205,7 @@ export function referenceSourcesHash(root = ROOT): string {
 }
 
 /** The reference bundle kept for this run's key and these sources, or null (none, another key's or sources', or not the code its hash names). */
-export function keptReference(cache: RunCache | null, sources: string): string | null {
+export function keptReference(cache: Pick<RunCache, 'dir' | 'key'> | null, sources: string): string | null {
   if (!cache) return null;
   try {
     const text = readFileSync(path.join(cache.dir, REFERENCE_FILE), 'utf8');
@@ -132,7 +218,7 @@ export function keptReference(cache: RunCache | null, sources: string): string |
 }
 
 /** Keeps the reference bundle compiled from `sources` for this run's key; written whole or not at all (a failure costs the next run a compile). */
-export function keepReference(cache: RunCache | null, sources: string, code: string): void {
+export function keepReference(cache: Pick<RunCache, 'dir' | 'key'> | null, sources: string, code: string): void {
   if (!cache) return;
   const tmp = path.join(cache.dir, `.tmp-${Date.now()}-${process.pid}r`);
   try {

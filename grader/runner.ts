@@ -185,6 +185,7 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       await vitest.close();
       removeTempFolder(vitest.getRootProject().tmpDir);
     }, () => undefined);
+    cache?.release();
     process.exitCode = exitCode; // vitest sets 1 when tests fail; a graded failure is not ours
   }
 

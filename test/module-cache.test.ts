@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { graderFingerprint, hashTree } from '../grader/class/version';
-import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, keepReference, keptReference, KEY_FILE, keepsModule, moduleCacheDir, moduleCacheOptions, prepareCacheDir, REFERENCE_FILE, referenceSourcesHash, runCache } from '../grader/module-cache';
+import { CACHE_FOLDER, cacheKey, DEFAULT_CACHE_HOME, keepReference, keptReference, KEY_FILE, keepsModule, LOCK_FILE, moduleCacheDir, moduleCacheOptions, prepareCacheDir, REFERENCE_FILE, referenceSourcesHash, runCache, type RunCache } from '../grader/module-cache';
 import { compileReference } from '../grader/sandbox/compile';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
@@ -51,11 +51,15 @@ function keptIds(dir: string): string[] {
 describe('which folder, and which modules', () => {
   it('lives in the grader’s node_modules/.cache or GRADLAB_MODULE_CACHE, and is not used for `off`, a folder it cannot write, one not the user’s alone, one holding other files, or a full disk', () => {
     expect(DEFAULT_CACHE_HOME).toBe(path.join(ROOT, 'node_modules', '.cache'));
-    expect(moduleCacheDir({})).toBe(path.join(ROOT, 'node_modules', '.cache', CACHE_FOLDER));
+    const keyFolder = createHash('sha256').update(cacheKey()).digest('hex').slice(0, 16);
+    const ours = runCache({});
+    expect(ours?.dir).toBe(path.join(ROOT, 'node_modules', '.cache', CACHE_FOLDER, keyFolder));
+    ours?.release();
     const home = path.join(tmp, 'home');
-    const dir = path.join(home, CACHE_FOLDER);
+    const dir = path.join(home, CACHE_FOLDER, keyFolder);
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBe(dir);
-    expect(readdirSync(dir)).toEqual([KEY_FILE]); // created, with what its modules will be transformed from
+    // created, with what its modules will be transformed from, and marked by the run that asked (never released here)
+    expect(readdirSync(dir).sort()).toEqual([expect.stringMatching(new RegExp(`^\\.run-${process.pid}-\\d+$`)), KEY_FILE]);
     expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe(cacheKey());
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: unwritable() })).toBeNull();
@@ -67,43 +71,78 @@ describe('which folder, and which modules', () => {
     writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
     rmSync(path.join(dir, 'notes.txt'));
+    writeFileSync(path.join(home, CACHE_FOLDER, 'notes.txt'), 'mine'); // beside the keys' folders
+    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
+    rmSync(path.join(home, CACHE_FOLDER, 'notes.txt'));
     writeFileSync(path.join(home, 'notes.txt'), 'mine'); // beside the cache's folder, not in it: theirs to keep
     expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBe(dir);
     // its files run as the grader: a folder others may write is not used
-    chmodSync(dir, 0o777);
-    expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home })).toBeNull();
-    chmodSync(dir, 0o700);
+    for (const folder of [dir, path.dirname(dir)]) {
+      chmodSync(folder, 0o777);
+      expect(moduleCacheDir({ GRADLAB_MODULE_CACHE: home }), folder).toBeNull();
+      chmodSync(folder, 0o700);
+    }
     expect(prepareCacheDir(home, cacheKey(), Number.MAX_SAFE_INTEGER)).toBeNull(); // no disk has that much room
     expect(runCache({ GRADLAB_MODULE_CACHE: 'off' })).toBeNull();
     expect(moduleCacheOptions(null)).toEqual({ plugins: [] });
-    expect(runCache({ GRADLAB_MODULE_CACHE: home })).toEqual({ dir, key: cacheKey() });
+    expect(runCache({ GRADLAB_MODULE_CACHE: home })).toEqual({ dir, key: cacheKey(), release: expect.any(Function) });
     const on = moduleCacheOptions(runCache({ GRADLAB_MODULE_CACHE: home }));
     expect(on.experimental).toEqual({ fsModuleCache: true, fsModuleCachePath: dir });
     expect(on.plugins.map((p) => p.name)).toEqual(['gradlab:module-cache']);
   });
 
-  it('is emptied of vitest’s files when what the grade depends on changes, and kept while it does not', () => {
+  it('keeps each key’s modules in a folder of its own, and removes another key’s only when no run in progress uses it', () => {
     const home = path.join(tmp, 'keyed');
-    const dir = prepareCacheDir(home, 'key-1') as string;
-    const entry = path.join(dir, 'b'.repeat(40));
+    const top = path.join(home, CACHE_FOLDER);
+    // the layout before keys had folders: one key's files right in the cache's folder, removed
+    mkdirSync(top, { recursive: true, mode: 0o700 });
+    for (const f of ['c'.repeat(40), '_metadata.json', KEY_FILE, REFERENCE_FILE]) writeFileSync(path.join(top, f), '');
+    const one = prepareCacheDir(home, 'key-1') as RunCache;
+    expect(readdirSync(top)).toEqual([path.basename(one.dir)]);
+    const entry = path.join(one.dir, 'b'.repeat(40));
     writeFileSync(entry, 'transformed with key 1');
-    writeFileSync(path.join(dir, '_metadata.json'), '{}');
-    keepReference({ dir, key: 'key-1' }, 'sources-1', 'export const compiled = 1;');
-    expect(prepareCacheDir(home, 'key-1')).toBe(dir);
-    expect(readdirSync(dir).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE, REFERENCE_FILE]);
-    expect(prepareCacheDir(home, 'key-2')).toBe(dir);
-    expect(readdirSync(dir)).toEqual([KEY_FILE]);
-    expect(readFileSync(path.join(dir, KEY_FILE), 'utf8')).toBe('key-2');
+    writeFileSync(path.join(one.dir, '_metadata.json'), '{}');
+    keepReference(one, 'sources-1', 'export const compiled = 1;');
+    // the grader changed while key 1's run goes on (a class run, a TA who pulls): its files stay where it reads them
+    const two = prepareCacheDir(home, 'key-2') as RunCache;
+    expect(two.dir).not.toBe(one.dir);
+    expect(readdirSync(top).sort()).toEqual([path.basename(one.dir), path.basename(two.dir)].sort());
+    expect(readdirSync(one.dir).filter((f) => !f.startsWith('.run-')).sort()).toEqual(['_metadata.json', 'b'.repeat(40), KEY_FILE, REFERENCE_FILE]);
+    expect(readdirSync(two.dir).filter((f) => !f.startsWith('.run-'))).toEqual([KEY_FILE]);
+    expect(readFileSync(path.join(two.dir, KEY_FILE), 'utf8')).toBe('key-2');
+    // a second run of key 1 uses its folder as it is
+    const again = prepareCacheDir(home, 'key-1') as RunCache;
+    expect(again.dir).toBe(one.dir);
+    again.release();
+    one.release();
+    expect(readdirSync(one.dir).filter((f) => f.startsWith('.run-'))).toEqual([]);
+    // both runs of key 1 ended: the next run of another key removes its folder
+    const three = prepareCacheDir(home, 'key-3') as RunCache;
+    expect(readdirSync(top).sort()).toEqual([path.basename(two.dir), path.basename(three.dir)].sort());
+    // a run whose process died (no release) does not hold a folder: pid 2³¹ − 1 is never a live process here
+    two.release();
+    writeFileSync(path.join(two.dir, `.run-${2 ** 31 - 1}-0`), '');
+    // a lock left by a dead process is taken over; a folder left half made is removed
+    writeFileSync(path.join(top, LOCK_FILE), String(2 ** 31 - 1));
+    mkdirSync(path.join(top, '.tmp-1765000000000-99'));
+    expect(prepareCacheDir(home, 'key-3')?.dir).toBe(three.dir);
+    expect(readdirSync(top)).toEqual([path.basename(three.dir)]);
+    // a lock held by a live process (this one, in another run's place) past the wait: no cache, nothing removed
+    writeFileSync(path.join(top, LOCK_FILE), String(process.pid));
+    expect(prepareCacheDir(home, 'key-4')).toBeNull();
+    expect(readdirSync(top).sort()).toEqual([LOCK_FILE, path.basename(three.dir)].sort());
+    rmSync(path.join(top, LOCK_FILE));
+    three.release();
   });
 
   it('keeps the reference bundle for its key and sources, and gives it back only for those and whole', () => {
-    const dir = prepareCacheDir(path.join(tmp, 'reference'), 'key-1') as string;
+    const { dir } = prepareCacheDir(path.join(tmp, 'reference'), 'key-1') as RunCache;
     const cache = { dir, key: 'key-1' };
     expect(keptReference(cache, 'sources-1')).toBeNull(); // none yet
     const code = 'export function relu(x) { return x > 0 ? x : 0; }\n// ü, and a second line\n';
     keepReference(cache, 'sources-1', code);
     expect(keptReference(cache, 'sources-1')).toBe(code);
-    expect(readdirSync(dir).sort()).toEqual([KEY_FILE, REFERENCE_FILE]); // the file written aside was renamed
+    expect(readdirSync(dir).filter((f) => !f.startsWith('.run-')).sort()).toEqual([KEY_FILE, REFERENCE_FILE]); // the file written aside was renamed
     expect(keptReference({ dir, key: 'key-2' }, 'sources-1')).toBeNull(); // compiled under another key (a run that raced a change)
     // compiled from other sources under this key: a solution edited while a long run compiled it (a reviewer's case)
     expect(keptReference(cache, 'sources-2')).toBeNull();
@@ -202,7 +241,7 @@ describe('grading with the cache', () => {
   it('gives the same report cold, warm, off and unwritable, keeps only the grader’s files, and does not grow from run to run', async () => {
     const dir = wrongRelu();
     const home = path.join(tmp, 'grading');
-    const cache = path.join(home, CACHE_FOLDER);
+    const cache = path.join(home, CACHE_FOLDER, createHash('sha256').update(cacheKey()).digest('hex').slice(0, 16));
     const grade = async (folder: string) => {
       process.env.GRADLAB_MODULE_CACHE = folder;
       const [report] = await gradeSubmissions([dir], { exercises: ['01-activations'] });
@@ -210,7 +249,9 @@ describe('grading with the cache', () => {
     };
 
     const cold = await grade(home);
+    // the run's mark is gone with the run
     const kept = readdirSync(cache).sort();
+    expect(kept.filter((f) => f.startsWith('.run-'))).toEqual([]);
     // the reference solutions as compiled, kept for this key, and read (not compiled again) by the next run
     const reference = await compileReference();
     const keptCache = { dir: cache, key: cacheKey() };
@@ -241,5 +282,15 @@ describe('grading with the cache', () => {
     expect(relu?.status).toBe('failed');
     expect(relu?.diagnosis?.id).toBe('relu-grad-at-zero');
     for (const other of [warm, off, unwritableRun, sharedRun]) expect(stable(other)).toEqual(stable(cold));
+
+    // another version of the grader starts runs on the same folder all through this one (a TA who
+    // pulls during a class run): this run's suites stay where it reads them. When one folder
+    // served every key, each such start emptied it: the reference solutions graded 15/100, every
+    // exercise but one "the grader has no result for this test (its worker stopped)"
+    let others = 0;
+    const starts = setInterval(() => { prepareCacheDir(home, `another grader ${others++ % 2}`)?.release(); }, 50);
+    const raced = await grade(home).finally(() => clearInterval(starts));
+    expect(others).toBeGreaterThan(5);
+    expect(stable(raced)).toEqual(stable(cold));
   });
 });
