@@ -82,7 +82,8 @@ describe('a class run never misreports a student', () => {
     const r = await run(['merge', '--results', merged, dir]);
     expect(r.stdout.startsWith('Merged 1 folder: 6 students.\n')).toBe(true);
     const problems = Object.fromEntries(readFileSync(path.join(merged, 'gradebook.csv'), 'utf8').trim().split('\n').slice(1).map((l) => [l.split(',')[0], l]));
-    expect(problems.carol).toContain(',03-initialization: error (03-initialization/init.ts does not compile: [PARSE_ERROR] Expected `)` but found `;` at 03-initialization/init.ts:14:7),');
+    // quoted: a cell holding ';' (a spreadsheet in a ';' locale would split it there)
+    expect(problems.carol).toContain(',"03-initialization: error (03-initialization/init.ts does not compile: [PARSE_ERROR] Expected `)` but found `;` at 03-initialization/init.ts:14:7)",');
     expect(problems.dan).toContain(',"not started: 02, 03, 04, 05, 06, 07 (6 of 7 exercises)",');
     expect(problems.alice).toMatch(/,100,100,15,20,15,15,10,10,15,,,2026/); // no problems; a record from before the sandbox column has it empty
     const md = readFileSync(path.join(merged, 'report.md'), 'utf8');

@@ -181,10 +181,10 @@ describe('gradlab class', () => {
     const r = await run(['class', hostile, '-e', '05-residual', '--gradebook', gradebook, '--results', path.join(tmp, 'hostile-results')]);
     expect(r.status).toBe(0);
     // hand-checked: sorted by code unit (\t, \r, '+', '-', ':', '=', '@', 'a', 'b', 'f'); text cells
-    // that start with = + - @ tab CR get a leading ', cells with a quote, comma or line break are quoted
+    // that start with = + - @ tab CR get a leading ', cells with a quote, comma, line break or tab are quoted
     expect(unstamped(readFileSync(gradebook, 'utf8'))).toBe([
       'student,status,score,max_score,05-residual,problems,sandbox',
-      "'\tTab,graded,10,10,10,,whole",
+      "\"'\tTab\",graded,10,10,10,,whole",
       "\"'\rcr\",graded,10,10,10,,whole",
       "'+1,graded,10,10,10,,whole",
       "'-2,graded,10,10,10,,whole",
