@@ -181,8 +181,12 @@ describe('Gradescope\'s own shape: setup.sh, an old Node, and a container as roo
     const r = setup({ PATH: `${bin}:${registryNodeBin('26')}:${process.env.PATH}`, GRADLAB_SOURCE: ROOT, GRADLAB_MODULE_CACHE: home });
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(readFileSync(log, 'utf8')).toBe(`npm ci --no-audit --no-fund (in ${ROOT})\n`);
-    const kept = readdirSync(path.join(home, CACHE_FOLDER));
+    // one key's folder: this grader's, with its key
+    const folders = readdirSync(path.join(home, CACHE_FOLDER));
+    expect(folders).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    const kept = readdirSync(path.join(home, CACHE_FOLDER, folders[0]));
     expect(kept).toContain(KEY_FILE);
+    expect(kept.filter((f) => f.startsWith('.run-'))).toEqual([]); // the warming run has ended
     // the seven hidden suites and the modules they import, as vitest transformed them
     expect(kept.filter((f) => /^[0-9a-f]{40}$/.test(f)).length).toBeGreaterThanOrEqual(7);
 
