@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GradeReport } from '../grader/results.ts';
 import { GRADESCOPE_VISIBILITY, renderGradescope, toGradescope } from '../grader/report/gradescope.ts';
 import { findExercise } from '../grader/manifest.ts';
 import { toResults } from '../grader/report/json.ts';
@@ -77,12 +78,31 @@ describe('gradescope report', () => {
     expect(gs.tests[7]).toMatchObject({ visibility: 'after_due_date', output: 'ratio expected 1e-3, got 0.5' });
   });
 
+  it('tells nothing in the summary of a test Gradescope shows only after the due date: the same summary whether it passed or failed', () => {
+    const report = everyStatusReport();
+    const flip = (status: 'passed' | 'failed'): GradeReport => {
+      const tests = report.tests.map((t) => (t.visibility === 'after_due_date' ? { ...t, status, score: status === 'passed' ? t.maxScore : 0 } : t));
+      const score = tests.reduce((a, t) => a + t.score, 0);
+      return { ...report, tests, score, exercises: report.exercises.map((e) => ({ ...e, score })) };
+    };
+    const [failed, passed] = [flip('failed'), flip('passed')].map(toGradescope);
+    expect(passed.score - failed.score).toBe(2.5); // the grade differs (Gradescope hides it until the due date) …
+    expect(passed.output).toBe(failed.output); // … the summary does not
+    // where no test waits, everything is said as before: every exercise's points, the total
+    const visibleOnly = thirdsReport([1, 2]);
+    expect(toGradescope(visibleOnly).output.split('\n').slice(0, 3)).toEqual(['05-residual: 6.6667/10 (failed)', '', 'Score: 6.6667/10']);
+    // and when every test shown now passes, the next step says what waits
+    const shownPass = { ...report, tests: report.tests.map((t) => (t.visibility === 'after_due_date' ? t : { ...t, status: 'passed' as const, score: t.maxScore })) };
+    expect(toGradescope(shownPass).output).toBe('02-backprop: 17.5/17.5 in the tests shown now; 2.5 points more in tests shown after the due date\n\nScore: shown after the due date (17.5/17.5 in the tests shown now)\nNext: every test shown now passes; the others are shown after the due date.');
+  });
+
   it('puts only a summary in the top-level output, never a test message', () => {
     const gs = toGradescope(everyStatusReport());
     // read on Gradescope's page, where the student has no gradlab command: the hints themselves
     const hints = findExercise('02-backprop').hints;
     expect(hints).toHaveLength(3);
-    expect(gs.output).toBe(`02-backprop: 2.5/20 (failed)\n\nScore: 2.5/20\nNext: 02-backprop (Backprop through a deep network). Read exercises/02-backprop/README.md again, then ask yourself:\n  1. ${hints[0]}\n  2. ${hints[1]}\n  3. ${hints[2]}`);
+    // its test 8 is after_due_date (2.5 points): Gradescope hides it and the total until the due date, and so does the summary
+    expect(gs.output).toBe(`02-backprop: 2.5/17.5 in the tests shown now; 2.5 points more in tests shown after the due date\n\nScore: shown after the due date (2.5/17.5 in the tests shown now)\nNext: 02-backprop (Backprop through a deep network). Read exercises/02-backprop/README.md again, then ask yourself:\n  1. ${hints[0]}\n  2. ${hints[1]}\n  3. ${hints[2]}`);
     expect(gs.output).not.toMatch(/npx|gradlab hint|npm run/);
     expect(gs.output_format).toBe('text');
     expect(gs.tests[2]!.output).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);

@@ -10,14 +10,17 @@
  *   hidden test's message); extra_data.visibility keeps the manifest's word.
  * - The top-level `output` is a summary (how the upload was read: which exercise files were found
  *   where, which are missing, what was refused; per-exercise points, total, next step): it is
- *   always visible, so it never carries a test's message.
+ *   always visible, so it never carries a test's message, and its points, total and next step
+ *   count only the tests Gradescope shows now. Gradescope hides an `after_due_date` test, and the
+ *   total, until the due date; a summary of every test told a student, before then, which of those
+ *   tests they passed (an exercise's points short of what its visible tests explain).
  * - The next step is read on Gradescope's page, by a student who uploaded files and has no
  *   gradlab command there: it names the exercise and gives its hints (the manifest's questions,
  *   the same as `npm run hint` prints in the student's copy of the course) and its README.
  */
 import type { GradeReport, TestStatus, Visibility } from '../results.js';
 import { describeConfinement } from '../sandbox/confine.js';
-import { roundReport } from './round.js';
+import { roundReport, sumScores, type RoundedReport, type RoundedTest } from './round.js';
 import { escapeControls } from './sanitize.js';
 import { findExercise } from '../manifest.js';
 import { formatPoints, nextExercise } from './text.js';
@@ -68,8 +71,12 @@ function testOutput(message: string, diagnosis: { id: string; hint: string } | u
 /** What to do next, for a reader of Gradescope's page: the exercise, its README and its hints, here. */
 export function gradescopeNext(report: GradeReport, rounded = roundReport(report)): string {
   const next = nextExercise(report, rounded);
-  if ('line' in next) return next.line;
-  const ex = findExercise(next.slug);
+  return 'line' in next ? next.line : hintsFor(next.slug);
+}
+
+/** An exercise, its README and its hints, for a reader of Gradescope's page. */
+function hintsFor(slug: string): string {
+  const ex = findExercise(slug);
   return [
     `Next: ${ex.slug} (${ex.title}). Read exercises/${ex.folder}/README.md again, then ask yourself:`,
     ...ex.hints.map((h, i) => `  ${i + 1}. ${h}`),
@@ -110,12 +117,7 @@ export function toGradescope(report: GradeReport): GradescopeResults {
   const summary = [
     // how the upload was read (flat files, a zip with a top folder, a repository): found and missing
     ...(report.intake ? [escapeControls(report.intake), ''] : []),
-    ...rounded.exercises.map(
-      (e) => `${e.exercise.slug}: ${formatPoints(e.score)}/${formatPoints(e.maxScore)} (${e.exercise.status})`,
-    ),
-    '',
-    `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`,
-    gradescopeNext(report, rounded),
+    ...pointsShownNow(report, rounded),
     // which protections the grading had: the layers' names only (the reasons name host paths)
     ...(report.confinement ? ['', describeConfinement(report.confinement, true)] : []),
   ].join('\n');
@@ -126,6 +128,39 @@ export function toGradescope(report: GradeReport): GradescopeResults {
     output_format: 'text',
     tests,
   } satisfies GradescopeResults);
+}
+
+/**
+ * The summary's points, total and next step, from the tests Gradescope shows now: every test where
+ * none waits for the due date; else, for an exercise with such tests, the points of its others and
+ * how many wait, and no total (Gradescope hides it until then too).
+ */
+function pointsShownNow(report: GradeReport, rounded: RoundedReport): string[] {
+  const waits = (t: RoundedTest) => GRADESCOPE_VISIBILITY[t.test.visibility] !== 'visible';
+  const line = (slug: string, score: number, max: number, status: string) => `${slug}: ${formatPoints(score)}/${formatPoints(max)} (${status})`;
+  if (!rounded.exercises.some((e) => e.tests.some(waits))) {
+    return [
+      ...rounded.exercises.map((e) => line(e.exercise.slug, e.score, e.maxScore, e.exercise.status)),
+      '',
+      `Score: ${formatPoints(rounded.score)}/${formatPoints(rounded.maxScore)}`,
+      gradescopeNext(report, rounded),
+    ];
+  }
+  const shown = rounded.exercises.map((e) => {
+    const now = e.tests.filter((t) => !waits(t));
+    return {
+      e, score: sumScores(now.map((t) => t.score)), maxScore: sumScores(now.map((t) => t.maxScore)),
+      waiting: sumScores(e.tests.filter(waits).map((t) => t.maxScore)),
+    };
+  });
+  const todo = shown.find((x) => x.score < x.maxScore);
+  return [
+    ...shown.map((x) => (x.waiting === 0 ? line(x.e.exercise.slug, x.score, x.maxScore, x.e.exercise.status)
+      : `${x.e.exercise.slug}: ${formatPoints(x.score)}/${formatPoints(x.maxScore)} in the tests shown now; ${formatPoints(x.waiting)} points more in tests shown after the due date`)),
+    '',
+    `Score: shown after the due date (${formatPoints(sumScores(shown.map((x) => x.score)))}/${formatPoints(sumScores(shown.map((x) => x.maxScore)))} in the tests shown now)`,
+    todo ? hintsFor(todo.e.exercise.slug) : 'Next: every test shown now passes; the others are shown after the due date.',
+  ];
 }
 
 /** `--format gradescope`: results.json text. */
