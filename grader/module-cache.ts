@@ -40,7 +40,7 @@
  * (vitest fails the run when it cannot write).
  */
 import { createHash } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import type {} from 'vitest/config'; // its declaration of the `configureVitest` hook on vite's Plugin
@@ -64,6 +64,8 @@ const VITEST_ENTRY = /^(?:[0-9a-f]{40}|_metadata\.json|\.tmp-\d+-[0-9a-z]*)$/;
 const KEY_FOLDER = /^[0-9a-f]{16}$/;
 const MAKING = /^\.tmp-\d+-[0-9a-z]*$/;
 export const LOCK_FILE = '.lock';
+/** A stale lock moved aside to be removed (takeOver). */
+const LOCK_ASIDE = /^\.lock\.\d+\.\d+$/;
 /** In a key's folder: a run in progress, by its process id and its number in that process. */
 const RUN_MARK = /^\.run-(\d+)-\d+$/;
 /** How long a run waits for another to release the lock before it grades without the cache. */
@@ -100,11 +102,53 @@ function inUse(dir: string): boolean {
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** How old a lock may be before any run takes it over: its holder keeps it for a few file operations. */
+export const LOCK_STALE_MS = 10_000;
+
+/**
+ * Whether the lock at `file` has no holder: its process has died, or it is older than LOCK_STALE_MS
+ * (a pid never written, or one a later process was given, would otherwise hold it for good).
+ * False when it is gone (taken and released meanwhile: try again).
+ */
+function stale(file: string): boolean {
+  try {
+    if (Date.now() - statSync(file).mtimeMs > LOCK_STALE_MS) return true;
+    const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    return holder > 0 && !alive(holder);
+  } catch {
+    return false;
+  }
+}
+
+let asides = 0;
+
+/**
+ * Takes a stale lock out of the way: moved aside first, and removed only if what was moved is still
+ * stale. Two runs may find the same stale lock; the first moves it and takes the lock, and the
+ * second then moves that run's fresh lock, which it puts back (a link, never over a lock someone
+ * took meanwhile) instead of removing it.
+ */
+function takeOver(lock: string): void {
+  const aside = `${lock}.${process.pid}.${asides++}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return; // moved or released by another run: try again
+  }
+  if (!stale(aside)) {
+    try {
+      linkSync(aside, lock);
+    } catch {
+      // a third run holds the lock now: the one moved aside is still held, and the wait decides
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
 /**
  * `f` run while this process holds the lock of the cache's folder `top` (an exclusive create of
- * LOCK_FILE holding its pid), or null when another run held it LOCK_WAIT_MS. A lock whose process
- * has died is taken over: one that died between creating the lock and writing its pid leaves a file
- * whose pid is unreadable, which counts as held until the wait runs out.
+ * LOCK_FILE holding its pid), or null when another run held it LOCK_WAIT_MS. A stale lock (see
+ * stale) is taken over.
  */
 function withLock<T>(top: string, f: () => T): T | null {
   const lock = path.join(top, LOCK_FILE);
@@ -114,9 +158,8 @@ function withLock<T>(top: string, f: () => T): T | null {
       fd = openSync(lock, 'wx', 0o600);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      if (holder > 0 && !alive(holder)) rmSync(lock, { force: true });
-      else Atomics.wait(pause, 0, 0, 10);
+      if (stale(lock)) takeOver(lock);
+      else if (existsSync(lock)) Atomics.wait(pause, 0, 0, 10);
       continue;
     }
     try {
@@ -152,11 +195,13 @@ export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FR
       const names = readdirSync(top);
       // the layout before keys had folders (one key's files right here) is ours too, and goes
       const before = (name: string) => VITEST_ENTRY.test(name) || name === KEY_FILE || name === REFERENCE_FILE;
-      if (!names.every((name) => KEY_FOLDER.test(name) || MAKING.test(name) || name === LOCK_FILE || before(name))) return null;
+      const aside = (name: string) => LOCK_ASIDE.test(name);
+      if (!names.every((name) => KEY_FOLDER.test(name) || MAKING.test(name) || name === LOCK_FILE || aside(name) || before(name))) return null;
       const mine = sha256(key).slice(0, 16);
       for (const name of names) {
         const other = path.join(top, name);
-        if (name !== mine && name !== LOCK_FILE && (MAKING.test(name) || before(name) || !inUse(other))) rmSync(other, { recursive: true, force: true });
+        // a lock moved aside outlives its mover only if that run died in between
+        if (aside(name) ? stale(other) : name !== mine && name !== LOCK_FILE && (MAKING.test(name) || before(name) || !inUse(other))) rmSync(other, { recursive: true, force: true });
       }
       const dir = path.join(top, mine);
       if (!existsSync(dir)) {

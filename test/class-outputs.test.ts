@@ -170,9 +170,9 @@ describe('class results: diff, report, LMS export, merge', () => {
   it('writes CSV cells no spreadsheet splits into a formula, whether it separates by comma, semicolon or tab, honouring quotes or not', () => {
     // a student controls a gradebook's name and problems cells (the first line of an error their
     // code throws); Excel in a locale that separates by ';' split an unquoted cell there
-    const hostile = ["x;=1+1;=cmd|' /C calc'!A0;", 'bob; "@SUM(1)', 'a\t=2+2', "01-activations: error (Error: ;-3); 05-residual: failed; ok;'=4", '=carol', 'plain'];
-    const text = csv([hostile, [1, 2.5, 0, 4.5, -1, 7]]);
-    expect(text).toBe(`"x;'=1+1;'=cmd|' /C calc'!A0;","bob; ""'@SUM(1)","a\t'=2+2","01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4",'=carol,plain\n1,2.5,0,4.5,-1,7\n`);
+    const hostile = ["x;=1+1;=cmd|' /C calc'!A0;", 'bob; "@SUM(1)', 'a\t=2+2', "01-activations: error (Error: ;-3); 05-residual: failed; ok;'=4", '=carol', 'plain', "x,=cmd|' /C calc'!A0", 'y\n=2+2'];
+    const text = csv([hostile, [1, 2.5, 0, 4.5, -1, 7, 0, 3]]);
+    expect(text).toBe(`"x;'=1+1;'=cmd|' /C calc'!A0;","bob; ""'@SUM(1)","a\t'=2+2","01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4",'=carol,plain,"x,'=cmd|' /C calc'!A0","y\n'=2+2"\n1,2.5,0,4.5,-1,7,0,3\n`);
     const formulas = (cells: string[]) => cells.filter((c) => /^[\s"]*[=+\-@]/.test(c) && !/^-?\d+(\.\d+)?$/.test(c)); // a number cell is no formula
     for (const delimiter of [',', ';', '\t']) {
       const quoted = (parse(text, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][]).flat();
@@ -180,7 +180,7 @@ describe('class results: diff, report, LMS export, merge', () => {
       expect([formulas(quoted), formulas(naive)], JSON.stringify(delimiter)).toEqual([[], []]);
     }
     // read back as CSV, each cell is what was written, a ' before what would start a formula
-    expect(parse(text, { delimiter: ',' })[0]).toEqual(["x;'=1+1;'=cmd|' /C calc'!A0;", 'bob; "\'@SUM(1)', "a\t'=2+2", "01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4", "'=carol", 'plain']);
+    expect(parse(text, { delimiter: ',' })[0]).toEqual(["x;'=1+1;'=cmd|' /C calc'!A0;", 'bob; "\'@SUM(1)', "a\t'=2+2", "01-activations: error (Error: ;'-3); 05-residual: failed; ok;'=4", "'=carol", 'plain', "x,'=cmd|' /C calc'!A0", "y\n'=2+2"]);
   });
 
   it('gradlab lms says what is wrong with a roster that is not one', async () => {

@@ -24,13 +24,14 @@ export function terminalName(name: string): string {
  * splits at tabs, cuts a cell at those, and the part after starts a cell of its own that no leading
  * `'` guards: a student's error message `x;=cmd|' /C calc'!A0` (the first line of what their code
  * threw, in the gradebook's problems) made a live formula there. So a cell holding `;` or a tab is
- * quoted (a parser that honours quotes keeps it whole), and the rule is applied after each of them
- * too, past any spaces and quotes (one that does not).
+ * quoted (a parser that honours quotes keeps it whole, as it does for `,` and line breaks), and for
+ * one that does not, the rule is applied after every separator any of them splits at (`,`, `;`,
+ * tab, line break), past spaces and double quotes.
  */
 export function csv(rows: Array<Array<string | number>>): string {
   const guarded = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? cell.replace(AFTER_SEPARATOR, "$1'") : cell)));
   return stringify(guarded, { escape_formulas: true, record_delimiter: 'unix', quote_record_delimiter: true, quoted_match: /[;\t]/ });
 }
 
-/** A `;` or tab, then spaces and double quotes, before a character that starts a formula (csv-stringify's list). */
-const AFTER_SEPARATOR = /([;\t][\s"]*)(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/g;
+/** A separator, then spaces and double quotes, before a character that starts a formula (csv-stringify's list). */
+const AFTER_SEPARATOR = /([,;\t\r\n][\s"]*)(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/g;

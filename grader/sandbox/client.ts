@@ -561,11 +561,20 @@ export class Sandbox {
 
   /** Kills the child; safe to call twice. */
   close(): void {
+    this.closed = true;
     this.kill();
     this.ready = null;
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups.clear();
   }
+
+  /**
+   * Set by close: no child is started again, not even the retry of a load a signal ended (close
+   * kills the child, which is what a signal looks like). The oracle closes its sandbox to stop the
+   * reference's work for a call that has ended (Oracle.abandon): closed while it was still loading,
+   * it retried in a fresh child, which then ran that work, up to 5 s of CPU, charged to nobody.
+   */
+  private closed = false;
 
   /**
    * Tells the child which of the student's own functions of other exercises (exported as
@@ -639,6 +648,7 @@ export class Sandbox {
    * and if that fails too the failure is this call's only: it is not remembered as the student's.
    */
   private spawnAndLoad(retry = true): Promise<Record<string, string>> {
+    if (this.closed) return Promise.reject(new SandboxError('crash', `the sandbox was closed (${this.opts.label})`));
     try {
       this.refuseIfWaitedOut('import');
     } catch (err) {
