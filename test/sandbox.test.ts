@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { types } from 'node:util';
-import { argsAfterOf, Oracle, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
+import { argsAfterOf, KEPT_ENTRIES, Oracle, PackedMatrix, Sandbox, SandboxError } from '../grader/sandbox/client';
 import { decodeBody, encodeFrame, HEADER_BYTES, ORACLE_CALL, REPLY } from '../grader/sandbox/codec.mjs';
 import { addressSpaceMb, confinement, LAYERS } from '../grader/sandbox/confine';
 import { sampleProcess } from '../grader/sandbox/cpu-time';
@@ -225,6 +225,31 @@ describe('Sandbox limits', () => {
       } finally {
         oracle.close();
       }
+    }
+  });
+
+  it("keeps at most KEPT_ENTRIES of the reference's caches computed in the grader's process for one call: a loop of calls is refused past them, not held", async () => {
+    // an attacker's 05 called 02's mlpForward 100,000 times in one call on 600 × 600 matrices: each
+    // answer computed in the vitest worker, each cache (two 600 × 600 matrices) kept until the call
+    // ended, the worker at 4.4 GB, dead, and its classmates' grades with it
+    const oracle = new Oracle('export function oracle$02_backprop$mlpForward(n) { return { out: n, cache: { a: new Array(n).fill(0.5) } }; }', 5000);
+    try {
+      const sb = sandbox(`export function loop(n, times) {
+          let kept = 0;
+          try { for (let i = 0; i < times; i++) { globalThis.__gradlabOracle('02-backprop', 'mlpForward', [n]); kept++; } } catch (e) { return [kept, e.message]; }
+          return [kept, null];
+        }`, { callTimeoutMs: 5000, oracle: { oracle, allowed: () => true } });
+      // 10 caches of 200,000 entries (200,001 counted: the key too) in one call: kept
+      expect(await sb.call('loop', 200_000, 10)).toEqual([10, null]);
+      // 30 of them: the 20th would pass 4,000,000, and it and every later one are refused
+      const [kept, message] = await sb.call('loop', 200_000, 30) as [number, string];
+      expect(kept).toBe(19);
+      expect(message).toBe('mlpForward (from 02-backprop) is not answered: the caches the grader keeps for this call until it ends would pass 4,000,000 numbers; call it fewer times in one call');
+      expect(KEPT_ENTRIES).toBe(4_000_000);
+      // the next call starts with none kept
+      expect(await sb.call('loop', 200_000, 19)).toEqual([19, null]);
+    } finally {
+      oracle.close();
     }
   });
 

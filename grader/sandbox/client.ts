@@ -446,7 +446,31 @@ interface Active {
   stderrFrom: number;
   /** Values the oracle keeps for this request (a reference's cache), by the token the child holds. */
   kept: Map<number, unknown>;
+  /** Entries of the kept values computed in this process (KEPT_ENTRIES). */
+  keptEntries: number;
   keptTokens: Map<unknown, number>;
+}
+
+/**
+ * The most entries (numbers, array slots, keys) of the reference's caches computed in the trusted
+ * process that one graded call may have kept at once: they stay until the call ends. A student's
+ * 05 calling 02's mlpForward in a loop on 600 × 600 matrices made a vitest worker hold 4.4 GB and
+ * die, taking the classmates it was grading with it (an attacker's report). The most an honest
+ * submission keeps: 320,580 (59 caches of mlpForward in one call of 05, its own 02 wrong, db-mean).
+ */
+export const KEPT_ENTRIES = 4_000_000;
+
+/** The entries of a value built by the reference (plain arrays and objects). */
+function entriesOf(v: unknown): number {
+  if (Array.isArray(v)) {
+    let n = v.length;
+    for (const x of v) if (x && typeof x === 'object') n += entriesOf(x);
+    return n;
+  }
+  if (!v || typeof v !== 'object') return 0;
+  let n = 0;
+  for (const x of Object.values(v)) n += 1 + (x && typeof x === 'object' ? entriesOf(x) : 0);
+  return n;
 }
 
 /** Why the oracle refuses a function: the child may ask for anything; only the contract's are served. */
@@ -853,6 +877,12 @@ export class Sandbox {
       // the request ended while the reference worked (its child died): nobody will hold this cache
       if (cache && typeof cache === 'object' && this.active !== a) access.oracle.forget([cache]);
       else if (cache && typeof cache === 'object') {
+        // computed here (not a handle of the reference's sandbox): held in this process until the call ends
+        const entries = Object.hasOwn(cache, HANDLE) ? 0 : entriesOf(cache);
+        if (a.keptEntries + entries > KEPT_ENTRIES) {
+          return refuse(`${fn} (from ${exercise}) is not answered: the caches the grader keeps for this call until it ends would pass ${KEPT_ENTRIES.toLocaleString('en-US')} numbers; call it fewer times in one call`);
+        }
+        a.keptEntries += entries;
         const token = a.kept.size + 1;
         a.kept.set(token, cache);
         a.keptTokens.set(cache, token);
@@ -904,7 +934,7 @@ export class Sandbox {
     return new Promise<Reply>((resolve, reject) => {
       const a: Active = {
         id, what, child, clock: new CpuClock(child.pid), limit: { cpuMs: limit.cpuMs, idleMs }, timer: null, keepPacked, resolve, reject,
-        extraCpuMs: 0, flushed: false, serving: false, ticket: {}, oracleEvents: 0, lastActivity: -1, stderrFrom: this.stderrs.get(child)?.total ?? 0, kept: new Map(), keptTokens: new Map(),
+        extraCpuMs: 0, flushed: false, serving: false, ticket: {}, oracleEvents: 0, lastActivity: -1, stderrFrom: this.stderrs.get(child)?.total ?? 0, kept: new Map(), keptEntries: 0, keptTokens: new Map(),
       };
       this.active = a;
       a.timer = this.watch(a);
