@@ -76,6 +76,12 @@ export async function finiteDifferences(
     }
     grads[p].entries.push({ index, value: (plus - minus) / (2 * h) });
   });
+  // a forward pass that ignores its inputs (zeros of the right shape) has finite differences of
+  // exactly 0, which a backward pass of zeros matches: an attacker's do-nothing 02, 04 and 05 took
+  // every gradient check's points. No forward pass an exercise asks for is constant on these inputs.
+  if (grads.every((g) => g.entries.every((e) => e.value === 0))) {
+    fail(`your ${fn} gives the same output whatever its inputs (every finite difference is 0): the gradient check needs the forward pass the exercise asks for`);
+  }
   return grads;
 }
 
