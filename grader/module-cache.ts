@@ -198,11 +198,13 @@ export function prepareCacheDir(home: string, key: string, minFreeBytes = MIN_FR
       const aside = (name: string) => LOCK_ASIDE.test(name);
       if (!names.every((name) => KEY_FOLDER.test(name) || MAKING.test(name) || name === LOCK_FILE || aside(name) || before(name))) return null;
       const mine = sha256(key).slice(0, 16);
-      for (const name of names) {
-        const other = path.join(top, name);
-        // a lock moved aside outlives its mover only if that run died in between
-        if (aside(name) ? stale(other) : name !== mine && name !== LOCK_FILE && (MAKING.test(name) || before(name) || !inUse(other))) rmSync(other, { recursive: true, force: true });
-      }
+      /** What goes: a lock moved aside whose mover died, a folder half made, the old layout, another key's folder no run uses. */
+      const removable = (name: string, file: string): boolean => {
+        if (aside(name)) return stale(file);
+        if (name === mine || name === LOCK_FILE) return false;
+        return MAKING.test(name) || before(name) || !inUse(file);
+      };
+      for (const name of names) if (removable(name, path.join(top, name))) rmSync(path.join(top, name), { recursive: true, force: true });
       const dir = path.join(top, mine);
       if (!existsSync(dir)) {
         // made whole aside, then renamed: a folder of this key's name always holds its key
