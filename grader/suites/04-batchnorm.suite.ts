@@ -229,6 +229,13 @@ function gradMistakes(f: RefForward, dout: Matrix): KnownMistake[] {
 
 interface FwdResult { out: unknown; state: unknown; cache: unknown }
 
+/** `out` is a matrix of numbers that is not x and holds two different values (a normalized batch does, unless γ = 0). */
+function respondsToX(x: unknown, out: unknown): boolean {
+  if (!Array.isArray(out) || !out.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'))) return false;
+  const values = new Set((out as number[][]).flat());
+  return values.size > 1 && firstChange(x, out, 'x') !== null;
+}
+
 function asResult(got: unknown, fn: string, keys: string[]): Record<string, unknown> {
   if (got === null || typeof got !== 'object' || Array.isArray(got)) fail(`${fn} should return an object { ${keys.join(', ')} }, got ${fmt(got)}`);
   const missing = keys.filter((k) => !(k in got));
@@ -369,6 +376,11 @@ export default defineSuite(SLUG, (test) => {
         }
       }
     }
+    // a forward pass that does nothing (out all zeros, or x itself, and the given state) never
+    // mutates either: these points go to one whose out responds to x as a normalization does, in at
+    // least one call (any such out counts, right or wrong: a wrong one costs its own value tests)
+    const responds = ctx.records.some((r) => r.fn === 'batchnormForward' && r.ok && respondsToX(r.args[0], (r.value as { out?: unknown } | null)?.out));
+    if (!responds) fail('batchnormForward’s out was x itself, or one number repeated, in every call: a forward pass that does nothing never mutates its inputs either, so these points go to a batchnormForward that normalizes');
   });
 
   test('batchnorm.backward.train', async (ctx) => {

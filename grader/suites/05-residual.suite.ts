@@ -14,7 +14,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
+import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
@@ -77,6 +77,14 @@ const M = {
   actGradAtOutput: { id: 'residual-act-grad-at-output', hint: 'Backprop through the activation multiplies by act′ at the PRE-activation z₁ = x·W₁ + b₁, not at h = act(z₁): keep z₁ in your cache.' },
   swapGrads: { id: 'residual-grads-swapped', hint: 'grads[0] belongs to layers[0], the first layer on the input side: is your list in the order of the backward pass?' },
 } satisfies Record<string, Diagnosis>;
+
+/** The backward pass's value is dx = dout with every layer gradient 0 (what a backward pass that does nothing gives). */
+function passesThrough(dout: unknown, value: unknown): boolean {
+  const v = value as { dx?: unknown; grads?: unknown } | null;
+  const zeros = (m: unknown): boolean => Array.isArray(m) && m.every((e) => (Array.isArray(e) ? zeros(e) : e === 0));
+  return firstChange(dout, v?.dx, 'dx') === null && Array.isArray(v?.grads)
+    && (v.grads as (Partial<LayerGrads> | null)[]).every((g) => zeros(g?.dW) && zeros(g?.db));
+}
 
 function outMistakes(x: Matrix, block: ResidualBlockData): KnownMistake[] {
   return [
@@ -243,6 +251,11 @@ export default defineSuite(SLUG, (test) => {
       },
     };
     const norms = await residualStackDxNorms(x, blocks, dout, impl);
+    // a backward pass that does nothing (dx = dout, every gradient 0) carries the gradient back
+    // whole too: these points go to one that does its job somewhere, right or wrong (a backward
+    // without the branch's term in dx still computes the layers' gradients)
+    const acts = ctx.records.some((c) => c.fn === 'residualBackward' && c.ok && !passesThrough(c.args[0], c.value));
+    if (!acts) fail('your residualBackward gave dx = dout and every layer gradient 0 in every call: a backward pass that does nothing carries the gradient back whole as well, so these points go to one that computes the gradients');
     const ratio = norms[0] / norms[r.blocks];
     const lim = f.limits.residualRatio;
     if (!Number.isFinite(ratio) || !(ratio >= lim.lo && ratio <= lim.hi)) {

@@ -246,6 +246,31 @@ function expectNoMutation(ctx: TestContext, fn: string, names: string[], diagnos
   }
 }
 
+/**
+ * A function that does nothing keeps every property these tests ask for: `grads => grads` never mutates
+ * and never scales up, `layers => layers` never mutates. So a property's points go only to a function
+ * that does its job somewhere in the test: among the calls of `fn` recorded in it whose first argument
+ * must change (`mustChange`), at least one must come back changed. Any change counts, right or wrong,
+ * so a wrong value costs its own value tests and nothing here.
+ */
+function expectDoesSomething(ctx: TestContext, fn: string, mustChange: (args: unknown[]) => boolean, what: string): void {
+  const due = ctx.records.filter((r) => r.fn === fn && r.ok && mustChange(r.args));
+  if (due.length === 0) throw new Error(`expectDoesSomething: no call of ${fn} that must change its input was made`);
+  if (due.every((r) => firstChange(r.args[0], r.value, 'x') === null)) {
+    fail(`${fn} gave back its first argument exactly as it came in every call, ${what}: a function that does nothing keeps this property, so its points go to a ${fn} that does its job`);
+  }
+}
+/** Clipping must change a gradient whose finite global norm is above maxNorm. */
+const clipMustChange = ([grads, maxNorm]: unknown[]): boolean => {
+  const n = norm(grads as LayerGrads[]);
+  return Number.isFinite(n) && n > (maxNorm as number);
+};
+/** A step must change the layers when lr is not 0 and some gradient entry is not 0. */
+const stepMustChange = ([, grads, lr]: unknown[]): boolean =>
+  lr !== 0 && (grads as LayerGrads[]).some((g) => g.dW.flat().some((v) => v !== 0) || g.db.some((v) => v !== 0));
+/** Built here: a gradient of global norm 5 for maxNorm 1, which a clipGradNorm that clips must change. */
+const LONG: LayerGrads[] = [{ dW: [[3, 0]], db: [-4] }];
+
 /** The student's history of a phenomenon run: one entry per step, numbers (a run that explodes may hold Infinity or NaN). */
 function asHistory(got: unknown, steps: number, what: string): TrainHistoryEntry[] {
   const h = (got as { history?: unknown } | null)?.history;
@@ -343,13 +368,17 @@ export default defineSuite(SLUG, (test) => {
     await checkClip(ctx, overflowing, Infinity, overflowing, 1e-12, 'entries whose squares overflow (the sum of squares is Infinity), maxNorm Infinity: the same values');
     const exploded: LayerGrads[] = [{ dW: [[Infinity, -2], [0.5, 1]], db: [0, -Infinity] }, { dW: [[3]], db: [1] }];
     await checkClip(ctx, exploded, Infinity, exploded, 1e-12, 'an exploded gradient (entries ±Infinity, global norm Infinity), maxNorm Infinity: the same values');
+    await ctx.call('clipGradNorm', LONG, 1);
+    expectDoesSomething(ctx, 'clipGradNorm', clipMustChange, 'even for gradients whose global norm is above maxNorm (dW [[3, 0]], db [-4], norm 5, maxNorm 1)');
   });
 
   test('training.clipGradNorm.noMutation', async (ctx) => {
     const f = fixture('clip-grad-norm-public', 'clip-grad-norm');
     for (const c of f.cases) await ctx.call('clipGradNorm', c.inputs.grads, c.inputs.maxNorm);
+    await ctx.call('clipGradNorm', LONG, 1);
     expectNoMutation(ctx, 'clipGradNorm', ['grads', 'maxNorm'],
       { id: 'clip-mutates-input', hint: 'Build new dW and db arrays: the gradients belong to the caller, who may still need them as they were (to log their norm, for instance).' });
+    expectDoesSomething(ctx, 'clipGradNorm', clipMustChange, 'even for gradients whose global norm is above maxNorm (dW [[3, 0]], db [-4], norm 5, maxNorm 1)');
   });
 
   test('training.sgdStep.values', async (ctx) => {
@@ -368,6 +397,7 @@ export default defineSuite(SLUG, (test) => {
     for (const c of fixture('sgd-step-public', 'sgd-step').cases) await ctx.call('sgdStep', c.inputs.layers, c.inputs.grads, c.inputs.lr);
     expectNoMutation(ctx, 'sgdStep', ['layers', 'grads', 'lr'],
       { id: 'sgd-mutates-input', hint: 'Return NEW layers: W − lr·dW computed into new arrays, so the caller’s network is still the one before the step.' });
+    expectDoesSomething(ctx, 'sgdStep', stepMustChange, 'though lr and the gradients are not 0');
   });
 
   test('training.trainMlp.oneStep', async (ctx) => {

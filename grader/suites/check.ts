@@ -121,7 +121,8 @@ export function expectVectorRel(ctx: Pick<TestContext, 'hidden'>, got: unknown, 
 
 /**
  * A wrong answer off by one constant factor everywhere is a known kind of mistake (a missing
- * 1/N, a missing γ, N vs N − 1): the element-wise ratio tells it apart from noise.
+ * 1/N, a missing γ, N vs N − 1): the element-wise ratio tells it apart from noise. A factor of 0
+ * is another: an answer of zeros.
  */
 function constantFactor(got: Matrix, want: Matrix, what: string, hidden: boolean): Diagnosis | undefined {
   const ratios: number[] = [];
@@ -132,6 +133,8 @@ function constantFactor(got: Matrix, want: Matrix, what: string, hidden: boolean
   if (ratios.length < 2) return undefined;
   const k = ratios[0];
   if (Math.abs(k - 1) < 1e-6 || !ratios.every((r) => relError(r, k) < 1e-6)) return undefined;
+  // 0× is no missing 1/N or γ: a placeholder left in, or a result never written into
+  if (k === 0) return { id: 'all-zero', hint: `every entry of ${what} is 0: is the function still a placeholder returning zeros, or is the result built and never filled in (an array of zeros returned before the loop that should write it)?` };
   const times = hidden ? 'the same multiple of' : `${fmt(k)}×`;
   return { id: 'constant-factor', hint: `every entry of ${what} is ${times} the expected one: look for a missing or extra constant factor (1/N, γ, N vs N − 1, a sign)` };
 }

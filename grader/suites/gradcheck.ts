@@ -13,7 +13,10 @@ import type { TestContext } from './harness.js';
 type Json = unknown;
 export type Path = (string | number)[];
 
-/** A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`. */
+/**
+ * A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`.
+ * The first argument is the input batch; tensors inside the others are the forward pass's parameters.
+ */
 export interface ParamRef { name: string; path: Path }
 
 /** The finite-difference estimate at some entries of one parameter. */
@@ -78,9 +81,17 @@ export async function finiteDifferences(
   });
   // a forward pass that ignores its inputs (zeros of the right shape) has finite differences of
   // exactly 0, which a backward pass of zeros matches: an attacker's do-nothing 02, 04 and 05 took
-  // every gradient check's points. No forward pass an exercise asks for is constant on these inputs.
-  if (grads.every((g) => g.entries.every((e) => e.value === 0))) {
+  // every gradient check's points. So did one that ignores every parameter (out = x, a residual
+  // block without its branch, a batch norm without γ and β) with a backward passing dout through.
+  // No forward pass an exercise asks for is constant in its parameters: out moves with each bias,
+  // and L = Σ out ⊙ dout with it, since no column of a random dout sums to exactly 0.
+  const zero = (g: NumericGrad): boolean => g.entries.every((e) => e.value === 0);
+  if (grads.every(zero)) {
     fail(`your ${fn} gives the same output whatever its inputs (every finite difference is 0): the gradient check needs the forward pass the exercise asks for`);
+  }
+  const parameters = params.flatMap((param, p) => (param.path[0] === 0 ? [] : [p]));
+  if (parameters.length > 0 && parameters.every((p) => zero(grads[p]))) {
+    fail(`your ${fn} gives the same output whatever its parameters (its finite-difference estimates of ${parameters.map((p) => params[p].name).join(', ')} are all 0): the gradient check needs the forward pass the exercise asks for`);
   }
   return grads;
 }

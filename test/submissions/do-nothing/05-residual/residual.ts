@@ -1,0 +1,31 @@
+// Held-in case do-nothing (test/submissions/README.md): every function returns zeros of the right shape (or 0, or its input unchanged where the output is the input’s kind: clipGradNorm, sgdStep, trainMlp’s layers); no exercise’s math is done.
+/**
+ * Exercise 05: a residual block (He et al., 2016), out = x + F(x).
+ * Read README.md in this folder first; run the public tests with
+ * `npx vitest run exercises/05-residual`.
+ */
+import { NotImplementedError } from '../lib/errors';
+import type { ActivationName, Dense, LayerGrads, Matrix } from '../lib/types';
+
+/** Two square Dense layers ([D][D] weights) and the activation between them. */
+export interface ResidualBlock { layers: [Dense, Dense]; act: ActivationName }
+
+/**
+ * out = x + F(x), where F(x) = denseForward(act(denseForward(x, layers[0])), layers[1]).
+ * The second layer is linear: no activation after it, and none after the sum.
+ * `x` is [N][D]; `out` is [N][D]. `cache` is yours: store whatever `residualBackward` needs.
+ */
+export function residualForward(x: Matrix, block: ResidualBlock): { out: Matrix; cache: unknown } {
+  return { out: x.map((r) => r.map(() => 0)), cache: { x, block } };
+}
+
+/**
+ * Given dout = ∂L/∂out and the cache of `residualForward`, returns dx = dout + (∂F/∂x)ᵀ·dout
+ * (the identity path passes dout through unchanged) and the gradients of both layers:
+ * grads[0] belongs to layers[0], grads[1] to layers[1].
+ */
+export function residualBackward(dout: Matrix, cache: unknown): { dx: Matrix; grads: [LayerGrads, LayerGrads] } {
+  const { block } = cache as { block: ResidualBlock };
+  const zeros = (l: Dense): LayerGrads => ({ dW: l.W.map((r) => r.map(() => 0)), db: l.b.map(() => 0) });
+  return { dx: dout.map((r) => r.map(() => 0)), grads: [zeros(block.layers[0]), zeros(block.layers[1])] };
+}
