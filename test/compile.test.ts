@@ -13,6 +13,7 @@ import { ROOT, SOLUTIONS_DIR } from '../grader/paths';
 import { Oracle, Sandbox } from '../grader/sandbox/client';
 import { cleanCompilerText, compileReference, compileSubmissions, COMPILE_MESSAGE_MAX, type CompileOptions, type CompileResult } from '../grader/sandbox/compile';
 import { oracleServes } from '../grader/sandbox/oracle-access';
+import { createRng } from '../exercises/lib/rng';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-compile-'));
 const open: Sandbox[] = [];
@@ -174,6 +175,19 @@ describe('imports, as the course contract says', () => {
     const r = createRng(5);
     expect(await sb.call('draw', { __gradlabRng: 5 })).toEqual([r.uniform(), r.normal()]);
     expect(sb.records[0].argsAfter).toEqual([null]);
+  });
+
+  it('the compiled module does not say where the grader is installed (rolldown’s module marks are blanked, line numbers kept)', async () => {
+    const src = "import { createRng } from '../lib/rng';\nimport { matmul } from '../lib/tensor';\nexport function f() { return matmul([[createRng(1).uniform()]], [[2]]); }\n";
+    const r = await compileOne({ '02-backprop/backprop.ts': src });
+    if (!r.ok) throw new Error(r.message);
+    for (const code of [r.code, r.own ?? '']) {
+      expect(code).not.toContain(ROOT);
+      expect(code).not.toMatch(/exercises\/lib|\.\.\//);
+      expect(code).not.toMatch(/^\/\/ \S+\.ts$/m);
+    }
+    expect(r.own).toBeDefined();
+    expect(await (await load(r)).call('f')).toEqual([[2 * createRng(1).uniform()]]);
   });
 
   it('compiler text loses the copy’s folder, the course’s paths and escape codes', () => {

@@ -252,12 +252,23 @@ async function compileOne(folder) {
     const own = problems.length === 0 && mode === 'oracle' && ownExercises.has(folder) ? await ownScript(bundle) : undefined;
     await bundle.close();
     if (problems.length > 0) return problemsLine(problems, false);
-    const line = { ok: true, code: output[0].code, ...(mode === 'oracle' ? { uses: usesOf(stubUses) } : {}) };
+    const line = { ok: true, code: withoutModuleMarks(output[0]), ...(mode === 'oracle' ? { uses: usesOf(stubUses) } : {}) };
     return own === undefined ? line : { ...line, own };
   } catch (err) {
     if (problems.length > 0) return problemsLine(problems, problems.length >= MAX_PROBLEMS_KEPT);
     return { ok: false, kind: 'syntax', message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The chunk's code without rolldown's module marks: a line `// <the module's path from the working
+ * folder>` (indented in a script) where each module starts. For the course's exercises/lib that path
+ * runs up to where the grader is installed, which the student's code could read from its own source;
+ * each mark becomes an empty line, so line numbers stay as they were.
+ */
+function withoutModuleMarks(chunk) {
+  const marks = new Set(chunk.moduleIds.map((id) => `// ${path.relative(process.cwd(), id)}`));
+  return chunk.code.split('\n').map((line) => (marks.has(line.trim()) ? '' : line)).join('\n');
 }
 
 /** The stubs a module imports, by exercise (the trusted side offers the student's own of those only). */
@@ -273,7 +284,7 @@ function usesOf(stubUses) {
 async function ownScript(bundle) {
   try {
     const { output } = await bundle.generate({ format: 'iife', name: '__gradlabOwnExports', codeSplitting: false });
-    return output[0].code;
+    return withoutModuleMarks(output[0]);
   } catch {
     return undefined;
   }
