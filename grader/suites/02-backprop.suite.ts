@@ -4,7 +4,7 @@
  * forward pass, and the vanishing gradient of a 10-layer sigmoid network next to ReLU/He.
  */
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
-import { expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
+import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
 import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
@@ -97,6 +97,12 @@ function expectGrads(ctx: TestContext, got: unknown, want: LayerGrads[], what: s
 async function deepGradNorms(ctx: TestContext, f: DeepMlpGradientsFixture): Promise<number[]> {
   const { x, layers, dout } = rebuildMlp(f.recipe);
   const fwd = await ctx.call<MlpOut>('mlpForward', x, layers, f.recipe.act);
+  // made-up norms show any ratio: the network counts only if its forward pass is the contract's, or a
+  // known mistake's (a backward mistake is the value tests' to charge, as the ratio's range allows)
+  const ref = (v: MlpVariant) => refMlp(x, layers, f.recipe.act, dout, v).out;
+  if (!doesTheMath(fwd?.out, ref('correct'), [mistake(M.actAfterLast, ref('actAfterLast'))])) {
+    fail(`your mlpForward on the ${layers.length}-layer ${f.recipe.act} network is neither the contract’s nor a known mistake’s, so its gradient norms cannot show the phenomenon; mlpForward.values says how it differs`);
+  }
   const bwd = await ctx.call<MlpGrads>('mlpBackward', dout, fwd.cache);
   const norms = await ctx.call<unknown>('layerGradNorms', bwd.grads);
   if (!Array.isArray(norms) || norms.length !== layers.length) fail(`layerGradNorms should give one norm per layer (${layers.length}), got ${fmt(norms)}`);

@@ -14,7 +14,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
+import { expectMatrix, expectMatrixRel, doesTheMath, expectRel, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
@@ -77,14 +77,6 @@ const M = {
   actGradAtOutput: { id: 'residual-act-grad-at-output', hint: 'Backprop through the activation multiplies by act′ at the PRE-activation z₁ = x·W₁ + b₁, not at h = act(z₁): keep z₁ in your cache.' },
   swapGrads: { id: 'residual-grads-swapped', hint: 'grads[0] belongs to layers[0], the first layer on the input side: is your list in the order of the backward pass?' },
 } satisfies Record<string, Diagnosis>;
-
-/** The backward pass's value is dx = dout with every layer gradient 0 (what a backward pass that does nothing gives). */
-function passesThrough(dout: unknown, value: unknown): boolean {
-  const v = value as { dx?: unknown; grads?: unknown } | null;
-  const zeros = (m: unknown): boolean => Array.isArray(m) && m.every((e) => (Array.isArray(e) ? zeros(e) : e === 0));
-  return firstChange(dout, v?.dx, 'dx') === null && Array.isArray(v?.grads)
-    && (v.grads as (Partial<LayerGrads> | null)[]).every((g) => zeros(g?.dW) && zeros(g?.db));
-}
 
 function outMistakes(x: Matrix, block: ResidualBlockData): KnownMistake[] {
   return [
@@ -236,35 +228,37 @@ export default defineSuite(SLUG, (test) => {
     const f = loadFixture(SLUG, 'residual-depth', 'residual-depth');
     const r = f.recipes.residual;
     const { x, blocks, dout } = rebuildResidualStack(r);
-    // the last block's input and the gradient it got back, to name a missing identity path
-    let last: { input: Matrix; dout: Matrix; dx: Matrix } | null = null;
+    // each block's backward pass as it came (the last block's first), with that block's input and out
+    const backward: { input: Matrix; out: Matrix; dout: Matrix; got: Grads }[] = [];
     const inputs: Matrix[] = [];
+    const outs: Matrix[] = [];
     const impl: ResidualImpl = {
       residualForward: async (h, block) => {
         inputs.push(h);
-        return forward(ctx, h, block);
+        const fwd = await forward(ctx, h, block);
+        outs.push(fwd.out);
+        return fwd;
       },
       residualBackward: async (g, cache) => {
         const got = asGrads(await ctx.call('residualBackward', g, cache), g.length, g[0].length);
-        last ??= { input: inputs[inputs.length - 1], dout: g, dx: got.dx };
+        backward.push({ input: inputs[blocks.length - 1 - backward.length], out: outs[blocks.length - 1 - backward.length], dout: g, got });
         return got;
       },
     };
     const norms = await residualStackDxNorms(x, blocks, dout, impl);
-    // a backward pass that does nothing (dx = dout, every gradient 0) carries the gradient back
-    // whole too: these points go to one that does its job somewhere, right or wrong (a backward
-    // without the branch's term in dx still computes the layers' gradients)
-    const acts = ctx.records.some((c) => c.fn === 'residualBackward' && c.ok && !passesThrough(c.args[0], c.value));
-    if (!acts) fail('your residualBackward gave dx = dout and every layer gradient 0 in every call: a backward pass that does nothing carries the gradient back whole as well, so these points go to one that computes the gradients');
+    // a block that does nothing (out = x; dx = dout, every gradient 0, or nudged by an ulp) carries
+    // the gradient back whole too: these points go to one that does the math at the last block, right
+    // or wrong by a known mistake: its forward pass, and with a right forward pass its backward pass
+    const { input, out, dout: g, got } = backward[0];
+    const block = blocks[blocks.length - 1];
+    const fwdRight = doesTheMath(out, refForward(input, block).out, []);
+    const math = fwdRight ? doesTheMath(got, refBackward(g, input, block), gradMistakes(g, input, block)) : doesTheMath(out, refForward(input, block).out, outMistakes(input, block));
+    if (!math) fail(`at the last of the ${r.blocks} blocks your residual${fwdRight ? 'Backward' : 'Forward'} gives neither the contract’s answer nor a known mistake’s: a block that does nothing carries the gradient back whole as well, so these points go to a block that does the math`);
     const ratio = norms[0] / norms[r.blocks];
     const lim = f.limits.residualRatio;
     if (!Number.isFinite(ratio) || !(ratio >= lim.lo && ratio <= lim.hi)) {
-      let diagnosis: Diagnosis | undefined;
-      if (last) {
-        const { input, dout: g, dx } = last as { input: Matrix; dout: Matrix; dx: Matrix };
-        const block = blocks[blocks.length - 1];
-        diagnosis = findMistake(dx, refBackward(g, input, block).dx, [mistake(M.noIdentity, refBackward(g, input, block, 'noIdentity').dx)], MISTAKE_REL);
-      }
+      // a missing identity path, named from the last block
+      const diagnosis = findMistake(got.dx, refBackward(g, input, block).dx, [mistake(M.noIdentity, refBackward(g, input, block, 'noIdentity').dx)], MISTAKE_REL);
       fail(`through ${r.blocks} residual blocks (${r.act} branch, width ${r.width}, ${r.init}, batch ${r.batch}) your residualBackward gives ‖dx₀‖/‖dx${subscript(r.blocks)}‖ = ${fmt(ratio)}; ` +
         // never the plain network's ratio itself: it is a hidden fixture's expected value (issue 18)
         `wrong, it should stay between ${fmt(lim.lo)} and ${fmt(lim.hi)} (the identity path carries the gradient back whole; without it the stack is a plain ${f.recipes.plain.sizes.length - 1}-layer sigmoid network, whose gradient vanishes: see the README)`, diagnosis);

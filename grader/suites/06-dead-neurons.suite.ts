@@ -11,7 +11,7 @@
 import { loadFixture, rebuildDenseLayer, type FixtureByKind, type FixtureKind, type TrainNeuronFixture } from '../../fixtures/load.js';
 import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, mistake, speaking, withContext, worstRelError } from './check.js';
+import { doesTheMath, expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, mistake, speaking, withContext, worstRelError } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -245,6 +245,18 @@ async function expectLeakyRecovers(ctx: TestContext): Promise<void> {
   }
 }
 
+/**
+ * A made-up history (z pushed below 0 and frozen there, or climbing on cue) shows the story without
+ * any training: the story counts only if the student's one step from the story's start is the
+ * contract's, or a known mistake's. Later steps are the student's own, as the story needs.
+ */
+function expectOneRealStep(one: Trained, i: TrainInputs, story: string): void {
+  const i1 = { ...i, steps: 1 };
+  if (!doesTheMath(one, train(i1), trainMistakes(i1))) {
+    fail(`${story}: one step of your trainNeuron from this start is neither the contract’s nor a known mistake’s, so the story cannot be told with it; trainNeuron.history says how it differs`);
+  }
+}
+
 const same = (a: unknown, b: unknown): boolean => Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => Object.is(v, b[i])) : Object.is(a, b);
 
 export default defineSuite(SLUG, (test) => {
@@ -320,6 +332,7 @@ export default defineSuite(SLUG, (test) => {
     const one = await storyRun(ctx, { ...i, steps: 1 });
     const ten = await storyRun(ctx, i);
     const story = `a ReLU neuron after one large step (${trainCall(i)})`;
+    expectOneRealStep(one, i, story);
     const h = ten.history;
     if (!(h[1].z < 0)) fail(`${story}: history[1].z = ${fmt(h[1].z)} should be below 0 after the first update (the neuron is dead)`);
     for (let t = 2; t < h.length; t++) {
@@ -341,6 +354,7 @@ export default defineSuite(SLUG, (test) => {
     const one = await storyRun(ctx, { ...i, steps: 1 });
     const ten = await storyRun(ctx, i);
     const story = `a tanh neuron after the same large step (${trainCall(i)})`;
+    expectOneRealStep(one, i, story);
     const h = ten.history;
     const grad = ACT.tanh.df(h[1].z);
     if (!(grad < 1e-3 && grad > 0)) {

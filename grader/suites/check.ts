@@ -250,6 +250,16 @@ export function findMistakeAcross(items: { got: unknown; correct: unknown; mista
   return { id, hint: hints.get(id) as string };
 }
 
+/**
+ * Whether `got` is the correct answer or a known mistake's, within `tol`. A test of a property that a
+ * function doing nothing keeps too (never mutates, never scales up, carries the gradient back whole)
+ * asks this of one answer before it pays: the function must do the math somewhere, right or wrong in
+ * a way the grader knows (whose cost is its value tests').
+ */
+export function doesTheMath(got: unknown, correct: unknown, mistakes: KnownMistake[], tol = 1e-6): boolean {
+  return [correct, ...mistakes.map((m) => m.value)].some((answer) => maxRelError(got, answer) <= tol);
+}
+
 /** Runs a check; if it fails, the failure carries `diagnosis` (when given) instead of its own. */
 export function withDiagnosis<T>(diagnosis: Diagnosis | undefined, check: () => T): T {
   try {

@@ -13,10 +13,7 @@ import type { TestContext } from './harness.js';
 type Json = unknown;
 export type Path = (string | number)[];
 
-/**
- * A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`.
- * The first argument is the input batch; tensors inside the others are the forward pass's parameters.
- */
+/** A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`. */
 export interface ParamRef { name: string; path: Path }
 
 /** The finite-difference estimate at some entries of one parameter. */
@@ -81,17 +78,17 @@ export async function finiteDifferences(
   });
   // a forward pass that ignores its inputs (zeros of the right shape) has finite differences of
   // exactly 0, which a backward pass of zeros matches: an attacker's do-nothing 02, 04 and 05 took
-  // every gradient check's points. So did one that ignores every parameter (out = x, a residual
-  // block without its branch, a batch norm without γ and β) with a backward passing dout through.
-  // No forward pass an exercise asks for is constant in its parameters: out moves with each bias,
-  // and L = Σ out ⊙ dout with it, since no column of a random dout sums to exactly 0.
-  const zero = (g: NumericGrad): boolean => g.entries.every((e) => e.value === 0);
-  if (grads.every(zero)) {
+  // every gradient check's points. So did forward passes that ignore every tensor but one (out = x,
+  // or out = x + b with dx = dout and db = Σ dout), with a backward that is their exact gradient.
+  // The forward passes the exercises ask for depend on every tensor checked here, and on these
+  // inputs each tensor moves L = Σ out ⊙ dout at some checked entry (the reference solutions pass)
+  // named as the forward pass's tensors: dgamma → gamma, grads[0].dW → layers[0].W
+  const ignored = grads.filter((g) => g.entries.every((e) => e.value === 0)).map((g) => g.name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, ''));
+  if (ignored.length === grads.length) {
     fail(`your ${fn} gives the same output whatever its inputs (every finite difference is 0): the gradient check needs the forward pass the exercise asks for`);
   }
-  const parameters = params.flatMap((param, p) => (param.path[0] === 0 ? [] : [p]));
-  if (parameters.length > 0 && parameters.every((p) => zero(grads[p]))) {
-    fail(`your ${fn} gives the same output whatever its parameters (its finite-difference estimates of ${parameters.map((p) => params[p].name).join(', ')} are all 0): the gradient check needs the forward pass the exercise asks for`);
+  if (ignored.length > 0) {
+    fail(`your ${fn} gives the same output whatever ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} (every finite difference there is 0), though the forward pass the exercise asks for depends on ${ignored.length > 1 ? 'each' : 'it'}: the gradient check needs that forward pass`);
   }
   return grads;
 }
