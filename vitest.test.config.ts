@@ -15,8 +15,9 @@ export default defineConfig({
   test: {
     pool: 'forks',
     // files at once: vitest's default leaves a core to itself (cores − 1), one file at a time on a
-    // 2-core machine, where the suite waits more than it computes (CPU 126% of a core with two
-    // files at once): two files there, the default elsewhere (docs/benchmarks.md, npm test)
+    // 2-core machine, where one file's processes do not keep both cores busy (13 min 39 s to 17 min;
+    // two files at once: ≈ 12 min, the machine 97.5% busy, and three no faster): two files there,
+    // the default elsewhere (docs/benchmarks.md, npm test)
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -14,7 +14,7 @@ import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { expectMatrix, expectMatrixRel, doesTheMath, expectRel, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
+import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
 import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
@@ -251,8 +251,9 @@ export default defineSuite(SLUG, (test) => {
     // or wrong by a known mistake: its forward pass, and with a right forward pass its backward pass
     const { input, out, dout: g, got } = backward[0];
     const block = blocks[blocks.length - 1];
-    const fwdRight = doesTheMath(out, refForward(input, block).out, []);
-    const math = fwdRight ? doesTheMath(got, refBackward(g, input, block), gradMistakes(g, input, block)) : doesTheMath(out, refForward(input, block).out, outMistakes(input, block));
+    const rightOut = refForward(input, block).out;
+    const fwdRight = doesTheMath(out, rightOut, []);
+    const math = fwdRight ? doesTheMath(got, refBackward(g, input, block), gradMistakes(g, input, block)) : doesTheMath(out, rightOut, outMistakes(input, block));
     if (!math) fail(`at the last of the ${r.blocks} blocks your residual${fwdRight ? 'Backward' : 'Forward'} gives neither the contract’s answer nor a known mistake’s: a block that does nothing carries the gradient back whole as well, so these points go to a block that does the math`);
     const ratio = norms[0] / norms[r.blocks];
     const lim = f.limits.residualRatio;
