@@ -81,13 +81,15 @@ export async function finiteDifferences(
   // every gradient check's points. So did forward passes that ignore every tensor but one (out = x,
   // or out = x + b with dx = dout and db = Σ dout), with a backward that is their exact gradient.
   // The forward passes the exercises ask for depend on every tensor checked here, and on these
-  // inputs each tensor moves L = Σ out ⊙ dout at some checked entry (the reference solutions pass)
+  // inputs each tensor moves L = Σ out ⊙ dout at some checked entry (the reference solutions pass).
   // named as the forward pass's tensors: dgamma → gamma, grads[0].dW → layers[0].W
   const ignored = grads.filter((g) => g.entries.every((e) => e.value === 0)).map((g) => g.name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, ''));
   if (ignored.length === grads.length) {
     fail(`your ${fn} gives the same output whatever its inputs (every finite difference is 0): the gradient check needs the forward pass the exercise asks for`);
   }
-  if (ignored.length > 0) {
+  // a forward pass without biases at all (z = x·W, its backward db = 0) is one mistake, which the
+  // value tests charge: only an ignored input or weight fails the check
+  if (ignored.some((name) => !/(^|\.)(b|beta)$/.test(name))) {
     fail(`your ${fn} gives the same output whatever ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} (every finite difference there is 0), though the forward pass the exercise asks for depends on ${ignored.length > 1 ? 'each' : 'it'}: the gradient check needs that forward pass`);
   }
   return grads;
