@@ -229,20 +229,19 @@ export default defineSuite(SLUG, (test) => {
     const f = loadFixture(SLUG, 'residual-depth', 'residual-depth');
     const r = f.recipes.residual;
     const { x, blocks, dout } = rebuildResidualStack(r);
-    // each block's backward pass as it came (the last block's first), with that block's input and out
-    const backward: { input: Matrix; out: Matrix; dout: Matrix; got: Grads }[] = [];
-    const inputs: Matrix[] = [];
-    const outs: Matrix[] = [];
+    // the last block (the first the backward pass reaches): its input, out, the gradient it got and its answer
+    let last = undefined as { input: Matrix; out: Matrix; dout: Matrix; got: Grads } | undefined;
+    // the block whose forward pass ran last: the last block, once the forward pass is done
+    let latest = undefined as { input: Matrix; out: Matrix } | undefined;
     const impl: ResidualImpl = {
       residualForward: async (h, block) => {
-        inputs.push(h);
         const fwd = await forward(ctx, h, block);
-        outs.push(fwd.out);
+        latest = { input: h, out: fwd.out };
         return fwd;
       },
       residualBackward: async (g, cache) => {
         const got = asGrads(await ctx.call('residualBackward', g, cache), g.length, g[0].length);
-        backward.push({ input: inputs[blocks.length - 1 - backward.length], out: outs[blocks.length - 1 - backward.length], dout: g, got });
+        last ??= { ...(latest as { input: Matrix; out: Matrix }), dout: g, got };
         return got;
       },
     };
@@ -251,7 +250,8 @@ export default defineSuite(SLUG, (test) => {
     // the gradient back whole too: these points go to a stack whose last block's forward pass is
     // right, or wrong by a known mistake. Its backward pass is the ratio's to judge (dx = dout alone
     // is the known missing-branch mistake, and keeps the ratio in range by design)
-    const { input, out, dout: g, got } = backward[0];
+    if (!last) throw new Error('residualStackDxNorms made no backward call');
+    const { input, out, dout: g, got } = last;
     const block = blocks[blocks.length - 1];
     if (!doesTheMath(out, refForward(input, block).out, outMistakes(input, block))) {
       fail(`at the last of the ${r.blocks} blocks your residualForward gives neither the contract’s answer nor a known mistake’s: a block that does nothing carries the gradient back whole as well, so these points go to a block that does the math`);
