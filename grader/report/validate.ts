@@ -1,9 +1,12 @@
 /**
  * Validates report objects against the JSON schemas in grader/schemas/ with ajv.
  *
- * Loading is lazy, so importing the reports costs nothing until a report is validated: ajv is
- * required on first use (through createRequire, which keeps `validate()` synchronous), and each
- * schema is read and compiled on first use, then cached for the process.
+ * Loading is lazy, so importing the reports costs nothing until a report is validated. The build
+ * precompiles the three validators (dist/report-validators.cjs, grader/fixture-validators.ts), and
+ * they are used when their stamp matches the schemas and the options below; otherwise ajv is
+ * required on first use (through createRequire, which keeps `validate()` synchronous) and each
+ * schema is read and compiled on first use, then cached for the process. Either way the same
+ * errors come out (test/report.index.test.ts).
  *
  * The schemas stay JSON files (editors, other tools and the docs read them as they are) and are
  * found from the repository root: the first folder above this module that holds package.json and
@@ -16,6 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { default as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+import { loadPrecompiled, precompiledFile } from '../fixture-validators.js';
 
 export type SchemaName = 'results' | 'gradescope' | 'classroom';
 
@@ -74,9 +78,24 @@ export const AJV_OPTIONS = {
 
 let ajv: AjvClass | undefined;
 const compiled = new Map<SchemaName, ValidateFunction>();
+let precompiled: Record<string, ValidateFunction> | null | undefined;
+
+/** The build's validators when they were compiled from these schemas with these options, else null. */
+function builtValidators(): Record<string, ValidateFunction> | null {
+  if (precompiled === undefined) {
+    const dir = path.dirname(schemaPath('results'));
+    precompiled = loadPrecompiled(dir, precompiledFile(path.dirname(path.dirname(dir)), 'report-validators'), AJV_OPTIONS);
+  }
+  return precompiled;
+}
+
+/** 'precompiled' when the build's validators are in use, 'compiled' when ajv compiles them here. */
+export function validatorOrigin(): 'precompiled' | 'compiled' {
+  return builtValidators() ? 'precompiled' : 'compiled';
+}
 
 function validator(name: SchemaName): ValidateFunction {
-  let fn = compiled.get(name);
+  let fn = compiled.get(name) ?? builtValidators()?.[name];
   if (fn) return fn;
   if (!ajv) {
     const load = createRequire(import.meta.url)('ajv') as { default: typeof AjvClass };
