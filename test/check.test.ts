@@ -4,7 +4,7 @@
  * worker killed), and --watch running again after a save.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,25 @@ describe('gradlab check', () => {
     // the unbiased variance in train mode: the test that says so fails, with vitest's message
     expect(r.stdout).toMatch(/✗ 04-batchnorm\s+\d+\/13 public tests pass\n/);
     expect(r.stdout).toMatch(/\n\s+✗ batchnormForward in train mode > normalizes each column with the batch mean and the biased \(÷N\) variance, then applies γ and β: \S.+\n/);
+  });
+
+  it('writes each exercise\'s Classroom point and its own lines with --points: those of check <exercise> --exit-code', async () => {
+    const dir = course('points', ['01-activations', '02-backprop']);
+    // tanhGrad without the square: 01 fails on its own, 02 is blocked by it, 03 is not started
+    edit(dir, '01-activations/activations.ts', 'return 1 - t * t;', 'return 1 - t;');
+    const points = path.join(dir, 'points');
+    mkdirSync(points);
+    writeFileSync(path.join(points, '03-initialization'), '1\nan older run\n');
+    const all = await gradlab(['check', '01-activations', '02-backprop', '03-initialization', '--points', 'points'], {}, dir);
+    expect(all.status).toBe(0);
+    expect(readdirSync(points).sort()).toEqual(['01-activations', '02-backprop', '03-initialization']);
+    for (const [slug, point] of [['01-activations', 0], ['02-backprop', 1], ['03-initialization', 0]] as const) {
+      const alone = await gradlab(['check', slug, '--exit-code'], {}, dir);
+      expect(alone.status, slug).toBe(1 - point);
+      expect(readFileSync(path.join(points, slug), 'utf8'), slug).toBe(`${point}\n${alone.stdout}`);
+    }
+    expect(readFileSync(path.join(points, '02-backprop'), 'utf8')).toMatch(/^1\n {2}⊘ 02-backprop\s+blocked by 01-activations: tanhGrad fails its own tests — fix 01 first\n/);
+    expect((await gradlab(['check', '--points', 'points', '--watch'], {}, dir)).stderr).toContain('--points writes the points of one run: use it without --watch');
   });
 
   it('runs again when a file is saved, with --watch', async () => {

@@ -1,14 +1,17 @@
 /**
  * One mistake costs one Classroom point. The exported template's workflow (classroom.yml) has one
- * points step, which runs `check <slug> --exit-code` per exercise and writes the two annotations
+ * points step, which gives each exercise the point the progress step's `check --points` run wrote
+ * for it (or runs `check <slug> --exit-code` for one it has none of) and writes the two annotations
  * Classroom reads (GitHub Classroom's own command grader and reporter run on node20, which the
  * runners no longer have: .github/action-runtimes.json). It is run here as the runner runs it, in
  * the template, on the reference and on three one-line mistakes: 7/7, then exactly one point lost
  * each, and the exercises that fail only because of another exercise's function say which one to
- * fix first. docs/classroom-feedback.md records the same commands run through the real actions.
+ * fix first. For one mistake the points and log groups are compared with the points step run alone,
+ * each exercise then checked on its own. docs/classroom-feedback.md records the same commands run
+ * through the real actions.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,14 +43,24 @@ function submit(edit?: { file: string; find: string; replace: string }): void {
 }
 
 /**
- * The workflow's points step, run as the runner runs it (bash -e, in the template): the points each
- * exercise got (its row of the step's summary table) and what its check printed (its log group).
+ * The workflow's progress and points steps, run as the runner runs them (bash -e, in the template,
+ * one RUNNER_TEMP for the job): the points each exercise got (its row of the points step's summary
+ * table) and what its check printed (its log group). `alone`: the points step without the progress
+ * step's points, so that each exercise runs `check <exercise> --exit-code` on its own.
  */
-function runWorkflow(): Map<string, { points: number; stdout: string }> {
+function runWorkflow(alone = false): Map<string, { points: number; stdout: string }> {
   const wf = parse(readFileSync(path.join(template, '.github', 'workflows', 'classroom.yml'), 'utf8')) as { jobs: Record<string, { steps: Step[] }> };
-  const step = wf.jobs['run-autograding-tests'].steps.find((s) => s.name?.startsWith('Points for Classroom'))!;
-  const summary = path.join(tmp, `summary-${Date.now()}.md`);
-  const r = spawnSync('bash', ['-e', '-c', String(step.run)], { cwd: template, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: os.homedir(), FORCE_COLOR: 'true', GITHUB_STEP_SUMMARY: summary } });
+  const steps = wf.jobs['run-autograding-tests'].steps;
+  const runnerTemp = mkdtempSync(path.join(tmp, 'runner-'));
+  const summary = path.join(runnerTemp, 'summary.md');
+  const env = { PATH: process.env.PATH, HOME: os.homedir(), FORCE_COLOR: 'true', GITHUB_STEP_SUMMARY: summary, RUNNER_TEMP: runnerTemp };
+  if (!alone) {
+    const progress = spawnSync('bash', ['-e', '-c', String(steps.find((s) => s.name === 'Progress (npm run check)')!.run)], { cwd: template, encoding: 'utf8', env });
+    expect(progress.status, progress.stderr).toBe(0);
+    expect(readdirSync(path.join(runnerTemp, 'points')).sort()).toEqual(manifest.exercises.map((e) => e.slug).sort());
+  }
+  const step = steps.find((s) => s.name?.startsWith('Points for Classroom'))!;
+  const r = spawnSync('bash', ['-e', '-c', String(step.run)], { cwd: template, encoding: 'utf8', env });
   const rows = readFileSync(summary, 'utf8').split('\n').filter((l) => /^\| \d\d-/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
   expect(rows.map((c) => c[1])).toEqual(manifest.exercises.map((e) => e.slug));
   // the two annotations Classroom reads agree with the table
@@ -72,9 +85,11 @@ describe('the template\'s Classroom workflow: one mistake, one point', () => {
     for (const [, s] of r) expect(s.stdout).not.toContain('blocked by');
   }, 1_200_000);
 
-  it('charges tanhGrad without the square to 01 only: 02, 05 and 06 say they are blocked by it', () => {
+  it('charges tanhGrad without the square to 01 only: 02, 05 and 06 say they are blocked by it, as when each exercise runs alone', () => {
     submit({ file: '01-activations/activations.ts', find: 'return 1 - t * t;', replace: 'return 1 - t;' });
     const r = runWorkflow();
+    // the points and lines of the one progress run are those of seven runs of `check <exercise> --exit-code`
+    expect(runWorkflow(true)).toEqual(r);
     expect(lost(r)).toEqual(['01-activations']);
     expect(total(r)).toBe(6);
     expect(r.get('02-backprop')!.stdout).toMatch(/⊘ 02-backprop\s+blocked by 01-activations: tanhGrad fails its own tests — fix 01 first\n/);

@@ -86,6 +86,8 @@ describe('student side: the template\'s workflow', () => {
     expect(points.run).toContain(`for slug in ${loadManifest().exercises.map((e) => e.slug).join(' ')}; do`);
     // one mistake, one point: an exercise blocked by another's failing function keeps its point (check/blocked.ts)
     expect(points.run).toContain('node scripts/gradlab.mjs check "$slug" --exit-code');
+    // ...from the progress step's one run, which writes each exercise's point (check --points)
+    expect(steps.find((s) => s.name === 'Progress (npm run check)')!.run).toContain('npm run --silent check -- --points "$RUNNER_TEMP/points"');
   });
 
   it('runs its shell steps in the template: check into the summary, and Classroom\'s points as its reporter wrote them', () => {
@@ -99,19 +101,24 @@ describe('student side: the template\'s workflow', () => {
     expect(text).toMatch(/^## Public tests\n\n```\n/);
     for (const ex of loadManifest().exercises) expect(text).toMatch(new RegExp(`· ${ex.slug}\\s+not started`));
 
-    // one exercise solved in a copy of the template: one point of seven, and the step fails as the reporter did
+    // one exercise solved in a copy of the template, its job's own RUNNER_TEMP: one point of seven
+    // from the progress step's run, and the points step fails as the reporter did
     const solved = path.join(tmp, 'template-one-solved');
     cpSync(template, solved, { recursive: true, verbatimSymlinks: true });
     const first = loadManifest().exercises[0];
     cpSync(path.join(ROOT, 'solutions', first.folder, first.file), path.join(solved, 'exercises', first.folder, first.file));
-    const r = spawnSync('bash', ['-e', '-c', points.run!], { cwd: solved, encoding: 'utf8', env: { ...env, HOME: os.homedir() } });
+    const solvedTemp = mkdtempSync(path.join(tmp, 'student-runner-'));
+    const solvedEnv = { ...env, RUNNER_TEMP: solvedTemp, HOME: os.homedir() };
+    runStep(progress, solvedEnv, solved);
+    expect(readFileSync(path.join(solvedTemp, 'points', first.slug), 'utf8')).toMatch(new RegExp(`^1\n  ✓ ${first.slug}\\s+\\d+/\\d+ public tests pass\n`));
+    const r = spawnSync('bash', ['-e', '-c', points.run!], { cwd: solved, encoding: 'utf8', env: solvedEnv });
     const n = loadManifest().exercises.length;
     expect(r.status).toBe(1);
     // the two annotations Classroom reads (autograding-grading-reporter's src/notify-classroom.js)
     expect(r.stdout).toContain(`::notice title=Autograding complete::Points 1/${n}\n`);
     expect(r.stdout).toContain(`::notice title=Autograding report::{"totalPoints":1,"maxPoints":${n}}\n`);
     expect(readFileSync(summary, 'utf8')).toContain(`| ${first.slug} | pass (or blocked by another exercise) | 1 |\n| ${loadManifest().exercises[1].slug} | not all pass | 0 |`);
-  }, 900_000); // eight vitest runs, one after the other, as on the runner
+  }, 900_000); // two check runs, one after the other, as on the runner
 });
 
 /** Every `uses:` of a workflow text, as owner/repo and major. */

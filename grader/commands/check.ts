@@ -6,10 +6,12 @@
  * --watch it runs again whenever a file under exercises/ is saved. It is for you, not for grading:
  * your code runs in vitest's worker, as with `npx vitest run`. An exercise whose tests fail only
  * while a function it imports from another exercise fails there is shown as blocked by that
- * exercise (check/blocked.ts); with --exit-code (the Classroom workflow, one step per exercise)
- * it exits 1 only for an exercise that fails on its own.
+ * exercise (check/blocked.ts); with --exit-code it exits 1 only for an exercise that fails on its
+ * own. With --points DIR (the Classroom workflow) it also writes one file per exercise, its
+ * Classroom point and the lines `check <exercise>` prints for it, so that the workflow's points come
+ * from this one run instead of one more run per exercise.
  */
-import { existsSync, readdirSync, statSync, watch as watchFiles } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, watch as watchFiles, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { blockedWords, blockers, exerciseImports, passedAll, withDependencies, type Blocker } from '../check/blocked.js';
@@ -81,7 +83,7 @@ export function renderProgress(outcomes: ExerciseOutcome[], blocked = new Map<st
   return lines.join('\n');
 }
 
-const USAGE = `Usage: gradlab check [exercise…] [--watch] [--exit-code]
+const USAGE = `Usage: gradlab check [exercise…] [--watch] [--exit-code] [--points DIR]
 
 Runs the public tests of your exercises (all, or the ones named) against your files in
 exercises/ and shows what passes, each failing test with its message, and what to do next.
@@ -89,6 +91,8 @@ An exercise whose tests fail only while a function it imports from another exerc
 that exercise's own tests is shown as blocked by it.
   -w, --watch   run again whenever a file under exercises/ is saved (Ctrl-C to stop)
   --exit-code   exit 1 if a named exercise fails on its own (not when it is blocked)
+  --points DIR  also write DIR/<exercise>: a first line 1 (it passes, or is blocked) or 0 (it
+                fails on its own), then what \`check <exercise>\` prints (the Classroom workflow)
 `;
 
 /**
@@ -96,17 +100,35 @@ that exercise's own tests is shown as blocked by it.
  * exercise needs theirs), prints the progress of `exercises`, and says whether one of them
  * fails on its own.
  */
-export async function checkOnce(root: string, exercises: ManifestExercise[]): Promise<{ charged: string[] }> {
+export async function checkOnce(root: string, exercises: ManifestExercise[], pointsDir?: string): Promise<{ charged: string[] }> {
   const all = loadManifest().exercises;
   const imports = new Map(all.map((e) => [e.slug, exerciseImports(root, e, all)]));
   const needed = withDependencies(exercises.map((e) => e.slug), imports);
+  // a run that dies before writing leaves no point behind, not an older run's
+  for (const e of exercises) if (pointsDir) rmSync(path.join(pointsDir, e.slug), { force: true });
   const outcomes = await interruptible(
     (signal) => `gradlab: the public tests were interrupted (${signalName(signal)}); nothing was recorded (check only reads your files) and their temporary folders are removed: run it again to see your progress.`,
     () => runPublicTests(root, all.filter((e) => needed.has(e.slug))));
   const blocked = blockers(outcomes, imports);
   const shown = outcomes.filter((o) => exercises.some((e) => e.slug === o.exercise.slug));
   process.stdout.write(renderProgress(shown, blocked) + '\n');
-  return { charged: shown.filter((o) => !passedAll(o) && !blocked.has(o.exercise.slug)).map((o) => o.exercise.slug) };
+  const charged = shown.filter((o) => !passedAll(o) && !blocked.has(o.exercise.slug)).map((o) => o.exercise.slug);
+  if (pointsDir) writePoints(pointsDir, shown, blocked, charged);
+  return { charged };
+}
+
+/**
+ * One file per exercise: its point, then what `check <exercise>` prints. The same verdict and
+ * lines as that run: its blockers come from the same outcomes (it runs the exercise and what the
+ * exercise imports, and every test file runs in a worker of its own), and its progress is this
+ * exercise's alone.
+ */
+function writePoints(dir: string, shown: ExerciseOutcome[], blocked: Map<string, Blocker>, charged: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const o of shown) {
+    const point = charged.includes(o.exercise.slug) ? 0 : 1;
+    writeFileSync(path.join(dir, o.exercise.slug), `${point}\n${renderProgress([o], blocked)}\n`);
+  }
 }
 
 /** Size and modification time of every file under `dir`, by path relative to it. */
@@ -166,7 +188,7 @@ async function watch(root: string, exercises: ManifestExercise[]): Promise<void>
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean', short: 'w' }, 'exit-code': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean', short: 'w' }, 'exit-code': { type: 'boolean' }, points: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     throw new CliError('E_USAGE', `${(err as Error).message}. See \`gradlab check --help\`.`);
   }
@@ -182,7 +204,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(path.join(root, 'exercises'))) {
     throw new CliError('E_USAGE', `no exercises/ folder in ${root}: run \`npm run check\` from the top of your course repository`);
   }
-  const { charged } = await checkOnce(root, exercises);
+  const pointsDir = parsed.values.points;
+  if (pointsDir !== undefined && parsed.values.watch) throw new CliError('E_USAGE', '--points writes the points of one run: use it without --watch');
+  if (pointsDir === '') throw new CliError('E_USAGE', '--points needs a folder: `gradlab check --points "$RUNNER_TEMP/points"`');
+  const { charged } = await checkOnce(root, exercises, pointsDir && path.resolve(root, pointsDir));
   if (parsed.values.watch) await watch(root, exercises);
   return parsed.values['exit-code'] && charged.length > 0 ? 1 : 0;
 }

@@ -4,9 +4,11 @@
  * safe to reveal — the public tests and `npm run check` — and reports to Classroom one point per
  * exercise whose public tests pass, as feedback. One mistake costs one point: an exercise whose
  * tests fail only while a function it imports from another exercise fails that exercise's own
- * tests keeps its point and its step says which exercise to fix first (`check --exit-code`,
- * check/blocked.ts). The grade comes from the teacher-side workflow of the course repository
- * (.github/workflows/grade-class.yml), which never runs here.
+ * tests keeps its point and its step says which exercise to fix first (check/blocked.ts). One
+ * `check` run gives both the progress and the points (`--points`); an exercise it wrote no point
+ * for runs alone (`check <exercise> --exit-code`), as every exercise once did. The grade comes
+ * from the teacher-side workflow of the course repository (.github/workflows/grade-class.yml),
+ * which never runs here.
  */
 import type { Manifest } from '../manifest.js';
 import { RECOMMENDED_NODE_LINE } from '../node-support.js';
@@ -28,11 +30,20 @@ function pointsStep(manifest: Manifest): string {
           { echo '## Points'; echo; echo '| exercise | public tests | points |'; echo '|---|---|---:|'; } >> "$GITHUB_STEP_SUMMARY"
           for slug in ${slugs}; do
             echo "::group::$slug public tests"
-            # fails only when the exercise fails on its own; blocked by another exercise, it says which to fix first
-            if timeout 10m node scripts/gradlab.mjs check "$slug" --exit-code; then
-              points=$((points + 1)); result='pass (or blocked by another exercise)'; got=1
+            # fails only when the exercise fails on its own; blocked by another exercise, it says which to fix first.
+            # The progress step's run wrote each exercise's point and lines; without them, the exercise runs alone
+            if [ -f "$RUNNER_TEMP/points/$slug" ]; then
+              tail -n +2 "$RUNNER_TEMP/points/$slug"
+              got=$(head -n 1 "$RUNNER_TEMP/points/$slug")
+            elif timeout 10m node scripts/gradlab.mjs check "$slug" --exit-code; then
+              got=1
             else
-              result='not all pass'; got=0
+              got=0
+            fi
+            if [ "$got" = 1 ]; then
+              points=$((points + 1)); result='pass (or blocked by another exercise)'
+            else
+              got=0; result='not all pass'
             fi
             echo "::endgroup::"
             echo "| $slug | $result | $got |" >> "$GITHUB_STEP_SUMMARY"
@@ -79,7 +90,7 @@ jobs:
 
       - name: Progress (npm run check)
         run: |
-          npm run --silent check > "$RUNNER_TEMP/check.txt"
+          timeout 20m npm run --silent check -- --points "$RUNNER_TEMP/points" > "$RUNNER_TEMP/check.txt"
           cat "$RUNNER_TEMP/check.txt"
           { echo '## Public tests'; echo; echo '\`\`\`'; cat "$RUNNER_TEMP/check.txt"; echo '\`\`\`'; } >> "$GITHUB_STEP_SUMMARY"
 ${pointsStep(manifest)}
