@@ -65,7 +65,7 @@ export function schemaPath(name: SchemaName): string {
 /**
  * Ajv's options here. At run time the schemas are not checked against the JSON Schema meta-schema
  * and the generated code is not optimized: that halves the first compile (~25 ms saved on the
- * CLI's path) and changes nothing about what is accepted. test/report.validate.test.ts compiles
+ * CLI's path) and changes nothing about what is accepted. test/report.index.test.ts compiles
  * every schema with `validateSchema: true` in strict mode instead, so a broken schema still fails CI.
  */
 export const AJV_OPTIONS = {
