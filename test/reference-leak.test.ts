@@ -16,7 +16,8 @@ import { ROOT } from '../grader/paths';
 import { gradeSubmissions } from '../grader/runner';
 import { Oracle, Sandbox } from '../grader/sandbox/client';
 import { compileReference, compileSubmissions } from '../grader/sandbox/compile';
-import { oracleServes } from '../grader/sandbox/oracle-access';
+import { oracleServes, servedFunctions } from '../grader/sandbox/oracle-access';
+import { loadManifest } from '../grader/manifest';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-leak-'));
 const open: Array<{ close(): void }> = [];
@@ -129,5 +130,28 @@ describe('no reference code in the student’s process', () => {
     expect(messages).toContain('import.meta.url: '); // the routes were read and thrown
     const lines = distinctiveLines();
     expect(lines.filter((l) => messages.includes(l))).toEqual([]);
+  });
+});
+
+describe('what the reference computes for an exercise graded', () => {
+  it('only earlier exercises\' contract functions: a later exercise\'s reference could do the graded one\'s math', () => {
+    // an attacker's 06 ran trainNeuron as the reference 07's trainMlp on a one-unit network with an
+    // identity second layer (3.75 points of 06); the course builds forward, so honest files import
+    // only earlier exercises
+    expect(oracleServes('06-dead-neurons')('07-training', 'trainMlp')).toBe(false);
+    expect(oracleServes('06-dead-neurons')('07-training', 'sgdStep')).toBe(false);
+    expect(oracleServes('06-dead-neurons')('02-backprop', 'neuronForward')).toBe(true);
+    expect(oracleServes('07-training')('02-backprop', 'mlpBackward')).toBe(true);
+    expect(oracleServes('05-residual')('04-batchnorm', 'batchnormForward')).toBe(true);
+    expect(oracleServes('04-batchnorm')('05-residual', 'residualForward')).toBe(false);
+    const order = loadManifest().exercises;
+    for (const [g, graded] of order.entries()) {
+      for (const [t, target] of order.entries()) {
+        const served = servedFunctions(target, graded.folder).length > 0;
+        expect(served, `${target.folder} while ${graded.folder} is graded`).toBe(t < g && target.folder !== '03-initialization');
+      }
+    }
+    // the lab's bundle (no exercise graded) holds every exercise's but 03's
+    expect(order.filter((e) => servedFunctions(e, '').length > 0).map((e) => e.folder)).toEqual(order.map((e) => e.folder).filter((f) => f !== '03-initialization'));
   });
 });

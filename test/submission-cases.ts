@@ -180,6 +180,29 @@ export function visibleLeakedNumbers(text: string, hidden: Set<string>): string[
   return out;
 }
 
+/**
+ * The hidden fixtures whose case labels say what the case expects ("ratio just below 1e-2 is
+ * vanishing", "global norm ≈ 9.84, maxNorm 1: clipped", "a tiny positive entry keeps a unit
+ * alive"); the other fixtures' labels name their inputs only ("N = 5, D = 6, eval → train → …").
+ */
+const TELLING_LABELS = ['06-dead-neurons/dead-fraction.json', '06-dead-neurons/saturated-fraction.json', '06-dead-neurons/gradient-flow.json', '07-training/clip-grad-norm.json'];
+
+function tellingLabels(slug: string): Set<string> {
+  const labels = new Set<string>();
+  for (const file of TELLING_LABELS.filter((f) => f.startsWith(`${slug}/`))) {
+    const data = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', file), 'utf8')) as { visibility?: string; cases?: { label?: unknown }[] };
+    if (data.visibility !== 'hidden') throw new Error(`${file} is no longer hidden: update TELLING_LABELS`);
+    for (const c of data.cases ?? []) if (typeof c.label === 'string') labels.add(c.label);
+  }
+  return labels;
+}
+
+/** Every failed test (a hidden one's message is shown after the due date), and those whose message or hint holds a telling label of a hidden fixture. */
+export function labelLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
+  const all = new Set(manifest.exercises.flatMap((e) => e.tests.map((t) => t.id)));
+  return scanLeaks(reports, all, new Map(manifest.exercises.map((e) => [e.slug, tellingLabels(e.slug)])), (text, labels) => [...labels].filter((l) => text.includes(l)));
+}
+
 /** The failed tests a student sees (visible, and after the due date), and those whose message or hint prints a hidden expected value. */
 export function visibleLeaks(reports: Map<string, GradeReport>): { scanned: number; leaks: string[] } {
   const shown = new Set(manifest.exercises.flatMap((e) => e.tests.filter((t) => t.visibility !== 'hidden').map((t) => t.id)));

@@ -29,7 +29,7 @@ import { loadManifest } from '../grader/manifest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
-import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises, visibleLeakedNumbers, visibleLeaks } from './submission-cases';
+import { applyPatch, type CaseExpectation, hiddenExpectedNumbers, hiddenLeaks, leakedNumbers, mismatches, onlyExercises, labelLeaks, visibleLeakedNumbers, visibleLeaks } from './submission-cases';
 
 const CASES_DIR = path.join(ROOT, 'test', 'submissions');
 // 3 s a call: oom-in-function fills the 256 MB heap in ≈ 1.7 s of CPU on Node 24 and 26 (GC included), and
@@ -184,6 +184,14 @@ describe('hidden tests', () => {
     const { scanned, leaks } = visibleLeaks(reports);
     expect(leaks).toEqual([]);
     expect(scanned).toBeGreaterThanOrEqual(40); // the cases do reach the visible tests
+  });
+
+  it('no test, in any case, prints a hidden fixture\'s case label that says what the case expects', () => {
+    // an attacker's stub gradientFlow saw "(ratio just below 1e-2 is vanishing; …)" in a visible test,
+    // and globalGradNorm's "(3 layers, global norm ≈ 9.84, maxNorm 1: clipped)" gave the answer to 3 digits
+    const { scanned, leaks } = labelLeaks(reports);
+    expect(leaks).toEqual([]);
+    expect(scanned).toBeGreaterThanOrEqual(100);
   });
 });
 

@@ -6,6 +6,11 @@
  * - never the exercise being graded (it is graded on the student's own code), nor an exercise whose
  *   reference is built on it (02's reference calls 01's functions: while 01 is graded, 02's
  *   functions would answer with the reference 01, so they come from the student's own 02);
+ * - never an exercise that comes later in the course than the one graded: a later exercise's
+ *   reference may do the graded one's math whole (07's trainMlp on a one-unit network with an
+ *   identity second layer is 06's trainNeuron, an attacker's 3.75 points of 06 with none of its
+ *   math). The course builds forward — every reference imports only earlier exercises — so an
+ *   honest file never imports a later one; one that does gets the student's own file there;
  * - never 03's: each takes an Rng, which lives in the student's process and is drawn from as the
  *   function runs; the reference, in a process of its own, cannot draw from it.
  *
@@ -75,8 +80,14 @@ export function builtOn(folder: string): string[] {
 
 /** The contract functions of `target` the oracle computes while `graded` is graded (none: all from the student's file). */
 export function servedFunctions(target: ManifestExercise, graded: string): string[] {
-  if (target.folder === graded || NOT_SERVED.has(target.folder) || builtOn(target.folder).includes(graded)) return [];
+  if (target.folder === graded || NOT_SERVED.has(target.folder) || builtOn(target.folder).includes(graded) || !earlier(target.folder, graded)) return [];
   return target.functions;
+}
+
+/** Whether `folder` comes before `graded` in the course (the manifest's order); with no exercise graded (`''`, the lab's bundle), every one does. */
+function earlier(folder: string, graded: string): boolean {
+  const order = loadManifest().exercises.map((e) => e.folder);
+  return graded === '' || order.indexOf(folder) < order.indexOf(graded);
 }
 
 /** Whether a child grading `graded` may have `fn` of `exercise` computed by the oracle. */

@@ -6,7 +6,7 @@
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
 import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
-import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
@@ -152,6 +152,7 @@ export default defineSuite('02-backprop', (test) => {
     const got = await ctx.call<Record<string, unknown>>('denseBackward', dz, x, layer);
     const numeric = await finiteDifferences(ctx, 'denseForward', [x, layer],
       [{ name: 'dx', path: [0] }, { name: 'dW', path: [1, 'W'] }, { name: 'db', path: [1, 'b'] }], (out) => dot(out, dz));
+    expectForwardOfTheExercise(await ctx.call('denseForward', x, layer), addRowVector(matmul(x, layer.W), layer.b), [], 'denseForward');
     for (const n of numeric) expectMatchesNumeric(got?.[n.name], n, FD_REL, 'denseForward');
   });
 
@@ -198,6 +199,8 @@ export default defineSuite('02-backprop', (test) => {
       const params = [{ name: 'dx', path: [0] as (string | number)[] }];
       layers.forEach((_l: Dense, i: number) => params.push({ name: `grads[${i}].dW`, path: [1, i, 'W'] }, { name: `grads[${i}].db`, path: [1, i, 'b'] }));
       const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (r) => dot((r as MlpOut).out, dout), { maxPerParam: 16 });
+      const ref = (v: MlpVariant) => refMlp(x, layers, act, dout, v).out;
+      expectForwardOfTheExercise(fwd?.out, ref('correct'), [mistake(M.actAfterLast, ref('actAfterLast'))], `mlpForward ('${act}')`);
       for (const n of numeric) {
         const m = /^grads\[(\d+)\]\.(dW|db)$/.exec(n.name);
         const analytic = m ? (got?.grads?.[Number(m[1])] as Record<string, unknown> | undefined)?.[m[2]] : got?.dx;

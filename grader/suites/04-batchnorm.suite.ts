@@ -16,7 +16,7 @@ import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exerci
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { SandboxError } from '../sandbox/client.js';
 import { sigmoid } from './activations.js';
@@ -231,17 +231,28 @@ function gradMistakes(f: RefForward, dout: Matrix): KnownMistake[] {
 interface FwdResult { out: unknown; state: unknown; cache: unknown }
 
 /**
- * Train mode's out is centered as batch norm centers it: every column varies, and its mean is β (or
- * 0, β forgotten). Zeros do not vary; x, or x nudged, keeps the batch's own means.
+ * Train mode's out is centered as batch norm centers it: each column is β (or 0, β forgotten) plus
+ * a nonzero multiple of x's column minus its batch mean. Zeros are no such multiple; x, or x
+ * nudged, keeps the batch's own means.
  */
-function centers(out: unknown, beta: Vector): boolean {
-  if (!Array.isArray(out) || out.length < 2 || !out.every((r) => Array.isArray(r) && r.length === beta.length && r.every((v) => typeof v === 'number' && Number.isFinite(v)))) return false;
+function centers(out: unknown, x: Matrix, beta: Vector): boolean {
+  if (!Array.isArray(out) || out.length !== x.length || out.length < 2 || !out.every((r) => Array.isArray(r) && r.length === beta.length && r.every((v) => typeof v === 'number' && Number.isFinite(v)))) return false;
   const rows = out as number[][];
   return beta.every((bj, j) => {
-    const col = rows.map((r) => r[j]);
-    const mean = col.reduce((a, v) => a + v, 0) / col.length;
-    const spread = Math.max(...col) - Math.min(...col);
-    return spread > 0 && [bj, 0].some((m) => Math.abs(mean - m) <= 1e-9 * (spread + Math.abs(m)));
+    // out's column is m + c·(x's column − its mean) for one c ≠ 0 and m = β or 0: the batch's own
+    // centring, scaled by whatever the variance came to (no square root, another ε); an attacker's
+    // γ·(x[i] − x[i+1]) + β also has mean β, but is no multiple of the centred column
+    const xc = x.map((r) => r[j]);
+    const mu = xc.reduce((a, v) => a + v, 0) / xc.length;
+    const d = xc.map((v) => v - mu);
+    const dd = d.reduce((a, v) => a + v * v, 0);
+    if (!(dd > 0)) return false;
+    return [bj, 0].some((m) => {
+      const o = rows.map((r) => r[j] - m);
+      const c = o.reduce((a, v, i) => a + v * d[i], 0) / dd;
+      const scale = Math.max(...o.map(Math.abs));
+      return c !== 0 && scale > 0 && o.every((v, i) => Math.abs(v - c * d[i]) <= 1e-9 * (scale + Math.abs(m)));
+    });
   });
 }
 
@@ -390,7 +401,7 @@ export default defineSuite(SLUG, (test) => {
     let math = false;
     for (const s of steps().filter((t, i, all) => all.findIndex((u) => u.mode === t.mode && u.fixture === t.fixture) === i)) {
       const { out } = await forward(ctx, forwardArgs(s, s.state, s.mode), secretState(s));
-      math ||= doesTheMath(out, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts)) || (s.mode === 'train' && centers(out, s.params.beta));
+      math ||= doesTheMath(out, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts)) || (s.mode === 'train' && centers(out, s.x, s.params.beta));
     }
     for (const r of ctx.records) {
       if (r.fn !== 'batchnormForward' || !r.argsAfter) continue;
@@ -426,6 +437,7 @@ export default defineSuite(SLUG, (test) => {
     const numeric = await finiteDifferences(ctx, 'batchnormForward', args,
       [{ name: 'dx', path: [0] }, { name: 'dgamma', path: [1, 'gamma'] }, { name: 'dbeta', path: [1, 'beta'] }],
       (r) => dot(asResult(r, 'batchnormForward', ['out']).out, dout));
+    expectForwardOfTheExercise(fwd.out, refForward(x, params, state, 'train', DEFAULTS).out, outMistakes(x, params, state, 'train', DEFAULTS), 'batchnormForward (train mode)');
     const problems: string[] = [];
     for (const num of numeric) {
       try {

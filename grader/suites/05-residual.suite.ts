@@ -15,7 +15,7 @@ import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../e
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
+import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -194,6 +194,7 @@ export default defineSuite(SLUG, (test) => {
         { name: 'grads[1].dW', path: [1, 'layers', 1, 'W'] }, { name: 'grads[1].db', path: [1, 'layers', 1, 'b'] },
       ];
       const numeric = await finiteDifferences(ctx, 'residualForward', [x, block], params, (r) => dot(asResult(r, 'residualForward', ['out']).out, dout));
+      expectForwardOfTheExercise(fwd.out, refForward(x, block).out, outMistakes(x, block), `residualForward (act '${act}')`);
       const analytic = (name: string): unknown => {
         const m = /^grads\[(\d)\]\.(dW|db)$/.exec(name);
         return m ? got.grads[Number(m[1])][m[2] as 'dW' | 'db'] : got.dx;

@@ -11,7 +11,7 @@
 import { loadFixture, rebuildDenseLayer, type FixtureByKind, type FixtureKind, type TrainNeuronFixture } from '../../fixtures/load.js';
 import type { ActivationName, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
-import { doesTheMath, expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext, worstRelError } from './check.js';
+import { caseName, doesTheMath, expectNumber, expectRel, fail, findMistake, findMistakeAcross, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext, worstRelError } from './check.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -294,12 +294,13 @@ export default defineSuite(SLUG, (test) => {
   });
 
   test('diagnostics.deadUnitFraction.edges', async (ctx) => {
-    const cases = fixture('dead-fraction', 'dead-fraction').cases;
+    const f = fixture('dead-fraction', 'dead-fraction');
+    const cases = f.cases;
     const got = await ctx.callMany('deadUnitFraction', cases.map((c) => [c.inputs.preActivations]));
     const diagnosis = findMistakeAcross(cases.map((c, k) => ({ got: got[k], correct: c.expected.fraction, mistakes: deadMistakes(c.inputs.preActivations) })), MISTAKE_REL);
     cases.forEach((c, k) => {
       const z = c.inputs.preActivations;
-      expectFraction(ctx, got[k], c.expected.fraction, `deadUnitFraction on a ${shapeOf(z)} matrix (${c.label})`, diagnosis);
+      expectFraction(ctx, got[k], c.expected.fraction, `deadUnitFraction on a ${shapeOf(z)} matrix (${caseName(f, k, cases.length, c.label)})`, diagnosis);
     });
   });
 
@@ -309,7 +310,7 @@ export default defineSuite(SLUG, (test) => {
     const got = await ctx.callMany('saturatedFraction', cases.map(({ inputs: i }) => (i.threshold === null ? [i.preActivations, i.act] : [i.preActivations, i.act, i.threshold])));
     const diagnosis = findMistakeAcross(cases.map(({ inputs: i, expected }, k) => ({ got: got[k], correct: expected.fraction, mistakes: satMistakes(i.preActivations, i.act, i.threshold ?? 1e-3) })), MISTAKE_REL);
     cases.forEach(({ inputs: i, expected, label }, k) => {
-      const call = `saturatedFraction(z ${shapeOf(i.preActivations)}, '${i.act}'${i.threshold === null ? '' : `, ${fmt(i.threshold)}`}) (${label})`;
+      const call = `saturatedFraction(z ${shapeOf(i.preActivations)}, '${i.act}'${i.threshold === null ? '' : `, ${fmt(i.threshold)}`}) (${caseName(f, k, cases.length, label)})`;
       expectFraction(speaking(ctx, f), got[k], expected.fraction, call, diagnosis);
     });
   };
@@ -317,14 +318,18 @@ export default defineSuite(SLUG, (test) => {
   test('diagnostics.saturatedFraction.threshold', satTest(true));
 
   test('diagnostics.gradientFlow.classes', async (ctx) => {
-    const cases = fixture('gradient-flow', 'gradient-flow').cases;
+    const f = fixture('gradient-flow', 'gradient-flow');
+    const cases = f.cases;
+    // a hidden fixture in a visible test: neither the class it expects nor its case's label, which
+    // says that class, is printed (the ratio is the student's own input to reason from)
+    const quiet = speaking(ctx, f).hidden;
     const got = await ctx.callMany('gradientFlow', cases.map((c) => [c.inputs.gradNorms]));
     cases.forEach((c, k) => {
       const want = c.expected.flow;
       if (got[k] !== want) {
         const n = c.inputs.gradNorms;
         const diagnosis = findMistake(got[k], want, [mistake(M.flowInverted, flow(n, 'inverted')), mistake(M.flowBounds, flow(n, 'inclusive'))]);
-        fail(`gradientFlow(${fmt(n)}) (${c.label}; first / last = ${fmt(n[0] / n[n.length - 1])}): expected ${ctx.hidden ? '(hidden)' : `'${want}'`}, got ${fmt(got[k])}`, diagnosis);
+        fail(`gradientFlow(${fmt(n)}) (${caseName(f, k, cases.length, c.label)}; first / last = ${fmt(n[0] / n[n.length - 1])}): expected ${quiet ? '(hidden)' : `'${want}'`}, got ${fmt(got[k])}`, diagnosis);
       }
     });
   });

@@ -47,6 +47,16 @@ export function speaking(ctx: Pick<TestContext, 'hidden'>, fixture: { visibility
   return { hidden: ctx.hidden || fixture.visibility === 'hidden' };
 }
 
+/**
+ * What a message calls case `k` of `n` of a fixture: its label where the fixture is public, its
+ * number where it is hidden. Some hidden labels say what their case expects ("ratio just below 1e-2
+ * is vanishing", "global norm ≈ 9.84, maxNorm 1: clipped"), and every message is a student's to read,
+ * a hidden test's after the due date; the call printed beside it names the inputs.
+ */
+export function caseName(fixture: { visibility: 'public' | 'hidden' }, k: number, n: number, label: string): string {
+  return fixture.visibility === 'hidden' ? `case ${k + 1} of ${n}` : label;
+}
+
 export function fail(message: string, diagnosis?: Diagnosis): never {
   throw new GradeFailure(message, diagnosis);
 }

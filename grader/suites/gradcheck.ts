@@ -6,7 +6,7 @@
  * The scalar is L = Σ out ⊙ dout for a random dout, so ∂L/∂θ is exactly what a backward pass
  * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
  */
-import { fail, fmt, relError } from './check.js';
+import { doesTheMath, fail, fmt, type KnownMistake, relError } from './check.js';
 import type { ArgEdit } from '../sandbox/client.js';
 import type { TestContext } from './harness.js';
 
@@ -93,6 +93,23 @@ export async function finiteDifferences(
     fail(`your ${fn} gives the same output whatever ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} (every finite difference there is 0), though the forward pass the exercise asks for depends on ${ignored.length > 1 ? 'each' : 'it'}: the gradient check needs that forward pass`);
   }
   return grads;
+}
+
+/**
+ * A gradient check pays only for the forward pass the exercise asks for: the student's output on
+ * the check's own inputs right, or a known mistake's (doesTheMath). Finite differences of another
+ * function only show that a backward pass is that function's gradient: an attacker's forward
+ * passes that add up their inputs (z = Σₖ h[i][k] + Σₖ W[k][j] + b[j], x ⊙ γ + β,
+ * x + W₁[0] + W₂[0]), each with its exact gradient, took 8.375 points of 02, 04 and 05 with
+ * neither a product nor a normalization. A forward mistake the catalogue lacks fails here as well
+ * as in its value tests; the honest ones a reviewer wrote (no bias, the activation on the input,
+ * batch norm without β or without the square root, a residual block without b₂) already failed
+ * here, their backward passes being the contract's.
+ */
+export function expectForwardOfTheExercise(got: unknown, correct: unknown, mistakes: KnownMistake[], forward: string): void {
+  if (!doesTheMath(got, correct, mistakes)) {
+    fail(`your ${forward} on the gradient check's inputs gives neither the contract's output nor a known mistake's, so finite differences of it would check the gradient of another function: the check needs the forward pass the exercise asks for (its value tests say how yours differs)`);
+  }
 }
 
 function fmtIndex(index: number[]): string {
