@@ -183,9 +183,10 @@ export function visibleLeakedNumbers(text: string, hidden: Set<string>): string[
 /**
  * The hidden fixtures whose case labels say what the case expects ("ratio just below 1e-2 is
  * vanishing", "global norm ≈ 9.84, maxNorm 1: clipped", "a tiny positive entry keeps a unit
- * alive"); the other fixtures' labels name their inputs only ("N = 5, D = 6, eval → train → …").
+ * alive", "clipNorm 0.8: clipped at some steps only"); the other fixtures' labels name their
+ * inputs only ("N = 5, D = 6, eval → train → …", "3 layers 3 → 5 → 4 → 2, lr 0.1").
  */
-const TELLING_LABELS = ['06-dead-neurons/dead-fraction.json', '06-dead-neurons/saturated-fraction.json', '06-dead-neurons/gradient-flow.json', '07-training/clip-grad-norm.json'];
+const TELLING_LABELS = ['06-dead-neurons/dead-fraction.json', '06-dead-neurons/saturated-fraction.json', '06-dead-neurons/gradient-flow.json', '07-training/clip-grad-norm.json', '07-training/train-mlp.json'];
 
 function tellingLabels(slug: string): Set<string> {
   const labels = new Set<string>();

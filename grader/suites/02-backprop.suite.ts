@@ -104,6 +104,19 @@ async function deepGradNorms(ctx: TestContext, f: DeepMlpGradientsFixture): Prom
     fail(`your mlpForward on the ${layers.length}-layer ${f.recipe.act} network is neither the contract’s nor a known mistake’s, so its gradient norms cannot show the phenomenon; mlpForward.values says how it differs`);
   }
   const bwd = await ctx.call<MlpGrads>('mlpBackward', dout, fwd.cache);
+  // made-up gradients show any ratio too (an attacker's all-ones dW scaled by 0.25 a layer): the first
+  // and the last layer's dW must be a backward pass's — the contract's or a known mistake's, in either
+  // order (grads reversed) and either way round (dW transposed: the same norm); a wrong db, which the
+  // norms do not read, is the value tests' to charge
+  const near = (a: unknown, b: Matrix) => maxRelError(a, b) <= 1e-6 || maxRelError(a, transpose(b)) <= 1e-6;
+  const ends = (g: unknown): [unknown, unknown] => { const l = Array.isArray(g) ? g as Partial<LayerGrads>[] : []; return [l[0]?.dW, l[l.length - 1]?.dW]; };
+  const [first, last] = ends(bwd?.grads);
+  const backward = (['correct', 'gradAtOutput', 'actAfterLast'] as const).some((v) => {
+    const g = refMlp(x, layers, f.recipe.act, dout, v).grads;
+    const [f0, l0] = [g[0].dW, g[g.length - 1].dW];
+    return (near(first, f0) && near(last, l0)) || (near(first, l0) && near(last, f0));
+  });
+  if (!backward) fail(`your mlpBackward on the ${layers.length}-layer ${f.recipe.act} network gives a first and a last dW that are neither the contract’s nor a known mistake’s, so its gradient norms cannot show the phenomenon; mlpBackward.fixture says how it differs`);
   const norms = await ctx.call<unknown>('layerGradNorms', bwd.grads);
   if (!Array.isArray(norms) || norms.length !== layers.length) fail(`layerGradNorms should give one norm per layer (${layers.length}), got ${fmt(norms)}`);
   return norms.map((n, i) => expectNumber(n, `layerGradNorms(...)[${i}]`));
@@ -150,9 +163,11 @@ export default defineSuite('02-backprop', (test) => {
   test('backprop.denseBackward.gradcheck', async (ctx) => {
     const { x, layer, dz } = gradcheckDense();
     const got = await ctx.call<Record<string, unknown>>('denseBackward', dz, x, layer);
+    const dense = (args: unknown[]) => { const [xx, l] = args as [Matrix, Dense]; return addRowVector(matmul(xx, l.W), l.b); };
     const numeric = await finiteDifferences(ctx, 'denseForward', [x, layer],
-      [{ name: 'dx', path: [0] }, { name: 'dW', path: [1, 'W'] }, { name: 'db', path: [1, 'b'] }], (out) => dot(out, dz));
-    expectForwardOfTheExercise(await ctx.call('denseForward', x, layer), addRowVector(matmul(x, layer.W), layer.b), [], 'denseForward');
+      [{ name: 'dx', path: [0] }, { name: 'dW', path: [1, 'W'] }, { name: 'db', path: [1, 'b'] }], (out) => dot(out, dz),
+      { forward: { name: 'denseForward', out: (r) => r, correct: dense, mistakes: () => [] } });
+    expectForwardOfTheExercise(await ctx.call('denseForward', x, layer), dense([x, layer]), [], 'denseForward');
     for (const n of numeric) expectMatchesNumeric(got?.[n.name], n, FD_REL, 'denseForward');
   });
 
@@ -198,9 +213,11 @@ export default defineSuite('02-backprop', (test) => {
       const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', dout, fwd?.cache);
       const params = [{ name: 'dx', path: [0] as (string | number)[] }];
       layers.forEach((_l: Dense, i: number) => params.push({ name: `grads[${i}].dW`, path: [1, i, 'W'] }, { name: `grads[${i}].db`, path: [1, i, 'b'] }));
-      const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (r) => dot((r as MlpOut).out, dout), { maxPerParam: 16 });
-      const ref = (v: MlpVariant) => refMlp(x, layers, act, dout, v).out;
-      expectForwardOfTheExercise(fwd?.out, ref('correct'), [mistake(M.actAfterLast, ref('actAfterLast'))], `mlpForward ('${act}')`);
+      const ref = (args: unknown[], v: MlpVariant) => { const [xx, ls] = args as [Matrix, Dense[]]; return refMlp(xx, ls, act, dout, v).out; };
+      const mistakes = (args: unknown[]) => [mistake(M.actAfterLast, ref(args, 'actAfterLast'))];
+      const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (r) => dot((r as MlpOut).out, dout),
+        { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes } });
+      expectForwardOfTheExercise(fwd?.out, ref([x, layers], 'correct'), mistakes([x, layers]), `mlpForward ('${act}')`);
       for (const n of numeric) {
         const m = /^grads\[(\d+)\]\.(dW|db)$/.exec(n.name);
         const analytic = m ? (got?.grads?.[Number(m[1])] as Record<string, unknown> | undefined)?.[m[2]] : got?.dx;

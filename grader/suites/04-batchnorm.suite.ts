@@ -436,7 +436,10 @@ export default defineSuite(SLUG, (test) => {
     const got = asGrads(await ctx.call('batchnormBackward', dout, fwd.cache), n, d);
     const numeric = await finiteDifferences(ctx, 'batchnormForward', args,
       [{ name: 'dx', path: [0] }, { name: 'dgamma', path: [1, 'gamma'] }, { name: 'dbeta', path: [1, 'beta'] }],
-      (r) => dot(asResult(r, 'batchnormForward', ['out']).out, dout));
+      (r) => dot(asResult(r, 'batchnormForward', ['out']).out, dout),
+      { forward: { name: 'batchnormForward (train mode)', out: (r) => asResult(r, 'batchnormForward', ['out']).out,
+        correct: (a) => refForward(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS).out,
+        mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS) } });
     expectForwardOfTheExercise(fwd.out, refForward(x, params, state, 'train', DEFAULTS).out, outMistakes(x, params, state, 'train', DEFAULTS), 'batchnormForward (train mode)');
     const problems: string[] = [];
     for (const num of numeric) {
@@ -466,8 +469,24 @@ export default defineSuite(SLUG, (test) => {
     const sat = rebuildMlp(f.recipes.saturated);
     const z = addRowVector(matmul(sat.x, sat.layers[0].W), sat.layers[0].b);
     const [n, d] = [z.length, z[0].length];
-    const fwd = await forward(ctx, [z, { gamma: new Array(d).fill(1), beta: new Array(d).fill(0) }, { runningMean: new Array(d).fill(0), runningVar: new Array(d).fill(1) }, 'train']);
+    const p1 = { gamma: new Array(d).fill(1), beta: new Array(d).fill(0) };
+    const s1 = { runningMean: new Array(d).fill(0), runningVar: new Array(d).fill(1) };
+    const fwd = await forward(ctx, [z, p1, s1, 'train']);
     const out = expectMatrix(fwd.out, n, d, `batchnormForward(z, γ = 1, β = 0, …, 'train').out on the saturated layer`);
+    // the story pays only a batch norm that does the math: on this layer a forward pass that is the
+    // contract's, a known mistake's or a centring (an attacker's ±1 pattern ignoring z has mean 0 and
+    // variance 1 too), and after the contract's forward a backward pass right or a known mistake's
+    // in dx (an attacker's dx = 4·dout kept the deep ratio in range with no backward math)
+    const refF = refForward(z, p1, s1, 'train', DEFAULTS);
+    if (!doesTheMath(out, refF.out, outMistakes(z, p1, s1, 'train', DEFAULTS)) && !centers(out, z, p1.beta)) {
+      fail('batchnormForward on the saturated layer gives neither the contract’s out, nor a known mistake’s, nor a centring of z: the story needs the batch norm the exercise asks for (forward.train says how yours differs)');
+    }
+    // (asked only after the contract's forward: after a wrong one, a right backward gives another dx)
+    const probe = randnMatrix(n, d, createRng(4643));
+    const back = asGrads(await ctx.call('batchnormBackward', probe, fwd.cache), n, d);
+    if (doesTheMath(out, refF.out, []) && !doesTheMath(back.dx, refBackward(probe, refF).dx, gradMistakes(refF, probe).map((m) => ({ ...m, value: (m.value as Grads).dx })))) {
+      fail('batchnormBackward after your forward pass on the saturated layer gives a dx that is neither the contract’s nor a known mistake’s: the gradient ratio of the deep network needs the backward pass the exercise asks for (backward.train says how yours differs)');
+    }
     const threshold = f.expected.saturated.threshold;
     const before = z.flat().filter((v) => sigmoidGrad(v) < threshold).length / (n * d);
     for (let j = 0; j < d; j++) {

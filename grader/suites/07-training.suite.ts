@@ -228,9 +228,10 @@ async function checkTrain(ctx: TestContext, c: { label: string; inputs: TrainMlp
   withContext(`${trainCall(i)} (${c.label})`, () => expectRel(ctx, got, c.expected, tol, 'result'), findMistake(got, c.expected, trainMistakes(i), MISTAKE_REL));
 }
 
+/** The hidden fixture's cases `pick` chooses, each named by its number (its label says how its clipping goes: caseName). */
 function trainCases(pick: (i: TrainMlpInputs) => boolean): { cases: FixtureByKind['train-mlp']['cases']; tol: number } {
   const f = fixture('train-mlp', 'train-mlp');
-  return { cases: f.cases.filter((c) => pick(c.inputs)), tol: rel(f) };
+  return { cases: f.cases.map((c, k) => ({ ...c, label: caseName(f, k, f.cases.length, c.label) })).filter((c) => pick(c.inputs)), tol: rel(f) };
 }
 
 /** Every record of `fn` in this test whose arguments changed during the call fails, naming the first change. */
@@ -268,19 +269,37 @@ function stepsOneTensor(got: unknown, layers: Dense[], grads: LayerGrads[], lr: 
   }));
 }
 
-/** Built here: one layer whose dW alone has norm 5, for maxNorm 1 (clipping by the global norm, per layer, per tensor or of dW only all give [[0.6, 0.8]]). */
-const LONG: LayerGrads[] = [{ dW: [[3, 4]], db: [0, 0] }];
+/**
+ * Built here: two one-layer gradients above their maxNorm. The first's dW alone has norm 5 for
+ * maxNorm 1 (clipping by the global norm, per layer, per tensor or of dW only all give
+ * [[0.6, 0.8]]); the second has a db too (L2 norm 7, L1 11, L∞ 6, per-tensor norms adding to
+ * ≈ 9.32) for maxNorm 2. Two of them, and no norm printed: an attacker's "× maxNorm / 5 when an
+ * entry exceeds maxNorm", 5 read off the message, computed no norm and passed on the first alone.
+ */
+const LONG: Array<{ grads: LayerGrads[]; maxNorm: number; shown: string }> = [
+  { grads: [{ dW: [[3, 4]], db: [0, 0] }], maxNorm: 1, shown: 'dW [[3, 4]], db [0, 0] with maxNorm 1' },
+  { grads: [{ dW: [[2, 6]], db: [3, 0] }], maxNorm: 2, shown: 'dW [[2, 6]], db [3, 0] with maxNorm 2' },
+];
+/** Norms a clip may scale by and still be a clip: L2, L1, L∞, the sum of each tensor's L2 norm and the sum of squares (the catalogued ones are the suite's too). */
+function someNorms(grads: LayerGrads[]): number[] {
+  const tensors = grads.flatMap((g) => [g.dW.flat(), g.db]);
+  const all = tensors.flat();
+  const l2 = (v: number[]) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  return [l2(all), all.reduce((a, x) => a + Math.abs(x), 0), Math.max(...all.map(Math.abs)), tensors.reduce((a, t) => a + l2(t), 0), l2(all) ** 2];
+}
 async function expectClipsLong(ctx: TestContext): Promise<void> {
-  const got = await ctx.call('clipGradNorm', LONG, 1);
-  // clipping right by a catalogued wrong norm of the student's own globalGradNorm (see PROBE) counts too
-  const byOwnNorm = normMistakes(LONG).map((m) => mistake(m, clip(LONG, 1, 'correct', NORM_VARIANT[m.id])));
-  // or the gradient scaled by one factor to maxNorm over a norm of it — L2 (a +ε in the
-  // denominator allowed), L1 or L∞ — a clip; an ulp-nudged copy stays at norm 5, and an
-  // attacker's "× 1e-6 when an entry exceeds maxNorm" computes no norm at all
-  const k = (got as LayerGrads[] | null)?.[0]?.dW?.[0]?.[0] as number / 3;
-  const byANorm = [5, 7, 4].some((norm) => Math.abs(k * norm - 1) <= 1e-3);
-  const scaled = byANorm && maxRelError(got, [{ dW: [[3 * k, 4 * k]], db: [0, 0] }]) <= 1e-9;
-  expectDoesTheMath(scaled || doesTheMath(got, clip(LONG, 1), [...clipMistakes(LONG, 1), ...byOwnNorm]), 'clipGradNorm', 'of dW [[3, 4]], db [0, 0] (global norm 5) with maxNorm 1');
+  for (const { grads, maxNorm, shown } of LONG) {
+    const got = await ctx.call('clipGradNorm', grads, maxNorm);
+    // clipping right by a catalogued wrong norm of the student's own globalGradNorm (see PROBE) counts too
+    const byOwnNorm = normMistakes(grads).map((m) => mistake(m, clip(grads, maxNorm, 'correct', NORM_VARIANT[m.id])));
+    // or the gradient scaled by one factor to maxNorm over a norm of it (someNorms, a +ε in the
+    // denominator allowed): a clip; an ulp-nudged copy keeps its norm, and an attacker's "× 1e-6
+    // when an entry exceeds maxNorm" computes no norm at all
+    const k = ((got as LayerGrads[] | null)?.[0]?.dW?.[0]?.[0] as number) / grads[0].dW[0][0];
+    const byANorm = someNorms(grads).some((norm) => Math.abs((k * norm) / maxNorm - 1) <= 1e-3);
+    const scaled = byANorm && maxRelError(got, grads.map((g) => ({ dW: g.dW.map((r) => r.map((v) => v * k)), db: g.db.map((v) => v * k) }))) <= 1e-9;
+    expectDoesTheMath(scaled || doesTheMath(got, clip(grads, maxNorm), [...clipMistakes(grads, maxNorm), ...byOwnNorm]), 'clipGradNorm', `of ${shown}`);
+  }
 }
 
 /** The student's history of a phenomenon run: one entry per step, numbers (a run that explodes may hold Infinity or NaN). */
@@ -431,7 +450,7 @@ export default defineSuite(SLUG, (test) => {
   test('training.trainMlp.oneStep', async (ctx) => {
     for (const name of ['train-mlp', 'train-mlp-public']) {
       const f = fixture(name, 'train-mlp');
-      for (const c of f.cases.filter((k) => k.inputs.steps === 1)) await checkTrain(about(ctx, f), c, rel(f));
+      for (const [k, c] of f.cases.entries()) if (c.inputs.steps === 1) await checkTrain(about(ctx, f), { ...c, label: caseName(f, k, f.cases.length, c.label) }, rel(f));
     }
   });
 

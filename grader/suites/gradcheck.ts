@@ -16,6 +16,18 @@ export type Path = (string | number)[];
 /** A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`. */
 export interface ParamRef { name: string; path: Path }
 
+/** What the forward pass of a gradient check must give on any arguments: the contract's output (`correct`) or a known mistake's, read from its result by `out`. */
+export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[] }
+
+/** A copy of `args` with `delta` added at `index` of the tensor at `path`, as the sandbox makes each variant (child.mjs, withEdit). */
+function withEdit(args: Json[], { path, index, delta }: ArgEdit): Json[] {
+  const copy = structuredClone(args);
+  const node = getAt(copy, path) as number[] | number[][];
+  if (index.length === 2) (node as number[][])[index[0]][index[1]] += delta;
+  else (node as number[])[index[0]] += delta;
+  return copy;
+}
+
 /** The finite-difference estimate at some entries of one parameter. */
 export interface NumericGrad { name: string; entries: { index: number[]; value: number }[] }
 
@@ -54,7 +66,7 @@ export function dot(out: Json, dout: number[][]): number {
  */
 export async function finiteDifferences(
   ctx: TestContext, fn: string, args: Json[], params: ParamRef[], loss: (result: Json) => number,
-  opts: { h?: number; maxPerParam?: number } = {},
+  opts: { h?: number; maxPerParam?: number; forward?: ForwardJudge } = {},
 ): Promise<NumericGrad[]> {
   const h = opts.h ?? 1e-5;
   const plan: { p: number; index: number[] }[] = [];
@@ -91,6 +103,18 @@ export async function finiteDifferences(
   // value tests charge: only an ignored input or weight fails the check
   if (ignored.some((name) => !/(^|\.)(b|beta)$/.test(name))) {
     fail(`your ${fn} gives the same output whatever ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} (every finite difference there is 0), though the forward pass the exercise asks for depends on ${ignored.length > 1 ? 'each' : 'it'}: the gradient check needs that forward pass`);
+  }
+  // every moved copy's output must be the exercise's too, not the centre's only: a forward pass that
+  // remembers its last arguments can spot a copy moved at one entry and answer it with whatever makes
+  // the finite difference equal the gradient its backward pass claimed (an attacker's 8.375 points)
+  if (opts.forward) {
+    const judge = opts.forward;
+    edits.forEach((edit, k) => {
+      const { p, index } = plan[k >> 1];
+      const moved = withEdit(args, edit);
+      expectForwardOfTheExercise(judge.out(results[k]), judge.correct(moved), judge.mistakes(moved),
+        `${judge.name} with ${params[p].name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, '')}${fmtIndex(index)} moved by ${edit.delta > 0 ? '+' : '−'}${fmt(Math.abs(edit.delta))}`);
+    });
   }
   return grads;
 }
