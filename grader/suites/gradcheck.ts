@@ -19,12 +19,13 @@ export interface ParamRef { name: string; path: Path }
 /** What the forward pass of a gradient check must give on any arguments: the contract's output (`correct`) or a known mistake's, read from its result by `out`. */
 export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[] }
 
-/** A copy of `args` with `delta` added at `index` of the tensor at `path`, as the sandbox makes each variant (child.mjs, withEdit). */
-function withEdit(args: Json[], { path, index, delta }: ArgEdit): Json[] {
+/** A copy of `args` moved as the sandbox moves each variant (ArgEdit): `delta` added at `index` of the tensor at `path`. */
+function moved(args: Json[], edit: ArgEdit): Json[] {
   const copy = structuredClone(args);
-  const node = getAt(copy, path) as number[] | number[][];
-  if (index.length === 2) (node as number[][])[index[0]][index[1]] += delta;
-  else (node as number[])[index[0]] += delta;
+  const [row, col] = edit.index;
+  const tensor = getAt(copy, edit.path);
+  if (col === undefined) (tensor as number[])[row] += edit.delta;
+  else (tensor as number[][])[row][col] += edit.delta;
   return copy;
 }
 
@@ -111,8 +112,8 @@ export async function finiteDifferences(
     const judge = opts.forward;
     edits.forEach((edit, k) => {
       const { p, index } = plan[k >> 1];
-      const moved = withEdit(args, edit);
-      expectForwardOfTheExercise(judge.out(results[k]), judge.correct(moved), judge.mistakes(moved),
+      const copy = moved(args, edit);
+      expectForwardOfTheExercise(judge.out(results[k]), judge.correct(copy), judge.mistakes(copy),
         `${judge.name} with ${params[p].name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, '')}${fmtIndex(index)} moved by ${edit.delta > 0 ? '+' : '−'}${fmt(Math.abs(edit.delta))}`);
     });
   }
