@@ -113,7 +113,11 @@ export async function finiteDifferences(
     edits.forEach((edit, k) => {
       const { p, index } = plan[k >> 1];
       const copy = moved(args, edit);
-      expectForwardOfTheExercise(judge.out(results[k]), judge.correct(copy), judge.mistakes(copy),
+      const out = judge.out(results[k]);
+      const correct = judge.correct(copy);
+      // the known mistakes are built only for an output that is not the contract's (a right one costs one trusted forward)
+      if (doesTheMath(out, correct, [])) return;
+      expectForwardOfTheExercise(out, correct, judge.mistakes(copy),
         `${judge.name} with ${params[p].name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, '')}${fmtIndex(index)} moved by ${edit.delta > 0 ? '+' : '−'}${fmt(Math.abs(edit.delta))}`);
     });
   }
