@@ -17,7 +17,7 @@ import * as A from '../solutions/01-activations/activations';
 import * as BN from '../solutions/04-batchnorm/batchnorm';
 import * as D from '../solutions/06-dead-neurons/diagnostics';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
-import { loadFixture, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
+import { HUGE_LOSS, LOSS_REL, loadFixture, lossBlownUp, rebuildMlp, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
 import { preActivations } from '../fixtures/nets';
 import { trainMlp } from '../solutions/07-training/training';
 import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
@@ -241,6 +241,27 @@ const CLAIMS: Claim[] = [
     expect(A.tanhGrad(4.14)).toBeGreaterThan(1e-3);
   } },
   // 04
+  { readme: '04-batchnorm', quote: '(ε outside the square root, say, which moves dx by about a millionth), within 1e-2 of one of them', check: () => {
+    // the deep story's saturated layer and probe (grader/suites/04-batchnorm.suite.ts), batch norm
+    // by the reference, then its backward on a cache whose 1/σ is 1/(√var + ε) instead
+    const f = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep');
+    const sat = rebuildMlp(f.recipes.saturated);
+    const z = sat.x.map((row) => sat.layers[0].W[0].map((_, j) => row.reduce((a, v, k) => a + v * sat.layers[0].W[k][j], sat.layers[0].b[j])));
+    const d = z[0].length;
+    const fwd = BN.batchnormForward(z, { gamma: new Array(d).fill(1), beta: new Array(d).fill(0) }, { runningMean: new Array(d).fill(0), runningVar: new Array(d).fill(1) }, 'train');
+    const cache = fwd.cache as { xhat: number[][]; invStd: number[] };
+    const eps = 1e-5;
+    const outside = cache.invStd.map((s) => 1 / (Math.sqrt(1 / (s * s) - eps) + eps));
+    const moved = { ...cache, invStd: outside, xhat: cache.xhat.map((r) => r.map((v, j) => (v * outside[j]) / cache.invStd[j])) };
+    const probe = randnMatrix(z.length, d, createRng(4643));
+    const a = BN.batchnormBackward(probe, fwd.cache).dx;
+    const b = BN.batchnormBackward(probe, moved).dx;
+    const norm = (m: number[][]) => Math.sqrt(m.flat().reduce((s, v) => s + v * v, 0));
+    const rel = norm(a.map((r, i) => r.map((v, j) => v - b[i][j]))) / norm(a);
+    expect(rel).toBeGreaterThan(1e-7);
+    expect(rel).toBeLessThan(1e-5);
+    expect(readFileSync(new URL('../grader/suites/04-batchnorm.suite.ts', import.meta.url), 'utf8')).toContain('const NEAR_DX = 1e-2;');
+  } },
   { readme: '04-batchnorm', quote: 'was a few millionths of the one at the last', check: () => {
     const r = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep').expected.withoutBn.ratioFirstLast;
     expect(r).toBeGreaterThan(1e-6);
@@ -399,6 +420,11 @@ const CLAIMS: Claim[] = [
   } },
   { readme: '06-dead-neurons', quote: '(history[93] in the graded story)', check: () => expect(single('story.graded.leakyRelu')).toBe(93) },
   // 07
+  { readme: '07-training', quote: 'to a relative 1e-6, up to a loss beyond 1e100 or not finite', check: () => {
+    expect(LOSS_REL).toBe(1e-6);
+    expect(HUGE_LOSS).toBe(1e100);
+    expect([lossBlownUp(1e100), lossBlownUp(1.0000001e100), lossBlownUp(-Infinity), lossBlownUp(NaN)]).toEqual([false, true, true, true]);
+  } },
   { readme: '07-training', quote: 'the first layer of a 10-layer sigmoid network gets about a millionth of what the last one gets', check: () => within('xavierSigmoid.ratio', 1e-6, 1e-5) },
   { readme: '07-training', quote: 'In the graded He network that is 28% of the 108 hidden units, and 3.7–33% over 300 seeds (17% on average)', check: async () => {
     const M = await import('../scripts/measure/phenomena');

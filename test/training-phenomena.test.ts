@@ -5,12 +5,15 @@
  * variants that round differently, and the reference on inputs perturbed by a relative 1e-12
  * (far more than any reordering of float64 operations changes after one step), are run on the
  * graded recipes: every statistic must stay inside every limit, and its spread must be a tiny
- * fraction of the distance from the reference's value to the nearest limit edge.
+ * fraction of the distance from the reference's value to the nearest limit edge. Their losses, step
+ * by step, must also be the reference run's to within a hundredth of LOSS_REL, the tolerance by
+ * which the suite asks whether a history's losses are those of a network trained (a scripted
+ * history shows any phenomenon).
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../exercises/lib/rng';
 import type { ActivationName, Dense, Matrix } from '../exercises/lib/types';
-import { loadFixture, rebuildTrainingTask, runStatistic, trainingRunStats, type TrainingRunFixture } from '../fixtures/load';
+import { LOSS_REL, loadFixture, lossGap, rebuildTrainingTask, runStatistic, sameLosses, trainingRunStats, type TrainingRunFixture } from '../fixtures/load';
 import { mlpBackward, mlpForward, mseLoss } from '../solutions/02-backprop/backprop';
 import { trainMlp } from '../solutions/07-training/training';
 
@@ -48,6 +51,13 @@ describe('07 phenomenon limits against the freedom of a correct trainMlp', () =>
         const rng = createRng(9000 + k);
         const layers: Dense[] = t.layers.map((l) => ({ W: perturb(l.W, rng), b: l.b }));
         histories.push(trainMlp(perturb(t.x, rng), t.y, layers, run.recipe.act, optsOf(run)).history);
+      }
+      const ref = trainMlp(t.x, t.y, t.layers, run.recipe.act, optsOf(run));
+      const refLosses = [...ref.history.map((h) => h.loss), mseLoss(mlpForward(t.x, ref.layers, run.recipe.act).out, t.y).loss];
+      for (const h of histories) {
+        const gap = lossGap(h.map((e) => e.loss), refLosses);
+        expect(gap, `a correct run's losses ${gap} from the reference's`).toBeLessThan(1e-2 * LOSS_REL);
+        expect(sameLosses(h.map((e) => e.loss), refLosses)).toBe(true);
       }
       for (const [key, lim] of Object.entries(run.limits)) {
         const ref = runStatistic(run.expected, key);

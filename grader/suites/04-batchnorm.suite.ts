@@ -12,7 +12,7 @@
 import { loadFixture, rebuildMlp, type BatchnormFixture, type BatchNormParams, type BatchNormState } from '../../fixtures/load.js';
 import { batchnormNetGradNorms, type BatchnormNetImpl } from '../../fixtures/nets.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
-import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
+import { addRowVector, colSums, frobeniusNorm, map, matmul, mul, sub, transpose } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
@@ -354,6 +354,14 @@ function trustedDense(): Pick<BatchnormNetImpl, 'denseForward' | 'denseBackward'
   };
 }
 
+/** ‖a − b‖ / ‖b‖ over every entry (Frobenius). */
+const relDistance = (a: Matrix, b: Matrix): number => frobeniusNorm(sub(a, b)) / frobeniusNorm(b);
+/**
+ * How near the contract's dx (or a known mistake's) a backward pass must come after a forward that is
+ * not the contract's but passes the story's limits: those forwards leave ε out or outside the root,
+ * which moves dx by ≈ ε / var (var ≈ 29 on the saturated layer: ≈ 1e-6), far below this.
+ */
+const NEAR_DX = 1e-2;
 const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
 const inLimit = (v: number, l: { lo: number; hi: number }): boolean => v >= l.lo && v <= l.hi;
 
@@ -482,13 +490,18 @@ export default defineSuite(SLUG, (test) => {
     if (!rightForward && !doesTheMath(out, refF.out, outMistakes(z, p1, s1, 'train', DEFAULTS)) && !centers(out, z, p1.beta)) {
       fail('batchnormForward on the saturated layer gives neither the contract’s out, nor a known mistake’s, nor a centring of z: the story needs the batch norm the exercise asks for (forward.train says how yours differs)');
     }
-    // asked only after the contract's forward: after a wrong one, a right backward gives another dx
-    if (rightForward) {
-      const probe = randnMatrix(n, d, createRng(4643));
-      const back = asGrads(await ctx.call('batchnormBackward', probe, fwd.cache), n, d);
-      if (!doesTheMath(back.dx, refBackward(probe, refF).dx, gradMistakes(refF, probe).map((m) => ({ ...m, value: (m.value as Grads).dx })))) {
-        fail('batchnormBackward after your forward pass on the saturated layer gives a dx that is neither the contract’s nor a known mistake’s: the gradient ratio of the deep network needs the backward pass the exercise asks for (backward.train says how yours differs)');
-      }
+    // after the contract's forward the dx must be the contract's or a known mistake's; after another
+    // forward that passes this story's limits below (variance within 1e-3 of 1: ε left out or put
+    // outside the root) a right backward gives a dx within ≈ ε / var of the contract's, so there it
+    // must be within NEAR_DX of one of them (an attacker's dx = 4·dout after an ε-less forward kept
+    // the story's points with no backward math)
+    const probe = randnMatrix(n, d, createRng(4643));
+    const back = asGrads(await ctx.call('batchnormBackward', probe, fwd.cache), n, d);
+    const dxs = gradMistakes(refF, probe).map((m) => ({ ...m, value: (m.value as Grads).dx }));
+    const want = refBackward(probe, refF).dx;
+    const backwardOk = rightForward ? doesTheMath(back.dx, want, dxs) : [want, ...dxs.map((m) => m.value as Matrix)].some((w) => relDistance(back.dx, w) <= NEAR_DX);
+    if (!backwardOk) {
+      fail(`batchnormBackward after your forward pass on the saturated layer gives a dx that is ${rightForward ? 'neither the contract’s nor a known mistake’s' : `more than ${fmt(NEAR_DX)} (relative, in norm) from the contract’s and every known mistake’s, where your forward is within the story’s limits`}: the gradient ratio of the deep network needs the backward pass the exercise asks for (backward.train says how yours differs)`);
     }
     const threshold = f.expected.saturated.threshold;
     const before = z.flat().filter((v) => sigmoidGrad(v) < threshold).length / (n * d);

@@ -14,7 +14,7 @@
  * exercises/lib (never solutions/): a wrong answer that matches one fails with its diagnosis.
  */
 import {
-  loadFixture, rebuildTrainingTask, runStatistic, trainingRunStats,
+  LOSS_REL, lossBlownUp, lossGap, loadFixture, rebuildTrainingTask, runStatistic, sameLosses, trainingRunStats,
   type FixtureByKind, type FixtureKind, type TrainHistoryEntry, type TrainMlpInputs, type TrainingRunFixture,
 } from '../../fixtures/load.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
@@ -133,7 +133,7 @@ function lossAndGrads(x: Matrix, y: Matrix, layers: Dense[], act: ActivationName
 
 const frob = (m: Matrix): number => Math.sqrt(m.flat().reduce((s, x) => s + x * x, 0));
 
-type TrainVariant = 'correct' | 'afterUpdate' | 'afterClip' | 'ascent' | 'perLayer' | 'perTensor' | 'byValue' | 'scalesUp' | 'clipIgnored';
+type TrainVariant = 'correct' | 'afterUpdate' | 'afterClip' | 'ascent' | 'biasFrozen' | 'perLayer' | 'perTensor' | 'byValue' | 'scalesUp' | 'clipIgnored';
 /** trainMlp, with the global norm of `nv` (recorded and clipped by), or a known mistake of it. */
 function train(i: TrainMlpInputs, v: TrainVariant = 'correct', nv: NormVariant = 'correct'): { layers: Dense[]; history: TrainHistoryEntry[] } {
   let layers = i.layers;
@@ -145,7 +145,7 @@ function train(i: TrainMlpInputs, v: TrainVariant = 'correct', nv: NormVariant =
     const step = i.clipNorm === null || v === 'clipIgnored' ? g.grads : clip(g.grads, i.clipNorm, clipVariant, nv);
     if (v === 'afterClip') history.push(entry({ loss: g.loss, grads: step }));
     else if (v !== 'afterUpdate') history.push(entry(g));
-    layers = sgd(layers, step, i.lr, v === 'ascent' ? 'ascent' : 'correct');
+    layers = sgd(layers, step, i.lr, v === 'ascent' || v === 'biasFrozen' ? v : 'correct');
     if (v === 'afterUpdate') history.push(entry(lossAndGrads(i.x, i.y, layers, i.act)));
   }
   return { layers, history };
@@ -338,7 +338,102 @@ async function studentRun(ctx: TestContext, r: Run): Promise<{ stats: ReturnType
   if (right.length < 2 && !doesTheMath(first(history), first(correct), wrong.map((m) => ({ ...m, value: first(m.value) })))) {
     fail(`${runCall(r)}: history[0] holds ${right.length === 0 ? 'none' : `only the ${right[0]}`} of the network’s loss, gradient norm and first-layer norm before the first update (the run counts with two of them, or a known mistake’s), so this run cannot show the phenomenon; trainMlp.oneStep says how it differs`);
   }
+  await expectTrainedLosses(ctx, r, { ...inputs, steps: r.opts.steps }, history, diagnosis);
   return { stats: trainingRunStats(history, t.constantLoss), history, diagnosis };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A run's losses are those of a network trained as trainMlp trains.
+
+/** The losses of a trusted run, one per step and one after the last update. */
+function lossesOf(i: TrainMlpInputs, run: { layers: Dense[]; history: TrainHistoryEntry[] }): number[] {
+  return [...run.history.map((h) => h.loss), lossAndGrads(i.x, i.y, run.layers, i.act).loss];
+}
+
+/**
+ * The losses of `i` trained with the student's own clipGradNorm and sgdStep on the trusted
+ * gradients: what trainMlp's loop gives with the student's own parts, whatever their mistakes.
+ * Null when a part throws or returns something the next step cannot use.
+ */
+async function ownPartsLosses(ctx: TestContext, i: TrainMlpInputs): Promise<number[] | null> {
+  let layers = i.layers;
+  const losses: number[] = [];
+  try {
+    for (let t = 0; t <= i.steps; t++) {
+      const g = lossAndGrads(i.x, i.y, layers, i.act);
+      losses.push(g.loss);
+      if (t === i.steps || lossBlownUp(g.loss)) break;
+      const step = i.clipNorm === null ? g.grads : await ctx.call<LayerGrads[]>('clipGradNorm', g.grads, i.clipNorm);
+      layers = await ctx.call<Dense[]>('sgdStep', layers, step, i.lr);
+    }
+  } catch (err) {
+    // the student's part threw, or returned what the trusted forward cannot read; a limit reached stays the verdict
+    if ((err instanceof SandboxError && ['error', 'not-implemented', 'missing'].includes(err.kind)) || err instanceof TypeError || err instanceof RangeError) return null;
+    throw err;
+  }
+  return losses;
+}
+
+/**
+ * The learning rates at which one step of gradient descent (clipped as the contract clips) from the
+ * run's first network gives the loss `target`: every sign change of the loss's distance to it on a
+ * grid of lr × 2^k (k = −12…12), refined by bisection.
+ */
+function ratesGiving(i: TrainMlpInputs, target: number): number[] {
+  if (lossBlownUp(target)) return [];
+  const g = lossAndGrads(i.x, i.y, i.layers, i.act).grads;
+  const step = i.clipNorm === null ? g : clip(g, i.clipNorm);
+  const gap = (lr: number): number => lossAndGrads(i.x, i.y, sgd(i.layers, step, lr), i.act).loss - target;
+  const rates: number[] = [];
+  let lo = i.lr * 2 ** -12;
+  let gapLo = gap(lo);
+  for (let k = -11; k <= 12; k++) {
+    const hi = i.lr * 2 ** k;
+    const gapHi = gap(hi);
+    if (gapLo === 0) rates.push(lo);
+    else if (gapLo * gapHi < 0) {
+      let [a, b, ga] = [lo, hi, gapLo];
+      for (let n = 0; n < 60 && a < b; n++) {
+        const m = (a + b) / 2;
+        const gm = gap(m);
+        if (gm === 0 || m === a || m === b) { a = b = m; break; }
+        if (ga * gm < 0) b = m; else { a = m; ga = gm; }
+      }
+      rates.push((a + b) / 2);
+    }
+    [lo, gapLo] = [hi, gapHi];
+  }
+  return rates;
+}
+
+/**
+ * A scripted history shows any phenomenon, and one whose first entry was computed right still
+ * passes the gate above. So the losses of a phenomenon run must be those of gradient descent on
+ * this network: the trusted run's, a known mistake's (a wrong update, a wrong clip, the clip
+ * forgotten, a catalogued wrong norm clipped by), or those of the contract's loop built from the
+ * student's own clipGradNorm and sgdStep (so a mistake in those parts, caught or not by the
+ * catalogue, costs their own tests and not this one). Losses only: a history recorded after the
+ * update or with a wrong norm keeps the same losses (one step along) and is charged by the value
+ * tests; a loop stepping at its own learning rate is the trusted run at that rate. Only an
+ * uncatalogued mistake of trainMlp's own loop, outside its parts and its rate, fails here too.
+ */
+async function expectTrainedLosses(ctx: TestContext, r: Run, i: TrainMlpInputs, history: TrainHistoryEntry[], diagnosis?: Diagnosis): Promise<void> {
+  const got = history.map((h) => h.loss);
+  if (sameLosses(got, lossesOf(i, train(i)))) return;
+  const variants: [TrainVariant, NormVariant][] = [['ascent', 'correct'], ['biasFrozen', 'correct']];
+  if (i.clipNorm !== null) {
+    variants.push(['perLayer', 'correct'], ['perTensor', 'correct'], ['byValue', 'correct'], ['scalesUp', 'correct'], ['clipIgnored', 'correct'],
+      ['correct', 'noBias'], ['correct', 'sumOfNorms'], ['correct', 'noSqrt']);
+  }
+  if (variants.some(([v, nv]) => sameLosses(got, lossesOf(i, train(i, v, nv))))) return;
+  const own = await ownPartsLosses(ctx, i);
+  if (own !== null && sameLosses(got, own)) return;
+  // the loop's own learning rate (lr / N, say, where mseLoss's gradient is already a mean): the
+  // run at any rate one first step points to
+  if (got.length > 1 && ratesGiving(i, got[1]).some((lr) => sameLosses(got, lossesOf({ ...i, lr }, train({ ...i, lr }))))) return;
+  const k = own === null ? -1 : got.findIndex((v, t) => !(lossGap([v], [own[t]]) <= LOSS_REL));
+  const which = k < 0 ? 'its losses are not those of the network it trains' : `history[${k}].loss = ${fmt(got[k])} is not the loss of the network it trains as it is at step ${k}`;
+  fail(`${runCall(r)}: ${which}: the grader trained the same network with the contract's loop (mlpForward, mseLoss and mlpBackward, then ${i.clipNorm === null ? '' : 'your clipGradNorm and '}your sgdStep), with the known mistakes and at the learning rate your first step took, and none gives these losses: each history entry must be measured on the network as it is at that step`, diagnosis);
 }
 
 const SAYS: Record<string, string> = {
