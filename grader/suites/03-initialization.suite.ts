@@ -157,6 +157,25 @@ async function statistics(ctx: TestContext, f: InitForwardFixture, what: string,
   };
 }
 
+/**
+ * The experiments pay only an initMlp that follows its scheme. Their layers are all square (width
+ * 128, and 256 for tanh), where one fixed scale per scheme is the scheme's own: an attacker's
+ * initMlp drawing N(0, 0.125²) for He whatever the fans passed the ReLU experiment. So on a
+ * non-square layer of the stats fixture (its fans are printed by init.*.stats already), initMlp's
+ * weights must have the scheme's spread (within the fixture's limits) or a known mistake's (within
+ * 3%, the margin by which a mistake is named): a wrong formula costs the value tests, not this one.
+ */
+async function expectSchemeFollowed(ctx: TestContext, scheme: 'heNormal' | 'xavierNormal'): Promise<void> {
+  const c = loadFixture('03-initialization', 'init-stats', 'init-stats').cases.find((k) => k.inputs.fn === scheme && k.inputs.fanIn < k.inputs.fanOut);
+  if (!c) throw new Error(`fixtures/03-initialization/init-stats.json has no ${scheme} case with fanIn < fanOut: regenerate the fixtures (npm run fixtures)`);
+  const { fanIn, fanOut, seeds } = c.inputs;
+  const what = `initMlp([${fanIn}, ${fanOut}], '${scheme}', createRng(${seeds[0]}))`;
+  const [layer] = flatLayers(await ctx.call('initMlp', [fanIn, fanOut], scheme, seededRng(seeds[0])), [fanIn, fanOut], what);
+  const std = flatStd(layer.W);
+  if (within(std, c.limits.std) || c.expected.mistakes.some((m) => Math.abs(std / m.std - 1) < 0.03)) return;
+  fail(`the experiments count only for an initMlp that follows its scheme: ${what}[0].W has standard deviation ${fmt(std)}, neither ${scheme}'s spread on a ${fanIn} × ${fanOut} layer nor a known mistake's (every layer of the experiments is square, where one fixed scale would pass); init.initMlp.layers and init.${scheme}.stats say how yours differs`);
+}
+
 export default defineSuite('03-initialization', (test) => {
   test('init.xavierUniform.stats', (ctx) => checkInit(ctx, 'xavierUniform'));
   test('init.xavierNormal.stats', (ctx) => checkInit(ctx, 'xavierNormal'));
@@ -190,6 +209,7 @@ export default defineSuite('03-initialization', (test) => {
 
   test('init.deep.experiments', async (ctx) => {
     // 20 ReLU layers, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2⁻¹⁰
+    for (const scheme of ['heNormal', 'xavierNormal'] as const) await expectSchemeFollowed(ctx, scheme);
     const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
     const width = depth.recipe.sizes[1];
     const relu = (z: number) => (z > 0 ? z : 0);
