@@ -17,7 +17,7 @@ import * as A from '../solutions/01-activations/activations';
 import * as BN from '../solutions/04-batchnorm/batchnorm';
 import * as D from '../solutions/06-dead-neurons/diagnostics';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
-import { HUGE_LOSS, LOSS_REL, loadFixture, lossBlownUp, rebuildMlp, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
+import { HUGE_LOSS, LOSS_REL, loadFixture, lossBlownUp, lossGap, rebuildMlp, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
 import { preActivations } from '../fixtures/nets';
 import { trainMlp } from '../solutions/07-training/training';
 import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
@@ -420,10 +420,15 @@ const CLAIMS: Claim[] = [
   } },
   { readme: '06-dead-neurons', quote: '(history[93] in the graded story)', check: () => expect(single('story.graded.leakyRelu')).toBe(93) },
   // 07
-  { readme: '07-training', quote: 'to a relative 1e-6, up to a loss beyond 1e100 or not finite', check: () => {
+  { readme: '07-training', quote: 'to a relative 1e-6; a loss beyond 1e100 in size or not finite matches only such a loss, at the same step', check: () => {
     expect(LOSS_REL).toBe(1e-6);
     expect(HUGE_LOSS).toBe(1e100);
-    expect([lossBlownUp(1e100), lossBlownUp(1.0000001e100), lossBlownUp(-Infinity), lossBlownUp(NaN)]).toEqual([false, true, true, true]);
+    expect([lossBlownUp(1e100), lossBlownUp(1.0000001e100), lossBlownUp(-2e100), lossBlownUp(-Infinity), lossBlownUp(NaN)]).toEqual([false, true, true, true, true]);
+    // step by step to the last: a blown-up loss matches only a blown-up one, then a finite one is compared again
+    expect(lossGap([1, 2e100, NaN], [1, Infinity, 1e300])).toBe(0);
+    expect(lossGap([1, NaN, 0.5], [1, Infinity, NaN])).toBe(Infinity);
+    expect(lossGap([1, 2, 3], [1, 2 * (1 + 2e-6), 3])).toBeGreaterThan(LOSS_REL);
+    expect(lossGap([1, 2, 3], [1, 2 * (1 + 5e-7), 3])).toBeLessThan(LOSS_REL);
   } },
   { readme: '07-training', quote: 'the first layer of a 10-layer sigmoid network gets about a millionth of what the last one gets', check: () => within('xavierSigmoid.ratio', 1e-6, 1e-5) },
   { readme: '07-training', quote: 'In the graded He network that is 28% of the 108 hidden units, and 3.7–33% over 300 seeds (17% on average)', check: async () => {

@@ -351,9 +351,60 @@ function lossesOf(i: TrainMlpInputs, run: { layers: Dense[]; history: TrainHisto
 }
 
 /**
+ * The factor c that makes c·a nearest `b` (0 where a is all zeros) and the distance left,
+ * ‖b − c·a‖; null when `b` is not numbers of a's length.
+ */
+function factorOf(b: unknown[], a: number[]): { c: number; off: number } | null {
+  if (b.length !== a.length || !b.every((v) => typeof v === 'number')) return null;
+  const bb = b as number[];
+  const aa = a.reduce((s, v) => s + v * v, 0);
+  const c = aa > 0 ? a.reduce((s, v, k) => s + v * bb[k], 0) / aa : 0;
+  return { c, off: Math.sqrt(bb.reduce((s, v, k) => s + (v - c * a[k]) ** 2, 0)) };
+}
+const norm2 = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+/** The student's clip of `grads`: every tensor scaled by a factor ≥ 0 of its own (one for all, per layer, per tensor, or 1 for the biases). */
+function scalesEachTensor(got: unknown, grads: LayerGrads[]): boolean {
+  if (!Array.isArray(got) || got.length !== grads.length) return false;
+  return grads.every((g, i) => {
+    const o = got[i] as { dW?: unknown; db?: unknown } | null;
+    if (!Array.isArray(o?.dW) || !Array.isArray(o?.db) || o.dW.length !== g.dW.length || !o.dW.every((r) => Array.isArray(r))) return false;
+    // each tensor c·g within rounding (≤ 1e-9 of its size), c ≥ 0
+    const scaled = (got: unknown[], want: number[]): boolean => {
+      const f = factorOf(got, want);
+      return f !== null && f.c >= 0 && f.off <= 1e-9 * norm2(got as number[]);
+    };
+    return scaled((o.dW as unknown[][]).flat(), g.dW.flat()) && scaled(o.db, g.db);
+  });
+}
+
+/**
+ * The student's sgdStep from `layers` by `step`: every W and b moved along its own gradient by a
+ * factor of its own (the learning rate, a wrong one, its opposite, or 0 for a bias left alone), so
+ * the replay below is gradient descent whatever the rates, never layers made up to hit a loss.
+ */
+function stepsAlong(layers: Dense[], got: unknown, step: LayerGrads[]): boolean {
+  if (!Array.isArray(got) || got.length !== layers.length) return false;
+  return layers.every((l, i) => {
+    const o = got[i] as { W?: unknown; b?: unknown } | null;
+    if (!Array.isArray(o?.W) || !Array.isArray(o?.b) || o.W.length !== l.W.length || !o.W.every((r, a) => Array.isArray(r) && r.length === l.W[a].length)) return false;
+    // the move w − w′ a multiple of the step within rounding: w − lr·dw is within an ulp of w's
+    // size (1e-16 of it) of the exact move, however small the move is
+    const fits = (after: unknown[], before: number[], g: number[]): boolean => {
+      if (after.length !== before.length || !after.every((v) => typeof v === 'number')) return false;
+      const d = (after as number[]).map((v, k) => before[k] - v);
+      const f = factorOf(d, g);
+      return f !== null && Number.isFinite(f.off) && f.off <= 1e-12 * norm2(before) + 1e-9 * norm2(d);
+    };
+    return fits((o.W as unknown[][]).flat(), l.W.flat(), step[i].dW.flat()) && fits(o.b, l.b, step[i].db);
+  });
+}
+
+/**
  * The losses of `i` trained with the student's own clipGradNorm and sgdStep on the trusted
  * gradients: what trainMlp's loop gives with the student's own parts, whatever their mistakes.
- * Null when a part throws or returns something the next step cannot use.
+ * Null when a part throws, or returns what is not a clip (each tensor scaled, or capped entry by
+ * entry) or not a gradient step (stepsAlong): such parts could return layers made up to give any loss.
  */
 async function ownPartsLosses(ctx: TestContext, i: TrainMlpInputs): Promise<number[] | null> {
   let layers = i.layers;
@@ -364,7 +415,10 @@ async function ownPartsLosses(ctx: TestContext, i: TrainMlpInputs): Promise<numb
       losses.push(g.loss);
       if (t === i.steps || lossBlownUp(g.loss)) break;
       const step = i.clipNorm === null ? g.grads : await ctx.call<LayerGrads[]>('clipGradNorm', g.grads, i.clipNorm);
-      layers = await ctx.call<Dense[]>('sgdStep', layers, step, i.lr);
+      if (step !== g.grads && !scalesEachTensor(step, g.grads) && maxRelError(step, clip(g.grads, i.clipNorm as number, 'byValue')) > MISTAKE_REL) return null;
+      const next = await ctx.call<Dense[]>('sgdStep', layers, step, i.lr);
+      if (!stepsAlong(layers, next, step)) return null;
+      layers = next;
     }
   } catch (err) {
     // the student's part threw, or returned what the trusted forward cannot read; a limit reached stays the verdict
