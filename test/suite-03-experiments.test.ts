@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../grader/paths';
 import type { GradeReport } from '../grader/results';
 import { gradeSubmissions } from '../grader/runner';
+import { initTheory } from '../fixtures/init-theory';
 
 /** Changes to initMlp's returned layers, applied only to the 20-layer networks (width 128) of the ReLU experiment. */
-const CASES: Record<string, { change: string; message: RegExp }> = {
+const CASES: Record<string, { change: string; message: RegExp; on?: string }> = {
   'nan-weight': {
     change: 'layers[3].W[7][9] = NaN;',
     message: /^initMlp\(\[128,128,.*'heNormal', createRng\(\d+\)\)\[3\]\.W\[7\]\[9\] should be a finite number, got NaN$/,
@@ -31,6 +32,19 @@ const CASES: Record<string, { change: string; message: RegExp }> = {
     // He weights 10% too large in every layer: layer 20 grows ≈ 1.1¹⁹ ≈ 6× against layer 1
     change: "if (scheme === 'heNormal') for (const l of layers) l.W = l.W.map((row) => row.map((v) => 1.1 * v));",
     message: /^He, 20 ReLU layers of width 128: layer-20 \/ layer-1 pre-activation std = [\d.]+ \(the geometric mean of 4 networks, createRng\(3031\) to createRng\(3034\): [\d.]+, [\d.]+, [\d.]+, [\d.]+\), expected within a factor 3 of 1 \(\[0\.3+, 3\]\)$/,
+  },
+  // initMlp asked for the probe network of non-square layers (PROBE_SIZES in the suite): a thrown
+  // message naming its arguments is not shown, and one spread for every layer is no scheme
+  'probe-throws-sizes': {
+    on: 'sizes[0] === 64 && sizes.length === 4',
+    change: "throw new Error(`sizes ${sizes.join(',')}`);",
+    message: /^the experiments count only for an initMlp that follows its scheme: on a network of non-square layers \(not shown\), initMlp\(sizes, 'heNormal', rng\) threw or stopped \(its message is not shown here: it could name the sizes\); init\.initMlp\.layers says how yours differs$/,
+  },
+  'probe-one-spread': {
+    on: 'sizes[0] === 64 && sizes.length === 4',
+    // every layer rescaled to the spread of Xavier's formula for the middle layer's fans
+    change: "for (const l of layers) { const n = l.W.length * l.W[0].length; const sd = Math.sqrt(l.W.flat().reduce((a, v) => a + v * v, 0) / n); l.W = l.W.map((row) => row.map((v) => (v * Math.sqrt(2 / 416)) / sd)); }",
+    message: /^the experiments count only for an initMlp that follows its scheme: on a network of non-square layers \(not shown\), initMlp\(sizes, 'heNormal', rng\) draws its layers with spreads that are not heNormal's for their fans, nor one known mistake's/,
   },
   'short-bias': {
     change: 'layers[0].b = layers[0].b.slice(1);',
@@ -52,7 +66,7 @@ beforeAll(async () => {
       const text = readFileSync(file, 'utf8');
       const find = '  return layers;\n}';
       expect(text.split(find)).toHaveLength(2);
-      writeFileSync(file, text.replace(find, `  if (sizes.length === 21) { ${c.change} }\n${find}`));
+      writeFileSync(file, text.replace(find, `  if (${c.on ?? 'sizes.length === 21'}) { ${c.change} }\n${find}`));
     }
     return dir;
   });
@@ -70,6 +84,23 @@ describe("03's deep experiments on packed networks", () => {
       expect(reports.get(name)?.score, name).toBe(15);
       expect(test(reports.get(name), 'init.deep.experiments')?.status).toBe('passed');
     }
+  });
+
+  it('the probe network cannot be passed by one spread: on its layers every formula of either scheme (right or a known mistake) varies by more than the ±5% band allows', () => {
+    const source = readFileSync(path.join(ROOT, 'grader', 'suites', '03-initialization.suite.ts'), 'utf8');
+    const sizes = JSON.parse(/const PROBE_SIZES = (\[[\d, ]+\]);/.exec(source)?.[1] ?? 'null') as number[];
+    expect(source).toContain('Math.abs(std / formulas[i][j] - 1) <= 0.05');
+    for (const scheme of ['heNormal', 'xavierNormal'] as const) {
+      const per = sizes.slice(1).map((o, i) => { const t = initTheory(scheme, sizes[i], o); return [t.std, ...t.mistakes.map((m) => m.std)]; });
+      for (let j = 0; j < per[0].length; j++) {
+        const v = per.map((f) => f[j]);
+        // one constant within 5% of each needs max / min ≤ 1.05 / 0.95
+        expect(Math.max(...v) / Math.min(...v), `${scheme} formula ${j}`).toBeGreaterThan((1.05 / 0.95) * 1.05);
+      }
+    }
+    // and a correct draw's sample std misses its own by 5% only beyond 10 standard errors (≈ 1/√(2N))
+    const smallest = Math.min(...sizes.slice(1).map((o, i) => sizes[i] * o));
+    expect(0.05 * Math.sqrt(2 * smallest)).toBeGreaterThan(10);
   });
 
   it.each(Object.keys(CASES))('%s: fails the deep experiment only, saying what is wrong with the network', (name) => {
