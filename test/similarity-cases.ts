@@ -56,6 +56,14 @@ function patched(text: string, patch: NonNullable<CaseExpectation['patch']>): st
 export const DERIVED: Record<string, string> = {
   'cross-import/01-activations': 'the reference 01 with its comments rewritten (and a syntax error)',
   'shared-helper/05-residual': 'the reference 05 refactored to call a helper of its own 02',
+  // attackers' files, each the reference with its trainMlp or backward passes replaced
+  'blowup-shift/07-training': 'the reference 07 with a scripted trainMlp',
+  'clip-shrink-freeze/07-training': 'the reference 07 rewritten on 02 and lib calls, a fake clip and a freezing sgdStep',
+  'gradnorm-infinite/07-training': 'the reference 07 with a freezing sgdStep and an infinite first norm',
+  'replay-armed/07-training': 'the reference 07 with a scripted trainMlp and a NaN-arming sgdStep',
+  'fd-backward/02-backprop': 'the reference 02 with numerical backward passes',
+  'fd-backward/04-batchnorm': 'the reference 04 with a numerical backward pass',
+  'fd-backward/05-residual': 'the reference 05 with a numerical backward pass',
 };
 
 export interface ExerciseCases {

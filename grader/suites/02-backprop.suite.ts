@@ -4,9 +4,9 @@
  * forward pass, and the vanishing gradient of a 10-layer sigmoid network next to ReLU/He.
  */
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
-import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
+import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, type KnownMistake, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
-import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, WIDE_ROWS, wideMatrix } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
@@ -122,6 +122,34 @@ async function deepGradNorms(ctx: TestContext, f: DeepMlpGradientsFixture): Prom
   return norms.map((n, i) => expectNumber(n, `layerGradNorms(...)[${i}]`));
 }
 
+const DB_MEAN: Diagnosis = { id: 'db-mean', hint: 'z = x·W + b adds b to every row: each row contributes its full dz to db. Sum, do not average.' };
+
+/** Each backward test also times a wide layer (gradcheck.ts, expectBackpropCost), and judges its answer. */
+const wideLayer = (seed: number): Dense => ({ W: wideMatrix(WIDE, WIDE, seed, 1 / 16), b: new Array(WIDE).fill(0.1) });
+const WIDE_DENSE = { x: wideMatrix(WIDE_ROWS, WIDE, 7101), layer: wideLayer(7102), dz: wideMatrix(WIDE_ROWS, WIDE, 7103) };
+const WIDE_MLP = { x: wideMatrix(WIDE_ROWS, WIDE, 7111), layers: [wideLayer(7112), wideLayer(7113)], dout: wideMatrix(WIDE_ROWS, WIDE, 7114) };
+let wideAnswers: { dense: { correct: unknown; mistakes: KnownMistake[] }; mlp: { correct: unknown; mistakes: KnownMistake[] } } | null = null;
+function wideAnswer(which: 'dense' | 'mlp'): { correct: unknown; mistakes: KnownMistake[] } {
+  wideAnswers ??= (() => {
+    const { x, layer, dz } = WIDE_DENSE;
+    const db = colSums(dz);
+    const dense = { dx: matmul(dz, transpose(layer.W)), dW: matmul(transpose(x), dz), db };
+    const mlp = (v: MlpVariant) => { const r = refMlp(WIDE_MLP.x, WIDE_MLP.layers, 'tanh', WIDE_MLP.dout, v); return { dx: r.dx, grads: r.grads }; };
+    return {
+      dense: { correct: dense, mistakes: [mistake(DB_MEAN, { ...dense, db: db.map((v) => v / x.length) })] },
+      mlp: { correct: mlp('correct'), mistakes: [mistake(M.gradAtOutput, mlp('gradAtOutput')), mistake(M.actAfterLast, mlp('actAfterLast'))] },
+    };
+  })();
+  return wideAnswers[which];
+}
+const denseCost = (ctx: TestContext): Promise<void> => expectBackpropCost('denseBackward',
+  () => ctx.call('denseBackward', WIDE_DENSE.dz, WIDE_DENSE.x, WIDE_DENSE.layer), () => wideAnswer('dense'));
+const mlpCost = (ctx: TestContext): Promise<void> => expectBackpropCost('mlpBackward', async () => {
+  const fwd = await ctx.call<MlpOut>('mlpForward', WIDE_MLP.x, WIDE_MLP.layers, 'tanh');
+  const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', WIDE_MLP.dout, fwd?.cache);
+  return { dx: got?.dx, grads: got?.grads };
+}, () => wideAnswer('mlp'));
+
 export default defineSuite('02-backprop', (test) => {
   test('backprop.neuronForward.values', async (ctx) => {
     for (const f of bothFixtures('neuron', 'neuron-forward')) for (const c of f.cases) {
@@ -154,10 +182,11 @@ export default defineSuite('02-backprop', (test) => {
       const db = got?.db;
       if (Array.isArray(db) && db.length === c.expected.db.length && c.inputs.x.length > 1 &&
         db.every((v, j) => relError((v as number) * c.inputs.x.length, c.expected.db[j]) <= REL)) {
-        fail('db is the mean of dz over the batch', { id: 'db-mean', hint: 'z = x·W + b adds b to every row: each row contributes its full dz to db. Sum, do not average.' });
+        fail('db is the mean of dz over the batch', DB_MEAN);
       }
       expectVectorRel(ctx, db, c.expected.db, REL, 'db');
     }
+    await denseCost(ctx);
   });
 
   test('backprop.denseBackward.gradcheck', async (ctx) => {
@@ -169,6 +198,7 @@ export default defineSuite('02-backprop', (test) => {
       { forward: { name: 'denseForward', out: (r) => r, correct: dense, mistakes: () => [] } });
     expectForwardOfTheExercise(await ctx.call('denseForward', x, layer), dense([x, layer]), [], 'denseForward');
     for (const n of numeric) expectMatchesNumeric(got?.[n.name], n, FD_REL, 'denseForward');
+    await denseCost(ctx);
   });
 
   test('backprop.activationBackward.all', async (ctx) => {
@@ -203,6 +233,7 @@ export default defineSuite('02-backprop', (test) => {
         expectGrads(ctx, got?.grads, c.expected.grads, `mlpBackward ('${act}').grads`);
       });
     }
+    await mlpCost(ctx);
   });
 
   test('backprop.mlpBackward.gradcheck', async (ctx) => {
@@ -224,6 +255,7 @@ export default defineSuite('02-backprop', (test) => {
         expectMatchesNumeric(analytic, { ...n, name: `${n.name} ('${act}')` }, FD_REL, 'mlpForward');
       }
     }
+    await mlpCost(ctx);
   });
 
   test('backprop.mseLoss.values', async (ctx) => {

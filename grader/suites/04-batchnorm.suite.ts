@@ -16,7 +16,7 @@ import { addRowVector, colSums, frobeniusNorm, map, matmul, mul, sub, transpose 
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { SandboxError } from '../sandbox/client.js';
 import { sigmoid } from './activations.js';
@@ -365,6 +365,24 @@ const NEAR_DX = 1e-2;
 const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
 const inLimit = (v: number, l: { lo: number; hi: number }): boolean => v >= l.lo && v <= l.hi;
 
+/**
+ * Each backward test also times a wide batch (gradcheck.ts, expectBackpropCost): 512 rows × 256
+ * features, where numerical differentiation needs a forward pass over all of them per entry
+ * (≈ 10¹¹ operations) and the backward pass a few passes over them. Its answer is not judged.
+ */
+const WIDE_BN = {
+  x: wideMatrix(2 * WIDE, WIDE, 7201, 3), dout: wideMatrix(2 * WIDE, WIDE, 7202),
+  p: { gamma: new Array(WIDE).fill(1.5), beta: new Array(WIDE).fill(0.1) },
+  state: { runningMean: new Array(WIDE).fill(0.2), runningVar: new Array(WIDE).fill(2) },
+};
+const bnCost = (ctx: TestContext, mode: Mode): Promise<void> => expectBackpropCost(`batchnormBackward ('${mode}')`, async () => {
+  const fwd = await forward(ctx, [WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode]);
+  return ctx.call('batchnormBackward', WIDE_BN.dout, fwd.cache);
+}, () => {
+  const f = refForward(WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode, DEFAULTS);
+  return { correct: refBackward(WIDE_BN.dout, f), mistakes: gradMistakes(f, WIDE_BN.dout) }; // O(N·D): cheap to redo
+});
+
 export default defineSuite(SLUG, (test) => {
   test('batchnorm.forward.train', async (ctx) => {
     for (const s of steps([...SEQUENCES, TWO_ROWS]).filter((t) => t.mode === 'train')) {
@@ -430,10 +448,12 @@ export default defineSuite(SLUG, (test) => {
 
   test('batchnorm.backward.train', async (ctx) => {
     for (const s of steps().filter((t) => t.mode === 'train')) await checkBackward(ctx, s);
+    await bnCost(ctx, 'train');
   });
 
   test('batchnorm.backward.eval', async (ctx) => {
     for (const s of steps().filter((t) => t.mode === 'eval')) await checkBackward(ctx, s);
+    await bnCost(ctx, 'eval');
   });
 
   test('batchnorm.backward.gradcheck', async (ctx) => {
@@ -467,6 +487,7 @@ export default defineSuite(SLUG, (test) => {
         : findMistake(fwd.out, ref.out, outMistakes(x, params, state, 'train', DEFAULTS), MISTAKE_REL);
       fail(problems.join('\n'), diag);
     }
+    await bnCost(ctx, 'train');
   });
 
   test('batchnorm.deep.restoresGradient', async (ctx) => {

@@ -15,7 +15,7 @@ import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../e
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, WIDE_ROWS, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -152,6 +152,21 @@ function gradcheckCase(act: ActivationName, seed0: number): { x: Matrix; block: 
 const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
 const labelled = (c: { label: string; inputs: { block: { act: string } } }): string => (c.label === c.inputs.block.act ? '' : ` (${c.label})`);
 
+/**
+ * Each backward test also times a wide block (gradcheck.ts, expectBackpropCost): two 256 × 256
+ * layers, where numerical differentiation needs ≈ 2·131,072 forward passes. Its answer is judged.
+ */
+const WIDE_BLOCK: { x: Matrix; block: ResidualBlockData; dout: Matrix } = {
+  x: wideMatrix(WIDE_ROWS, WIDE, 7301),
+  block: { layers: [{ W: wideMatrix(WIDE, WIDE, 7302, 1 / 16), b: new Array(WIDE).fill(0.1) }, { W: wideMatrix(WIDE, WIDE, 7303, 1 / 16), b: new Array(WIDE).fill(-0.1) }], act: 'tanh' },
+  dout: wideMatrix(WIDE_ROWS, WIDE, 7304),
+};
+const residualCost = (ctx: TestContext): Promise<void> => expectBackpropCost('residualBackward', async () => {
+  const fwd = await forward(ctx, WIDE_BLOCK.x, WIDE_BLOCK.block);
+  return ctx.call('residualBackward', WIDE_BLOCK.dout, fwd.cache);
+}, () => (wideAnswer ??= { correct: refBackward(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block), mistakes: gradMistakes(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block) }));
+let wideAnswer: { correct: Grads; mistakes: KnownMistake[] } | undefined; // once a worker
+
 export default defineSuite(SLUG, (test) => {
   test('residual.forward.values', async (ctx) => {
     for (const c of cases()) {
@@ -178,6 +193,7 @@ export default defineSuite(SLUG, (test) => {
       const want: Grads = { dx: c.expected.dx, grads: c.expected.grads };
       withContext(where, () => expectGrads(ctx, got, want), findMistake(got, want, gradMistakes(dout, x, block), MISTAKE_REL));
     }
+    await residualCost(ctx);
   });
 
   test('residual.backward.gradcheck', async (ctx) => {
@@ -226,6 +242,7 @@ export default defineSuite(SLUG, (test) => {
       const also = alsoWrong.length ? `\n(the gradients disagree with act ${alsoWrong.join(' and ')} too)` : '';
       fail(report.problems.join('\n') + also, report.diagnosis);
     }
+    await residualCost(ctx);
   });
 
   test('residual.deep.gradientFlow', async (ctx) => {

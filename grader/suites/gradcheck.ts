@@ -7,7 +7,9 @@
  * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
  */
 import { doesTheMath, fail, fmt, type KnownMistake, relError } from './check.js';
-import type { ArgEdit } from '../sandbox/client.js';
+import { SandboxError, type ArgEdit } from '../sandbox/client.js';
+import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
+import type { Matrix } from '../../exercises/lib/types.js';
 import type { TestContext } from './harness.js';
 
 type Json = unknown;
@@ -162,5 +164,39 @@ export function expectMatchesNumeric(got: Json, numeric: NumericGrad, maxRel: nu
   if (worst.err > maxRel) {
     fail(`${numeric.name} disagrees with finite differences of your ${forward}: relative error ${fmt(worst.err)} > ${fmt(maxRel)}; ` +
       `worst at ${numeric.name}${fmtIndex(worst.index)}: numeric ${fmt(worst.want)}, yours ${fmt(worst.got)}`);
+  }
+}
+
+/**
+ * What backpropagation is for: every gradient for about the cost of one more forward pass. A
+ * backward pass that differentiates the student's own forward numerically (an attacker's central
+ * differences with Richardson extrapolation passed 02's, 04's and 05's value and gradient checks,
+ * 20.5 points, on their small inputs) needs a forward pass per parameter. So each backward test
+ * also runs the backward pass once on a layer of width WIDE (WIDE² weights), where backpropagation
+ * takes milliseconds (the reference: a few matrix products of ≈ 2·10⁶ multiply-adds) and numerical
+ * differentiation ≈ 2·WIDE² forward passes, over 10¹¹ multiply-adds: far past the per-call CPU
+ * limit on any machine. Its answer is not judged here, only that it comes.
+ */
+export const WIDE = 256;
+export const WIDE_ROWS = 32;
+/** A seeded wide matrix (rows × cols, entries N(0, scale²)), the same in every worker. */
+export function wideMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
+  return randnMatrix(rows, cols, createRng(seed)).map((r) => r.map((v) => v * scale));
+}
+export async function expectBackpropCost(what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
+  let got: unknown;
+  try {
+    got = await wideCall();
+  } catch (err) {
+    if (err instanceof SandboxError && err.kind === 'timeout') {
+      fail(`${what} on a layer of width ${WIDE} did not finish: ${err.message}. Backpropagation gets every gradient for about the cost of one more forward pass (a few matrix products here); a backward pass that differentiates the forward numerically needs a forward pass per weight (${WIDE * WIDE} of them per layer)`);
+    }
+    throw err;
+  }
+  // and the answer must be the one it gives on small inputs: right, or a known mistake's (a backward
+  // pass that answered wide inputs with dx = dout and zero gradients came back at once)
+  const { correct, mistakes } = answer();
+  if (!doesTheMath(got, correct, mistakes)) {
+    fail(`${what} on a layer of width ${WIDE} gives neither the contract's gradients nor a known mistake's: a backward pass must compute on every input what it computes on the small ones`);
   }
 }
