@@ -15,7 +15,7 @@ import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../e
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, WIDE_ROWS, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -155,11 +155,14 @@ const labelled = (c: { label: string; inputs: { block: { act: string } } }): str
 /**
  * Each backward test also times a wide block (gradcheck.ts, expectBackpropCost): two 256 × 256
  * layers, where numerical differentiation needs ≈ 2·131,072 forward passes. Its answer is judged.
+ * Eight rows, not WIDE_ROWS: the reference 05 applies its activation through 02's neuronForward
+ * entry by entry, a round trip to the trusted side each for a student whose own 02 is wrong.
  */
+const WIDE_BLOCK_ROWS = 8;
 const WIDE_BLOCK: { x: Matrix; block: ResidualBlockData; dout: Matrix } = {
-  x: wideMatrix(WIDE_ROWS, WIDE, 7301),
+  x: wideMatrix(WIDE_BLOCK_ROWS, WIDE, 7301),
   block: { layers: [{ W: wideMatrix(WIDE, WIDE, 7302, 1 / 16), b: new Array(WIDE).fill(0.1) }, { W: wideMatrix(WIDE, WIDE, 7303, 1 / 16), b: new Array(WIDE).fill(-0.1) }], act: 'tanh' },
-  dout: wideMatrix(WIDE_ROWS, WIDE, 7304),
+  dout: wideMatrix(WIDE_BLOCK_ROWS, WIDE, 7304),
 };
 const residualCost = (ctx: TestContext): Promise<void> => expectBackpropCost('residualBackward', async () => {
   const fwd = await forward(ctx, WIDE_BLOCK.x, WIDE_BLOCK.block);

@@ -188,10 +188,9 @@ export async function expectBackpropCost(what: string, wideCall: () => Promise<u
   try {
     got = await wideCall();
   } catch (err) {
-    if (err instanceof SandboxError && err.kind === 'timeout') {
-      fail(`${what} on a layer of width ${WIDE} did not finish: ${err.message}. Backpropagation gets every gradient for about the cost of one more forward pass (a few matrix products here); a backward pass that differentiates the forward numerically needs a forward pass per weight (${WIDE * WIDE} of them per layer)`);
-    }
-    throw err;
+    const stopped = err instanceof SandboxError && err.kind === 'timeout' ? err.message : null;
+    if (stopped === null) throw err;
+    fail(`${what} on a layer of width ${WIDE} did not finish: ${stopped}. Backpropagation gets every gradient for about the cost of one more forward pass (a few matrix products here); a backward pass that differentiates the forward numerically needs a forward pass per weight (${WIDE * WIDE} of them per layer)`);
   }
   // and the answer must be the one it gives on small inputs: right, or a known mistake's (a backward
   // pass that answered wide inputs with dx = dout and zero gradients came back at once)
