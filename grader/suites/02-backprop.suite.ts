@@ -142,9 +142,9 @@ function wideAnswer(which: 'dense' | 'mlp'): { correct: unknown; mistakes: Known
   })();
   return wideAnswers[which];
 }
-const denseCost = (ctx: TestContext): Promise<void> => expectBackpropCost('denseBackward',
+const denseCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'denseBackward',
   () => ctx.call('denseBackward', WIDE_DENSE.dz, WIDE_DENSE.x, WIDE_DENSE.layer), () => wideAnswer('dense'));
-const mlpCost = (ctx: TestContext): Promise<void> => expectBackpropCost('mlpBackward', async () => {
+const mlpCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'mlpBackward', async () => {
   const fwd = await ctx.call<MlpOut>('mlpForward', WIDE_MLP.x, WIDE_MLP.layers, 'tanh');
   const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', WIDE_MLP.dout, fwd?.cache);
   return { dx: got?.dx, grads: got?.grads };

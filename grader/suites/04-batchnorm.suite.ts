@@ -375,7 +375,7 @@ const WIDE_BN = {
   p: { gamma: new Array(WIDE).fill(1.5), beta: new Array(WIDE).fill(0.1) },
   state: { runningMean: new Array(WIDE).fill(0.2), runningVar: new Array(WIDE).fill(2) },
 };
-const bnCost = (ctx: TestContext, mode: Mode): Promise<void> => expectBackpropCost(`batchnormBackward ('${mode}')`, async () => {
+const bnCost = (ctx: TestContext, mode: Mode): Promise<void> => expectBackpropCost(ctx, `batchnormBackward ('${mode}')`, async () => {
   const fwd = await forward(ctx, [WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode]);
   return ctx.call('batchnormBackward', WIDE_BN.dout, fwd.cache);
 }, () => {

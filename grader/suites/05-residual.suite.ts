@@ -164,7 +164,7 @@ const WIDE_BLOCK: { x: Matrix; block: ResidualBlockData; dout: Matrix } = {
   block: { layers: [{ W: wideMatrix(WIDE, WIDE, 7302, 1 / 16), b: new Array(WIDE).fill(0.1) }, { W: wideMatrix(WIDE, WIDE, 7303, 1 / 16), b: new Array(WIDE).fill(-0.1) }], act: 'tanh' },
   dout: wideMatrix(WIDE_BLOCK_ROWS, WIDE, 7304),
 };
-const residualCost = (ctx: TestContext): Promise<void> => expectBackpropCost('residualBackward', async () => {
+const residualCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'residualBackward', async () => {
   const fwd = await forward(ctx, WIDE_BLOCK.x, WIDE_BLOCK.block);
   return ctx.call('residualBackward', WIDE_BLOCK.dout, fwd.cache);
 }, () => (wideAnswer ??= { correct: refBackward(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block), mistakes: gradMistakes(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block) }));

@@ -183,7 +183,12 @@ export const WIDE_ROWS = 32;
 export function wideMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
   return randnMatrix(rows, cols, createRng(seed)).map((r) => r.map((v) => v * scale));
 }
-export async function expectBackpropCost(what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
+export function expectBackpropCost(ctx: Pick<TestContext, 'once'>, what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
+  // once per student and exercise: every backward test of it needs the same verdict, and the wide
+  // call is most of what a correct backward pass costs the grader
+  return ctx.once(`wide ${what}`, () => wideVerdict(what, wideCall, answer));
+}
+async function wideVerdict(what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
   let got: unknown;
   try {
     got = await wideCall();

@@ -97,6 +97,12 @@ export interface TestContext {
   callVariants(fn: string, base: unknown[], edits: ArgEdit[]): Promise<unknown[]>;
   /** The calls of this test so far, with inputs, outputs and arguments after each call. */
   readonly records: CallRecord[];
+  /**
+   * `run`'s outcome, computed by the first test of this student's exercise that asks for `key` and
+   * shared with the others (a check several tests need whose answer cannot change, such as the
+   * wide backward pass of gradcheck.ts): a failure fails each of them the same way.
+   */
+  once<T>(key: string, run: () => Promise<T>): Promise<T>;
   /** 'hidden' tests never print expected values. */
   readonly visibility: Visibility;
   readonly hidden: boolean;
@@ -326,6 +332,9 @@ export function defineSuite(slug: string, body: SuiteBody): (submission: number)
   };
 }
 
+/** ctx.once's outcomes, per sandbox: one student's one exercise (a new sandbox starts afresh). */
+const onceBySandbox = new WeakMap<Sandbox, Map<string, Promise<unknown>>>();
+
 /**
  * What a test body calls: `sb`'s calls of `route(name)` (the student's own functions of another
  * exercise are `__gradlabOwn$…`), each through `guard` (the graded exercise's CPU budget), and the
@@ -341,6 +350,12 @@ function testContext(
     callMany: async (name, argLists) => valuesOf(await guard(name, () => sb.callMany(route(name), argLists))) as never,
     callVariants: async (name, base, edits) => valuesOf(await guard(name, () => sb.callVariants(route(name), base, edits))),
     get records() { return sb.records.slice(first); },
+    once: <T>(key: string, run: () => Promise<T>): Promise<T> => {
+      let shared = onceBySandbox.get(sb);
+      if (!shared) onceBySandbox.set(sb, (shared = new Map()));
+      if (!shared.has(key)) shared.set(key, run());
+      return shared.get(key) as Promise<T>;
+    },
     visibility,
     hidden: visibility === 'hidden',
   };
