@@ -212,7 +212,7 @@ describe('gradlab class', () => {
       'function nap() { const t = process.cpuUsage(); while (process.cpuUsage(t).user < 2e6) {} }\n' +
       ['residualForward', 'residualBackward'].map((n) => `export function ${n}(...args: any[]) { nap(); return (real_${n} as any)(...args); }\n`).join('');
     // with their own 01 and 02, which pass their tests: 05's calls of 02 run in the sandbox, so the
-    // honest ones spend a fraction of a second whatever the load (through the oracle, 32,458 round
+    // honest ones spend a fraction of a second whatever the load (through the oracle, 30,405 round
     // trips, their CPU grows with the machine's load: that is another test's, see own-functions)
     for (const name of ['zz-honest-1', 'zz-honest-2', 'zz-mallory']) {
       residualOnly(name);

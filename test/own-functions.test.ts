@@ -6,7 +6,7 @@
  * grader, counted with GRADLAB_RECORD_CALLS (the calls the oracle answered for each exercise):
  *
  * - the reference solutions as a submission: every own function passes, so 02, 05, 06 and 07 ask
- *   the oracle nothing (05's hidden tests alone would otherwise make 32,458 round trips);
+ *   the oracle nothing (05's hidden tests alone would otherwise make 30,405 round trips);
  * - one mistake in 02 (db averaged over the batch, test/submissions/db-mean): 02 loses exactly
  *   what that case says, 05, 06 and 07 keep every point; 05 and 07, which call denseBackward (07
  *   through mlpBackward), get 02's values from the oracle, 06 its own (it calls neither);
@@ -91,7 +91,7 @@ describe('another exercise’s contract functions: the student’s own where the
     // 06 imports neuronForward and activationBackward only, whose tests pass
     expect(oracleCalls.get('db-mean')?.['06-dead-neurons']).toBe(0);
     // every call 05's hidden tests make of 02's functions (docs/security.md), each a round trip here
-    expect(oracleCalls.get('db-mean')?.['05-residual']).toBe(32_458);
+    expect(oracleCalls.get('db-mean')?.['05-residual']).toBe(30_405);
   });
 
   it('two mistakes in 01 and patched globals cost exactly the two mistakes; 02 asks the oracle for those two functions', () => {
