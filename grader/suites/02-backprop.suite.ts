@@ -132,8 +132,10 @@ let wideAnswers: { dense: { correct: unknown; mistakes: KnownMistake[] }; mlp: {
 function wideAnswer(which: 'dense' | 'mlp'): { correct: unknown; mistakes: KnownMistake[] } {
   wideAnswers ??= (() => {
     const { x, layer, dz } = WIDE_DENSE;
-    const db = colSums(dz);
-    const dense = { dx: matmul(dz, transpose(layer.W)), dW: matmul(transpose(x), dz), db };
+    // one linear layer of refMlp is the dense layer's backward pass
+    const one = refMlp(x, [layer], 'tanh', dz);
+    const db = one.grads[0].db;
+    const dense = { dx: one.dx, dW: one.grads[0].dW, db };
     const mlp = (v: MlpVariant) => { const r = refMlp(WIDE_MLP.x, WIDE_MLP.layers, 'tanh', WIDE_MLP.dout, v); return { dx: r.dx, grads: r.grads }; };
     return {
       dense: { correct: dense, mistakes: [mistake(DB_MEAN, { ...dense, db: db.map((v) => v / x.length) })] },

@@ -14,10 +14,10 @@
  * exercises/lib (never solutions/): a wrong answer that matches one fails with its diagnosis.
  */
 import {
-  LOSS_REL, lossBlownUp, lossGap, loadFixture, rebuildTrainingTask, runStatistic, trainingRunStats,
+  LOSS_REL, lossBlownUp, lossGap, lossShift, loadFixture, rebuildTrainingTask, runStatistic, trainingRunStats,
   type FixtureByKind, type FixtureKind, type TrainHistoryEntry, type TrainMlpInputs, type TrainingRunFixture,
 } from '../../fixtures/load.js';
-import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
+import { addRowVector, colSums, map, matmul, mul, transpose, vectorNorm } from '../../exercises/lib/tensor.js';
 import type { ActivationName, Dense, LayerGrads, Matrix } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { caseName, doesTheMath, expectNumber, expectRel, fail, findMistake, firstChange, fmt, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
@@ -307,7 +307,7 @@ function isAClip(got: unknown, grads: LayerGrads[], maxNorm: number): boolean {
   if (!Array.isArray(got) || got.length !== grads.length) return false;
   const flat = (g: LayerGrads[]): unknown[] => g.flatMap((t) => [...(Array.isArray(t?.dW) ? t.dW.flat() : [null]), ...(Array.isArray(t?.db) ? t.db : [null])]);
   const f = factorOf(flat(got as LayerGrads[]), flat(grads) as number[]);
-  if (f === null || !(f.off <= 1e-9 * norm2(flat(got as LayerGrads[]) as number[]))) return false;
+  if (f === null || !(f.off <= 1e-9 * vectorNorm(flat(got as LayerGrads[]) as number[]))) return false;
   const norms = someNorms(grads);
   return norms.some((n) => Math.abs((f.c * n) / maxNorm - 1) <= 1e-3) || (Math.abs(f.c - 1) <= 1e-12 && norms.some((n) => n <= maxNorm * (1 + 1e-3)));
 }
@@ -387,7 +387,6 @@ function factorOf(b: unknown[], a: number[]): { c: number; off: number } | null 
   const c = aa > 0 ? a.reduce((s, v, k) => s + v * bb[k], 0) / aa : 0;
   return { c, off: Math.sqrt(bb.reduce((s, v, k) => s + (v - c * a[k]) ** 2, 0)) };
 }
-const norm2 = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 /**
  * The student's sgdStep from `layers` by `step`: every W and b moved along its own gradient by a
@@ -405,7 +404,7 @@ function stepsAlong(layers: Dense[], got: unknown, step: LayerGrads[]): boolean 
       if (after.length !== before.length || !after.every((v) => typeof v === 'number')) return false;
       const d = (after as number[]).map((v, k) => before[k] - v);
       const f = factorOf(d, g);
-      return f !== null && Number.isFinite(f.off) && f.off <= 1e-12 * norm2(before) + 1e-9 * norm2(d);
+      return f !== null && Number.isFinite(f.off) && f.off <= 1e-12 * vectorNorm(before) + 1e-9 * vectorNorm(d);
     };
     return fits((o.W as unknown[][]).flat(), l.W.flat(), step[i].dW.flat()) && fits(o.b, l.b, step[i].db);
   });
@@ -489,8 +488,8 @@ async function expectTrainedLosses(ctx: TestContext, r: Run, i: TrainMlpInputs, 
   // the path's norms, taken along as the history is (one step along for a history after each update)
   const along = (p: Path | null): number[] | null => {
     if (p === null) return null;
-    const shift = [0, 1].find((k) => lossGap(got, p.losses, k) <= LOSS_REL);
-    return shift === undefined ? null : p.norms.slice(shift, shift + got.length);
+    const shift = lossShift(got, p.losses);
+    return shift === null ? null : p.norms.slice(shift, shift + got.length);
   };
   const trusted = along(pathOf(i, trainRun(i)));
   if (trusted) return trusted;
