@@ -19,9 +19,13 @@
  * - 01 spinning 0.2 s a call only when it runs in another exercise's sandbox
  *   (test/submissions/checks-burn): the checks there stop at their own CPU budget (one per-call
  *   limit), so each sandbox spends at most that and one call on them, and the reference answers
- *   for 01 (a reviewer's version of it held 06 alone for 72–92 s of wall, full marks, none of it charged).
+ *   for 01 (a reviewer's version of it held 06 alone for 72–92 s of wall, full marks, none of it charged);
+ * - an mlpBackward right on small inputs but returning dx = dout on a 256-wide layer (written here,
+ *   `wide-wrong`): 02's two mlpBackward tests fail on the wide check (gradcheck.ts), and 07, whose
+ *   checks of the own 02 skip that check (harness.ts `choosing`: 07 grades its own loop on small
+ *   networks), uses the student's own 02 and keeps every point.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +36,7 @@ import { applyPatch, type CaseExpectation } from './submission-cases';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradlab-own-'));
 const recorded = path.join(tmp, 'calls');
-const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import', 'checks-burn'] as const;
+const CASES = ['reference', 'db-mean', 'patched-globals-wrong', 'loop-at-import', 'checks-burn', 'wide-wrong'] as const;
 type Case = (typeof CASES)[number];
 const expectation = (name: string): CaseExpectation => JSON.parse(readFileSync(path.join(ROOT, 'test', 'submissions', name, 'expected.json'), 'utf8')) as CaseExpectation;
 
@@ -41,6 +45,17 @@ function assemble(name: Case): string {
   const dir = path.join(tmp, name);
   cpSync(path.join(ROOT, 'solutions'), dir, { recursive: true, dereference: true });
   if (name === 'reference') return dir;
+  if (name === 'wide-wrong') {
+    const file = path.join(dir, '02-backprop', 'backprop.ts');
+    const code = readFileSync(file, 'utf8').replace('export function mlpBackward(', 'function mlpBackwardRight(');
+    writeFileSync(file, `${code}
+export function mlpBackward(dout: Matrix, cache: unknown): { dx: Matrix; grads: LayerGrads[] } {
+  const right = mlpBackwardRight(dout, cache);
+  return dout[0].length >= 200 ? { ...right, dx: dout } : right;
+}
+`);
+    return dir;
+  }
   cpSync(path.join(ROOT, 'test', 'submissions', name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'expected.json' });
   const { patch } = expectation(name);
   if (patch) applyPatch(dir, `test/submissions/${name}`, patch);
@@ -111,6 +126,15 @@ describe('another exercise’s contract functions: the student’s own where the
     for (const slug of ran) expect(spent[slug], slug).toBeGreaterThanOrEqual(3000);
     for (const [slug, ms] of Object.entries(spent)) expect(ms, slug).toBeLessThan(3000 + 3000 + 500);
     expect(oracleCalls.get('checks-burn')?.['02-backprop']).toBeGreaterThan(0);
+  });
+
+  it('an mlpBackward wrong only on wide inputs loses 02’s two mlpBackward tests; 07 uses it (no oracle call) and keeps every point', () => {
+    const tests02 = reports.get('wide-wrong')?.tests.filter((t) => t.exercise === '02-backprop') ?? [];
+    expect(tests02).toHaveLength(10);
+    expect(tests02.filter((t) => t.status !== 'passed').map((t) => t.id)).toEqual(['backprop.mlpBackward.fixture', 'backprop.mlpBackward.gradcheck']);
+    expect(tests02.find((t) => t.id === 'backprop.mlpBackward.gradcheck')?.message).toMatch(/width 256 gives neither the contract's gradients nor a known mistake's/);
+    expect(score('wide-wrong', '07-training')).toBe(15);
+    expect(oracleCalls.get('wide-wrong')?.['07-training']).toBe(0);
   });
 
   it('an 01 that loops at import costs 01 alone: 02 gets every 01 value from the reference', () => {

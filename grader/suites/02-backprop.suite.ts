@@ -6,7 +6,7 @@
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
 import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, type KnownMistake, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, WIDE_ROWS, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, WIDE_ROWS, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
@@ -128,29 +128,20 @@ const DB_MEAN: Diagnosis = { id: 'db-mean', hint: 'z = x·W + b adds b to every 
 const wideLayer = (seed: number): Dense => ({ W: wideMatrix(WIDE, WIDE, seed, 1 / 16), b: new Array(WIDE).fill(0.1) });
 const WIDE_DENSE = { x: wideMatrix(WIDE_ROWS, WIDE, 7101), layer: wideLayer(7102), dz: wideMatrix(WIDE_ROWS, WIDE, 7103) };
 const WIDE_MLP = { x: wideMatrix(WIDE_ROWS, WIDE, 7111), layers: [wideLayer(7112), wideLayer(7113)], dout: wideMatrix(WIDE_ROWS, WIDE, 7114) };
-let wideAnswers: { dense: { correct: unknown; mistakes: KnownMistake[] }; mlp: { correct: unknown; mistakes: KnownMistake[] } } | null = null;
-function wideAnswer(which: 'dense' | 'mlp'): { correct: unknown; mistakes: KnownMistake[] } {
-  wideAnswers ??= (() => {
-    const { x, layer, dz } = WIDE_DENSE;
-    // one linear layer of refMlp is the dense layer's backward pass
-    const one = refMlp(x, [layer], 'tanh', dz);
-    const db = one.grads[0].db;
-    const dense = { dx: one.dx, dW: one.grads[0].dW, db };
-    const mlp = (v: MlpVariant) => { const r = refMlp(WIDE_MLP.x, WIDE_MLP.layers, 'tanh', WIDE_MLP.dout, v); return { dx: r.dx, grads: r.grads }; };
-    return {
-      dense: { correct: dense, mistakes: [mistake(DB_MEAN, { ...dense, db: db.map((v) => v / x.length) })] },
-      mlp: { correct: mlp('correct'), mistakes: [mistake(M.gradAtOutput, mlp('gradAtOutput')), mistake(M.actAfterLast, mlp('actAfterLast'))] },
-    };
-  })();
-  return wideAnswers[which];
-}
+// one linear layer of refMlp is the dense layer's backward pass
+const WIDE_DENSE_ANSWER = wideAnswer(() => {
+  const one = refMlp(WIDE_DENSE.x, [WIDE_DENSE.layer], 'tanh', WIDE_DENSE.dz);
+  return { dx: one.dx, dW: one.grads[0].dW, db: one.grads[0].db };
+}, (dense) => [mistake(DB_MEAN, { ...dense, db: dense.db.map((v) => v / WIDE_DENSE.x.length) })]);
+const wideMlp = (v: MlpVariant) => { const r = refMlp(WIDE_MLP.x, WIDE_MLP.layers, 'tanh', WIDE_MLP.dout, v); return { dx: r.dx, grads: r.grads }; };
+const WIDE_MLP_ANSWER = wideAnswer(() => wideMlp('correct'), () => [mistake(M.gradAtOutput, wideMlp('gradAtOutput')), mistake(M.actAfterLast, wideMlp('actAfterLast'))]);
 const denseCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'denseBackward',
-  () => ctx.call('denseBackward', WIDE_DENSE.dz, WIDE_DENSE.x, WIDE_DENSE.layer), () => wideAnswer('dense'));
+  () => ctx.call('denseBackward', WIDE_DENSE.dz, WIDE_DENSE.x, WIDE_DENSE.layer), WIDE_DENSE_ANSWER);
 const mlpCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'mlpBackward', async () => {
   const fwd = await ctx.call<MlpOut>('mlpForward', WIDE_MLP.x, WIDE_MLP.layers, 'tanh');
   const got = await ctx.call<Partial<MlpGrads>>('mlpBackward', WIDE_MLP.dout, fwd?.cache);
   return { dx: got?.dx, grads: got?.grads };
-}, () => wideAnswer('mlp'));
+}, WIDE_MLP_ANSWER);
 
 export default defineSuite('02-backprop', (test) => {
   test('backprop.neuronForward.values', async (ctx) => {

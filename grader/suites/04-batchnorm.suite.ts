@@ -16,7 +16,7 @@ import { addRowVector, colSums, frobeniusNorm, map, matmul, mul, sub, transpose 
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, type WideAnswer, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { SandboxError } from '../sandbox/client.js';
 import { sigmoid } from './activations.js';
@@ -366,27 +366,25 @@ const subscript = (n: number): string => String(n).replace(/\d/g, (d) => '₀₁
 const inLimit = (v: number, l: { lo: number; hi: number }): boolean => v >= l.lo && v <= l.hi;
 
 /**
- * Each backward test also times a wide batch (gradcheck.ts, expectBackpropCost): 512 rows × 256
+ * Each backward test also times a wide batch (gradcheck.ts, expectBackpropCost): 256 rows × 256
  * features, where numerical differentiation needs a forward pass over all of them per entry
- * (≈ 10¹¹ operations) and the backward pass a few passes over them. Its answer is not judged.
+ * (2 · 65,536 passes of ≈ 10 operations an entry: ≈ 10¹¹) and the backward pass a few passes over
+ * them. Its answer must be the contract's or a known mistake's.
  */
 const WIDE_BN = {
-  x: wideMatrix(2 * WIDE, WIDE, 7201, 3), dout: wideMatrix(2 * WIDE, WIDE, 7202),
+  x: wideMatrix(WIDE, WIDE, 7201, 3), dout: wideMatrix(WIDE, WIDE, 7202),
   p: { gamma: new Array(WIDE).fill(1.5), beta: new Array(WIDE).fill(0.1) },
   state: { runningMean: new Array(WIDE).fill(0.2), runningVar: new Array(WIDE).fill(2) },
+};
+const wideForward = (mode: Mode): RefForward => refForward(WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode, DEFAULTS);
+const WIDE_BN_ANSWERS: Record<Mode, WideAnswer> = {
+  train: wideAnswer(() => refBackward(WIDE_BN.dout, wideForward('train')), () => gradMistakes(wideForward('train'), WIDE_BN.dout)),
+  eval: wideAnswer(() => refBackward(WIDE_BN.dout, wideForward('eval')), () => gradMistakes(wideForward('eval'), WIDE_BN.dout)),
 };
 const bnCost = (ctx: TestContext, mode: Mode): Promise<void> => expectBackpropCost(ctx, `batchnormBackward ('${mode}')`, async () => {
   const fwd = await forward(ctx, [WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode]);
   return ctx.call('batchnormBackward', WIDE_BN.dout, fwd.cache);
-}, () => {
-  let answer = wideAnswers.get(mode); // once a worker: the same inputs for every student
-  if (!answer) {
-    const f = refForward(WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode, DEFAULTS);
-    wideAnswers.set(mode, (answer = { correct: refBackward(WIDE_BN.dout, f), mistakes: gradMistakes(f, WIDE_BN.dout) }));
-  }
-  return answer;
-});
-const wideAnswers = new Map<Mode, { correct: Grads; mistakes: KnownMistake[] }>();
+}, WIDE_BN_ANSWERS[mode]);
 
 export default defineSuite(SLUG, (test) => {
   test('batchnorm.forward.train', async (ctx) => {

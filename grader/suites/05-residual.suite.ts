@@ -15,7 +15,7 @@ import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../e
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -164,11 +164,11 @@ const WIDE_BLOCK: { x: Matrix; block: ResidualBlockData; dout: Matrix } = {
   block: { layers: [{ W: wideMatrix(WIDE, WIDE, 7302, 1 / 16), b: new Array(WIDE).fill(0.1) }, { W: wideMatrix(WIDE, WIDE, 7303, 1 / 16), b: new Array(WIDE).fill(-0.1) }], act: 'tanh' },
   dout: wideMatrix(WIDE_BLOCK_ROWS, WIDE, 7304),
 };
+const WIDE_BLOCK_ANSWER = wideAnswer(() => refBackward(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block), () => gradMistakes(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block));
 const residualCost = (ctx: TestContext): Promise<void> => expectBackpropCost(ctx, 'residualBackward', async () => {
   const fwd = await forward(ctx, WIDE_BLOCK.x, WIDE_BLOCK.block);
   return ctx.call('residualBackward', WIDE_BLOCK.dout, fwd.cache);
-}, () => (wideAnswer ??= { correct: refBackward(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block), mistakes: gradMistakes(WIDE_BLOCK.dout, WIDE_BLOCK.x, WIDE_BLOCK.block) }));
-let wideAnswer: { correct: Grads; mistakes: KnownMistake[] } | undefined; // once a worker
+}, WIDE_BLOCK_ANSWER);
 
 export default defineSuite(SLUG, (test) => {
   test('residual.forward.values', async (ctx) => {

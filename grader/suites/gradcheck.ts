@@ -175,7 +175,7 @@ export function expectMatchesNumeric(got: Json, numeric: NumericGrad, maxRel: nu
  * also runs the backward pass once on a layer of width WIDE (WIDE² weights), where backpropagation
  * takes milliseconds (the reference: a few matrix products of ≈ 2·10⁶ multiply-adds) and numerical
  * differentiation ≈ 2·WIDE² forward passes, over 10¹¹ multiply-adds: far past the per-call CPU
- * limit on any machine. Its answer is not judged here, only that it comes.
+ * limit on any machine. Its answer must be the contract's or a known mistake's (wideVerdict).
  */
 export const WIDE = 256;
 export const WIDE_ROWS = 32;
@@ -183,12 +183,29 @@ export const WIDE_ROWS = 32;
 export function wideMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
   return randnMatrix(rows, cols, createRng(seed)).map((r) => r.map((v) => v * scale));
 }
-export function expectBackpropCost(ctx: Pick<TestContext, 'once'>, what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
+/**
+ * A wide check's answers, each computed once a worker (the same inputs for every student): the
+ * contract's when the first student is judged, the known mistakes' only for a student whose answer
+ * is not the contract's (on a wide layer they cost several reference backward passes).
+ */
+export interface WideAnswer { correct(): unknown; mistakes(): KnownMistake[] }
+export function wideAnswer<T>(correct: () => T, mistakes: (correct: T) => KnownMistake[]): WideAnswer {
+  let c: { value: T } | undefined;
+  let m: KnownMistake[] | undefined;
+  const right = (): T => (c ??= { value: correct() }).value;
+  return { correct: right, mistakes: () => (m ??= mistakes(right())) };
+}
+export function expectBackpropCost(ctx: Pick<TestContext, 'once' | 'choosing'>, what: string, wideCall: () => Promise<unknown>, answer: WideAnswer): Promise<void> {
+  // not where another exercise checks a student's own 02 before calling it (chooseOwn): that
+  // exercise's inputs are small, its calls are on its own CPU budget, and it grades its own code,
+  // so a backward pass that differentiates numerically earns nothing there (and a wrong answer on
+  // wide inputs only the student's own calls would see)
+  if (ctx.choosing) return Promise.resolve();
   // once per student and exercise: every backward test of it needs the same verdict, and the wide
   // call is most of what a correct backward pass costs the grader
   return ctx.once(`wide ${what}`, () => wideVerdict(what, wideCall, answer));
 }
-async function wideVerdict(what: string, wideCall: () => Promise<unknown>, answer: () => { correct: unknown; mistakes: KnownMistake[] }): Promise<void> {
+async function wideVerdict(what: string, wideCall: () => Promise<unknown>, answer: WideAnswer): Promise<void> {
   let got: unknown;
   try {
     got = await wideCall();
@@ -199,8 +216,8 @@ async function wideVerdict(what: string, wideCall: () => Promise<unknown>, answe
   }
   // and the answer must be the one it gives on small inputs: right, or a known mistake's (a backward
   // pass that answered wide inputs with dx = dout and zero gradients came back at once)
-  const { correct, mistakes } = answer();
-  if (!doesTheMath(got, correct, mistakes)) {
+  if (doesTheMath(got, answer.correct(), [])) return;
+  if (!doesTheMath(got, answer.correct(), answer.mistakes())) {
     fail(`${what} on a layer of width ${WIDE} gives neither the contract's gradients nor a known mistake's: a backward pass must compute on every input what it computes on the small ones`);
   }
 }
