@@ -4,7 +4,7 @@
  * forward pass, and the vanishing gradient of a 10-layer sigmoid network next to ReLU/He.
  */
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
-import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, type KnownMistake, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
+import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
 import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, WIDE_ROWS, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
