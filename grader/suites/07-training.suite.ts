@@ -143,7 +143,9 @@ type TrainRun = { layers: Dense[]; history: TrainHistoryEntry[]; norms: number[]
 /**
  * Runs already trained in this worker, by the inputs' x (the fixtures' and rebuildTrainingTask's
  * are kept, so every student's story runs the same objects): a story trains the same networks for
- * each student. Never changed after they are made: they are only compared with.
+ * each student. Never changed after they are made: they are only compared with. Only runs at the
+ * inputs' own learning rate are kept (trainRun); a rate fitted to a student's history
+ * (ratesGiving) trains anew, so no student's numbers decide what the worker holds.
  */
 const trainedRuns = new WeakMap<Matrix, Map<string, { y: Matrix; layers: Dense[]; run: TrainRun }>>();
 /** The same run, with the contract's global norm of each step's gradient beside it. */
@@ -525,7 +527,7 @@ async function expectTrainedLosses(ctx: TestContext, r: Run, i: TrainMlpInputs, 
   // the loop's own learning rate (lr / N, say, where mseLoss's gradient is already a mean): the
   // run at any rate one first step points to
   for (const lr of got.length > 1 ? ratesGiving(i, got[1]) : []) {
-    const norms = along(pathOf({ ...i, lr }, trainRun({ ...i, lr })));
+    const norms = along(pathOf({ ...i, lr }, trainAnew({ ...i, lr }, 'correct', 'correct')));
     if (norms) return norms;
   }
   const k = own === null ? -1 : got.findIndex((v, t) => !(lossGap([v], own.losses.slice(t, t + 1)) <= LOSS_REL));
