@@ -20,10 +20,12 @@
  *   (test/submissions/checks-burn): the checks there stop at their own CPU budget (one per-call
  *   limit), so each sandbox spends at most that and one call on them, and the reference answers
  *   for 01 (a reviewer's version of it held 06 alone for 72–92 s of wall, full marks, none of it charged);
- * - an mlpBackward right on small inputs but returning dx = dout on a 256-wide layer (written here,
- *   `wide-wrong`): 02's two mlpBackward tests fail on the wide check (gradcheck.ts), and 07, whose
- *   checks of the own 02 skip that check (harness.ts `choosing`: 07 grades its own loop on small
- *   networks), uses the student's own 02 and keeps every point.
+ * - a denseBackward right on small inputs but returning dx = dz on a 256-wide layer (written here,
+ *   `wide-wrong`; an attacker's numerically differentiating 02 took the same path): 02's four
+ *   backward tests fail on the wide check (gradcheck.ts; mlpBackward calls denseBackward), and 05
+ *   and 07 keep every point: the checks that choose the own 02 run the wide check too, so both get
+ *   02's backward from the reference. Without it there, 05's own wide check (its residualBackward
+ *   calls denseBackward on a 256-wide layer) cost a correct 05 7.5 points.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -47,11 +49,11 @@ function assemble(name: Case): string {
   if (name === 'reference') return dir;
   if (name === 'wide-wrong') {
     const file = path.join(dir, '02-backprop', 'backprop.ts');
-    const code = readFileSync(file, 'utf8').replace('export function mlpBackward(', 'function mlpBackwardRight(');
+    const code = readFileSync(file, 'utf8').replace('export function denseBackward(', 'function denseBackwardRight(');
     writeFileSync(file, `${code}
-export function mlpBackward(dout: Matrix, cache: unknown): { dx: Matrix; grads: LayerGrads[] } {
-  const right = mlpBackwardRight(dout, cache);
-  return dout[0].length >= 200 ? { ...right, dx: dout } : right;
+export function denseBackward(dz: Matrix, x: Matrix, layer: Dense): { dx: Matrix } & LayerGrads {
+  const right = denseBackwardRight(dz, x, layer);
+  return dz[0].length >= 200 ? { ...right, dx: dz } : right;
 }
 `);
     return dir;
@@ -128,13 +130,14 @@ describe('another exercise’s contract functions: the student’s own where the
     expect(oracleCalls.get('checks-burn')?.['02-backprop']).toBeGreaterThan(0);
   });
 
-  it('an mlpBackward wrong only on wide inputs loses 02’s two mlpBackward tests; 07 uses it (no oracle call) and keeps every point', () => {
+  it('a denseBackward wrong only on wide inputs costs 02’s four backward tests and nothing else: 05 and 07 get 02’s backward from the reference', () => {
     const tests02 = reports.get('wide-wrong')?.tests.filter((t) => t.exercise === '02-backprop') ?? [];
     expect(tests02).toHaveLength(10);
-    expect(tests02.filter((t) => t.status !== 'passed').map((t) => t.id)).toEqual(['backprop.mlpBackward.fixture', 'backprop.mlpBackward.gradcheck']);
-    expect(tests02.find((t) => t.id === 'backprop.mlpBackward.gradcheck')?.message).toMatch(/width 256 gives neither the contract's gradients nor a known mistake's/);
+    expect(tests02.filter((t) => t.status !== 'passed').map((t) => t.id)).toEqual(['backprop.denseBackward.fixture', 'backprop.denseBackward.gradcheck', 'backprop.mlpBackward.fixture', 'backprop.mlpBackward.gradcheck']);
+    for (const t of tests02.filter((x) => x.status !== 'passed')) expect(t.message, t.id).toMatch(/width 256 gives neither the contract's gradients nor a known mistake's/);
+    expect(score('wide-wrong', '05-residual')).toBe(10);
     expect(score('wide-wrong', '07-training')).toBe(15);
-    expect(oracleCalls.get('wide-wrong')?.['07-training']).toBe(0);
+    for (const slug of ['05-residual', '07-training']) expect(oracleCalls.get('wide-wrong')?.[slug], slug).toBeGreaterThan(0);
   });
 
   it('an 01 that loops at import costs 01 alone: 02 gets every 01 value from the reference', () => {

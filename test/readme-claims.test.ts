@@ -19,6 +19,7 @@ import * as D from '../solutions/06-dead-neurons/diagnostics';
 import { createRng, randnMatrix } from '../exercises/lib/rng';
 import { HUGE_LOSS, LOSS_REL, loadFixture, lossBlownUp, lossGap, rebuildMlp, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
 import { preActivations } from '../fixtures/nets';
+import { WIDE } from '../grader/suites/gradcheck';
 import { trainMlp } from '../solutions/07-training/training';
 import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
 
@@ -132,6 +133,8 @@ const count = (name: string, ok: (v: number) => boolean): number => {
   return v.filter(ok).length;
 };
 
+const suiteSource = (slug: string): string => readFileSync(new URL(`../grader/suites/${slug}.suite.ts`, import.meta.url), 'utf8');
+
 const CLAIMS: Claim[] = [
   // 01
   { readme: '01-activations', quote: 'exactly 1 from x ≈ 19.06', check: () => shows(single('tanhExactlyOneFrom'), '19.06') },
@@ -154,6 +157,12 @@ const CLAIMS: Claim[] = [
     range('xavierSigmoid.meanSigmoidGrad', '0.230', '0.236');
   } },
   { readme: '02-backprop', quote: '0.23⁹ ≈ 2e-6', check: () => shows(0.23 ** 9, '2e-6') },
+  // the wide backward check (gradcheck.ts expectBackpropCost): its layers as the suites build them
+  { readme: '02-backprop', quote: 'each backward test also runs your backward pass once on a layer of width 256', check: () => {
+    expect(WIDE).toBe(256);
+    expect(suiteSource('02-backprop')).toContain('const wideLayer = (seed: number): Dense => ({ W: wideMatrix(WIDE, WIDE, seed, 1 / 16)');
+    expect(suiteSource('02-backprop')).toContain('const WIDE_DENSE = { x: wideMatrix(WIDE_ROWS, WIDE, 7101), layer: wideLayer(7102)');
+  } },
   { readme: '02-backprop', quote: '(E[x²] ≈ 1)', check: () => shows(S('xavierSigmoid.inputMeanSquare').median, '1') },
   { readme: '02-backprop', quote: '(E[h²] ≈ 0.26)', check: () => shows(S('xavierSigmoid.lastHiddenMeanSquare').median, '0.26') },
   { readme: '02-backprop', quote: 'which roughly doubles the ratio', check: () => {
@@ -241,6 +250,10 @@ const CLAIMS: Claim[] = [
     expect(A.tanhGrad(4.14)).toBeGreaterThan(1e-3);
   } },
   // 04
+  { readme: '04-batchnorm', quote: 'each backward test also runs your backward pass once on a batch of 256 rows and 256 features', check: () => {
+    expect(WIDE).toBe(256);
+    expect(suiteSource('04-batchnorm')).toContain('x: wideMatrix(WIDE, WIDE, 7201, 3), dout: wideMatrix(WIDE, WIDE, 7202)');
+  } },
   { readme: '04-batchnorm', quote: '(ε outside the square root, say, which moves dx by about a millionth), within 1e-2 of one of them', check: () => {
     // the deep story's saturated layer and probe (grader/suites/04-batchnorm.suite.ts), batch norm
     // by the reference, then its backward on a cache whose 1/σ is 1/(√var + ε) instead
@@ -260,7 +273,7 @@ const CLAIMS: Claim[] = [
     const rel = norm(a.map((r, i) => r.map((v, j) => v - b[i][j]))) / norm(a);
     expect(rel).toBeGreaterThan(1e-7);
     expect(rel).toBeLessThan(1e-5);
-    expect(readFileSync(new URL('../grader/suites/04-batchnorm.suite.ts', import.meta.url), 'utf8')).toContain('const NEAR_DX = 1e-2;');
+    expect(suiteSource('04-batchnorm')).toContain('const NEAR_DX = 1e-2;');
   } },
   { readme: '04-batchnorm', quote: 'was a few millionths of the one at the last', check: () => {
     const r = loadFixture('04-batchnorm', 'batchnorm-deep', 'batchnorm-deep').expected.withoutBn.ratioFirstLast;
@@ -308,6 +321,10 @@ const CLAIMS: Claim[] = [
     shows(loadFixture('05-residual', 'residual-depth', 'residual-depth').expected.plain.ratio, '5.8e-32');
   } },
   { readme: '05-residual', quote: '0.25⁵⁰ ≈ 8e-31', check: () => shows(0.25 ** 50, '8e-31') },
+  { readme: '05-residual', quote: 'each backward test also runs your backward pass once on a layer of width 256', check: () => {
+    expect(WIDE).toBe(256);
+    expect(suiteSource('05-residual')).toContain('block: { layers: [{ W: wideMatrix(WIDE, WIDE, 7302, 1 / 16)');
+  } },
   { readme: '05-residual', quote: '**about 1.4 to 2.2 times** the output\'s across 300 seeds (1.52 in the graded stack) — against about 1e-31', check: () => {
     within('residual.sigmoidXavier', 1.4, 2.2, 1.1);
     shows(loadFixture('05-residual', 'residual-depth', 'residual-depth').expected.residualRatio, '1.52');

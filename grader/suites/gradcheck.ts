@@ -195,12 +195,11 @@ export function wideAnswer<T>(correct: () => T, mistakes: (correct: T) => KnownM
   const right = (): T => (c ??= { value: correct() }).value;
   return { correct: right, mistakes: () => (m ??= mistakes(right())) };
 }
-export function expectBackpropCost(ctx: Pick<TestContext, 'once' | 'choosing'>, what: string, wideCall: () => Promise<unknown>, answer: WideAnswer): Promise<void> {
-  // not where another exercise checks a student's own 02 before calling it (chooseOwn): that
-  // exercise's inputs are small, its calls are on its own CPU budget, and it grades its own code,
-  // so a backward pass that differentiates numerically earns nothing there (and a wrong answer on
-  // wide inputs only the student's own calls would see)
-  if (ctx.choosing) return Promise.resolve();
+export function expectBackpropCost(ctx: Pick<TestContext, 'once'>, what: string, wideCall: () => Promise<unknown>, answer: WideAnswer): Promise<void> {
+  // also where another exercise checks a student's own 02 before calling it (chooseOwn): 05's own
+  // wide check runs the student's residualBackward, which calls denseBackward on a 256-wide layer,
+  // so an own 02 that is slow or wrong only there would cost a correct 05 its backward points
+  // (an attacker's case; test/own-functions.test.ts, wide-wrong)
   // once per student and exercise: every backward test of it needs the same verdict, and the wide
   // call is most of what a correct backward pass costs the grader
   return ctx.once(`wide ${what}`, () => wideVerdict(what, wideCall, answer));

@@ -103,12 +103,6 @@ export interface TestContext {
    * wide backward pass of gradcheck.ts): a failure fails each of them the same way.
    */
   once<T>(key: string, run: () => Promise<T>): Promise<T>;
-  /**
-   * True while the test runs as a check of a student's own 01 or 02 for another exercise (chooseOwn):
-   * the question there is only whether that exercise may call these functions instead of the
-   * reference's, not what the student earns for them.
-   */
-  readonly choosing: boolean;
   /** 'hidden' tests never print expected values. */
   readonly visibility: Visibility;
   readonly hidden: boolean;
@@ -220,7 +214,7 @@ async function chooseOwn(sb: Sandbox, exports: Record<string, string>, uses: Rec
         if (spent()) throw new SandboxError('timeout', `the checks of the student's own ${slug} used up their budget`, name);
         return call();
       };
-      const ctx = testContext(sb, first, visibility, budgeted, own, true);
+      const ctx = testContext(sb, first, visibility, budgeted, own);
       const out: string[] = [];
       try {
         await t.fn(ctx);
@@ -348,7 +342,7 @@ const onceBySandbox = new WeakMap<Sandbox, Map<string, Promise<unknown>>>();
  */
 function testContext(
   sb: Sandbox, first: number, visibility: Visibility,
-  guard: <T>(fn: string, call: () => Promise<T>) => Promise<T>, route: (name: string) => string = (name) => name, choosing = false,
+  guard: <T>(fn: string, call: () => Promise<T>) => Promise<T>, route: (name: string) => string = (name) => name,
 ): TestContext {
   return {
     call: (name, ...args) => guard(name, () => sb.call(route(name), ...args)) as Promise<never>,
@@ -362,7 +356,6 @@ function testContext(
       if (!shared.has(key)) shared.set(key, run());
       return shared.get(key) as Promise<T>;
     },
-    choosing,
     visibility,
     hidden: visibility === 'hidden',
   };
