@@ -8,6 +8,10 @@
 //                   process, no sandbox, no vitest, in CPU time: the calls are recorded while the class is graded
 //                   (GRADLAB_RECORD_CALLS, see grader/suites/harness.ts) and replayed here on the
 //                   compiled reference modules, timing only the calls. No grader can beat it.
+//   cold floor      the same calls of one student, each exercise's replayed once in a fresh process
+//                   (bench/replay.mjs: Node's start, the module's import, the calls cold), as the
+//                   grader runs each exercise in a process of its own: no grader that keeps one process
+//                   per exercise can beat it.
 //
 // Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
 // class whose 03 weights differ per student in the last bits (see makeClass; --no-distinct skips
@@ -25,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
+import { replay } from './replay.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => Number(process.argv[process.argv.indexOf(name) + 1]) || dflt;
@@ -103,31 +108,6 @@ for (let r = 0; r < runs; r++) {
 const med = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
 const floor = med(floorSamples);
 
-/** The child's own handling (grader/sandbox/child.mjs): seeded Rngs and cache handles in, caches kept out. */
-function replay(mod, records) {
-  const handles = new Map();
-  let next = 1;
-  const resolve = (v) => {
-    if (Array.isArray(v)) return v.map(resolve);
-    if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
-      if ('__gradlabRng' in v) return mod.__gradlabCreateRng(v.__gradlabRng);
-      if ('__gradlabHandle' in v) return handles.get(v.__gradlabHandle);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-    }
-    return v;
-  };
-  let spent = 0; // CPU µs (user + system) of the calls alone: what a busy machine does not change
-  for (const { fn, args } of records) {
-    const real = resolve(args);
-    const t0 = process.cpuUsage();
-    const value = mod[fn](...real);
-    const dt = process.cpuUsage(t0);
-    spent += dt.user + dt.system;
-    if (value && typeof value === 'object' && !Array.isArray(value) && 'cache' in value) handles.set(next++, value.cache);
-  }
-  return spent / 1e6;
-}
-
 // per tree, one more graded run recording the calls, then their replay on that tree's reference solutions
 for (const t of trees) {
   const calls = path.join(t.dir, 'calls');
@@ -143,14 +123,33 @@ for (const t of trees) {
     writeFileSync(file, c.code);
     t.modules.set(ex.slug, await import(pathToFileURL(file).href));
   }
-  t.recorded = readdirSync(calls).filter((f) => f.endsWith('.v8')).map((f) => ({ slug: f.replace(/^\d+-|\.v8$/g, ''), records: deserialize(readFileSync(path.join(calls, f))) }));
+  t.recorded = readdirSync(calls).filter((f) => f.endsWith('.v8')).map((f) => ({
+    slug: f.replace(/^\d+-|\.v8$/g, ''), student: Number(f.slice(0, f.indexOf('-'))), file: path.join(calls, f), records: deserialize(readFileSync(path.join(calls, f))),
+  }));
   t.computeRuns = [];
 }
 // at least 7 replays per tree, interleaved: with 3, two trees replaying the same 2,054 calls on
 // the same reference read 0.59 and 0.47 s a student (docs/benchmarks.md); a replay costs seconds
 const replays = Math.max(runs, 7);
 for (let r = 0; r < replays; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
+// the same calls of one student, cold: each exercise's in a fresh process, as each exercise is
+// graded (Node's start, the module's import, the calls once); what one process per exercise
+// cannot go below
+const coldRuns = Math.max(runs, 3);
+for (let r = 0; r < coldRuns; r++) {
+  for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
+    let sum = 0;
+    for (const rec of t.recorded.filter((x) => x.student === 0)) {
+      const out = spawnSync(process.execPath, [path.join(root, 'bench', 'replay.mjs'), path.join(t.dir, `${rec.slug}.mjs`), rec.file], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`replaying ${rec.slug} cold failed: ${out.stderr}`);
+      const { startMs, importMs, callsMs } = JSON.parse(out.stdout);
+      sum += startMs + importMs + callsMs;
+    }
+    (t.coldRuns ??= []).push(sum / 1000);
+  }
+}
 for (const t of trees) {
+  t.cold = median(t.coldRuns);
   t.compute = median(t.computeRuns) / classSize; // CPU seconds of one student's graded calls
   t.callCount = t.recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
   t.single = med(t.samples.single);
@@ -174,6 +173,7 @@ console.log([
   row('vitest floor: bare `vitest run`, one trivial test — wall', () => floor.wall, floor.wall, null),
   row('vitest floor — CPU', () => floor.cpu, floor.cpu, null),
   row(`compute floor: the reference's graded calls, one student, one process, CPU (median of ${replays} replays; ${trees.map((t) => Math.round(t.callCount)).join(' / ')} calls)`, (t) => t.compute, floor.cpu, (t) => t.compute),
+  row('cold floor: the same calls, each exercise\'s in a fresh process (Node\'s start, the module\'s import, the calls once), CPU (median of ' + coldRuns + ')', (t) => t.cold, floor.cpu, (t) => t.compute),
   row('one submission, `gradlab grade` — wall', (t) => t.single.wall, floor.wall, null),
   row('one submission — CPU', (t) => t.single.cpu, floor.cpu, (t) => t.compute),
   row('`gradlab class`, identical copies, whole class — wall', (t) => t.graded.wall, floor.wall, null),
