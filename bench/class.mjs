@@ -123,9 +123,10 @@ for (const t of trees) {
     writeFileSync(file, c.code);
     t.modules.set(ex.slug, await import(pathToFileURL(file).href));
   }
-  t.recorded = readdirSync(calls).filter((f) => f.endsWith('.v8')).map((f) => ({
-    slug: f.replace(/^\d+-|\.v8$/g, ''), student: Number(f.slice(0, f.indexOf('-'))), file: path.join(calls, f), records: deserialize(readFileSync(path.join(calls, f))),
-  }));
+  t.recorded = readdirSync(calls).flatMap((f) => {
+    const m = /^(\d+)-(.+)\.v8$/.exec(f); // <student>-<slug>.v8
+    return m ? [{ student: Number(m[1]), slug: m[2], file: path.join(calls, f), records: deserialize(readFileSync(path.join(calls, f))) }] : [];
+  });
   t.computeRuns = [];
 }
 // at least 7 replays per tree, interleaved: with 3, two trees replaying the same 2,054 calls on

@@ -376,11 +376,13 @@ const WIDE_BN = {
   p: { gamma: new Array(WIDE).fill(1.5), beta: new Array(WIDE).fill(0.1) },
   state: { runningMean: new Array(WIDE).fill(0.2), runningVar: new Array(WIDE).fill(2) },
 };
-const wideForward = (mode: Mode): RefForward => refForward(WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode, DEFAULTS);
-const WIDE_BN_ANSWERS: Record<Mode, WideAnswer> = {
-  train: wideAnswer(() => refBackward(WIDE_BN.dout, wideForward('train')), () => gradMistakes(wideForward('train'), WIDE_BN.dout)),
-  eval: wideAnswer(() => refBackward(WIDE_BN.dout, wideForward('eval')), () => gradMistakes(wideForward('eval'), WIDE_BN.dout)),
-};
+/** The wide check's answers after `mode`'s forward pass (computed once, for both). */
+function wideBnAnswer(mode: Mode): WideAnswer {
+  let f: RefForward | undefined;
+  const fwd = (): RefForward => (f ??= refForward(WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode, DEFAULTS));
+  return wideAnswer(() => refBackward(WIDE_BN.dout, fwd()), () => gradMistakes(fwd(), WIDE_BN.dout));
+}
+const WIDE_BN_ANSWERS: Record<Mode, WideAnswer> = { train: wideBnAnswer('train'), eval: wideBnAnswer('eval') };
 const bnCost = (ctx: TestContext, mode: Mode): Promise<void> => expectBackpropCost(ctx, `batchnormBackward ('${mode}')`, async () => {
   const fwd = await forward(ctx, [WIDE_BN.x, WIDE_BN.p, WIDE_BN.state, mode]);
   return ctx.call('batchnormBackward', WIDE_BN.dout, fwd.cache);
