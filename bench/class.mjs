@@ -11,7 +11,10 @@
 //   cold floor      the same calls of one student, each exercise's replayed once in a fresh process
 //                   (bench/replay.mjs: Node's start, the module's import, the calls cold), as the
 //                   grader runs each exercise in a process of its own: no grader that keeps one process
-//                   per exercise can beat it.
+//                   per exercise can beat it. Two more rows bound the designs this one set aside:
+//                   the same calls in ONE fresh process (one process per student), and on a fresh
+//                   copy of each module in this long-running process (new code, warm process: what
+//                   a process shared by a whole class would pay for a student).
 //
 // Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
 // class whose 03 weights differ per student in the last bits (see makeClass; --no-distinct skips
@@ -149,8 +152,39 @@ for (let r = 0; r < coldRuns; r++) {
     (t.coldRuns ??= []).push(sum / 1000);
   }
 }
+// the same calls of one student in ONE fresh process, all seven exercises in turn: what one process
+// per student (the design the fourth turn measured and set aside) could not go below
+const inOrder = (t) => t.recorded.filter((x) => x.student === 0).sort((a, b) => a.slug.localeCompare(b.slug));
+for (let r = 0; r < coldRuns; r++) {
+  for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
+    const out = spawnSync(process.execPath, [path.join(root, 'bench', 'replay.mjs'), ...inOrder(t).flatMap((rec) => [path.join(t.dir, `${rec.slug}.mjs`), rec.file])], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`replaying one student in one process failed: ${out.stderr}`);
+    const { startMs, importMs, callsMs } = JSON.parse(out.stdout);
+    (t.oneProcessRuns ??= []).push((startMs + importMs + callsMs) / 1000);
+  }
+}
+// and in this process, long warm, on new code: each module's text with a comment added (another
+// student's copy of the same solution, so V8 compiles and warms it up anew), imported and its
+// calls replayed once. A process shared by a whole class could not go below this for a student:
+// its code is new code however warm the process is
+for (let r = 0; r < coldRuns; r++) {
+  for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
+    let spent = 0;
+    for (const rec of inOrder(t)) {
+      const file = path.join(t.dir, `${rec.slug}.copy${r}.mjs`);
+      writeFileSync(file, `${readFileSync(path.join(t.dir, `${rec.slug}.mjs`), 'utf8')}\n// another student's copy, ${r}\n`);
+      const before = process.cpuUsage();
+      const mod = await import(pathToFileURL(file).href);
+      const imported = process.cpuUsage(before);
+      spent += (imported.user + imported.system) / 1e6 + replay(mod, rec.records);
+    }
+    (t.newCodeRuns ??= []).push(spent);
+  }
+}
 for (const t of trees) {
   t.cold = median(t.coldRuns);
+  t.oneProcess = median(t.oneProcessRuns);
+  t.newCode = median(t.newCodeRuns);
   t.compute = median(t.computeRuns) / classSize; // CPU seconds of one student's graded calls
   t.callCount = t.recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
   t.single = med(t.samples.single);
@@ -175,6 +209,8 @@ console.log([
   row('vitest floor — CPU', () => floor.cpu, floor.cpu, null),
   row(`compute floor: the reference's graded calls, one student, one process, CPU (median of ${replays} replays; ${trees.map((t) => Math.round(t.callCount)).join(' / ')} calls)`, (t) => t.compute, floor.cpu, (t) => t.compute),
   row('cold floor: the same calls, each exercise\'s in a fresh process (Node\'s start, the module\'s import, the calls once), CPU (median of ' + coldRuns + ')', (t) => t.cold, floor.cpu, (t) => t.compute),
+  row('cold floor, one process per student: the same calls, all seven exercises in one fresh process, CPU (median of ' + coldRuns + ')', (t) => t.oneProcess, floor.cpu, (t) => t.compute),
+  row('new code in a warm process: the same calls on a fresh copy of each module (text changed by a comment), imported in this long-running process, CPU (median of ' + coldRuns + ')', (t) => t.newCode, floor.cpu, (t) => t.compute),
   row('one submission, `gradlab grade` — wall', (t) => t.single.wall, floor.wall, null),
   row('one submission — CPU', (t) => t.single.cpu, floor.cpu, (t) => t.compute),
   row('`gradlab class`, identical copies, whole class — wall', (t) => t.graded.wall, floor.wall, null),

@@ -3,11 +3,13 @@
 // grader/suites/harness.ts) on a compiled reference module, timing only the calls in CPU time:
 // the compute floor of bench/class.mjs, which imports `replay` from here.
 //
-//   node bench/replay.mjs MODULE.mjs CALLS.v8
+//   node bench/replay.mjs MODULE.mjs CALLS.v8 [MODULE2.mjs CALLS2.v8 …]
 //
 // as a script, in a fresh process: prints { startMs, importMs, callsMs } in CPU ms — Node's start
-// to this file's first line, importing the module, and the calls cold, once. Seven of these, one
-// per exercise, are what one process per exercise cannot go below (docs/benchmarks.md).
+// to this file's first line, importing the modules, and the calls cold, once, each module's in
+// turn. Seven of these with one module each, one per exercise, are what one process per exercise
+// cannot go below; one with all seven is what one process per student cannot go below
+// (docs/benchmarks.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
@@ -41,9 +43,13 @@ export function replay(mod, records) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const before = cpuMs();
-  const mod = await import(pathToFileURL(process.argv[2]).href);
-  const importMs = cpuMs() - before;
-  const records = deserialize(readFileSync(process.argv[3]));
-  console.log(JSON.stringify({ startMs, importMs, callsMs: replay(mod, records) * 1000 }));
+  let importMs = 0;
+  let calls = 0;
+  for (let i = 2; i + 1 < process.argv.length; i += 2) {
+    const before = cpuMs();
+    const mod = await import(pathToFileURL(process.argv[i]).href);
+    importMs += cpuMs() - before;
+    calls += replay(mod, deserialize(readFileSync(process.argv[i + 1])));
+  }
+  console.log(JSON.stringify({ startMs, importMs, callsMs: calls * 1000 }));
 }
