@@ -1,7 +1,7 @@
 /**
- * The codec's numbers (grader/sandbox/codec.mjs): every float64 goes through one Float64Array and
- * its bytes, not DataView. Checked against Node's own little-endian writer, byte for byte, and
- * back, bit for bit, on the values a float64 can be (±0, NaN, ±Infinity, subnormals, the extremes)
+ * The codec's numbers (grader/sandbox/codec.mjs): every float64 goes through a Float64Array and its
+ * bytes, not DataView (one number at a time, or a block of 64 or more read whole). Checked against
+ * Node's own little-endian writer, byte for byte, and back, bit for bit, on the values a float64 can be (±0, NaN, ±Infinity, subnormals, the extremes)
  * and on 20,000 random bit patterns, alone (NUM), as a vector (VEC), a matrix (MAT), packed, and
  * from a body at an odd offset (a frame cut out of a larger read).
  */
@@ -65,6 +65,18 @@ describe('codec numbers', () => {
     expect(packed).toBeInstanceOf(PackedMatrix);
     expect([packed.rows, packed.cols]).toEqual([200, 100]);
     expect(sameBits([...packed.data], m.flat())).toBe(true);
+  });
+
+  it('reads vectors on both sides of the length where a block is copied whole (64), bit for bit, also at an odd offset', () => {
+    for (const n of [1, 2, 63, 64, 65, 1000]) {
+      const v = xs.slice(3 * n, 4 * n);
+      const frame = encodeFrame(REPLY, 1, v);
+      expect(frame[HEADER_BYTES + 5]).toBe(TAGS.VEC);
+      const shifted = new Uint8Array(frame.length + 3);
+      shifted.set(frame, 3);
+      expect(sameBits(decodeBody(frame.subarray(HEADER_BYTES)) as number[], v)).toBe(true);
+      expect(sameBits(decodeBody(shifted.subarray(3 + HEADER_BYTES)) as number[], v)).toBe(true);
+    }
   });
 
   it('reads a number that a getter turns into another on its second read as the codec always did (the type is checked, then the value read)', () => {

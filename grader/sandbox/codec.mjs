@@ -38,12 +38,18 @@ const { decode: utf8Decode } = TextDecoder.prototype;
 const ObjectDefineProperty = Object.defineProperty;
 const NumberIsInteger = Number.isInteger;
 
-// One float64 and its eight bytes: a number is written and read through these, byte by byte, not
-// through DataView's methods (each a call through Reflect.apply with an array of its arguments,
-// slow in the fresh process a sandbox is). In the host's byte order, as both ends run on one machine
-// (little-endian, like the rest of the frame, on every platform the grader runs on: x64, arm64).
-// Never in use across student code: a number is stored, then its bytes copied, with nothing between.
+// One float64 and its eight bytes: a number is written through these, byte by byte, not through
+// DataView's methods (each a call through Reflect.apply with an array of its arguments, slow in the
+// fresh process a sandbox is), and a lone number is read back the same way. A block of numbers
+// (VEC, MAT) is read by copying its bytes into a Float64Array in one call: a student's 03 networks
+// are ≈ 5 million numbers for the worker to read. (Written the same way, through a Float64Array of
+// its own, the block cost the child more than it saved: measured in docs/benchmarks.md.) In the
+// host's byte order, as both ends run on one machine (little-endian, like the rest of the frame, on
+// every platform the grader runs on: x64, arm64). Never in use across student code: a number is
+// stored, then its bytes copied, with nothing between.
 const F64 = new Float64ArrayCtor(1);
+/** A vector shorter than this is read number by number: a Float64Array of its own costs more. */
+const BLOCK_MIN = 64;
 const F64_BYTES = new Uint8ArrayCtor(F64.buffer);
 
 const UNDEF = 0, NULL = 1, FALSE = 2, TRUE = 3, NUM = 4, STR = 5, ARR = 6, OBJ = 7, VEC = 8, MAT = 9, OPAQUE = 10;
@@ -247,6 +253,14 @@ class Reader {
     return F64[0];
   }
 
+  /** The `count` numbers at the current position (need was checked), their bytes copied in one call. */
+  block(count) {
+    const block = new Float64ArrayCtor(count);
+    ReflectApply(U8Set, new Uint8ArrayCtor(block.buffer), [ReflectApply(U8Subarray, this.buf, [this.pos, this.pos + 8 * count])]);
+    this.pos += 8 * count;
+    return block;
+  }
+
   str() {
     const n = this.u32();
     this.need(n);
@@ -299,7 +313,12 @@ class Reader {
       this.need(8 * n);
       this.spend(n, 1);
       const out = new ArrayCtor(n);
-      for (let i = 0; i < n; i++) out[i] = this.take();
+      if (n < BLOCK_MIN) {
+        for (let i = 0; i < n; i++) out[i] = this.take();
+        return out;
+      }
+      const block = this.block(n);
+      for (let i = 0; i < n; i++) out[i] = block[i];
       return out;
     }
     if (tag === MAT) {
@@ -309,15 +328,14 @@ class Reader {
       this.need(8 * rows * cols);
       if (this.keepPacked && rows * cols >= this.packMin) {
         this.spend(rows * cols, 1);
-        const data = new Float64ArrayCtor(rows * cols);
-        for (let i = 0; i < data.length; i++) data[i] = this.take();
-        return new PackedMatrix(rows, cols, data);
+        return new PackedMatrix(rows, cols, this.block(rows * cols));
       }
       this.spend(rows * cols + rows, 1 + rows);
+      const block = this.block(rows * cols);
       const out = new ArrayCtor(rows);
-      for (let i = 0; i < rows; i++) {
+      for (let i = 0, k = 0; i < rows; i++) {
         const row = new ArrayCtor(cols);
-        for (let j = 0; j < cols; j++) row[j] = this.take();
+        for (let j = 0; j < cols; j++, k++) row[j] = block[k];
         out[i] = row;
       }
       return out;
