@@ -106,28 +106,40 @@ export function mismatches(exp: CaseExpectation, r: GradeReport): string[] {
 }
 
 
-/** Every number under an `expected` key of an exercise's hidden fixtures, as the suites print numbers (fmt). */
+/**
+ * Every number under an `expected` key of an exercise's hidden fixtures, as the suites print numbers
+ * (fmt) and as JavaScript prints them in full (String, JSON: what a student's own message would
+ * carry), leaving out any that the same fixtures also give as an input (a value handed to the
+ * student's code is not hidden from it).
+ */
 export function hiddenExpectedNumbers(slug: string): Set<string> {
-  const printed = new Set<string>();
+  const expected = new Set<number>();
+  const inputs = new Set<number>();
   const walk = (v: unknown, inExpected: boolean): void => {
     if (typeof v === 'number') {
       // distinctive values only: a short number such as 0.5 or 2 also appears as an input or a count
       const s = fmt(v);
-      if (inExpected && Number.isFinite(v) && !Number.isInteger(v) && s.replace(/^-?[0.]*/, '').replace(/e.*$/, '').replace('.', '').length >= 4) printed.add(s);
+      if (!inExpected) inputs.add(v);
+      else if (Number.isFinite(v) && !Number.isInteger(v) && s.replace(/^-?[0.]*/, '').replace(/e.*$/, '').replace('.', '').length >= 4) expected.add(v);
     } else if (Array.isArray(v)) v.forEach((x) => walk(x, inExpected));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, inExpected || k === 'expected');
   };
   const dir = path.join(ROOT, 'fixtures', slug);
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('-public.json'))) walk(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), false);
+  const printed = new Set<string>();
+  for (const v of expected) if (!inputs.has(v)) printed.add(fmt(v)).add(String(v));
   return printed;
 }
+
+/** Whether a number as a message prints it is one of `hidden`: as written, or in full (0.83308648673395580 is 0.8330864867339558). */
+const isHidden = (token: string, hidden: Set<string>): boolean => hidden.has(token) || hidden.has(String(Number(token)));
 
 /** Numbers in a message that are hidden expected values (a student's own value, after "got"/"yours"/"numeric", is fine). */
 export function leakedNumbers(text: string, hidden: Set<string>): string[] {
   const out: string[] = [];
   if (/expected\s*:?\s*-?\d/.test(text)) out.push(text.match(/expected\s*:?\s*-?[\d.e+-]+/)?.[0] ?? 'expected <number>');
   for (const m of text.matchAll(/(?<![\w.])(got |yours |numeric )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
-    if (!m[1] && hidden.has(m[2])) out.push(m[2]);
+    if (!m[1] && isHidden(m[2], hidden)) out.push(m[2]);
   }
   return out;
 }
@@ -175,7 +187,7 @@ function publicNumbers(slug: string): Set<string> {
 export function visibleLeakedNumbers(text: string, hidden: Set<string>): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/(?<![\w.])(got |yours )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
-    if (!m[1] && hidden.has(m[2])) out.push(m[2]);
+    if (!m[1] && isHidden(m[2], hidden)) out.push(m[2]);
   }
   return out;
 }
