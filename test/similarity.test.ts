@@ -51,7 +51,7 @@ describe('the separation docs/similarity.md states', () => {
   it('puts the threshold in the gap: above every independent implementation, below every copy of the reference', () => {
     const copies = measured.flatMap((m) => [m.reference, m.renamed, m.reformatted, ...m.edits]);
     const independent = measured.flatMap((m) => m.independent);
-    expect([f3(Math.min(...copies)), f3(Math.max(...independent)), independent.length, copies.length]).toEqual(['0.896', '0.556', 52, 67]);
+    expect([f3(Math.min(...copies)), f3(Math.max(...independent)), independent.length, copies.length]).toEqual(['0.896', '0.556', 52, 68]);
     expect(prose).toContain(`every copy at least **0.896**, every independent implementation at most **0.556**: the threshold is **${THRESHOLD}**`);
     expect(prose).toContain(`${f3(THRESHOLD - Math.max(...independent))} above the most similar independent pair and ${f3(Math.min(...copies) - THRESHOLD)} below the least similar copy`);
     expect(prose).toContain(`(the ${measured.find((m) => m.slug === '02-backprop')!.independent.length} of 02 share one author's structure), so they stand for a handful of independent authors, not ${independent.length}.`);
