@@ -535,7 +535,7 @@ const CLAIMS: Claim[] = [
     shows(g.firstStepOverWeights, '20.8');
     shows(S('training.scaled.firstStepOverWeights').median, '8.8');
   } },
-  { readme: '07-training', quote: 'the loss goes 1004, then 1.9e12, then 6.0e161, where the gradient norm is already `Infinity` (its sum of squares overflows); at step 3 the loss is `Infinity`, and from step 4 on every number is `NaN`', check: async () => {
+  { readme: '07-training', quote: 'and the loss reaches 6.0e161. This is not the steady overshoot of gradient descent on a quadratic bowl, which multiplies the error by the same factor at every step: each step here enlarges the factor of the next, because it enlarges the weights that the next forward pass multiplies together. At step 2 the gradient norm is already `Infinity` (its sum of squares overflows); at step 3 the loss is `Infinity`, and from step 4 on every number is `NaN`', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const h = M.trainingTrace(wild07().recipe.seed, 'exploding', 0).history;
     shows(h[0].loss, '1004'); shows(h[1].loss, '1.9e12'); shows(h[2].loss, '6.0e161');
@@ -546,7 +546,7 @@ const CLAIMS: Claim[] = [
     expect(h[3].loss).toBe(Infinity);
     expect(h.slice(4).every((e) => [e.loss, e.gradNorm, e.firstLayerGradNorm].every(Number.isNaN))).toBe(true);
   } },
-  { readme: '07-training', quote: '| He | 0.639 | 0.547 | 0.431 | 0.217 | 0.060 | | He, clipNorm 5 | 0.639 | 0.547 | 0.431 | 0.217 | 0.060 | | He × 1.5 | 0.498 | 0.392 | not finite from step 4 | 0.502 | not finite from step 2 | | He × 1.5, clipNorm 5 | 755 | 403 | 6.34 | 1.15 | 0.049 |', check: async () => {
+  { readme: '07-training', quote: '| He | 0.639 | 0.547 | 0.431 | 0.217 | 0.060 | | He, clipNorm 5 | 0.639 | 0.547 | 0.431 | 0.217 | 0.060 | | He × 1.5 | 0.498 | 0.392 | 1e297 (gradient not finite from step 4) | 0.502 | NaN (not finite from step 2) | | He × 1.5, clipNorm 5 | 755 | 403 | 6.34 | 1.15 | 0.049 |', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const seed = relu07().recipe.seed;
     const lrs = [1e-4, 3e-4, 1e-3, 1e-2, 0.05];
@@ -556,17 +556,59 @@ const CLAIMS: Claim[] = [
     const wild = last(1.5, null);
     expect(wild.map((s) => s.firstNonFinite)).toEqual([null, null, 4, null, 2]);
     shows(wild[0].lastLoss as number, '0.498'); shows(wild[1].lastLoss as number, '0.392'); shows(wild[3].lastLoss as number, '0.502');
+    // at lr 1e-3 the loss is finite to the end (≈ 1e297) while the gradient norm is not, from step 4;
+    // at lr 0.05 the last loss is NaN
+    shows(wild[2].lastLoss as number, '1e297');
+    const h3 = M.reluRun(seed, 1.5, 1e-3, null).history;
+    expect(h3.every((e) => Number.isFinite(e.loss))).toBe(true);
+    expect(h3.findIndex((e) => !Number.isFinite(e.gradNorm))).toBe(4);
+    expect(Number.isNaN(M.reluRun(seed, 1.5, 0.05, null).history.at(-1)!.loss)).toBe(true);
     last(1.5, 5).forEach((s, i) => shows(s.lastLoss as number, ['755', '403', '6.34', '1.15', '0.049'][i]));
   } },
-  { readme: '07-training', quote: 'learns only at the smallest rates, 500 and 167 times below the rate at which the He network learns, where the He network itself hardly moves (0.712 → 0.639 at lr 1e-4); at lr 1e-2 it stays finite but ends at the mean predictor\'s loss', check: async () => {
+  { readme: '07-training', quote: '"Not finite from step k": the gradient norm overflows at step k (at lr 0.05 the loss follows at step 3). What the loss does after that depends on how your code treats `NaN`: the reference\'s ReLU, `z > 0 ? z : 0`, turns it into 0, and at lr 1e-3 its last loss stays a finite 1e297.', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const seed = relu07().recipe.seed;
-    shows(0.05 / 1e-4, '500'); shows(0.05 / 3e-4, '167');
-    const s = M.reluRun(seed, 1, 1e-4, null).stats;
-    shows(s.firstLoss, '0.712'); shows(s.lastLoss as number, '0.639');
-    const at1e2 = M.reluRun(seed, 1.5, 1e-2, null).stats;
-    expect(at1e2.firstNonFinite).toBeNull();
-    expect(Math.abs((at1e2.lastOverConstant as number) - 1)).toBeLessThan(0.01);
+    const h = M.reluRun(seed, 1.5, 0.05, null).history;
+    expect(h.findIndex((e) => !Number.isFinite(e.gradNorm))).toBe(2);
+    expect(h.findIndex((e) => !Number.isFinite(e.loss))).toBe(3);
+    expect(readFileSync(new URL('../solutions/01-activations/activations.ts', import.meta.url), 'utf8')).toMatch(/x > 0 \? x : 0/);
+    shows(M.reluRun(seed, 1.5, 1e-3, null).stats.lastLoss as number, '1e297');
+  } },
+  { readme: '07-training', quote: 'Without clipping the 1.5× network gets below the mean predictor\'s loss only at lr 3e-4 (0.392), 167 times below the rate at which the He network learns, a rate at which the He network itself only gets from 0.712 to 0.547. At lr 1e-4 it ends at the mean predictor\'s loss (0.498), and so it does at lr 1e-2 (0.502), for another reason: there its first three steps kill every unit of hidden layers 8 and 9 (each unit\'s pre-activation is below 0 on every example), so the output is the same for every input and the best it can learn is the mean.', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const seed = relu07().recipe.seed;
+    shows(0.05 / 3e-4, '167');
+    const he = M.reluRun(seed, 1, 3e-4, null).stats;
+    shows(he.firstLoss, '0.712'); shows(he.lastLoss as number, '0.547');
+    const at = (lr: number) => M.reluRun(seed, 1.5, lr, null).stats;
+    // below the mean predictor's loss at 3e-4 only; at 1e-4 and 1e-2, within 1% of it
+    expect(at(3e-4).lastOverConstant as number).toBeLessThan(0.9);
+    shows(at(3e-4).lastLoss as number, '0.392');
+    for (const [lr, shown] of [[1e-4, '0.498'], [1e-2, '0.502']] as const) {
+      expect(at(lr).firstNonFinite).toBeNull();
+      expect(Math.abs((at(lr).lastOverConstant as number) - 1)).toBeLessThan(0.01);
+      shows(at(lr).lastLoss as number, shown);
+    }
+    // at lr 1e-2: no hidden layer dead at the start; after three steps every unit of layers 8 and 9
+    const u = M.firstUpdates(seed, 1.5, 1e-2, 3);
+    const width = relu07().recipe.sizes[1];
+    expect(Math.max(...u[0].deadUnits)).toBeLessThan(width);
+    expect(u[3].deadUnits.flatMap((n, k) => (n === width ? [k + 1] : []))).toEqual([8, 9]);
+  } },
+  { readme: '07-training', quote: 'Layer by layer, it makes each weight matrix 5 to 100 times as large (5.0× on the input side, 100× at the output). A ReLU network without biases passes its input through all ten matrices, so their growth compounds: in that one step the output\'s norm goes from 180 to 7.9e6, 4.4e4 times, and the loss, which grows as the square of the output, 1.9e9 times: from 1004 to 1.9e12. The next gradient is larger by as much, so the next step is longer still. It multiplies the weights by 1e8 to 1e11, and the loss reaches 6.0e161.', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const w = wild07();
+    expect(w.opts).toMatchObject({ lr: 0.05, clipNorm: null });
+    const u = M.firstUpdates(w.recipe.seed, w.recipe.gain as number, w.opts.lr, 2);
+    expect(u[0].weightNorms.length).toBe(10);
+    const grow = (k: number) => u[k].weightNorms.map((v, i) => v / u[k - 1].weightNorms[i]);
+    shows(grow(1)[0], '5.0'); shows(grow(1)[9], '100');
+    expect(Math.min(...grow(1))).toBe(grow(1)[0]); expect(Math.max(...grow(1))).toBe(grow(1)[9]);
+    expect(Math.min(...grow(2))).toBeGreaterThanOrEqual(0.5e8); expect(Math.max(...grow(2))).toBeLessThan(5e11);
+    shows(u[0].outNorm, '180'); shows(u[1].outNorm, '7.9e6'); shows(u[1].outNorm / u[0].outNorm, '4.4e4');
+    shows(u[1].loss / u[0].loss, '1.9e9'); shows(u[0].loss, '1004'); shows(u[1].loss, '1.9e12'); shows(u[2].loss, '6.0e161');
+    // each step enlarges the factor of the next (a quadratic bowl's would stay the same)
+    expect(u[2].loss / u[1].loss).toBeGreaterThan(1e100 * (u[1].loss / u[0].loss));
   } },
   { readme: '07-training', quote: 'the steps are at most lr · 5 = 0.25 long whatever the gradient (22 of the 60 are clipped), and the same lr 0.05 takes it from 1004 to 0.049. On the He network clipNorm 5 never acts (its gradient norm stays below 5), so its row is He\'s', check: async () => {
     const M = await import('../scripts/measure/phenomena');

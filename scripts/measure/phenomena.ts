@@ -235,6 +235,27 @@ export function reluRun(seed: number, gain: number, lr: number, clipNorm: number
 }
 const reluMemo = new Map<string, TrainingTrace>();
 
+/**
+ * The first `steps` updates of 07's ReLU network at `gain` and `lr`, without clipping, taken one at a
+ * time with the reference's functions: before each update (and after the last), each layer's ‖W‖,
+ * the output's norm and each hidden layer's dead units on the batch (units whose pre-activation is
+ * ≤ 0 for every example). What makes one overshoot feed the next, and what ends a run at the mean.
+ */
+export function firstUpdates(seed: number, gain: number, lr: number, steps: number) {
+  const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
+  const { x, y, layers: start } = rebuildTrainingTask({ ...graded.recipe, seed, gain });
+  let layers = start;
+  const out: { weightNorms: number[]; outNorm: number; loss: number; deadUnits: number[] }[] = [];
+  for (let s = 0; ; s++) {
+    const f = B.mlpForward(x, layers, 'relu');
+    const { loss, dpred } = B.mseLoss(f.out, y);
+    const zs = preActivations(x, layers, A.relu).slice(0, -1);
+    out.push({ weightNorms: layers.map((l) => frobeniusNorm(l.W)), outNorm: frobeniusNorm(f.out), loss, deadUnits: zs.map((z) => Math.round(D.deadUnitFraction(z) * z[0].length)) });
+    if (s === steps) return out;
+    layers = T.sgdStep(layers, B.mlpBackward(dpred, f.cache).grads, lr);
+  }
+}
+
 /** The share of a ReLU network's hidden units that are dead on the whole batch x (06's deadUnitFraction, pooled over the hidden layers, which all have the same width). */
 export function deadHiddenShare(x: Matrix, layers: Dense[]): number {
   const zs = preActivations(x, layers, A.relu).slice(0, -1);
