@@ -79,6 +79,26 @@ describe('codec numbers', () => {
     }
   });
 
+  it('writes a frame with `reuse` in the last such frame\'s buffer, and a frame a getter encodes meanwhile in one of its own', () => {
+    const big = Array.from({ length: 100 }, (_, i) => xs.slice(100 * i, 100 * (i + 1)));
+    const first = encodeFrame(REPLY, 1, big, { reuse: true });
+    const firstBytes = first.slice();
+    expect(sameBits((decodeBody(firstBytes.subarray(HEADER_BYTES)) as number[][]).flat(), big.flat())).toBe(true);
+    const second = encodeFrame(REPLY, 2, [1.5, 2.5], { reuse: true });
+    expect(second.buffer).toBe(first.buffer); // no fresh memory for the second frame
+    expect(decodeBody(second.subarray(HEADER_BYTES))).toEqual([1.5, 2.5]);
+    // a getter of the value encodes another frame while this one is being written: each decodes whole
+    let inner: Uint8Array | null = null;
+    const value = { a: big[0] };
+    Object.defineProperty(value, 'b', { enumerable: true, get: () => { inner = encodeFrame(REPLY, 4, big[1], { reuse: true }).slice(); return 7; } });
+    const outer = encodeFrame(REPLY, 3, value, { reuse: true }).slice();
+    expect(inner).not.toBeNull();
+    expect(sameBits(decodeBody(inner!.subarray(HEADER_BYTES)) as number[], big[1])).toBe(true);
+    const back = decodeBody(outer.subarray(HEADER_BYTES)) as { a: number[]; b: number };
+    expect(sameBits(back.a, big[0])).toBe(true);
+    expect(back.b).toBe(7);
+  });
+
   it('reads a number that a getter turns into another on its second read as the codec always did (the type is checked, then the value read)', () => {
     let reads = 0;
     const v = [1, 2];

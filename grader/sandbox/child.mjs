@@ -528,9 +528,10 @@ function copyData(value, depth, budget) {
 
 function replyFrame(id, reply) {
   try {
-    return encodeFrame(REPLY, id, reply, { maxBytes: MAX_REPLY_BYTES, isProxy, packMin: PACK_MIN });
+    // written out (writeAll) before the next frame is encoded: the reply may reuse the last one's buffer
+    return encodeFrame(REPLY, id, reply, { maxBytes: MAX_REPLY_BYTES, isProxy, packMin: PACK_MIN, reuse: true });
   } catch (err) {
-    return encodeFrame(REPLY, id, { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } });
+    return encodeFrame(REPLY, id, { ok: false, error: { name: 'ResultError', message: `returned a value that cannot be copied out of the sandbox (${errorInfo(err).message}); return plain numbers, arrays and objects` } }, { reuse: true });
   }
 }
 

@@ -74,8 +74,8 @@ export class DecodeError extends ErrorCtor {}
  * to their token, `packMin` is how many numbers a rectangular matrix needs to travel as MAT.
  */
 class Writer {
-  constructor(maxBytes, isProxy, opaque, packMin) {
-    this.buf = new Uint8ArrayCtor(256);
+  constructor(maxBytes, isProxy, opaque, packMin, buf = null) {
+    this.buf = buf ?? new Uint8ArrayCtor(256);
     this.view = new DataViewCtor(this.buf.buffer);
     this.len = HEADER_BYTES + BODY_PREFIX;
     this.maxBytes = maxBytes;
@@ -91,7 +91,7 @@ class Writer {
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
     const next = new Uint8ArrayCtor(size);
-    ReflectApply(U8Set, next, [this.buf]);
+    ReflectApply(U8Set, next, [ReflectApply(U8Subarray, this.buf, [0, this.len])]);
     this.buf = next;
     this.view = new DataViewCtor(next.buffer);
   }
@@ -183,15 +183,31 @@ class Writer {
 }
 
 const notProxy = () => false;
+/** The buffer of the last frame encoded with `reuse`, and whether one such frame is being encoded. */
+let kept = null;
+let keptBusy = false;
 
 /**
  * One whole frame (length, kind, id, value) ready to write. Throws EncodeError when `value` is
  * not data or the frame would pass `maxBytes`.
- * @param {{ maxBytes?: number, isProxy?: (v: unknown) => boolean, opaque?: WeakMap<object, number> | Map<object, number> | null, packMin?: number }} [opts]
+ * @param {{ maxBytes?: number, isProxy?: (v: unknown) => boolean, opaque?: WeakMap<object, number> | Map<object, number> | null, packMin?: number, reuse?: boolean }} [opts]
  */
 export function encodeFrame(kind, id, value, opts = {}) {
-  const w = new Writer(opts.maxBytes ?? 2 ** 30, opts.isProxy ?? notProxy, opts.opaque ?? null, opts.packMin ?? 4096);
-  w.value(value, 0);
+  // `reuse`: the frame is written in the buffer the last such frame was, unless that one is still
+  // being encoded (a getter of the value encoding another frame): the caller writes each frame out
+  // before it asks for the next (the child, with writeSync). A big reply then costs no fresh memory
+  // (03's networks: ≈ 2.6 MB a reply, whose growing buffer was most of their encoding's CPU)
+  const reuse = opts.reuse === true && !keptBusy;
+  const w = new Writer(opts.maxBytes ?? 2 ** 30, opts.isProxy ?? notProxy, opts.opaque ?? null, opts.packMin ?? 4096, reuse ? kept : null);
+  if (reuse) keptBusy = true;
+  try {
+    w.value(value, 0);
+  } finally {
+    if (reuse) {
+      keptBusy = false;
+      kept = w.buf;
+    }
+  }
   ReflectApply(setUint32, w.view, [0, w.len - HEADER_BYTES, true]);
   w.buf[HEADER_BYTES] = kind;
   ReflectApply(setUint32, w.view, [HEADER_BYTES + 1, id, true]);
