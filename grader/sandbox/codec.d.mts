@@ -21,6 +21,8 @@ export declare function encodeFrame(kind: number, id: number, value: unknown, op
   isProxy?: (v: unknown) => boolean;
   opaque?: { get(o: object): number | undefined } | null;
   packMin?: number;
+  /** Write in the buffer of the last frame encoded with reuse (valid until the next such frame: write it out first). */
+  reuse?: boolean;
 }): Uint8Array;
 export declare function decodeBody(body: Uint8Array, opts?: {
   maxDepth?: number;

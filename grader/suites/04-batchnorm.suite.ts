@@ -569,7 +569,9 @@ export default defineSuite(SLUG, (test) => {
       if (!inLimit(variance, limits.afterVar)) {
         const v = z.reduce((a, row) => a + row[j], 0) / n;
         const bv = z.reduce((a, row) => a + (row[j] - v) ** 2, 0) / n;
-        fail(`a saturated sigmoid layer after your batch norm: feature ${j} has variance ${fmt(variance)} (÷N); expected between ${fmt(limits.afterVar.lo)} and ${fmt(limits.afterVar.hi)} — v/(v + ε) = ${fmt(bv / (bv + DEFAULTS.eps))} for its batch variance v = ${fmt(bv)}`,
+        // the formula, not its value: v/(v + ε) of the layer's least and most spread features is the
+        // hidden fixture's expected minVar and maxVar (attacker 11)
+        fail(`a saturated sigmoid layer after your batch norm: feature ${j} has variance ${fmt(variance)} (÷N); expected between ${fmt(limits.afterVar.lo)} and ${fmt(limits.afterVar.hi)}: dividing by √(v + ε) leaves v/(v + ε) of a feature's batch variance v (÷N), just below 1`,
           Math.abs(variance / (bv / (bv + DEFAULTS.eps)) - (n - 1) / n) < 1e-6 ? M.unbiasedNorm : undefined);
       }
     }

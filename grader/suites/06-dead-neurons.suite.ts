@@ -331,7 +331,7 @@ export default defineSuite(SLUG, (test) => {
     const f = fixture('gradient-flow', 'gradient-flow');
     const cases = f.cases;
     // a hidden fixture in a visible test: neither the class it expects nor its case's label, which
-    // says that class, is printed (the ratio is the student's own input to reason from)
+    // says that class, is printed, nor first / last (its expected ratio); the norms are the student's own input
     const quiet = speaking(ctx, f).hidden;
     const got = await ctx.callMany('gradientFlow', cases.map((c) => [c.inputs.gradNorms]));
     cases.forEach((c, k) => {
@@ -339,7 +339,9 @@ export default defineSuite(SLUG, (test) => {
       if (got[k] !== want) {
         const n = c.inputs.gradNorms;
         const diagnosis = findMistake(got[k], want, [mistake(M.flowInverted, flow(n, 'inverted')), mistake(M.flowBounds, flow(n, 'inclusive'))]);
-        fail(`gradientFlow(${fmt(n)}) (${caseName(f, k, cases.length, c.label)}; first / last = ${fmt(n[0] / n[n.length - 1])}): expected ${quiet ? '(hidden)' : `'${want}'`}, got ${fmt(got[k])}`, diagnosis);
+        // first / last is the hidden fixture's expected ratio: printed only for a public case (the
+        // norms themselves are the student's input, shown either way)
+        fail(`gradientFlow(${fmt(n)}) (${caseName(f, k, cases.length, c.label)}${quiet ? '' : `; first / last = ${fmt(n[0] / n[n.length - 1])}`}): expected ${quiet ? '(hidden)' : `'${want}'`}, got ${fmt(got[k])}`, diagnosis);
       }
     });
   });
