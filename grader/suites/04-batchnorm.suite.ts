@@ -18,7 +18,6 @@ import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
 import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, type WideAnswer, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
-import { SandboxError } from '../sandbox/client.js';
 import { sigmoid } from './activations.js';
 
 const SLUG = '04-batchnorm';
@@ -425,7 +424,8 @@ export default defineSuite(SLUG, (test) => {
     // every run of consecutive train steps, the student's returned state fed to the next call
     for (const run of trainRuns([...SEQUENCES, TWO_ROWS])) {
       let state = run[0].state;
-      // what the previous step should have returned: the fixture's chain, or the reference's from a restart
+      // the state each step should return when fed the student's previous one: the fixture's chain,
+      // or, for a run that starts from a restart, the reference's chain from there
       let want = run[0].expected.state;
       for (const s of run) {
         const d = s.x[0].length;
