@@ -565,13 +565,15 @@ const CLAIMS: Claim[] = [
     expect(Number.isNaN(M.reluRun(seed, 1.5, 0.05, null).history.at(-1)!.loss)).toBe(true);
     last(1.5, 5).forEach((s, i) => shows(s.lastLoss as number, ['755', '403', '6.34', '1.15', '0.049'][i]));
   } },
-  { readme: '07-training', quote: '"Not finite from step k": the gradient norm overflows at step k (at lr 0.05 the loss follows at step 3). What the loss does after that depends on how your code treats `NaN`: the reference\'s ReLU, `z > 0 ? z : 0`, turns it into 0, and at lr 1e-3 its last loss stays a finite 1e297.', check: async () => {
+  { readme: '07-training', quote: '"Not finite from step k": the gradient norm overflows at step k (at lr 0.05 the loss follows at step 3). What the loss does after that depends on how your code treats `NaN`: the reference\'s ReLU, `z > 0 ? z : 0`, turns it into 0 (`Math.max(0, z)` would keep it), and its matrix product skips a zero input instead of multiplying it by a weight that may be `NaN`, so at lr 1e-3 its last loss stays a finite 1e297.', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const seed = relu07().recipe.seed;
     const h = M.reluRun(seed, 1.5, 0.05, null).history;
     expect(h.findIndex((e) => !Number.isFinite(e.gradNorm))).toBe(2);
     expect(h.findIndex((e) => !Number.isFinite(e.loss))).toBe(3);
     expect(readFileSync(new URL('../solutions/01-activations/activations.ts', import.meta.url), 'utf8')).toMatch(/x > 0 \? x : 0/);
+    expect(A.relu(NaN)).toBe(0); expect(Math.max(0, NaN)).toBeNaN();
+    expect(readFileSync(new URL('../exercises/lib/tensor.ts', import.meta.url), 'utf8')).toContain('if (aip === 0) continue;');
     shows(M.reluRun(seed, 1.5, 1e-3, null).stats.lastLoss as number, '1e297');
   } },
   { readme: '07-training', quote: 'Without clipping the 1.5× network gets below the mean predictor\'s loss only at lr 3e-4 (0.392), 167 times below the rate at which the He network learns, a rate at which the He network itself only gets from 0.712 to 0.547. At lr 1e-4 it ends at the mean predictor\'s loss (0.498), and so it does at lr 1e-2 (0.502), for another reason: there its first three steps kill every unit of hidden layers 8 and 9 (each unit\'s pre-activation is below 0 on every example), so the output is the same for every input and the best it can learn is the mean.', check: async () => {
