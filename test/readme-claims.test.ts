@@ -535,7 +535,7 @@ const CLAIMS: Claim[] = [
     shows(g.firstStepOverWeights, '20.8');
     shows(S('training.scaled.firstStepOverWeights').median, '8.8');
   } },
-  { readme: '07-training', quote: 'and the loss reaches 6.0e161. This is not the steady overshoot of gradient descent on a quadratic bowl, which multiplies the error by the same factor at every step: each step here enlarges the factor of the next, because it enlarges the weights that the next forward pass multiplies together. At step 2 the gradient norm is already `Infinity` (its sum of squares overflows); at step 3 the loss is `Infinity`, and from step 4 on every number is `NaN`', check: async () => {
+  { readme: '07-training', quote: '6.0e161. This is not the steady overshoot of gradient descent on a quadratic bowl, which multiplies the error by the same factor at every step: each step here enlarges the factor of the next, because it enlarges the weights that the next forward pass multiplies together. At step 2 the gradient norm is already `Infinity` (its sum of squares overflows); at step 3 the loss is `Infinity`, and from step 4 on every number of this run is `NaN`', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const h = M.trainingTrace(wild07().recipe.seed, 'exploding', 0).history;
     shows(h[0].loss, '1004'); shows(h[1].loss, '1.9e12'); shows(h[2].loss, '6.0e161');
@@ -576,7 +576,7 @@ const CLAIMS: Claim[] = [
     expect(readFileSync(new URL('../exercises/lib/tensor.ts', import.meta.url), 'utf8')).toContain('if (aip === 0) continue;');
     shows(M.reluRun(seed, 1.5, 1e-3, null).stats.lastLoss as number, '1e297');
   } },
-  { readme: '07-training', quote: 'Without clipping the 1.5× network gets below the mean predictor\'s loss only at lr 3e-4 (0.392), 167 times below the rate at which the He network learns, a rate at which the He network itself only gets from 0.712 to 0.547. At lr 1e-4 it ends at the mean predictor\'s loss (0.498), and so it does at lr 1e-2 (0.502), for another reason: there its first three steps kill every unit of hidden layers 8 and 9 (each unit\'s pre-activation is below 0 on every example), so the output is the same for every input and the best it can learn is the mean.', check: async () => {
+  { readme: '07-training', quote: 'Without clipping the 1.5× network gets clearly below the mean predictor\'s loss only at lr 3e-4 (0.392), a learning rate 167 times smaller than the 0.05 at which the He network learns, and at which the He network itself only gets from 0.712 to 0.547. At lr 1e-4 it ends no better than the mean predictor (0.498), and so it does at lr 1e-2 (0.502), for another reason: there its first three steps kill every unit of hidden layers 8 and 9 (each unit\'s pre-activation is below 0 on every example), so the output is the same for every input and the best it can learn is the mean.', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const seed = relu07().recipe.seed;
     shows(0.05 / 3e-4, '167');
@@ -597,20 +597,41 @@ const CLAIMS: Claim[] = [
     expect(Math.max(...u[0].deadUnits)).toBeLessThan(width);
     expect(u[3].deadUnits.flatMap((n, k) => (n === width ? [k + 1] : []))).toEqual([8, 9]);
   } },
-  { readme: '07-training', quote: 'Layer by layer, it makes each weight matrix 5 to 100 times as large (5.0× on the input side, 100× at the output). A ReLU network without biases passes its input through all ten matrices, so their growth compounds: in that one step the output\'s norm goes from 180 to 7.9e6, 4.4e4 times, and the loss, which grows as the square of the output, 1.9e9 times: from 1004 to 1.9e12. The next gradient is larger by as much, so the next step is longer still. It multiplies the weights by 1e8 to 1e11, and the loss reaches 6.0e161.', check: async () => {
+  { readme: '07-training', quote: 'the step is 20.8 times as long as the weights themselves (median 8.8 over 300 seeds), far beyond the short steps for which a gradient tells how the loss will change. Layer by layer, it makes each weight matrix 5 to 100 times as large (5.0× on the input side, 100× at the output). The network passes its input through all ten matrices, so their growth compounds, though far less than their product (8e12) would say, since ReLU zeroes part of each layer and the new matrices do not line up: in that one step the output\'s norm (over the 16 examples) goes from 180 to 7.9e6, 4.4e4 times, and the loss, which grows as the square of the output, 1.9e9 times: from 1004 to 1.9e12. The gradient grows with them, 4.3e10 times (to 4.0e14), so the next step is longer still. It multiplies the weights by 1e8 to 1e11, and the loss reaches 6.0e161.', check: async () => {
     const M = await import('../scripts/measure/phenomena');
     const w = wild07();
     expect(w.opts).toMatchObject({ lr: 0.05, clipNorm: null });
+    expect(w.recipe.batch).toBe(16);
     const u = M.firstUpdates(w.recipe.seed, w.recipe.gain as number, w.opts.lr, 2);
     expect(u[0].weightNorms.length).toBe(10);
     const grow = (k: number) => u[k].weightNorms.map((v, i) => v / u[k - 1].weightNorms[i]);
     shows(grow(1)[0], '5.0'); shows(grow(1)[9], '100');
     expect(Math.min(...grow(1))).toBe(grow(1)[0]); expect(Math.max(...grow(1))).toBe(grow(1)[9]);
+    shows(grow(1).reduce((p, g) => p * g, 1), '8e12');
     expect(Math.min(...grow(2))).toBeGreaterThanOrEqual(0.5e8); expect(Math.max(...grow(2))).toBeLessThan(5e11);
     shows(u[0].outNorm, '180'); shows(u[1].outNorm, '7.9e6'); shows(u[1].outNorm / u[0].outNorm, '4.4e4');
     shows(u[1].loss / u[0].loss, '1.9e9'); shows(u[0].loss, '1004'); shows(u[1].loss, '1.9e12'); shows(u[2].loss, '6.0e161');
+    const h = M.trainingTrace(w.recipe.seed, 'exploding', 0).history;
+    shows(h[1].gradNorm / h[0].gradNorm, '4.3e10'); shows(h[1].gradNorm, '4.0e14');
     // each step enlarges the factor of the next (a quadratic bowl's would stay the same)
     expect(u[2].loss / u[1].loss).toBeGreaterThan(1e100 * (u[1].loss / u[0].loss));
+  } },
+  { readme: '07-training', quote: 'the last loss of 60 steps, `history[59].loss`', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const r = M.reluRun(relu07().recipe.seed, 1, 1e-2, null);
+    expect(relu07().opts.steps).toBe(60);
+    expect(r.history.length).toBe(60);
+    expect(r.stats.lastLoss).toBe(r.history[59].loss);
+  } },
+  { readme: '07-training', quote: 'At the small rates clipping makes the 1.5× network worse, not better (755 against 0.498 at lr 1e-4): every clipped step is at most lr · 5 long, too short to undo in 60 steps weights 1.5 times too large.', check: async () => {
+    const M = await import('../scripts/measure/phenomena');
+    const seed = relu07().recipe.seed;
+    shows(M.reluRun(seed, 1.5, 1e-4, 5).stats.lastLoss as number, '755'); shows(M.reluRun(seed, 1.5, 1e-4, null).stats.lastLoss as number, '0.498');
+    // the 60 clipped steps together move the weights by at most 60 · lr · 5 = 0.03, against weights of norm 22.4
+    const w = M.reluRun(seed, 1.5, 1e-4, 5);
+    expect(60 * 1e-4 * 5).toBeCloseTo(0.03, 12);
+    expect(M.scaledUp(seed).weights).toBeGreaterThan(100 * 0.03);
+    expect(w.history.length).toBe(60);
   } },
   { readme: '07-training', quote: 'the steps are at most lr · 5 = 0.25 long whatever the gradient (22 of the 60 are clipped), and the same lr 0.05 takes it from 1004 to 0.049. On the He network clipNorm 5 never acts (its gradient norm stays below 5), so its row is He\'s', check: async () => {
     const M = await import('../scripts/measure/phenomena');

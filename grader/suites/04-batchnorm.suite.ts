@@ -145,7 +145,8 @@ function trainRuns(names = SEQUENCES): Step[][] {
 /** How a step's comparison may speak: every sequence here is a hidden fixture, so never with its values (see speaking). */
 const shownFor = (ctx: TestContext, s: Step) => speaking(ctx, { visibility: s.fixture.endsWith('-public') ? 'public' : 'hidden' });
 
-const where = (s: Step): string => `${s.mode} step ${s.k + 1} of ${s.total} (${s.fixture}.json, ${s.label}${Object.keys(s.rawOpts).length ? `, opts ${fmt(s.rawOpts)}` : ''}${s.restarted ? ', started from the case’s first state' : ''})`;
+/** `given`: say where the step's state came from when it was not the previous step's expected one (false where the caller feeds its own). */
+const where = (s: Step, given = true): string => `${s.mode} step ${s.k + 1} of ${s.total} (${s.fixture}.json, ${s.label}${Object.keys(s.rawOpts).length ? `, opts ${fmt(s.rawOpts)}` : ''}${given && s.restarted ? `, given the state step 1 was given, not the one step ${s.k} should return: that is a hidden answer` : ''})`;
 
 // ---------------------------------------------------------------------------------------------
 // The trusted reference, and the known mistakes as variants of it.
@@ -431,11 +432,13 @@ export default defineSuite(SLUG, (test) => {
         const d = s.x[0].length;
         if (s !== run[0]) want = run[0].restarted ? refForward(s.x, s.params, want, 'train', s.opts).state : s.chain.state;
         const fwd = await forward(ctx, forwardArgs(s, state, 'train'));
-        const got = asState(fwd.state, d, `the state returned by ${where(s)}`);
+        // only the run's first step is given a state by the grader; the others get the student's own
+        const at = where(s, s === run[0]);
+        const got = asState(fwd.state, d, `the state returned by ${at}`);
         const diag = findMistake(got, want, stateMistakes(s.x, s.params, state, s.opts), MISTAKE_REL);
         const fed = s === run[0] ? 'the fixture’s state' : 'the state your previous step returned';
         const expected = want;
-        withContext(`the state returned by ${where(s)}, starting from ${fed}`, () => expectRel(shownFor(ctx, s), got, expected, s.tol, 'state'), diag);
+        withContext(`the state returned by ${at}, starting from ${fed}`, () => expectRel(shownFor(ctx, s), got, expected, s.tol, 'state'), diag);
         state = got;
       }
     }
@@ -571,7 +574,7 @@ export default defineSuite(SLUG, (test) => {
         const bv = z.reduce((a, row) => a + (row[j] - v) ** 2, 0) / n;
         // the formula, not its value: v/(v + ε) of the layer's least and most spread features is the
         // hidden fixture's expected minVar and maxVar (attacker 11)
-        fail(`a saturated sigmoid layer after your batch norm: feature ${j} has variance ${fmt(variance)} (÷N); expected between ${fmt(limits.afterVar.lo)} and ${fmt(limits.afterVar.hi)}: dividing by √(v + ε) leaves v/(v + ε) of a feature's batch variance v (÷N), just below 1`,
+        fail(`a saturated sigmoid layer after your batch norm: feature ${j} has variance ${fmt(variance)} (biased, ÷N); expected between ${fmt(limits.afterVar.lo)} and ${fmt(limits.afterVar.hi)}: dividing by √(v + ε) leaves v/(v + ε) of a feature's batch variance v (÷N), just below 1; check that each column is divided by the square root of its own variance plus ε`,
           Math.abs(variance / (bv / (bv + DEFAULTS.eps)) - (n - 1) / n) < 1e-6 ? M.unbiasedNorm : undefined);
       }
     }
