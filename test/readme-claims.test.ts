@@ -20,7 +20,7 @@ import { createRng, randnMatrix } from '../exercises/lib/rng';
 import { HUGE_LOSS, LOSS_REL, loadFixture, lossBlownUp, lossGap, rebuildMlp, rebuildTrainingTask, trainingRunStats } from '../fixtures/load';
 import { preActivations } from '../fixtures/nets';
 import { WIDE } from '../grader/suites/gradcheck';
-import { trainMlp } from '../solutions/07-training/training';
+import { clipGradNorm, trainMlp } from '../solutions/07-training/training';
 import { MEASUREMENTS_FILE, SERIES, summary, type Measurements } from '../scripts/measure/phenomena';
 
 const stored = JSON.parse(readFileSync(MEASUREMENTS_FILE, 'utf8')) as Measurements;
@@ -622,6 +622,14 @@ const CLAIMS: Claim[] = [
     expect(relu07().opts.steps).toBe(60);
     expect(r.history.length).toBe(60);
     expect(r.stats.lastLoss).toBe(r.history[59].loss);
+  } },
+  { readme: '07-training', quote: 'A norm of `Infinity` (a sum of squares past the largest double, or an infinite entry) is above maxNorm, so every entry is multiplied by maxNorm / `Infinity` = 0: finite entries become 0, infinite ones `NaN` (`Infinity · 0`). A `NaN` norm is not above maxNorm, so the gradients come back unchanged.', check: () => {
+    expect((1e200 * 1e200)).toBe(Infinity);
+    expect(clipGradNorm([{ dW: [[1e200, 1]], db: [2] }], 5)).toEqual([{ dW: [[0, 0]], db: [0] }]);
+    const inf = clipGradNorm([{ dW: [[Infinity, 1]], db: [2] }], 5);
+    expect(inf[0].dW[0][0]).toBeNaN(); expect(inf[0].dW[0][1]).toBe(0); expect(inf[0].db).toEqual([0]);
+    const nan = clipGradNorm([{ dW: [[NaN, 1]], db: [2] }], 5);
+    expect(nan[0].dW[0][0]).toBeNaN(); expect(nan[0].dW[0][1]).toBe(1); expect(nan[0].db).toEqual([2]);
   } },
   { readme: '07-training', quote: 'At the small rates clipping makes the 1.5× network worse, not better (755 against 0.498 at lr 1e-4): every clipped step is at most lr · 5 long, too short to undo in 60 steps weights 1.5 times too large.', check: async () => {
     const M = await import('../scripts/measure/phenomena');
