@@ -136,31 +136,23 @@ for (const t of trees) {
 // the same reference read 0.59 and 0.47 s a student (docs/benchmarks.md); a replay costs seconds
 const replays = Math.max(runs, 7);
 for (let r = 0; r < replays; r++) for (const t of r % 2 === 0 ? trees : [...trees].reverse()) t.computeRuns.push(t.recorded.reduce((a, rec) => a + replay(t.modules.get(rec.slug), rec.records), 0));
+// one student's recorded calls, each exercise's once, in manifest order
+const inOrder = (t) => t.recorded.filter((x) => x.student === 0).sort((a, b) => a.slug.localeCompare(b.slug));
+/** CPU seconds of a fresh process replaying `recs` one after another (bench/replay.mjs): Node's start, the imports, the calls once. */
+function replayFresh(t, recs) {
+  const out = spawnSync(process.execPath, [path.join(root, 'bench', 'replay.mjs'), ...recs.flatMap((rec) => [path.join(t.dir, `${rec.slug}.mjs`), rec.file])], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`replaying ${recs.map((rec) => rec.slug).join(', ')} in a fresh process failed: ${out.stderr}`);
+  const { startMs, importMs, callsMs } = JSON.parse(out.stdout);
+  return (startMs + importMs + callsMs) / 1000;
+}
 // the same calls of one student, cold: each exercise's in a fresh process, as each exercise is
-// graded (Node's start, the module's import, the calls once); what one process per exercise
-// cannot go below
+// graded (what one process per exercise cannot go below), and all seven in ONE fresh process (what
+// one process per student, the design the fourth turn measured and set aside, could not go below)
 const coldRuns = Math.max(runs, 3);
 for (let r = 0; r < coldRuns; r++) {
   for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
-    let sum = 0;
-    for (const rec of t.recorded.filter((x) => x.student === 0)) {
-      const out = spawnSync(process.execPath, [path.join(root, 'bench', 'replay.mjs'), path.join(t.dir, `${rec.slug}.mjs`), rec.file], { encoding: 'utf8' });
-      if (out.status !== 0) throw new Error(`replaying ${rec.slug} cold failed: ${out.stderr}`);
-      const { startMs, importMs, callsMs } = JSON.parse(out.stdout);
-      sum += startMs + importMs + callsMs;
-    }
-    (t.coldRuns ??= []).push(sum / 1000);
-  }
-}
-// the same calls of one student in ONE fresh process, all seven exercises in turn: what one process
-// per student (the design the fourth turn measured and set aside) could not go below
-const inOrder = (t) => t.recorded.filter((x) => x.student === 0).sort((a, b) => a.slug.localeCompare(b.slug));
-for (let r = 0; r < coldRuns; r++) {
-  for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
-    const out = spawnSync(process.execPath, [path.join(root, 'bench', 'replay.mjs'), ...inOrder(t).flatMap((rec) => [path.join(t.dir, `${rec.slug}.mjs`), rec.file])], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`replaying one student in one process failed: ${out.stderr}`);
-    const { startMs, importMs, callsMs } = JSON.parse(out.stdout);
-    (t.oneProcessRuns ??= []).push((startMs + importMs + callsMs) / 1000);
+    (t.coldRuns ??= []).push(inOrder(t).reduce((sum, rec) => sum + replayFresh(t, [rec]), 0));
+    (t.oneProcessRuns ??= []).push(replayFresh(t, inOrder(t)));
   }
 }
 // and in this process, long warm, on new code: each module's text with a comment added (another

@@ -48,9 +48,9 @@ const NumberIsInteger = Number.isInteger;
 // every platform the grader runs on: x64, arm64). Never in use across student code: a number is
 // stored, then its bytes copied, with nothing between.
 const F64 = new Float64ArrayCtor(1);
+const F64_BYTES = new Uint8ArrayCtor(F64.buffer);
 /** A vector shorter than this is read number by number: a Float64Array of its own costs more. */
 const BLOCK_MIN = 64;
-const F64_BYTES = new Uint8ArrayCtor(F64.buffer);
 
 const UNDEF = 0, NULL = 1, FALSE = 2, TRUE = 3, NUM = 4, STR = 5, ARR = 6, OBJ = 7, VEC = 8, MAT = 9, OPAQUE = 10;
 

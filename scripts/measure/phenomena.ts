@@ -216,6 +216,10 @@ export function trainingTrace(seed: number, file: 'vanishing' | 'exploding', ind
 type TrainingTrace = { task: ReturnType<typeof rebuildTrainingTask>; act: ActivationName; lr: number; history: T.TrainStep[]; layers: Dense[]; stats: ReturnType<typeof trainingRunStats> };
 const trainingMemo = new Map<string, TrainingTrace>();
 
+/** vanishing.json's graded ReLU/He run, and its task on another seed at another scale (gain 1: He's). */
+const gradedRelu = () => loadFixture('07-training', 'vanishing', 'training-run').runs[1];
+const reluTask = (seed: number, gain: number) => rebuildTrainingTask({ ...gradedRelu().recipe, seed, gain });
+
 /**
  * 07's ReLU network on a seed at another scale, learning rate or clip norm: the graded recipe and
  * step count of vanishing.json's ReLU/He run with gain, lr and clipNorm (null: none) replaced.
@@ -224,9 +228,9 @@ export function reluRun(seed: number, gain: number, lr: number, clipNorm: number
   const k = `${seed}:${gain}:${lr}:${clipNorm}`;
   let hit = reluMemo.get(k);
   if (!hit) {
-    const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
-    const task = rebuildTrainingTask({ ...graded.recipe, seed, gain });
-    const opts = clipNorm === null ? { lr, steps: graded.opts.steps } : { lr, steps: graded.opts.steps, clipNorm };
+    const steps = gradedRelu().opts.steps;
+    const task = reluTask(seed, gain);
+    const opts = clipNorm === null ? { lr, steps } : { lr, steps, clipNorm };
     const { history, layers } = T.trainMlp(task.x, task.y, task.layers, 'relu', opts);
     hit = { task, act: 'relu' as ActivationName, lr, history, layers, stats: trainingRunStats(history, task.constantLoss) };
     reluMemo.set(k, hit);
@@ -242,8 +246,7 @@ const reluMemo = new Map<string, TrainingTrace>();
  * ≤ 0 for every example). What makes one overshoot feed the next, and what ends a run at the mean.
  */
 export function firstUpdates(seed: number, gain: number, lr: number, steps: number) {
-  const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
-  const { x, y, layers: start } = rebuildTrainingTask({ ...graded.recipe, seed, gain });
+  const { x, y, layers: start } = reluTask(seed, gain);
   let layers = start;
   const out: { weightNorms: number[]; outNorm: number; loss: number; deadUnits: number[] }[] = [];
   for (let s = 0; ; s++) {
@@ -269,9 +272,8 @@ export function deadHiddenShare(x: Matrix, layers: Dense[]): number {
  * residual's factor times 1.5⁹, one factor shared by all layers when the output dwarfs y.
  */
 export function scaledUp(seed: number, gain = 1.5) {
-  const graded = loadFixture('07-training', 'vanishing', 'training-run').runs[1];
   const at = (g: number) => {
-    const t = rebuildTrainingTask({ ...graded.recipe, seed, gain: g });
+    const t = reluTask(seed, g);
     const { out, cache } = B.mlpForward(t.x, t.layers, 'relu');
     const { loss, dpred } = B.mseLoss(out, t.y);
     const grads = B.mlpBackward(dpred, cache).grads;
@@ -295,7 +297,7 @@ export function scaledUp(seed: number, gain = 1.5) {
     global: big.global,
     weights: big.weights,
     /** The first step's length lr·‖g‖ over the length of all the weights ‖W‖, at 07's lr. */
-    firstStepOverWeights: (graded.opts.lr * big.global) / big.weights,
+    firstStepOverWeights: (gradedRelu().opts.lr * big.global) / big.weights,
   };
 }
 
