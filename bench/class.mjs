@@ -15,6 +15,9 @@
 //                   the same calls in ONE fresh process (one process per student), and on a fresh
 //                   copy of each module in this long-running process (new code, warm process: what
 //                   a process shared by a whole class would pay for a student).
+//   two bounds on one submission's wall (bench/skeleton.mjs): the calls alone, run cold and
+//                   confined from one bare vitest test, and the grader with its verdicts taken out
+//                   (each hidden suite replaced by one confined replay of its calls).
 //
 // Measured: one submission (`gradlab grade`), a class of identical copies of the solutions, and a
 // class whose 03 weights differ per student in the last bits (see makeClass; --no-distinct skips
@@ -33,6 +36,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
 import { replay } from './replay.mjs';
+import { prepareSkeletons } from './skeleton.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => Number(process.argv[process.argv.indexOf(name) + 1]) || dflt;
@@ -109,7 +113,6 @@ for (let r = 0; r < runs; r++) {
   if (withDistinct) for (const t of order) t.samples.distinct.push(gradeClass(t, t.distinctCls, path.join(t.dir, 'results-distinct')));
 }
 const med = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
-const floor = med(floorSamples);
 
 // per tree, one more graded run recording the calls, then their replay on that tree's reference solutions
 for (const t of trees) {
@@ -132,6 +135,30 @@ for (const t of trees) {
   });
   t.computeRuns = [];
 }
+// the two lower bounds on one submission's wall (bench/skeleton.mjs), from student 0's recorded calls,
+// interleaved run by run with the vitest floor and one submission, which take more samples here
+for (const t of trees) {
+  t.skeleton = await prepareSkeletons(t.root, path.join(t.dir, 'skeleton'), t.recorded.filter((x) => x.student === 0).map((x) => ({ slug: x.slug, module: path.join(t.dir, `${x.slug}.mjs`), calls: x.file })));
+  t.samples.withoutVerdicts = [];
+  t.samples.callsAlone = [];
+  const out = path.join(t.dir, 'without-verdicts.json');
+  const { args, env } = t.skeleton.withoutVerdicts(out);
+  measure(process.execPath, args, env); // once, unmeasured: its cache of transformed suites
+  t.skeleton.check(out);
+}
+for (let r = 0; r < Math.max(runs, 5); r++) {
+  floorSamples.push(measure(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', floorDir]));
+  for (const t of r % 2 === 0 ? trees : [...trees].reverse()) {
+    const out = path.join(t.dir, 'without-verdicts.json');
+    const run = (job) => measure(process.execPath, job.args, job.env);
+    t.samples.withoutVerdicts.push(run(t.skeleton.withoutVerdicts(out)));
+    t.skeleton.check(out);
+    t.samples.callsAlone.push(run(t.skeleton.callsAlone()));
+    t.samples.single.push(measure(process.execPath, [path.join(t.root, 'bin', 'gradlab.mjs'), 'grade', path.join(t.root, 'solutions'), '--format', 'json', '--out', path.join(t.dir, 'single.json')]));
+  }
+}
+const floor = med(floorSamples);
+
 // at least 7 replays per tree, interleaved: with 3, two trees replaying the same 2,054 calls on
 // the same reference read 0.59 and 0.47 s a student (docs/benchmarks.md); a replay costs seconds
 const replays = Math.max(runs, 7);
@@ -180,6 +207,8 @@ for (const t of trees) {
   t.compute = median(t.computeRuns) / classSize; // CPU seconds of one student's graded calls
   t.callCount = t.recorded.reduce((a, r) => a + r.records.length, 0) / classSize;
   t.single = med(t.samples.single);
+  t.withoutVerdicts = med(t.samples.withoutVerdicts);
+  t.callsAlone = med(t.samples.callsAlone);
   t.graded = med(t.samples.graded);
   t.distinct = withDistinct ? med(t.samples.distinct) : null;
 }
@@ -203,6 +232,9 @@ console.log([
   row('cold floor: the same calls, each exercise\'s in a fresh process (Node\'s start, the module\'s import, the calls once), CPU (median of ' + coldRuns + ')', (t) => t.cold, floor.cpu, (t) => t.compute),
   row('cold floor, one process per student: the same calls, all seven exercises in one fresh process, CPU (median of ' + coldRuns + ')', (t) => t.oneProcess, floor.cpu, (t) => t.compute),
   row('new code in a warm process: the same calls on a fresh copy of each module (text changed by a comment), imported in this long-running process, CPU (median of ' + coldRuns + ')', (t) => t.newCode, floor.cpu, (t) => t.compute),
+  row('the calls alone, from vitest: a bare `vitest run` of one test starting the seven exercises\' replays at once, each confined as a sandbox child, no probe, no compiling (bench/skeleton.mjs) — wall', (t) => t.callsAlone.wall, floor.wall, null),
+  row('the grader without its verdicts: `gradlab grade` with each hidden suite replaced by one confined replay of its calls (bench/skeleton.mjs) — wall', (t) => t.withoutVerdicts.wall, floor.wall, null),
+  row('the grader without its verdicts — CPU', (t) => t.withoutVerdicts.cpu, floor.cpu, (t) => t.compute),
   row('one submission, `gradlab grade` — wall', (t) => t.single.wall, floor.wall, null),
   row('one submission — CPU', (t) => t.single.cpu, floor.cpu, (t) => t.compute),
   row('`gradlab class`, identical copies, whole class — wall', (t) => t.graded.wall, floor.wall, null),
