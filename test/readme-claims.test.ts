@@ -659,6 +659,15 @@ const CLAIMS: Claim[] = [
       expect([r.recipe.batch, r.opts.steps, r.opts.lr]).toEqual([16, 60, 0.05]);
     }
   } },
+  { readme: '07-training', quote: 'networks of\n10 dense layers of width 12, trained on 16 examples for 60 steps at lr 0.05, all from one fixed\nseed', check: () => {
+    // the setup paragraph near the top says what the table below says: one seed for the four graded runs
+    const runs = [sigmoid07(), relu07(), wild07(), clipped07()];
+    for (const r of runs) {
+      expect(r.recipe.sizes).toEqual([4, 12, 12, 12, 12, 12, 12, 12, 12, 12, 1]);
+      expect([r.recipe.batch, r.opts.steps, r.opts.lr]).toEqual([16, 60, 0.05]);
+    }
+    expect(new Set(runs.map((r) => r.recipe.seed)).size).toBe(1);
+  } },
   { readme: '07-training', quote: 'predicting the mean target costs exactly loss **0.5**', check: () => {
     for (const r of [sigmoid07(), relu07(), wild07(), clipped07()]) shows(r.expected.constantLoss, '0.5000000000000');
   } },

@@ -544,7 +544,7 @@ export default defineSuite(SLUG, (test) => {
     const refF = refForward(z, p1, s1, 'train', DEFAULTS);
     const rightForward = doesTheMath(out, refF.out, []);
     if (!rightForward && !doesTheMath(out, refF.out, outMistakes(z, p1, s1, 'train', DEFAULTS)) && !centers(out, z, p1.beta)) {
-      fail('batchnormForward on the saturated layer gives neither the contract’s out, nor a known mistake’s, nor a centring of z: the story needs the batch norm the exercise asks for (forward.train says how yours differs)');
+      fail('batchnormForward on the saturated layer gives neither the contract’s out, nor a known mistake’s, nor a centring of z: this test needs the batch norm the exercise asks for (forward.train says how yours differs)');
     }
     // after the contract's forward the dx must be the contract's or a known mistake's; after another
     // forward that passes this story's limits below (variance within 1e-3 of 1: ε left out or put
@@ -557,7 +557,7 @@ export default defineSuite(SLUG, (test) => {
     const want = refBackward(probe, refF).dx;
     const backwardOk = rightForward ? doesTheMath(back.dx, want, dxs) : [want, ...dxs.map((m) => m.value as Matrix)].some((w) => relDistance(back.dx, w) <= NEAR_DX);
     if (!backwardOk) {
-      fail(`batchnormBackward after your forward pass on the saturated layer gives a dx that is ${rightForward ? 'neither the contract’s nor a known mistake’s' : `more than ${fmt(NEAR_DX)} (relative, in norm) from the contract’s and every known mistake’s, where your forward is within the story’s limits`}: the gradient ratio of the deep network needs the backward pass the exercise asks for (backward.train says how yours differs)`);
+      fail(`batchnormBackward after your forward pass on the saturated layer gives a dx that is ${rightForward ? 'neither the contract’s nor a known mistake’s' : `more than ${fmt(NEAR_DX)} (relative, in norm) from the contract’s and every known mistake’s, where your forward is within this test’s limits on mean and variance`}: the gradient ratio of the deep network needs the backward pass the exercise asks for (backward.train says how yours differs)`);
     }
     const threshold = f.expected.saturated.threshold;
     for (let j = 0; j < d; j++) {
