@@ -134,14 +134,19 @@ export function hiddenExpectedNumbers(slug: string): Set<string> {
 /** Whether a number as a message prints it is one of `hidden`: as written, or in full (0.83308648673395580 is 0.8330864867339558). */
 const isHidden = (token: string, hidden: Set<string>): boolean => hidden.has(token) || hidden.has(String(Number(token)));
 
-/** Numbers in a message that are hidden expected values (a student's own value, after "got"/"yours"/"numeric", is fine). */
-export function leakedNumbers(text: string, hidden: Set<string>): string[] {
+/** The numbers of `text` that are in `hidden`, but for one printed right after a word of `own` (the student's own value). */
+function hiddenNumbersIn(text: string, hidden: Set<string>, own: string[]): string[] {
   const out: string[] = [];
-  if (/expected\s*:?\s*-?\d/.test(text)) out.push(text.match(/expected\s*:?\s*-?[\d.e+-]+/)?.[0] ?? 'expected <number>');
   for (const m of text.matchAll(/(?<![\w.])(got |yours |numeric )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
-    if (!m[1] && isHidden(m[2], hidden)) out.push(m[2]);
+    if (!(m[1] && own.includes(m[1])) && isHidden(m[2], hidden)) out.push(m[2]);
   }
   return out;
+}
+
+/** Numbers in a message that are hidden expected values (a student's own value, after "got"/"yours"/"numeric", is fine). */
+export function leakedNumbers(text: string, hidden: Set<string>): string[] {
+  const expected = /expected\s*:?\s*-?\d/.test(text) ? [text.match(/expected\s*:?\s*-?[\d.e+-]+/)?.[0] ?? 'expected <number>'] : [];
+  return [...expected, ...hiddenNumbersIn(text, hidden, ['got ', 'yours ', 'numeric '])];
 }
 
 /** The failed tests of `ids` in the reports, and those whose message or hint holds a number `scan` finds (one line each). */
@@ -185,11 +190,7 @@ function publicNumbers(slug: string): Set<string> {
  * answer, so only what follows "got" or "yours" (the student's own output) is passed over.
  */
 export function visibleLeakedNumbers(text: string, hidden: Set<string>): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/(?<![\w.])(got |yours )?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w.])/g)) {
-    if (!m[1] && isHidden(m[2], hidden)) out.push(m[2]);
-  }
-  return out;
+  return hiddenNumbersIn(text, hidden, ['got ', 'yours ']);
 }
 
 /**
