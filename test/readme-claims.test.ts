@@ -355,7 +355,7 @@ const CLAIMS: Claim[] = [
     range('heRelu.ratio', '0.3', '2');
     shows(deep('vanishing-relu-he').expected.ratioFirstLast, '0.61');
   } },
-  { readme: '06-dead-neurons', quote: 'is *healthy* by this measure (0.064), although a fifth of its entries have σ′ < 0.01 (5.4% are below this function\'s default threshold 1e-3)', check: async () => {
+  { readme: '06-dead-neurons', quote: 'is *healthy* by this measure (0.064), although a fifth of its entries have σ′ < 0.01 (5.4% are below `saturatedFraction`\'s default threshold 1e-3)', check: async () => {
     const f = deep('saturation-sigmoid-standard-normal');
     expect(f.expected.flow).toBe('healthy');
     shows(f.expected.ratioFirstLast, '0.064');
@@ -396,6 +396,21 @@ const CLAIMS: Claim[] = [
     shows(single('tanhExactlyOneFrom'), '19.06');
     const e2 = Math.exp(-2 * h[384].z);
     shows((4 * e2) / (1 + e2) ** 2, '2.0e-20');
+  } },
+  { readme: '06-dead-neurons', quote: 'returns that 2.0e-20. The neuron freezes all the same: each step\'s change, lr · (a − target) · 2.0e-20 ≈ 3.1e-19, is far below half the spacing of float64 numbers near w and b (about 4e-16 there), so w + Δw rounds back to w', check: () => {
+    // the same run with tanh′ written as sech²(z) = 1 / cosh²(z): the neuron after step 384 is frozen all the same
+    const r = D.trainNeuron([0.5, 0.5], 0.5, [1, 1], 0.2, 'tanh', 20, 384);
+    const z = r.w[0] + r.w[1] + r.b;
+    shows(z, '23.38');
+    const sech2 = 1 / Math.cosh(z) ** 2;
+    shows(sech2, '2.0e-20');
+    const delta = 20 * (Math.tanh(z) - 0.2) * sech2; // x = [1, 1]: the same change for w₁, w₂ and b
+    shows(delta, '3.1e-19');
+    const spacing = (v: number) => { const f = new Float64Array([Math.abs(v)]); const u = new BigInt64Array(f.buffer); u[0] += 1n; return f[0] - Math.abs(v); };
+    for (const v of [...r.w, r.b]) {
+      shows(spacing(v) / 2, '4e-16');
+      expect(v - delta).toBe(v);
+    }
   } },
   { readme: '06-dead-neurons', quote: '(0.5 · 3 = 1.5 < 2). The ReLU neuron stays at loss 0.02 forever: lr · 0 is 0 at every lr. The leaky one is back above 0 after 10,492 steps and its loss is below 1e-6 from step 10,500 on. The tanh one, whose tanh′ ≈ 1.8e-5 never rounds to 0 at z ≈ −6.15, is back above 0 after 15,129 steps and below 1e-6 from step 15,134', check: () => {
     const safe = (act: 'relu' | 'leakyRelu' | 'tanh', steps: number) => {
@@ -822,7 +837,7 @@ const CLAIMS: Claim[] = [
   { readme: '02-backprop', quote: '(a ratio between 1e-8 and 1e-4)', check: () => { expect(deep('vanishing-sigmoid-xavier').limits.ratioFirstLast).toEqual({ lo: 1e-8, hi: 1e-4 }); } },
   { readme: '02-backprop', quote: '(between 0.05 and 20)', check: () => { expect(deep('vanishing-relu-he').limits.ratioFirstLast).toEqual({ lo: 0.05, hi: 20 }); } },
   { readme: '03-initialization', quote: '1.5²⁰ ≈ 3300 or 0.5²⁰ ≈ 1e-6', check: () => { shows(1.5 ** 20, '3.3e3'); shows(0.5 ** 20, '1e-6'); } },
-  { readme: '03-initialization', quote: 'Var = 2/384, std ≈ 0.0722 and a = 0.125. Using the fan-in alone would give std 0.0625', check: () => {
+  { readme: '03-initialization', quote: 'Var = 2/384, std ≈ 0.0722 and a = 0.125. Var(W) = 1/fanIn, the fan-in in place of the average of the two fans, would give std 0.0625', check: () => {
     shows(Math.sqrt(2 / 384), '0.0722'); expect(Math.sqrt(6 / 384)).toBe(0.125); expect(Math.sqrt(1 / 256)).toBe(0.0625);
   } },
   { readme: '03-initialization', quote: 'std ≈ 0.0884, a ≈ 0.153', check: () => { shows(Math.sqrt(2 / 256), '0.0884'); shows(Math.sqrt(6 / 256), '0.153'); } },
@@ -839,8 +854,11 @@ const CLAIMS: Claim[] = [
     expect(f.limits.xavierRatioLastFirst).toEqual({ lo: 2 ** -12, hi: 2 ** -8 });
   } },
   { readme: '03-initialization', quote: 'Var(W) = 2/(128 + 128) = 1/128, half of He\'s', check: () => { expect(2 / (128 + 128)).toBe(1 / 128); expect(2 / 128).toBe(2 * (1 / 128)); } },
-  { readme: '03-initialization', quote: 'He within a factor 3 through 20 ReLU layers of width 128 (the geometric mean over four networks, drawn with four seeds) while Xavier shrinks about 2⁻¹⁰ (over three)', check: () => {
+  { readme: '03-initialization', quote: 'He within a factor 3 through 20 ReLU layers of width 128 (the geometric mean over four networks, drawn with four seeds) while Xavier shrinks the ratio by about 2^(19/2) (over three; the contract rounds it to about 2⁻¹⁰, and the limits are 2⁻¹² to 2⁻⁸)', check: () => {
     const f = loadFixture('03-initialization', 'relu-depth', 'init-forward');
+    expect(f.limits.xavierRatioLastFirst).toEqual({ lo: 2 ** -12, hi: 2 ** -8 });
+    // the graded Xavier ratio is within a factor 1.5 of 2^(-19/2), the value the README derives
+    expect(f.expected.byScheme[1].ratioLastFirst * 2 ** 9.5).toBeGreaterThan(1 / 1.5); expect(f.expected.byScheme[1].ratioLastFirst * 2 ** 9.5).toBeLessThan(1.5);
     expect(f.recipe.sizes).toEqual(new Array(21).fill(128));
     expect(f.draws).toEqual({ heNormal: 4, xavierNormal: 3 });
   } },

@@ -211,7 +211,7 @@ describe('initMlp', () => {
     const xavier = ratio('xavierNormal');
     expect(he, `He: std(z₂₀) / std(z₁) = ${he.toExponential(3)}, expected near 1`).toBeGreaterThan(0.1);
     expect(he, `He: std(z₂₀) / std(z₁) = ${he.toExponential(3)}, expected near 1`).toBeLessThan(10);
-    expect(xavier, `Xavier: std(z₂₀) / std(z₁) = ${xavier.toExponential(3)}, expected ≈ 2⁻¹⁰ ≈ 1e-3`).toBeLessThan(1e-2);
+    expect(xavier, `Xavier: std(z₂₀) / std(z₁) = ${xavier.toExponential(3)}, expected ≈ 2^(−19/2) ≈ 1.4e-3: 19 layers that each halve the variance`).toBeLessThan(1e-2);
   });
 
   it('saturates a tanh network with standard-normal weights, but not with Xavier weights', () => {

@@ -226,7 +226,7 @@ export default defineSuite('03-initialization', (test) => {
   });
 
   test('init.deep.experiments', async (ctx) => {
-    // 20 ReLU layers, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2⁻¹⁰
+    // 20 ReLU layers, batch 64: He keeps the pre-activation std, Xavier shrinks it ≈ 2^(−19/2) (the contract's 'about 2⁻¹⁰')
     const depth = loadFixture('03-initialization', 'relu-depth', 'init-forward');
     const width = depth.recipe.sizes[1];
     const relu = (z: number) => (z > 0 ? z : 0);
@@ -239,7 +239,7 @@ export default defineSuite('03-initialization', (test) => {
     const he = ratios('heNormal');
     const xavier = ratios('xavierNormal');
     if (!within(he.value, heLim)) fail(`He, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(he.value)}${he.over}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
-    if (!within(xavier.value, xLim)) fail(`Xavier, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(xavier.value)}${xavier.over}, expected ≈ 2⁻¹⁰ ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
+    if (!within(xavier.value, xLim)) fail(`Xavier, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(xavier.value)}${xavier.over}, expected ≈ 2^(−19/2), 19 layers that each halve the variance ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
 
     // standard-normal weights saturate tanh: ≈ 4/5 of layer 5's entries have tanh′ < 1e-3
     const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
