@@ -64,6 +64,11 @@ export const DERIVED: Record<string, string> = {
   'fd-backward/02-backprop': 'the reference 02 with numerical backward passes',
   'fd-backward/04-batchnorm': 'the reference 04 with a numerical backward pass',
   'fd-backward/05-residual': 'the reference 05 with a numerical backward pass',
+  'fd-steering/02-backprop': 'the reference 02 with db averaged, act′ at the output and a steering forward pass',
+  'fd-steering/04-batchnorm': 'the reference 04 without γ in dx and with a steering forward pass',
+  'fd-steering/05-residual': 'the reference 05 with act′ at the output and a steering forward pass',
+  'norm-probe/07-training': 'the reference 07 with a bias-less norm and a globalGradNorm that answers the probe alone with it',
+  'fixture-draw-shown/03-initialization': 'the reference 03 with an initMlp that redraws the fixture\'s network',
 };
 
 export interface ExerciseCases {

@@ -239,7 +239,7 @@ export default defineSuite('02-backprop', (test) => {
       layers.forEach((_l: Dense, i: number) => params.push({ name: `grads[${i}].dW`, path: [1, i, 'W'] }, { name: `grads[${i}].db`, path: [1, i, 'b'] }));
       const ref = (args: unknown[], v: MlpVariant) => { const [xx, ls] = args as [Matrix, Dense[]]; return refMlp(xx, ls, act, dout, v).out; };
       const mistakes = (args: unknown[]) => [mistake(M.actAfterLast, ref(args, 'actAfterLast'))];
-      const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (r) => dot((r as MlpOut).out, dout),
+      const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (out) => dot(out, dout),
         { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes } });
       expectForwardOfTheExercise(fwd?.out, ref([x, layers], 'correct'), mistakes([x, layers]), `mlpForward ('${act}')`);
       for (const n of numeric) {

@@ -132,13 +132,34 @@ function measured(what: string, recipe: MlpRecipe, scheme: string, seed: number,
   return value;
 }
 
+/** Every number under the fixture's `expected`, where the fixture is hidden: what a message must not print. */
+function hiddenAnswers(f: InitForwardFixture): number[] {
+  if (f.visibility !== 'hidden') return [];
+  const out: number[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'number') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(f.expected);
+  return out;
+}
+
 /**
  * Per scheme of the fixture, `stat` of each of its `draws` networks (initMlp at seeds seed, seed + 1, …,
- * all on the recipe's inputs) and their geometric mean, with the words that say so in a failure
- * (empty for one network). The sandbox draws the next network while this process measures the last.
+ * all on the recipe's inputs) and their geometric mean, and what a failure prints of them: the mean,
+ * and each network's value after it (for one network, its value). The sandbox draws the next network
+ * while this process measures the last.
+ *
+ * Nothing is printed of them when one network's value is a hidden answer of the fixture: that network
+ * is the fixture's own draw (the expected values are the reference's networks, measured the same
+ * way), reproduced by the student's initMlp. An attacker's initMlp drew the fixture's network first
+ * and blew up the other three, so that the failure printed the first one's ratio: relu-depth's
+ * expected value to ten digits. The mean and the others would give it back too (the mean's fourth
+ * power over the other three), so none is printed then.
  */
 async function statistics(ctx: TestContext, f: InitForwardFixture, what: string, act: (z: number) => number,
-  stat: (zs: Float64Array[]) => number): Promise<(scheme: NormalInit) => { value: number; over: string }> {
+  stat: (zs: Float64Array[]) => number): Promise<(scheme: NormalInit) => { value: number; shown: string }> {
   const calls = (Object.entries(f.draws) as [NormalInit, number][]).flatMap(([scheme, k]) => Array.from({ length: k }, (_v, i) => ({ scheme, seed: f.recipe.seed + i })));
   const draw = (c: { scheme: NormalInit; seed: number }) => started(ctx.callPacked('initMlp', f.recipe.sizes, c.scheme, seededRng(c.seed)));
   const values = new Map<NormalInit, number[]>();
@@ -149,12 +170,16 @@ async function statistics(ctx: TestContext, f: InitForwardFixture, what: string,
     const { scheme, seed } = calls[i];
     values.set(scheme, [...(values.get(scheme) ?? []), measured(what, f.recipe, scheme, seed, got, act, stat)]);
   }
+  const answers = hiddenAnswers(f);
   return (scheme) => {
     const vs = values.get(scheme);
     if (!vs) throw new Error(`fixtures/03-initialization/${f.name}.json draws no '${scheme}' network: regenerate the fixtures (npm run fixtures)`);
-    if (vs.length === 1) return { value: vs[0], over: '' };
-    const value = Math.exp(vs.reduce((s, v) => s + Math.log(v), 0) / vs.length);
-    return { value, over: ` (the geometric mean of ${vs.length} networks, createRng(${f.recipe.seed}) to createRng(${f.recipe.seed + vs.length - 1}): ${vs.map(fmt).join(', ')})` };
+    const value = vs.length === 1 ? vs[0] : Math.exp(vs.reduce((s, v) => s + Math.log(v), 0) / vs.length);
+    const drawn = (k: number) => `createRng(${f.recipe.seed + k})`;
+    const own = vs.findIndex((v) => answers.some((a) => Math.abs(v - a) <= 1e-9 * Math.abs(a)));
+    if (own >= 0) return { value, shown: `[not printed: the network of ${drawn(own)} is the fixture's own draw, whose value is a hidden answer]` };
+    if (vs.length === 1) return { value, shown: fmt(value) };
+    return { value, shown: `${fmt(value)} (the geometric mean of ${vs.length} networks, ${drawn(0)} to ${drawn(vs.length - 1)}: ${vs.map(fmt).join(', ')})` };
   };
 }
 
@@ -238,8 +263,8 @@ export default defineSuite('03-initialization', (test) => {
     const xLim = depth.limits.xavierRatioLastFirst;
     const he = ratios('heNormal');
     const xavier = ratios('xavierNormal');
-    if (!within(he.value, heLim)) fail(`He, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(he.value)}${he.over}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
-    if (!within(xavier.value, xLim)) fail(`Xavier, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${fmt(xavier.value)}${xavier.over}, expected ≈ 2^(−19/2), 19 layers that each halve the variance ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
+    if (!within(he.value, heLim)) fail(`He, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${he.shown}, expected within a factor 3 of 1 ([${fmt(heLim.lo)}, ${fmt(heLim.hi)}])`);
+    if (!within(xavier.value, xLim)) fail(`Xavier, 20 ReLU layers of width ${width}: layer-20 / layer-1 pre-activation std = ${xavier.shown}, expected ≈ 2^(−19/2), 19 layers that each halve the variance ([${fmt(xLim.lo)}, ${fmt(xLim.hi)}])`);
 
     // standard-normal weights saturate tanh: ≈ 4/5 of layer 5's entries have tanh′ < 1e-3
     const sat = loadFixture('03-initialization', 'tanh-saturation', 'init-forward');
@@ -256,8 +281,8 @@ export default defineSuite('03-initialization', (test) => {
     const xv = fractions('xavierNormal');
     const snLim = sat.limits.standardNormalLayer5;
     const xvLim = sat.limits.xavierNormalLayer5;
-    if (!within(sn.value, snLim)) fail(`standard-normal tanh network of width ${satWidth}: ${fmt(sn.value)}${sn.over} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(snLim.lo)}, ${fmt(snLim.hi)}]`);
-    if (!within(xv.value, xvLim)) fail(`Xavier tanh network of width ${satWidth}: ${fmt(xv.value)}${xv.over} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(xvLim.lo)}, ${fmt(xvLim.hi)}]`);
+    if (!within(sn.value, snLim)) fail(`standard-normal tanh network of width ${satWidth}: ${sn.shown} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(snLim.lo)}, ${fmt(snLim.hi)}]`);
+    if (!within(xv.value, xvLim)) fail(`Xavier tanh network of width ${satWidth}: ${xv.shown} of layer 5's pre-activations have tanh′ < ${threshold}, expected [${fmt(xvLim.lo)}, ${fmt(xvLim.hi)}]`);
     // asked last, so that an experiment that fails keeps its own, more telling message
     for (const scheme of ['heNormal', 'xavierNormal'] as const) await expectSchemeFollowed(ctx, scheme);
   });

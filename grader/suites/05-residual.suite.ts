@@ -212,7 +212,7 @@ export default defineSuite(SLUG, (test) => {
         { name: 'grads[0].dW', path: [1, 'layers', 0, 'W'] }, { name: 'grads[0].db', path: [1, 'layers', 0, 'b'] },
         { name: 'grads[1].dW', path: [1, 'layers', 1, 'W'] }, { name: 'grads[1].db', path: [1, 'layers', 1, 'b'] },
       ];
-      const numeric = await finiteDifferences(ctx, 'residualForward', [x, block], params, (r) => dot(asResult(r, 'residualForward', ['out']).out, dout),
+      const numeric = await finiteDifferences(ctx, 'residualForward', [x, block], params, (out) => dot(out, dout),
         { forward: { name: `residualForward (act '${act}')`, out: (r) => asResult(r, 'residualForward', ['out']).out,
           correct: (a) => refForward(a[0] as Matrix, a[1] as ResidualBlockData).out, mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as ResidualBlockData) } });
       expectForwardOfTheExercise(fwd.out, refForward(x, block).out, outMistakes(x, block), `residualForward (act '${act}')`);

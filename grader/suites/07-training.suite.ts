@@ -208,17 +208,22 @@ const PROBE: LayerGrads[] = [
 ];
 const NORM_VARIANT: Record<string, NormVariant> = { [M.normNoBias.id]: 'noBias', [M.normSumOfNorms.id]: 'sumOfNorms', [M.normNoSqrt.id]: 'noSqrt' };
 
-const ownNorms = new WeakMap<TestContext, Promise<NormVariant>>();
+/**
+ * The student's globalGradNorm of PROBE, asked once per student and exercise (ctx.once): the answer
+ * the own-norm acceptance rests on is the one training.globalGradNorm.values grades too. An
+ * attacker's globalGradNorm answered the fixtures right and PROBE alone with a catalogued wrong
+ * norm, and so got a clip and a training loop built on that norm paid at 15/15: a wrong line that
+ * cost nothing.
+ */
+function probeAnswer(ctx: TestContext): Promise<{ got: unknown } | { error: SandboxError }> {
+  return ctx.once('globalGradNorm of PROBE', () => ctx.call('globalGradNorm', PROBE).then(
+    (got) => ({ got }),
+    (err: unknown) => { if (err instanceof SandboxError) return { error: err }; throw err; }));
+}
 /** The catalogued wrong norm the student's own globalGradNorm computes, or 'correct' (right, unrecognised, or no answer). */
-function ownNorm(ctx: TestContext): Promise<NormVariant> {
-  let found = ownNorms.get(ctx);
-  if (!found) {
-    found = ctx.call('globalGradNorm', PROBE).then(
-      (got) => NORM_VARIANT[findMistake(got, norm(PROBE), normMistakes(PROBE), MISTAKE_REL)?.id ?? ''] ?? 'correct',
-      (err: unknown) => { if (err instanceof SandboxError) return 'correct'; throw err; });
-    ownNorms.set(ctx, found);
-  }
-  return found;
+async function ownNorm(ctx: TestContext): Promise<NormVariant> {
+  const answer = await probeAnswer(ctx);
+  return 'got' in answer ? NORM_VARIANT[findMistake(answer.got, norm(PROBE), normMistakes(PROBE), MISTAKE_REL)?.id ?? ''] ?? 'correct' : 'correct';
 }
 
 /** The norm `got` is right by: the contract's, or the student's own catalogued wrong one; null when neither. */
@@ -570,6 +575,13 @@ export default defineSuite(SLUG, (test) => {
           findMistake(g, c.expected.norm, normMistakes(c.inputs.grads), MISTAKE_REL));
       });
     }
+    // and the norm the clip and trainMlp tests accept an answer by (ownNorm): right there too
+    const answer = await probeAnswer(ctx);
+    const call = `globalGradNorm(grads ${shapes(PROBE)}) (three layers whose gradients differ by orders of magnitude)`;
+    if ('error' in answer) fail(`${call}: ${answer.error.message}`);
+    const g = expectNumber(answer.got, call);
+    withContext(call, () => expectRel(ctx, g, norm(PROBE), rel(fixture('clip-grad-norm', 'clip-grad-norm')), 'result'),
+      findMistake(g, norm(PROBE), normMistakes(PROBE), MISTAKE_REL));
   });
 
   test('training.clipGradNorm.values', async (ctx) => {

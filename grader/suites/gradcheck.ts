@@ -6,7 +6,7 @@
  * The scalar is L = Σ out ⊙ dout for a random dout, so ∂L/∂θ is exactly what a backward pass
  * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
  */
-import { doesTheMath, fail, fmt, type KnownMistake, relError } from './check.js';
+import { doesTheMath, fail, fmt, type KnownMistake, maxRelError, relError } from './check.js';
 import { SandboxError, type ArgEdit } from '../sandbox/client.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import type { Matrix } from '../../exercises/lib/types.js';
@@ -65,10 +65,14 @@ export function dot(out: Json, dout: number[][]): number {
 
 /**
  * ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for each chosen entry of each parameter, where L is
- * `loss(result of fn(...args))`. `maxPerParam` bounds the entries checked per tensor.
+ * `loss` of the forward pass's output (`opts.forward.out` of its result, or the result itself).
+ * `maxPerParam` bounds the entries checked per tensor.
+ *
+ * With `opts.forward`, the differences are taken of the function the student's outputs were judged
+ * to be (see judgedOutputs), computed on the trusted side, never of the student's numbers themselves.
  */
 export async function finiteDifferences(
-  ctx: TestContext, fn: string, args: Json[], params: ParamRef[], loss: (result: Json) => number,
+  ctx: TestContext, fn: string, args: Json[], params: ParamRef[], loss: (out: Json) => number,
   opts: { h?: number; maxPerParam?: number; forward?: ForwardJudge } = {},
 ): Promise<NumericGrad[]> {
   const h = opts.h ?? 1e-5;
@@ -82,15 +86,25 @@ export async function finiteDifferences(
     }
   });
   const results = await ctx.callVariants(fn, args, edits);
-  const grads: NumericGrad[] = params.map((param) => ({ name: param.name, entries: [] }));
-  plan.forEach(({ p, index }, k) => {
-    const plus = loss(results[2 * k]);
-    const minus = loss(results[2 * k + 1]);
-    if (!Number.isFinite(plus) || !Number.isFinite(minus)) {
-      fail(`your ${fn} gave a non-finite output when ${params[p].name.replace(/^d/, '')}${fmtIndex(index)} moved by ±${h}; the finite-difference check needs a finite forward pass`);
-    }
-    grads[p].entries.push({ index, value: (plus - minus) / (2 * h) });
-  });
+  const where = (k: number): string => {
+    const { p, index } = plan[k >> 1];
+    return `${params[p].name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, '')}${fmtIndex(index)} moved by ${edits[k].delta > 0 ? '+' : '−'}${fmt(Math.abs(edits[k].delta))}`;
+  };
+  const differences = (outs: Json[]): NumericGrad[] => {
+    const grads: NumericGrad[] = params.map((param) => ({ name: param.name, entries: [] }));
+    plan.forEach(({ p, index }, k) => {
+      const plus = loss(outs[2 * k]);
+      const minus = loss(outs[2 * k + 1]);
+      if (!Number.isFinite(plus) || !Number.isFinite(minus)) {
+        fail(`your ${fn} gave a non-finite output when ${params[p].name.replace(/^d/, '')}${fmtIndex(index)} moved by ±${h}; the finite-difference check needs a finite forward pass`);
+      }
+      grads[p].entries.push({ index, value: (plus - minus) / (2 * h) });
+    });
+    return grads;
+  };
+  // first the student's own outputs, for what they say on their own (a shape, a non-finite output,
+  // an input ignored); then, with a judge, the function they were judged to be (judgedOutputs)
+  const grads = differences(opts.forward ? results.map((r) => opts.forward?.out(r)) : results);
   // a forward pass that ignores its inputs (zeros of the right shape) has finite differences of
   // exactly 0, which a backward pass of zeros matches: an attacker's do-nothing 02, 04 and 05 took
   // every gradient check's points. So did forward passes that ignore every tensor but one (out = x,
@@ -107,23 +121,47 @@ export async function finiteDifferences(
   if (ignored.some((name) => !/(^|\.)(b|beta)$/.test(name))) {
     fail(`your ${fn} gives the same output whatever ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} (every finite difference there is 0), though the forward pass the exercise asks for depends on ${ignored.length > 1 ? 'each' : 'it'}: the gradient check needs that forward pass`);
   }
-  // every moved copy's output must be the exercise's too, not the centre's only: a forward pass that
-  // remembers its last arguments can spot a copy moved at one entry and answer it with whatever makes
-  // the finite difference equal the gradient its backward pass claimed (an attacker's 8.375 points)
-  if (opts.forward) {
-    const judge = opts.forward;
-    edits.forEach((edit, k) => {
-      const { p, index } = plan[k >> 1];
-      const copy = moved(args, edit);
-      const out = judge.out(results[k]);
-      const correct = judge.correct(copy);
-      // the known mistakes are built only for an output that is not the contract's (a right one costs one trusted forward)
-      if (doesTheMath(out, correct, [])) return;
-      expectForwardOfTheExercise(out, correct, judge.mistakes(copy),
-        `${judge.name} with ${params[p].name.replace(/^grads\[(\d+)\]\.d/, 'layers[$1].').replace(/^d/, '')}${fmtIndex(index)} moved by ${edit.delta > 0 ? '+' : '−'}${fmt(Math.abs(edit.delta))}`);
-    });
+  return opts.forward ? differences(judgedOutputs(opts.forward, args, edits, results, where)) : grads;
+}
+
+/**
+ * The outputs whose finite differences are taken: those of ONE function, the contract's forward pass
+ * or one known mistake's, computed here on every moved copy of the arguments, once the student's
+ * output on every copy has been found to be that function's (within doesTheMath's 1e-6); of
+ * several that fit, the closest. Never the student's own numbers: a forward pass that remembers
+ * its last arguments can spot a copy moved at one entry and answer it with whatever makes the
+ * finite difference equal the gradient its backward pass claimed. Judged entry by entry that leaves
+ * it a window of 1e-6, and a finite difference divides by 2h = 2e-5: an attacker moved each
+ * output by under 1e-6 and steered ∂L/∂θ by a tenth of Σ|out ⊙ dout|, enough for a catalogued
+ * mistake's backward pass to match (db averaged over the batch, γ left out of dx, act′ at the
+ * output: 6.375 points of 02, 04 and 05). Before that, an answer judged copy by copy let such a
+ * forward pass be the contract's on one copy and another function's on the next (8.375 points).
+ * For an honest forward pass nothing changes but rounding: its outputs are the chosen function's
+ * to about 1e-15.
+ */
+function judgedOutputs(judge: ForwardJudge, args: Json[], edits: ArgEdit[], results: Json[], where: (k: number) => string): unknown[] {
+  const copies = edits.map((edit) => moved(args, edit));
+  const outs = results.map((r) => judge.out(r));
+  const correct = copies.map((copy) => judge.correct(copy));
+  // the known mistakes are built only for a forward pass that is not the contract's on every copy
+  // (they cost several trusted forward passes a copy), or is but only just
+  const worstCorrect = Math.max(...outs.map((out, k) => maxRelError(out, correct[k])));
+  if (worstCorrect <= 1e-12) return correct;
+  const mistakes = copies.map((copy) => judge.mistakes(copy));
+  const candidates = [{ id: 'the contract', values: correct }];
+  for (const { id } of mistakes[0] ?? []) {
+    const values = mistakes.map((list) => list.find((m) => m.id === id)?.value);
+    if (values.every((v) => v !== undefined)) candidates.push({ id, values });
   }
-  return grads;
+  const worst = candidates.map((c) => Math.max(...outs.map((out, k) => maxRelError(out, c.values[k]))));
+  const best = worst.indexOf(Math.min(...worst));
+  if (worst[best] <= 1e-6) return candidates[best].values;
+  // no one function fits every copy: name a copy that fits none, or two that fit different ones
+  const fits = outs.map((out, k) => candidates.findIndex((c) => maxRelError(out, c.values[k]) <= 1e-6));
+  const none = fits.indexOf(-1);
+  if (none >= 0) fail(notTheForward(`${judge.name} with ${where(none)}`));
+  const other = fits.findIndex((f) => f !== fits[0]);
+  fail(`your ${judge.name} gives ${fits[0] === 0 ? 'the contract\u2019s output' : 'a known mistake\u2019s output'} with ${where(0)} but ${fits[other] === 0 ? 'the contract\u2019s' : 'another function\u2019s'} with ${where(other)}: finite differences of it would mix two functions, so the check needs one forward pass, the exercise's or one known mistake's, on every input`);
 }
 
 /**
@@ -138,10 +176,9 @@ export async function finiteDifferences(
  * here, their backward passes being the contract's.
  */
 export function expectForwardOfTheExercise(got: unknown, correct: unknown, mistakes: KnownMistake[], forward: string): void {
-  if (!doesTheMath(got, correct, mistakes)) {
-    fail(`your ${forward} on the gradient check's inputs gives neither the contract's output nor a known mistake's, so finite differences of it would check the gradient of another function: the check needs the forward pass the exercise asks for (its value tests say how yours differs)`);
-  }
+  if (!doesTheMath(got, correct, mistakes)) fail(notTheForward(forward));
 }
+const notTheForward = (forward: string): string => `your ${forward} on the gradient check's inputs gives neither the contract's output nor a known mistake's, so finite differences of it would check the gradient of another function: the check needs the forward pass the exercise asks for (its value tests say how yours differs)`;
 
 function fmtIndex(index: number[]): string {
   return index.map((i) => `[${i}]`).join('');
