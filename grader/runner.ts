@@ -174,9 +174,9 @@ export async function gradeSubmissions(dirs: string[], opts: GradeOptions = {}):
       const vitest = await vitestStarting;
       adoptTempFolder(vitest.getRootProject().tmpDir); // vitest's transformed modules: removed by close(), or by us if interrupted first
       vitest.provide('gradlab', provided);
-      await runVitest(vitest, [...wrappers.keys()], runTimeoutFor(wrappers.size), (file, testCase) => {
+      await runVitest(vitest, [...wrappers.keys()], runTimeoutFor(wrappers.size), (file, testCase, stopped) => {
         const s = wrappers.get(file);
-        if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase));
+        if (s !== undefined) outcomes.set(`${s}\u0000${testCase.name}`, outcomeOf(testCase, stopped));
       });
     }
   } finally {
@@ -290,28 +290,35 @@ async function startVitest(opts: { cache: RunCache | null; maxWorkers: number; t
 
 async function runVitest(
   vitest: Vitest, files: string[], runTimeoutMs: number,
-  onResult: (file: string, testCase: TestCase) => void,
+  onResult: (file: string, testCase: TestCase, stopped: boolean) => void,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false; // by the watchdog below
   try {
     const project = vitest.getRootProject();
     const specs = files.map((f) => project.createSpecification(f));
     const watchdog = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
+        stopped = true;
         // cancelling with a reason is what stops a hung worker promptly (see the sandbox notes)
         void vitest.cancelCurrentRun('keyboard-input').finally(resolve);
       }, runTimeoutMs);
     });
     await Promise.race([vitest.runTestSpecifications(specs), watchdog]);
     for (const mod of vitest.state.getTestModules() as TestModule[]) {
-      for (const testCase of mod.children.allTests()) onResult(mod.moduleId, testCase);
+      for (const testCase of mod.children.allTests()) onResult(mod.moduleId, testCase, stopped);
     }
   } finally {
     clearTimeout(timer);
   }
 }
 
-function outcomeOf(testCase: TestCase): Outcome {
+/**
+ * A test's outcome; one left without a result is the watchdog's (STOPPED) only when the watchdog
+ * stopped the run, else its worker's (NO_RESULT): a worker that died (an attacker's answers padded
+ * with arrays of nulls ran one out of memory) was reported as the run's time limit.
+ */
+function outcomeOf(testCase: TestCase, stopped: boolean): Outcome {
   const result = testCase.result();
   const durationMs = Math.round(testCase.diagnostic()?.duration ?? 0);
   const meta = testCase.meta().gradlab;
@@ -322,7 +329,7 @@ function outcomeOf(testCase: TestCase): Outcome {
     // no meta: the test was stopped from outside (vitest's own timeout) or the harness broke
     return { status: /timed out/i.test(message) ? 'timeout' : 'error', message, durationMs };
   }
-  return { status: 'error', message: STOPPED, durationMs };
+  return { status: 'error', message: stopped ? STOPPED : NO_RESULT, durationMs };
 }
 
 
