@@ -64,6 +64,8 @@ export const DERIVED: Record<string, string> = {
   'fd-backward/02-backprop': 'the reference 02 with numerical backward passes',
   'fd-backward/04-batchnorm': 'the reference 04 with a numerical backward pass',
   'fd-backward/05-residual': 'the reference 05 with a numerical backward pass',
+  'fd-switch/02-backprop': 'the reference 02 with act′ after the last layer and a forward pass that switches on moved copies',
+  'fd-switch/05-residual': 'the reference 05 without the identity path and a forward pass that switches on moved copies',
   'fd-steering/02-backprop': 'the reference 02 with db averaged, act′ at the output and a steering forward pass',
   'fd-steering/04-batchnorm': 'the reference 04 without γ in dx and with a steering forward pass',
   'fd-steering/05-residual': 'the reference 05 with act′ at the output and a steering forward pass',

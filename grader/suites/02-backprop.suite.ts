@@ -240,7 +240,7 @@ export default defineSuite('02-backprop', (test) => {
       const ref = (args: unknown[], v: MlpVariant) => { const [xx, ls] = args as [Matrix, Dense[]]; return refMlp(xx, ls, act, dout, v).out; };
       const mistakes = (args: unknown[]) => [mistake(M.actAfterLast, ref(args, 'actAfterLast'))];
       const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (out) => dot(out, dout),
-        { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes } });
+        { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes, centre: fwd?.out } });
       expectForwardOfTheExercise(fwd?.out, ref([x, layers], 'correct'), mistakes([x, layers]), `mlpForward ('${act}')`);
       for (const n of numeric) {
         const m = /^grads\[(\d+)\]\.(dW|db)$/.exec(n.name);

@@ -502,7 +502,7 @@ export default defineSuite(SLUG, (test) => {
       (out) => dot(out, dout),
       { forward: { name: 'batchnormForward (train mode)', out: (r) => asResult(r, 'batchnormForward', ['out']).out,
         correct: (a) => refForward(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS).out,
-        mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS) } });
+        mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS), centre: fwd.out } });
     expectForwardOfTheExercise(fwd.out, refForward(x, params, state, 'train', DEFAULTS).out, outMistakes(x, params, state, 'train', DEFAULTS), 'batchnormForward (train mode)');
     const problems: string[] = [];
     for (const num of numeric) {
@@ -542,8 +542,14 @@ export default defineSuite(SLUG, (test) => {
     // variance 1 too), and after the contract's forward a backward pass right or a known mistake's
     // in dx (an attacker's dx = 4·dout kept the deep ratio in range with no backward math)
     const refF = refForward(z, p1, s1, 'train', DEFAULTS);
-    const rightForward = doesTheMath(out, refF.out, []);
-    if (!rightForward && !doesTheMath(out, refF.out, outMistakes(z, p1, s1, 'train', DEFAULTS)) && !centers(out, z, p1.beta)) {
+    // the contract's forward: within 1e-6 of its out and no nearer a known mistake's. On this layer
+    // (large variances) ε left out moves out by less than 1e-6, and its exact backward pass by more:
+    // judged as "right", an honest ε-less batch norm lost the story's points (attacker 13), where
+    // ε outside the root, 2e-6 away, kept them through NEAR_DX below
+    const fwdMistakes = outMistakes(z, p1, s1, 'train', DEFAULTS);
+    const errRight = maxRelError(out, refF.out);
+    const rightForward = errRight <= 1e-6 && fwdMistakes.every((m) => maxRelError(out, m.value) >= errRight);
+    if (!rightForward && !doesTheMath(out, refF.out, fwdMistakes) && !centers(out, z, p1.beta)) {
       fail('batchnormForward on the saturated layer gives neither the contract’s out, nor a known mistake’s, nor a centring of z: this test needs the batch norm the exercise asks for (forward.train says how yours differs)');
     }
     // after the contract's forward the dx must be the contract's or a known mistake's; after another

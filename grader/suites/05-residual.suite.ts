@@ -214,7 +214,7 @@ export default defineSuite(SLUG, (test) => {
       ];
       const numeric = await finiteDifferences(ctx, 'residualForward', [x, block], params, (out) => dot(out, dout),
         { forward: { name: `residualForward (act '${act}')`, out: (r) => asResult(r, 'residualForward', ['out']).out,
-          correct: (a) => refForward(a[0] as Matrix, a[1] as ResidualBlockData).out, mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as ResidualBlockData) } });
+          correct: (a) => refForward(a[0] as Matrix, a[1] as ResidualBlockData).out, mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as ResidualBlockData), centre: fwd.out } });
       expectForwardOfTheExercise(fwd.out, refForward(x, block).out, outMistakes(x, block), `residualForward (act '${act}')`);
       const analytic = (name: string): unknown => {
         const m = /^grads\[(\d)\]\.(dW|db)$/.exec(name);

@@ -18,8 +18,13 @@ export type Path = (string | number)[];
 /** A tensor inside the forward call's arguments, e.g. `{ name: 'dW (layer 1)', path: [1, 'layers', 0, 'W'] }`. */
 export interface ParamRef { name: string; path: Path }
 
-/** What the forward pass of a gradient check must give on any arguments: the contract's output (`correct`) or a known mistake's, read from its result by `out`. */
-export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[] }
+/**
+ * What the forward pass of a gradient check must give on any arguments: the contract's output
+ * (`correct`) or a known mistake's, read from its result by `out`. `centre` is the student's output
+ * on the check's own arguments, from the call made before the backward pass: the function the
+ * finite differences are taken of must be the one it was there too.
+ */
+export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[]; centre?: unknown }
 
 /** A copy of `args` moved as the sandbox moves each variant (ArgEdit): `delta` added at `index` of the tensor at `path`. */
 function moved(args: Json[], edit: ArgEdit): Json[] {
@@ -140,28 +145,44 @@ export async function finiteDifferences(
  * to about 1e-15.
  */
 function judgedOutputs(judge: ForwardJudge, args: Json[], edits: ArgEdit[], results: Json[], where: (k: number) => string): unknown[] {
-  const copies = edits.map((edit) => moved(args, edit));
-  const outs = results.map((r) => judge.out(r));
+  // the centre first, when given: its function must be the copies' too (an attacker's forward pass
+  // was the contract's on the check's inputs and, once the backward pass had seen them, a known
+  // mistake's on every moved copy, the one whose exact gradient its backward pass was: 4.5 points)
+  const centred = judge.centre !== undefined;
+  const copies = [...(centred ? [args] : []), ...edits.map((edit) => moved(args, edit))];
+  const outs = [...(centred ? [judge.centre] : []), ...results.map((r) => judge.out(r))];
+  const at = (k: number): string => (centred ? (k === 0 ? '' : ` with ${where(k - 1)}`) : ` with ${where(k)}`);
+  const judged = pickFunction(judge, copies, outs, at);
+  return centred ? judged.slice(1) : judged;
+}
+
+/** The outputs of the one function (the contract's or a known mistake's, the closest) that every one of `outs` fits on its `copies`; else a failure naming where. */
+function pickFunction(judge: ForwardJudge, copies: Json[][], outs: unknown[], at: (k: number) => string): unknown[] {
   const correct = copies.map((copy) => judge.correct(copy));
   // the known mistakes are built only for a forward pass that is not the contract's on every copy
   // (they cost several trusted forward passes a copy), or is but only just
   const worstCorrect = Math.max(...outs.map((out, k) => maxRelError(out, correct[k])));
   if (worstCorrect <= 1e-12) return correct;
   const mistakes = copies.map((copy) => judge.mistakes(copy));
+  // by place in the list, not by id: one id may name two variants (04's ε outside the root and ε
+  // left out are both batchnorm-eps-placement; by id the second was never a candidate, attacker 13)
   const candidates = [{ id: 'the contract', values: correct }];
-  for (const { id } of mistakes[0] ?? []) {
-    const values = mistakes.map((list) => list.find((m) => m.id === id)?.value);
+  (mistakes[0] ?? []).forEach(({ id }, j) => {
+    const values = mistakes.map((list) => (list[j]?.id === id ? list[j].value : undefined));
     if (values.every((v) => v !== undefined)) candidates.push({ id, values });
-  }
+  });
   const worst = candidates.map((c) => Math.max(...outs.map((out, k) => maxRelError(out, c.values[k]))));
   const best = worst.indexOf(Math.min(...worst));
   if (worst[best] <= 1e-6) return candidates[best].values;
   // no one function fits every copy: name a copy that fits none, or two that fit different ones
   const fits = outs.map((out, k) => candidates.findIndex((c) => maxRelError(out, c.values[k]) <= 1e-6));
-  const none = fits.indexOf(-1);
-  if (none >= 0) fail(notTheForward(`${judge.name} with ${where(none)}`));
+  // a moved copy that fits nothing is named before the centre (the suites judge the centre on its own too)
+  const copyNone = fits.findIndex((f, k) => f === -1 && at(k) !== '');
+  const none = copyNone >= 0 ? copyNone : fits.indexOf(-1);
+  if (none >= 0) fail(notTheForward(`${judge.name}${at(none)}`));
   const other = fits.findIndex((f) => f !== fits[0]);
-  fail(`your ${judge.name} gives ${fits[0] === 0 ? 'the contract\u2019s output' : 'a known mistake\u2019s output'} with ${where(0)} but ${fits[other] === 0 ? 'the contract\u2019s' : 'another function\u2019s'} with ${where(other)}: finite differences of it would mix two functions, so the check needs one forward pass, the exercise's or one known mistake's, on every input`);
+  const place = (k: number): string => at(k) || ' on the check\u2019s own inputs, before the backward pass';
+  fail(`your ${judge.name} gives ${fits[0] === 0 ? 'the contract\u2019s output' : 'a known mistake\u2019s output'}${place(0)} but ${fits[other] === 0 ? 'the contract\u2019s' : 'another function\u2019s'}${place(other)}: finite differences of it would mix two functions, so the check needs one forward pass, the exercise's or one known mistake's, on every input`);
 }
 
 /**
