@@ -6,7 +6,7 @@
 import { loadFixture, rebuildMlp, type DeepMlpGradientsFixture, type FixtureByKind, type FixtureKind } from '../../fixtures/load.js';
 import { doesTheMath, expectMatrixRel, expectNumber, expectVectorRel, fail, findMistake, fmt, hiddenMiss, maxRelError, mistake, relError, speaking, withDiagnosis } from './check.js';
 import { ACT } from './activations.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, WIDE_ROWS, wideAnswer, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, forwardsSeen, noteForward, WIDE, WIDE_ROWS, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, type TestContext } from './harness.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import { addRowVector, colSums, map, matmul, mul, transpose } from '../../exercises/lib/tensor.js';
@@ -208,7 +208,9 @@ export default defineSuite('02-backprop', (test) => {
     for (const c of fixture('mlp', 'mlp').cases) {
       const { x, layers, act, dout } = c.inputs;
       const got = await ctx.call<MlpOut>('mlpForward', x, layers, act);
-      withDiagnosis(findMistake(got?.out, c.expected.out, [mistake(M.actAfterLast, refMlp(x, layers, act, dout, 'actAfterLast').out)], MISTAKE_REL),
+      const mistakes = [mistake(M.actAfterLast, refMlp(x, layers, act, dout, 'actAfterLast').out)];
+      await noteForward(ctx, got?.out, c.expected.out, mistakes);
+      withDiagnosis(findMistake(got?.out, c.expected.out, mistakes, MISTAKE_REL),
         () => expectMatrixRel(ctx, got?.out, c.expected.out, REL, `mlpForward(..., '${act}').out`));
     }
   });
@@ -240,7 +242,7 @@ export default defineSuite('02-backprop', (test) => {
       const ref = (args: unknown[], v: MlpVariant) => { const [xx, ls] = args as [Matrix, Dense[]]; return refMlp(xx, ls, act, dout, v).out; };
       const mistakes = (args: unknown[]) => [mistake(M.actAfterLast, ref(args, 'actAfterLast'))];
       const numeric = await finiteDifferences(ctx, 'mlpForward', [x, layers, act], params, (out) => dot(out, dout),
-        { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes, centre: fwd?.out } });
+        { maxPerParam: 16, forward: { name: `mlpForward ('${act}')`, out: (r) => (r as MlpOut | null)?.out, correct: (args) => ref(args, 'correct'), mistakes, centre: fwd?.out, seen: await forwardsSeen(ctx) } });
       expectForwardOfTheExercise(fwd?.out, ref([x, layers], 'correct'), mistakes([x, layers]), `mlpForward ('${act}')`);
       for (const n of numeric) {
         const m = /^grads\[(\d+)\]\.(dW|db)$/.exec(n.name);

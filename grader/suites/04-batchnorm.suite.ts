@@ -16,7 +16,7 @@ import { addRowVector, colSums, frobeniusNorm, map, matmul, mul, sub, transpose 
 import type { ActivationName, Dense, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, expectVector, fail, findMistake, firstChange, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, WIDE, type WideAnswer, wideAnswer, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, forwardsSeen, noteForward, WIDE, type WideAnswer, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { sigmoid } from './activations.js';
 
@@ -417,6 +417,7 @@ export default defineSuite(SLUG, (test) => {
   test('batchnorm.forward.train', async (ctx) => {
     for (const s of steps([...SEQUENCES, TWO_ROWS]).filter((t) => t.mode === 'train')) {
       const fwd = await forward(ctx, forwardArgs(s, s.state, 'train'));
+      await noteForward(ctx, fwd.out, s.expected.out, outMistakes(s.x, s.params, s.state, s.mode, s.opts));
       expectOut(ctx, fwd.out, s);
     }
   });
@@ -502,7 +503,7 @@ export default defineSuite(SLUG, (test) => {
       (out) => dot(out, dout),
       { forward: { name: 'batchnormForward (train mode)', out: (r) => asResult(r, 'batchnormForward', ['out']).out,
         correct: (a) => refForward(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS).out,
-        mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS), centre: fwd.out } });
+        mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as BatchNormParams, a[2] as BatchNormState, 'train', DEFAULTS), centre: fwd.out, seen: await forwardsSeen(ctx) } });
     expectForwardOfTheExercise(fwd.out, refForward(x, params, state, 'train', DEFAULTS).out, outMistakes(x, params, state, 'train', DEFAULTS), 'batchnormForward (train mode)');
     const problems: string[] = [];
     for (const num of numeric) {

@@ -15,7 +15,7 @@ import { add, addRowVector, colSums, map, matmul, mul, transpose } from '../../e
 import type { ActivationName, LayerGrads, Matrix, Vector } from '../../exercises/lib/types.js';
 import type { Diagnosis } from '../results.js';
 import { doesTheMath, expectMatrix, expectMatrixRel, expectRel, fail, findMistake, fmt, orderOf, type KnownMistake, maxRelError, mistake, speaking, withContext } from './check.js';
-import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, type ParamRef, WIDE, wideAnswer, wideMatrix } from './gradcheck.js';
+import { dot, expectBackpropCost, expectForwardOfTheExercise, expectMatchesNumeric, finiteDifferences, forwardsSeen, noteForward, type ParamRef, WIDE, wideAnswer, wideMatrix } from './gradcheck.js';
 import { defineSuite, GradeFailure, type TestContext } from './harness.js';
 import { ACT } from './activations.js';
 
@@ -175,9 +175,11 @@ export default defineSuite(SLUG, (test) => {
     for (const c of cases()) {
       const { x, block } = c.inputs;
       const { out } = await forward(ctx, x, block);
+      const mistakes = outMistakes(x, block);
+      await noteForward(ctx, out, c.expected.out, mistakes);
       // residual.json is hidden: this visible test says where and how far, never its values
       withContext(`residualForward with act '${block.act}'${labelled(c)}`, () => expectMatrixRel(speaking(ctx, residualFixture()), out, c.expected.out, rel(), 'out'),
-        findMistake(out, c.expected.out, outMistakes(x, block), MISTAKE_REL));
+        findMistake(out, c.expected.out, mistakes, MISTAKE_REL));
     }
   });
 
@@ -214,7 +216,7 @@ export default defineSuite(SLUG, (test) => {
       ];
       const numeric = await finiteDifferences(ctx, 'residualForward', [x, block], params, (out) => dot(out, dout),
         { forward: { name: `residualForward (act '${act}')`, out: (r) => asResult(r, 'residualForward', ['out']).out,
-          correct: (a) => refForward(a[0] as Matrix, a[1] as ResidualBlockData).out, mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as ResidualBlockData), centre: fwd.out } });
+          correct: (a) => refForward(a[0] as Matrix, a[1] as ResidualBlockData).out, mistakes: (a) => outMistakes(a[0] as Matrix, a[1] as ResidualBlockData), centre: fwd.out, seen: await forwardsSeen(ctx) } });
       expectForwardOfTheExercise(fwd.out, refForward(x, block).out, outMistakes(x, block), `residualForward (act '${act}')`);
       const analytic = (name: string): unknown => {
         const m = /^grads\[(\d)\]\.(dW|db)$/.exec(name);

@@ -24,7 +24,28 @@ export interface ParamRef { name: string; path: Path }
  * on the check's own arguments, from the call made before the backward pass: the function the
  * finite differences are taken of must be the one it was there too.
  */
-export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[]; centre?: unknown }
+export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[]; centre?: unknown; seen?: Set<string> }
+
+/** The contract's own name among the functions a forward pass is found to be (the others: mistake ids). */
+const CONTRACT = 'the contract';
+
+/**
+ * The functions this student's forward value tests found their forward pass to be (noteForward),
+ * shared by every test of the exercise: a gradient check takes its finite differences only of one
+ * of them (ForwardJudge.seen), once there is one. A forward pass can tell the gradient check's
+ * fixed inputs from others (a first upload reads them back from its own error messages), and be a
+ * known mistake's there, the one whose exact gradient its catalogued backward mistake is, while the
+ * contract's in every value test (attacker 13).
+ */
+export function forwardsSeen(ctx: Pick<TestContext, 'once'>): Promise<Set<string>> {
+  return ctx.once('forward functions seen', () => Promise.resolve(new Set<string>()));
+}
+
+/** Notes which function `got` is in a forward value test: the contract's or a known mistake's, the closest within 1e-6; nothing for neither. */
+export async function noteForward(ctx: Pick<TestContext, 'once'>, got: unknown, correct: unknown, mistakes: KnownMistake[]): Promise<void> {
+  const fits = [{ id: CONTRACT, value: correct }, ...mistakes].map((m) => ({ id: m.id, err: maxRelError(got, m.value) })).filter((m) => m.err <= 1e-6);
+  if (fits.length > 0) (await forwardsSeen(ctx)).add(fits.reduce((a, b) => (b.err < a.err ? b : a)).id);
+}
 
 /** A copy of `args` moved as the sandbox moves each variant (ArgEdit): `delta` added at `index` of the tensor at `path`. */
 function moved(args: Json[], edit: ArgEdit): Json[] {
@@ -166,14 +187,22 @@ function pickFunction(judge: ForwardJudge, copies: Json[][], outs: unknown[], at
   const mistakes = copies.map((copy) => judge.mistakes(copy));
   // by place in the list, not by id: one id may name two variants (04's ε outside the root and ε
   // left out are both batchnorm-eps-placement; by id the second was never a candidate, attacker 13)
-  const candidates = [{ id: 'the contract', values: correct }];
+  const candidates = [{ id: CONTRACT, values: correct }];
   (mistakes[0] ?? []).forEach(({ id }, j) => {
     const values = mistakes.map((list) => (list[j]?.id === id ? list[j].value : undefined));
     if (values.every((v) => v !== undefined)) candidates.push({ id, values });
   });
   const worst = candidates.map((c) => Math.max(...outs.map((out, k) => maxRelError(out, c.values[k]))));
   const best = worst.indexOf(Math.min(...worst));
-  if (worst[best] <= 1e-6) return candidates[best].values;
+  if (worst[best] <= 1e-6) {
+    const { id } = candidates[best];
+    const seen = judge.seen ?? new Set<string>();
+    if (seen.size > 0 && !seen.has(id)) {
+      const named = (k: string) => (k === CONTRACT ? 'the contract\u2019s' : `the known mistake ${k}\u2019s`);
+      fail(`your ${judge.name} is ${named(id)} forward pass on the gradient check's inputs, but ${[...seen].map(named).join(' or ')} in its value tests: the check takes the finite differences of the forward pass your value tests found, on every input`);
+    }
+    return candidates[best].values;
+  }
   // no one function fits every copy: name a copy that fits none, or two that fit different ones
   const fits = outs.map((out, k) => candidates.findIndex((c) => maxRelError(out, c.values[k]) <= 1e-6));
   // a moved copy that fits nothing is named before the centre (the suites judge the centre on its own too)
