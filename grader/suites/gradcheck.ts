@@ -182,8 +182,10 @@ function pickFunction(judge: ForwardJudge, copies: Json[][], outs: unknown[], at
   const correct = copies.map((copy) => judge.correct(copy));
   // the known mistakes are built only for a forward pass that is not the contract's on every copy
   // (they cost several trusted forward passes a copy), or is but only just
+  const seen = judge.seen ?? new Set<string>();
+  const allowed = (id: string) => seen.size === 0 || seen.has(id);
   const worstCorrect = Math.max(...outs.map((out, k) => maxRelError(out, correct[k])));
-  if (worstCorrect <= 1e-12) return correct;
+  if (worstCorrect <= 1e-12 && allowed(CONTRACT)) return correct;
   const mistakes = copies.map((copy) => judge.mistakes(copy));
   // by place in the list, not by id: one id may name two variants (04's ε outside the root and ε
   // left out are both batchnorm-eps-placement; by id the second was never a candidate, attacker 13)
@@ -193,15 +195,14 @@ function pickFunction(judge: ForwardJudge, copies: Json[][], outs: unknown[], at
     if (values.every((v) => v !== undefined)) candidates.push({ id, values });
   });
   const worst = candidates.map((c) => Math.max(...outs.map((out, k) => maxRelError(out, c.values[k]))));
-  const best = worst.indexOf(Math.min(...worst));
-  if (worst[best] <= 1e-6) {
-    const { id } = candidates[best];
-    const seen = judge.seen ?? new Set<string>();
-    if (seen.size > 0 && !seen.has(id)) {
-      const named = (k: string) => (k === CONTRACT ? 'the contract\u2019s' : `the known mistake ${k}\u2019s`);
-      fail(`your ${judge.name} is ${named(id)} forward pass on the gradient check's inputs, but ${[...seen].map(named).join(' or ')} in its value tests: the check takes the finite differences of the forward pass your value tests found, on every input`);
-    }
-    return candidates[best].values;
+  // of the functions that fit every copy, the closest that the value tests found too (a known
+  // mistake can coincide with the contract on these inputs: a tie is no reason to fail)
+  const fitting = candidates.map((c, i) => ({ ...c, err: worst[i] })).filter((c) => c.err <= 1e-6);
+  if (fitting.length > 0) {
+    const ok = fitting.filter((c) => allowed(c.id));
+    if (ok.length > 0) return ok.reduce((a, b) => (b.err < a.err ? b : a)).values;
+    const named = (k: string) => (k === CONTRACT ? 'the contract\u2019s' : `the known mistake ${k}\u2019s`);
+    fail(`your ${judge.name} is ${named(fitting.reduce((a, b) => (b.err < a.err ? b : a)).id)} forward pass on the gradient check's inputs, but ${[...seen].map(named).join(' or ')} in its value tests: the check takes the finite differences of the forward pass your value tests found, on every input`);
   }
   // no one function fits every copy: name a copy that fits none, or two that fit different ones
   const fits = outs.map((out, k) => candidates.findIndex((c) => maxRelError(out, c.values[k]) <= 1e-6));
