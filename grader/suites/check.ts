@@ -276,6 +276,23 @@ export function findMistakeAcross(items: { got: unknown; correct: unknown; mista
  * asks this of one answer before it pays: the function must do the math somewhere, right or wrong in
  * a way the grader knows (whose cost is its value tests').
  */
+/** The contract's own name among the functions an answer can be found to be (the others: mistake ids). */
+export const CONTRACT = 'the contract';
+
+/**
+ * Which function `got` is: the contract's (CONTRACT) or a known mistake's (its id), the closest
+ * within `tol`, the contract on a tie; null for neither. A known mistake can lie within `tol` of the
+ * contract (04's ε left out, on a layer of large variances), and is then told apart by distance.
+ */
+export function closestFunction(got: unknown, correct: unknown, mistakes: KnownMistake[], tol = 1e-6): string | null {
+  let best: { id: string; err: number } | null = null;
+  for (const { id, value } of [{ id: CONTRACT, value: correct }, ...mistakes]) {
+    const err = maxRelError(got, value);
+    if (err <= tol && (best === null || err < best.err)) best = { id, err };
+  }
+  return best?.id ?? null;
+}
+
 export function doesTheMath(got: unknown, correct: unknown, mistakes: KnownMistake[], tol = 1e-6): boolean {
   return [correct, ...mistakes.map((m) => m.value)].some((answer) => maxRelError(got, answer) <= tol);
 }

@@ -6,7 +6,7 @@
  * The scalar is L = Σ out ⊙ dout for a random dout, so ∂L/∂θ is exactly what a backward pass
  * given `dout` must return, and a missing upstream factor cannot hide (as it would with ones).
  */
-import { doesTheMath, fail, fmt, type KnownMistake, maxRelError, relError } from './check.js';
+import { closestFunction, CONTRACT, doesTheMath, fail, fmt, type KnownMistake, maxRelError, relError } from './check.js';
 import { SandboxError, type ArgEdit } from '../sandbox/client.js';
 import { createRng, randnMatrix } from '../../exercises/lib/rng.js';
 import type { Matrix } from '../../exercises/lib/types.js';
@@ -26,9 +26,6 @@ export interface ParamRef { name: string; path: Path }
  */
 export interface ForwardJudge { name: string; out: (result: Json) => unknown; correct: (args: Json[]) => unknown; mistakes: (args: Json[]) => KnownMistake[]; centre?: unknown; seen?: Set<string> }
 
-/** The contract's own name among the functions a forward pass is found to be (the others: mistake ids). */
-const CONTRACT = 'the contract';
-
 /**
  * The functions this student's forward value tests found their forward pass to be (noteForward),
  * shared by every test of the exercise: a gradient check takes its finite differences only of one
@@ -43,8 +40,8 @@ export function forwardsSeen(ctx: Pick<TestContext, 'once'>): Promise<Set<string
 
 /** Notes which function `got` is in a forward value test: the contract's or a known mistake's, the closest within 1e-6; nothing for neither. */
 export async function noteForward(ctx: Pick<TestContext, 'once'>, got: unknown, correct: unknown, mistakes: KnownMistake[]): Promise<void> {
-  const fits = [{ id: CONTRACT, value: correct }, ...mistakes].map((m) => ({ id: m.id, err: maxRelError(got, m.value) })).filter((m) => m.err <= 1e-6);
-  if (fits.length > 0) (await forwardsSeen(ctx)).add(fits.reduce((a, b) => (b.err < a.err ? b : a)).id);
+  const id = closestFunction(got, correct, mistakes);
+  if (id !== null) (await forwardsSeen(ctx)).add(id);
 }
 
 /** A copy of `args` moved as the sandbox moves each variant (ArgEdit): `delta` added at `index` of the tensor at `path`. */
@@ -198,11 +195,12 @@ function pickFunction(judge: ForwardJudge, copies: Json[][], outs: unknown[], at
   // of the functions that fit every copy, the closest that the value tests found too (a known
   // mistake can coincide with the contract on these inputs: a tie is no reason to fail)
   const fitting = candidates.map((c, i) => ({ ...c, err: worst[i] })).filter((c) => c.err <= 1e-6);
+  const closest = (cs: typeof fitting) => cs.reduce((a, b) => (b.err < a.err ? b : a));
   if (fitting.length > 0) {
     const ok = fitting.filter((c) => allowed(c.id));
-    if (ok.length > 0) return ok.reduce((a, b) => (b.err < a.err ? b : a)).values;
+    if (ok.length > 0) return closest(ok).values;
     const named = (k: string) => (k === CONTRACT ? 'the contract\u2019s' : `the known mistake ${k}\u2019s`);
-    fail(`your ${judge.name} is ${named(fitting.reduce((a, b) => (b.err < a.err ? b : a)).id)} forward pass on the gradient check's inputs, but ${[...seen].map(named).join(' or ')} in its value tests: the check takes the finite differences of the forward pass your value tests found, on every input`);
+    fail(`your ${judge.name} is ${named(closest(fitting).id)} forward pass on the gradient check's inputs, but ${[...seen].map(named).join(' or ')} in its value tests: the check takes the finite differences of the forward pass your value tests found, on every input`);
   }
   // no one function fits every copy: name a copy that fits none, or two that fit different ones
   const fits = outs.map((out, k) => candidates.findIndex((c) => maxRelError(out, c.values[k]) <= 1e-6));
